@@ -1,0 +1,107 @@
+//! Diffusing fields: storage (one contiguous `ndarray` per species), sampling
+//! and gradients, and the implicit diffusion–decay solver ([`solver`]).
+
+pub mod solver;
+
+use crate::grid::Grid;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+/// Concentrations of every field (part of the serializable state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fields {
+    /// Field names in order.
+    pub names: Vec<String>,
+    /// Unit labels.
+    pub units: Vec<String>,
+    /// One `(ny, nx)` array per field.
+    pub data: Vec<Array2<f32>>,
+}
+
+impl Fields {
+    /// Fields of `grid` with uniform initial values.
+    pub fn new(grid: &Grid, specs: &[(String, crate::scenario::FieldSpec)]) -> Self {
+        Fields {
+            names: specs.iter().map(|(n, _)| n.clone()).collect(),
+            units: specs.iter().map(|(_, s)| s.unit.clone()).collect(),
+            data: specs
+                .iter()
+                .map(|(_, s)| Array2::from_elem((grid.ny, grid.nx), s.initial as f32))
+                .collect(),
+        }
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Flat slice of field `f`.
+    #[inline]
+    pub fn slice(&self, f: usize) -> &[f32] {
+        self.data[f].as_slice().expect("fields are standard layout")
+    }
+
+    /// Value of field `f` at flat index `i`.
+    #[inline]
+    pub fn at(&self, f: usize, i: usize) -> f32 {
+        self.slice(f)[i]
+    }
+
+    /// Value of an optional field (0 when absent).
+    #[inline]
+    pub fn at_opt(&self, f: Option<usize>, i: usize) -> f32 {
+        f.map_or(0.0, |f| self.slice(f)[i])
+    }
+
+    /// Central-difference gradient of field `f` at voxel (ix, iy), per µm.
+    #[inline]
+    pub fn gradient(&self, grid: &Grid, f: usize, ix: usize, iy: usize) -> (f32, f32) {
+        let s = self.slice(f);
+        let xm = ix.saturating_sub(1);
+        let xp = (ix + 1).min(grid.nx - 1);
+        let ym = iy.saturating_sub(1);
+        let yp = (iy + 1).min(grid.ny - 1);
+        let gx = (s[grid.idx(xp, iy)] - s[grid.idx(xm, iy)]) / (((xp - xm).max(1)) as f64 * grid.dx_um) as f32;
+        let gy = (s[grid.idx(ix, yp)] - s[grid.idx(ix, ym)]) / (((yp - ym).max(1)) as f64 * grid.dx_um) as f32;
+        (gx, gy)
+    }
+
+    /// Index of a field by name.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+}
+
+/// Source and uptake rates for one field step (scratch workspace, not state).
+///
+/// The solver applies `c ← (c + dt·S) / (1 + dt·U)` per voxel, then zeroes
+/// `S` and `U`, so mechanisms only ever add to them.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// Source rate per field (unit/min).
+    pub src: Vec<Array2<f32>>,
+    /// First-order uptake rate per field (1/min).
+    pub uptake: Vec<Array2<f32>>,
+}
+
+impl Sources {
+    /// Zeroed sources for `n` fields on `grid`.
+    pub fn new(grid: &Grid, n: usize) -> Self {
+        Sources {
+            src: (0..n).map(|_| Array2::zeros((grid.ny, grid.nx))).collect(),
+            uptake: (0..n).map(|_| Array2::zeros((grid.ny, grid.nx))).collect(),
+        }
+    }
+
+    /// Add `rate` (unit/min) to field `f` at flat index `i`.
+    #[inline]
+    pub fn add(&mut self, f: usize, i: usize, rate: f32) {
+        self.src[f].as_slice_mut().expect("standard layout")[i] += rate;
+    }
+}

@@ -1,0 +1,24 @@
+//! The `woundsim` command-line tool. Library errors are reported here; exit
+//! status 0 on success, 2 on bad input, 1 on an internal error.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::main() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            let input = err
+                .downcast_ref::<woundsim::error::Error>()
+                .map(|e| e.is_input())
+                .or_else(|| err.downcast_ref::<woundsim::error::InputError>().map(|_| true))
+                .unwrap_or(false);
+            ExitCode::from(if input { 2 } else { 1 })
+        }
+    }
+}

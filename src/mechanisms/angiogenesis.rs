@@ -1,0 +1,199 @@
+//! Angiogenesis: tip cells sprout from perfused vessels where VEGF exceeds a
+//! threshold, climb the VEGF gradient at `tip_speed_um_per_h`, leave a
+//! trail of unperfused sprout voxels, and on reaching a perfused vessel
+//! (anastomosis) perfuse their trail. Trails formed where local VEGF exceeds
+//! `abnormal_vegf_ng_per_ml` become abnormal, leaky vessels that exchange
+//! O₂ poorly (Ozawa 2004). New vessels without VEGF support regress; vessels
+//! supported for `maturation_days` mature and stay.
+
+use super::blend_direction;
+use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::scenario::Params;
+use crate::sim::{SimState, Workspace};
+use crate::tissue::vessel;
+use ndarray::Zip;
+use rayon::prelude::*;
+
+/// Minimum trail length (voxels) before a tip can anastomose.
+pub const MIN_LOOP_VOXELS: usize = 3;
+
+/// What happened to one tip cell in a cell step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event {
+    /// Moved within its voxel or through perfused tissue.
+    None,
+    /// Entered a new voxel and extends its trail there.
+    Trail(u32),
+    /// Reached a perfused vessel: its trail becomes perfused.
+    Anastomosis,
+    /// Lost VEGF support or aged out: retracts.
+    Retract,
+}
+
+/// Per-tip outcome computed in parallel.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    x: f32,
+    y: f32,
+    event: Event,
+}
+
+/// One cell step of tip cells, then sprouting.
+pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    let a = &p.scenario.angiogenesis;
+    let dt = (p.steps.dt_min * p.steps.cell_every as f64) as f32;
+    let g = p.grid;
+    let vegf_i = p.ids.vegf;
+    let seed = st.seed;
+    let step = st.step;
+    let speed = (a.tip_speed_um_per_h / 60.0) as f32;
+    let thr = a.sprout_vegf_threshold_ng_per_ml as f32;
+    let max_age = (a.tip_max_age_days * 1440.0) as f32;
+    let n = st.tips.len();
+    {
+        let tips = &st.tips;
+        let fields = &st.fields;
+        let ves = st.tissue.vessel.as_slice().expect("standard layout");
+        ws.tip_out.clear();
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let (x, y) = (tips.x[i], tips.y[i]);
+                let (ix, iy) = g.voxel_of(x, y);
+                let v = g.idx(ix, iy);
+                if tips.age_min[i] + dt > max_age || fields.at(vegf_i, v) < 0.5 * thr {
+                    return Outcome { x, y, event: Event::Retract };
+                }
+                let mut rng = Stream::new(seed, tips.id[i], step, Purpose::TipMove);
+                let (gx, gy) = fields.gradient(&g, vegf_i, ix, iy);
+                let (dx, dy) = blend_direction(gx, gy, a.gradient_bias as f32, rng.angle());
+                let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
+                let nv = g.index_of(nx, ny);
+                let event = if nv == v {
+                    Event::None
+                } else if vessel::perfused(ves[nv]) {
+                    if tips.trail[i].len() >= MIN_LOOP_VOXELS {
+                        Event::Anastomosis
+                    } else {
+                        Event::None
+                    }
+                } else {
+                    Event::Trail(nv as u32)
+                };
+                Outcome { x: nx, y: ny, event }
+            })
+            .collect_into_vec(&mut ws.tip_out);
+    }
+    let abnormal = a.abnormal_vegf_ng_per_ml as f32;
+    let mut keep = vec![true; n];
+    let mut perfused_any = false;
+    for (i, o) in ws.tip_out.iter().enumerate() {
+        let tips = &mut st.tips;
+        tips.x[i] = o.x;
+        tips.y[i] = o.y;
+        tips.age_min[i] += dt;
+        match o.event {
+            Event::None => {}
+            Event::Trail(v) => {
+                let cell = &mut st.tissue.vessel.as_slice_mut().expect("standard layout")[v as usize];
+                if *cell == vessel::NONE {
+                    *cell = vessel::SPROUT;
+                    tips.trail[i].push(v);
+                }
+            }
+            Event::Anastomosis => {
+                keep[i] = false;
+                perfused_any = true;
+                st.anastomoses += 1;
+                let vegf = st.fields.slice(vegf_i);
+                let ves = st.tissue.vessel.as_slice_mut().expect("standard layout");
+                let age = st.tissue.vessel_age_d.as_slice_mut().expect("standard layout");
+                for &t in &tips.trail[i] {
+                    let t = t as usize;
+                    if ves[t] == vessel::SPROUT {
+                        ves[t] = if vegf[t] > abnormal { vessel::ABNORMAL } else { vessel::PERFUSED };
+                        age[t] = 0.0;
+                    }
+                }
+            }
+            Event::Retract => keep[i] = false,
+        }
+    }
+    if keep.iter().any(|k| !k) {
+        st.tips.retain(&keep);
+    }
+    if perfused_any {
+        ws.refresh_vessel_list(&st.tissue);
+    }
+    sprout(p, st, ws, dt);
+}
+
+/// New tip cells at eligible perfused vessel voxels.
+fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
+    let a = &p.scenario.angiogenesis;
+    let g = p.grid;
+    let seed = st.seed;
+    let step = st.step;
+    let thr = a.sprout_vegf_threshold_ng_per_ml as f32;
+    let npwt = if p.scenario.treatment.standard_care.negative_pressure { 1.3 } else { 1.0 };
+    let rate = a.sprout_per_vessel_per_day * (1.0 - st.patient.fibrosis) * npwt / 1440.0;
+    let prob = hazard_prob(rate, dt as f64);
+    let vegf = st.fields.slice(p.ids.vegf);
+    ws.births.clear();
+    let list = &ws.vessel_list;
+    ws.births.par_extend(list
+        .par_iter()
+        .filter_map(|&v| {
+            let v = v as usize;
+            if vegf[v] < thr {
+                return None;
+            }
+            let mut rng = Stream::new(seed, v as u64, step, Purpose::Sprout);
+            if rng.chance(prob) {
+                let (x, y) = g.center(v % g.nx, v / g.nx);
+                Some((x as f32, y as f32))
+            } else {
+                None
+            }
+        }));
+    let room = p.scenario.limits.max_agents.saturating_sub(st.agent_count() as u64) as usize;
+    for k in 0..ws.births.len().min(room) {
+        let (x, y) = ws.births[k];
+        let id = st.new_id();
+        st.tips.push(id, x, y);
+    }
+}
+
+/// Tissue step: regression of unsupported new vessels, maturation of supported ones.
+pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    let a = &p.scenario.angiogenesis;
+    let dt_d = (p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0) as f32;
+    let keep_thr = a.maintenance_vegf_ng_per_ml as f32;
+    let regress = a.regression_per_day * if p.scenario.treatment.has_product() { p.product.regression } else { 1.0 };
+    let prob = hazard_prob(regress, dt_d as f64);
+    let mature = a.maturation_days as f32;
+    let seed = st.seed;
+    let step = st.step;
+    let nx = p.grid.nx;
+    let vegf = &st.fields.data[p.ids.vegf];
+    Zip::indexed(&mut st.tissue.vessel)
+        .and(&mut st.tissue.vessel_age_d)
+        .and(vegf)
+        .par_for_each(|(iy, ix), s, age, &c| {
+            if *s == vessel::NONE || *s == vessel::MATURE {
+                return;
+            }
+            if c >= keep_thr {
+                if vessel::perfused(*s) {
+                    *age += dt_d;
+                    if *age >= mature {
+                        *s = vessel::MATURE;
+                    }
+                }
+            } else if Stream::new(seed, (iy * nx + ix) as u64, step, Purpose::Regress).chance(prob) {
+                *s = vessel::NONE;
+                *age = 0.0;
+            }
+        });
+    ws.refresh_vessel_list(&st.tissue);
+}

@@ -1,0 +1,76 @@
+//! Re-epithelialisation: the wound closes from its margin. An open voxel with
+//! closed neighbours closes with hazard
+//! `v/dx · f(O₂) · g(TNF) · h(KGF) · (1 − debris) · (1 − b·bioburden) · (1 − 0.6·fibrosis) · n/3`,
+//! where `n` is the number of closed voxels among its 8 neighbours (3 on a
+//! straight front, so the front advances at about `v`), `f` ramps from 0 at
+//! `o2_low_mmhg` to 1 at `o2_high_mmhg` (Kalani 1999; Yang 2013),
+//! `g = 1/(1 + TNF/K)` and `h = 1 + gain·KGF/(KGF+K)`.
+
+use super::sat;
+use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::scenario::Params;
+use crate::sim::{SimState, Workspace};
+use ndarray::{Axis, Zip};
+
+/// Oxygen gate of closure in [0, 1].
+#[inline]
+pub fn oxygen_gate(o2: f32, low: f32, high: f32) -> f32 {
+    ((o2 - low) / (high - low)).clamp(0.0, 1.0)
+}
+
+/// Local closure speed (µm/day) at a margin voxel.
+#[inline]
+pub fn local_speed(p: &Params, speed_mult: f64, o2: f32, tnf: f32, kgf: f32, debris: f32, bioburden: f32, fibrosis: f32) -> f32 {
+    let c = &p.scenario.closure;
+    let f = oxygen_gate(o2, c.o2_low_mmhg as f32, c.o2_high_mmhg as f32);
+    let g = 1.0 / (1.0 + tnf.max(0.0) / c.tnf_half_ng_per_ml as f32);
+    let h = 1.0 + c.kgf_gain as f32 * sat(kgf, c.kgf_half_ng_per_ml as f32);
+    (c.max_speed_um_per_day * speed_mult) as f32
+        * f
+        * g
+        * h
+        * (1.0 - debris).max(0.0)
+        * (1.0 - c.bioburden_slowing as f32 * bioburden).max(0.0)
+        * (1.0 - 0.6 * fibrosis).max(0.0)
+}
+
+/// One tissue step of closure.
+pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    let g = p.grid;
+    let dt_d = p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0;
+    let ids = p.ids;
+    let seed = st.seed;
+    let step = st.step;
+    let bio = st.tissue.bioburden as f32;
+    let fib = st.patient.fibrosis as f32;
+    let speed_mult = st.patient.closure_speed_mult;
+    let open = st.tissue.open.as_slice().expect("standard layout");
+    let debris = st.tissue.debris.as_slice().expect("standard layout");
+    let fields = &st.fields;
+    let (nx, ny) = (g.nx, g.ny);
+    Zip::indexed(ws.open_next.axis_iter_mut(Axis(0))).par_for_each(|iy, mut row| {
+        for ix in 0..nx {
+            let v = iy * nx + ix;
+            if open[v] == 0 {
+                row[ix] = 0;
+                continue;
+            }
+            let mut closed = 0u32;
+            for (ddx, ddy) in [(-1i64, -1i64), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)] {
+                let (jx, jy) = (ix as i64 + ddx, iy as i64 + ddy);
+                if jx >= 0 && jy >= 0 && (jx as usize) < nx && (jy as usize) < ny && open[jy as usize * nx + jx as usize] == 0 {
+                    closed += 1;
+                }
+            }
+            if closed == 0 {
+                row[ix] = 1;
+                continue;
+            }
+            let speed = local_speed(p, speed_mult, fields.at(ids.oxygen, v), fields.at(ids.tnf, v), fields.at_opt(ids.kgf, v), debris[v], bio, fib);
+            let rate = speed as f64 / g.dx_um * closed as f64 / 3.0;
+            let close = Stream::new(seed, v as u64, step, Purpose::Closure).chance(hazard_prob(rate, dt_d));
+            row[ix] = if close { 0 } else { 1 };
+        }
+    });
+    std::mem::swap(&mut st.tissue.open, &mut ws.open_next);
+}

@@ -1,0 +1,65 @@
+//! One module per mechanism. Each is a function over the simulation state,
+//! the validated parameters and scratch workspace; structural changes
+//! (births, deaths, switches) are collected as events and applied in id order.
+
+pub mod angiogenesis;
+pub mod care;
+pub mod closure;
+pub mod dosing;
+pub mod macrophages;
+pub mod msc_fate;
+pub mod secretion;
+pub mod tissue_sources;
+
+/// HIF-1α activation in [0, 1]: 0 above `onset`, 1 below `saturation` mmHg.
+#[inline]
+pub fn hif(o2: f32, onset: f32, saturation: f32) -> f32 {
+    ((onset - o2) / (onset - saturation)).clamp(0.0, 1.0)
+}
+
+/// Saturating response `c / (c + k)`.
+#[inline]
+pub fn sat(c: f32, k: f32) -> f32 {
+    let c = c.max(0.0);
+    c / (c + k)
+}
+
+/// Convert secretion in fg/cell/day into a concentration rate (ng/mL/min)
+/// in a voxel of `voxel_ml` mL.
+#[inline]
+pub fn fg_per_day_to_rate(voxel_ml: f64) -> f64 {
+    1e-6 / voxel_ml / 1440.0
+}
+
+/// Unit vector of a blend of a preferred direction (weight `bias`) and a
+/// random angle; a zero preferred direction gives a pure random walk.
+#[inline]
+pub fn blend_direction(gx: f32, gy: f32, bias: f32, angle: f64) -> (f32, f32) {
+    let (rx, ry) = (angle.cos() as f32, angle.sin() as f32);
+    let n = (gx * gx + gy * gy).sqrt();
+    let (ux, uy) = if n > 1e-12 { (gx / n, gy / n) } else { (0.0, 0.0) };
+    let b = if n > 1e-12 { bias } else { 0.0 };
+    let (dx, dy) = (b * ux + (1.0 - b) * rx, b * uy + (1.0 - b) * ry);
+    let m = (dx * dx + dy * dy).sqrt();
+    if m > 1e-12 {
+        (dx / m, dy / m)
+    } else {
+        (rx, ry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn hif_ramps_between_thresholds() {
+        assert_eq!(hif(20.0, 15.0, 4.0), 0.0);
+        assert_eq!(hif(2.0, 15.0, 4.0), 1.0);
+        assert!((hif(9.5, 15.0, 4.0) - 0.5).abs() < 1e-6);
+    }
+    #[test]
+    fn full_bias_follows_gradient() {
+        let (x, y) = blend_direction(3.0, 4.0, 1.0, 1.234);
+        assert!((x - 0.6).abs() < 1e-6 && (y - 0.8).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,268 @@
+//! Observables: one time-series row per output step, and the run summary.
+
+use crate::agents::msc_state;
+use crate::scenario::Params;
+use crate::sim::SimState;
+use crate::tissue::vessel;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One time-series row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Base step.
+    pub step: u64,
+    /// Values in the order of [`columns`].
+    pub values: Vec<f64>,
+}
+
+/// Fixed columns before the per-field means.
+const FIXED: [&str; 14] = [
+    "time_d",
+    "wound_area_mm2",
+    "closure_pct",
+    "msc_live",
+    "msc_dead",
+    "msc_senescent",
+    "mac_m1",
+    "mac_m2",
+    "m2_fraction",
+    "vessel_density_rel",
+    "tip_cells",
+    "o2_mean_mmHg",
+    "hypoxic_fraction",
+    "bioburden",
+];
+
+/// Column name for the wound mean of a field.
+pub fn field_column(name: &str, unit: &str) -> String {
+    let u = match unit {
+        "ng/mL" => "ng_per_ml".to_string(),
+        u => u.replace('/', "_per_").replace(' ', "_"),
+    };
+    format!("{name}_mean_{u}")
+}
+
+/// Column names (units in the names).
+pub fn columns(p: &Params) -> Vec<String> {
+    let mut c: Vec<String> = FIXED.iter().map(|s| s.to_string()).collect();
+    for (name, spec) in &p.fields {
+        if name != "oxygen" {
+            c.push(field_column(name, &spec.unit));
+        }
+    }
+    c.push("debris_mean".into());
+    c
+}
+
+/// Observe the state.
+pub fn observe(p: &Params, st: &SimState) -> Row {
+    let t = &st.tissue;
+    let foot = t.footprint.as_slice().expect("standard layout");
+    let open = t.open_count() as f64;
+    let n_foot = t.footprint_count.max(1) as f64;
+    let area = open * p.grid.voxel_area_mm2();
+    let closure = 100.0 * (1.0 - open / t.open0.max(1) as f64);
+    let (mut live, mut dead, mut sen) = (0.0, 0.0, 0.0);
+    for &s in &st.mscs.state {
+        match s {
+            msc_state::LIVE => live += 1.0,
+            msc_state::DEAD => dead += 1.0,
+            _ => sen += 1.0,
+        }
+    }
+    let m2 = st.macs.pol.iter().filter(|&&q| q >= 0.5).count() as f64;
+    let m1 = st.macs.len() as f64 - m2;
+    let m2f = if m1 + m2 > 0.0 { m2 / (m1 + m2) } else { 0.0 };
+    let ves = t.vessel.as_slice().expect("standard layout");
+    let perfused = foot.iter().zip(ves).filter(|(&f, &v)| f == 1 && vessel::perfused(v)).count() as f64;
+    let base = p.scenario.tissue.vessel_density * st.patient.vessel_density_mult;
+    let vdens = if base > 0.0 { perfused / n_foot / base } else { 0.0 };
+    let mean_in = |a: &[f32]| a.iter().zip(foot).filter(|(_, &f)| f == 1).map(|(&v, _)| v as f64).sum::<f64>() / n_foot;
+    let o2 = st.fields.slice(p.ids.oxygen);
+    let onset = p.scenario.tissue.hypoxia_onset_mmhg as f32;
+    let hyp = o2.iter().zip(foot).filter(|(&v, &f)| f == 1 && v < onset).count() as f64 / n_foot;
+    let mut v = vec![
+        st.day(p),
+        area,
+        closure,
+        live,
+        dead,
+        sen,
+        m1,
+        m2,
+        m2f,
+        vdens,
+        st.tips.len() as f64,
+        mean_in(o2),
+        hyp,
+        t.bioburden,
+    ];
+    for (f, (name, _)) in p.fields.iter().enumerate() {
+        if name != "oxygen" {
+            v.push(mean_in(st.fields.slice(f)));
+        }
+    }
+    v.push(mean_in(t.debris.as_slice().expect("standard layout")));
+    Row { step: st.step, values: v }
+}
+
+/// Key outcomes of one run (written to summary.json).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Run seed.
+    pub seed: u64,
+    /// Simulated days.
+    pub days: f64,
+    /// Final closure (%).
+    pub closure_pct_final: f64,
+    /// Closure at day 28 (%), if simulated.
+    pub closure_pct_wk4: Option<f64>,
+    /// Closure at day 56 (%), if simulated.
+    pub closure_pct_wk8: Option<f64>,
+    /// Closure at day 84 (%), if simulated.
+    pub closure_pct_wk12: Option<f64>,
+    /// First day with ≥ 50 % closure.
+    pub t50_closure_d: Option<f64>,
+    /// First day with complete closure (≥ `closure.complete_pct`).
+    pub t100_closure_d: Option<f64>,
+    /// Completely closed by the end.
+    pub healed: bool,
+    /// Completely closed by day 84 (None if the run is shorter and not healed).
+    pub healed_wk12: Option<bool>,
+    /// Days from the first dose until live MSCs fall below half their peak.
+    pub msc_half_life_d: Option<f64>,
+    /// Peak live MSCs in the slice.
+    pub msc_peak: f64,
+    /// M2 fraction at day 7, if simulated.
+    pub m2_fraction_d7: Option<f64>,
+    /// Peak perfused vessel density (relative to intact tissue).
+    pub peak_vessel_density_rel: f64,
+    /// Day of the peak vessel density.
+    pub peak_vessel_day: f64,
+    /// Final vessel density (relative).
+    pub final_vessel_density_rel: f64,
+    /// Mean wound VEGF over the run (ng/mL).
+    pub vegf_mean_ng_per_ml: f64,
+    /// Peak wound VEGF (ng/mL).
+    pub vegf_peak_ng_per_ml: f64,
+    /// Mean wound TNF-α over days 7–14 (ng/mL), if simulated.
+    pub tnf_mean_d7_14_ng_per_ml: Option<f64>,
+    /// Mean wound O₂ over the run (mmHg).
+    pub o2_mean_mmhg: f64,
+    /// Every final time-series value by column.
+    pub final_values: BTreeMap<String, f64>,
+}
+
+/// Outcome names usable by sweeps and compare (numeric summary keys).
+pub const OUTCOMES: [&str; 13] = [
+    "closure_pct_final",
+    "closure_pct_wk4",
+    "closure_pct_wk8",
+    "closure_pct_wk12",
+    "t50_closure_d",
+    "t100_closure_d",
+    "healed",
+    "msc_half_life_d",
+    "m2_fraction_d7",
+    "peak_vessel_density_rel",
+    "vegf_mean_ng_per_ml",
+    "tnf_mean_d7_14_ng_per_ml",
+    "o2_mean_mmhg",
+];
+
+impl Summary {
+    /// Summarise a finished run's rows.
+    pub fn from_rows(p: &Params, seed: u64, cols: &[String], rows: &[Row]) -> Summary {
+        let col = |name: &str| cols.iter().position(|c| c == name);
+        let series = |name: &str| -> Vec<(f64, f64)> {
+            match col(name) {
+                Some(c) => rows.iter().map(|r| (r.values[0], r.values[c])).collect(),
+                None => vec![],
+            }
+        };
+        let closure = series("closure_pct");
+        let at = |s: &[(f64, f64)], day: f64| -> Option<f64> {
+            if s.last().map(|l| l.0 + 1e-9 < day).unwrap_or(true) {
+                return None;
+            }
+            s.iter().find(|(t, _)| *t + 1e-9 >= day).map(|&(_, v)| v)
+        };
+        let first_at = |s: &[(f64, f64)], thr: f64| s.iter().find(|(_, v)| *v >= thr).map(|&(t, _)| t);
+        let complete = p.scenario.closure.complete_pct;
+        let t100 = first_at(&closure, complete);
+        let days = rows.last().map(|r| r.values[0]).unwrap_or(0.0);
+        let live = series("msc_live");
+        let first_dose = p.steps.doses.first().map(|&k| p.steps.day(k));
+        let (peak_i, msc_peak) = live.iter().enumerate().fold((0, 0.0), |a, (i, &(_, v))| if v > a.1 { (i, v) } else { a });
+        let msc_half_life_d = match first_dose {
+            Some(d0) if msc_peak > 0.0 => live[peak_i..].iter().find(|(_, v)| *v <= msc_peak / 2.0).map(|&(t, _)| t - d0),
+            _ => None,
+        };
+        let ves = series("vessel_density_rel");
+        let (pv_day, pv) = ves.iter().fold((0.0, 0.0), |a, &(t, v)| if v > a.1 { (t, v) } else { a });
+        let vegf = series("vegf_mean_ng_per_ml");
+        let mean = |s: &[(f64, f64)]| if s.is_empty() { 0.0 } else { s.iter().map(|x| x.1).sum::<f64>() / s.len() as f64 };
+        let tnf = series("tnf_mean_ng_per_ml");
+        let tnf714: Vec<(f64, f64)> = tnf.iter().copied().filter(|(t, _)| (7.0..=14.0).contains(t)).collect();
+        let final_values = rows
+            .last()
+            .map(|r| cols.iter().cloned().zip(r.values.iter().copied()).collect())
+            .unwrap_or_default();
+        Summary {
+            scenario: p.scenario.name.clone(),
+            seed,
+            days,
+            closure_pct_final: closure.last().map(|x| x.1).unwrap_or(0.0),
+            closure_pct_wk4: at(&closure, 28.0),
+            closure_pct_wk8: at(&closure, 56.0),
+            closure_pct_wk12: at(&closure, 84.0),
+            t50_closure_d: first_at(&closure, 50.0),
+            t100_closure_d: t100,
+            healed: t100.is_some(),
+            healed_wk12: match t100 {
+                Some(t) if t <= 84.0 + 1e-9 => Some(true),
+                _ if days + 1e-9 >= 84.0 => Some(false),
+                _ => None,
+            },
+            msc_half_life_d,
+            msc_peak,
+            m2_fraction_d7: at(&series("m2_fraction"), 7.0),
+            peak_vessel_density_rel: pv,
+            peak_vessel_day: pv_day,
+            final_vessel_density_rel: ves.last().map(|x| x.1).unwrap_or(0.0),
+            vegf_mean_ng_per_ml: mean(&vegf),
+            vegf_peak_ng_per_ml: vegf.iter().map(|x| x.1).fold(0.0, f64::max),
+            tnf_mean_d7_14_ng_per_ml: if tnf714.is_empty() { None } else { Some(mean(&tnf714)) },
+            o2_mean_mmhg: mean(&series("o2_mean_mmHg")),
+            final_values,
+        }
+    }
+
+    /// A numeric outcome by name (`healed` as 0/1); None when undefined.
+    pub fn outcome(&self, name: &str) -> Option<f64> {
+        match name {
+            "closure_pct_final" => Some(self.closure_pct_final),
+            "closure_pct_wk4" => self.closure_pct_wk4,
+            "closure_pct_wk8" => self.closure_pct_wk8,
+            "closure_pct_wk12" => self.closure_pct_wk12,
+            "t50_closure_d" => self.t50_closure_d,
+            "t100_closure_d" => self.t100_closure_d,
+            "healed" => Some(if self.healed { 1.0 } else { 0.0 }),
+            "healed_wk12" => self.healed_wk12.map(|h| if h { 1.0 } else { 0.0 }),
+            "msc_half_life_d" => self.msc_half_life_d,
+            "msc_peak" => Some(self.msc_peak),
+            "m2_fraction_d7" => self.m2_fraction_d7,
+            "peak_vessel_density_rel" => Some(self.peak_vessel_density_rel),
+            "peak_vessel_day" => Some(self.peak_vessel_day),
+            "final_vessel_density_rel" => Some(self.final_vessel_density_rel),
+            "vegf_mean_ng_per_ml" => Some(self.vegf_mean_ng_per_ml),
+            "vegf_peak_ng_per_ml" => Some(self.vegf_peak_ng_per_ml),
+            "tnf_mean_d7_14_ng_per_ml" => self.tnf_mean_d7_14_ng_per_ml,
+            "o2_mean_mmhg" => Some(self.o2_mean_mmhg),
+            other => self.final_values.get(other.strip_prefix("final.").unwrap_or(other)).copied(),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Output files: atomic writes, the run manifest, time series, summary,
+//! field snapshots (`.npy`, readable by numpy) and the directory lock.
+//!
+//! Every file is written to `<name>.tmp` and renamed into place, so a crash
+//! never leaves a half-written file under its final name. A run directory
+//! holds `manifest.json` whose `status` is `running` until the run is
+//! complete; `timeseries.csv` and `summary.json` appear only at the end.
+
+pub mod snapshot;
+
+use crate::error::{Error, Result};
+use crate::observe::{Row, Summary};
+use serde::Serialize;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Write `bytes` to `path` atomically (temporary file, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = tmp_name(path);
+    let mut f = File::create(&tmp).map_err(|e| Error::io("writing", &tmp, e))?;
+    f.write_all(bytes).map_err(|e| Error::io("writing", &tmp, e))?;
+    f.sync_all().map_err(|e| Error::io("writing", &tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| Error::io("writing", path, e))
+}
+
+/// The temporary name used for `path` while it is written.
+pub fn tmp_name(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".tmp");
+    PathBuf::from(s)
+}
+
+/// Write a value as pretty JSON atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Other(format!("JSON for {}: {e}", path.display())))?;
+    write_atomic(path, format!("{text}\n").as_bytes())
+}
+
+/// Render rows as CSV text.
+pub fn timeseries_csv(cols: &[String], rows: &[Row]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(cols).map_err(|e| Error::Other(e.to_string()))?;
+    for r in rows {
+        w.write_record(r.values.iter().map(|v| format_value(*v))).map_err(|e| Error::Other(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| Error::Other(e.to_string()))
+}
+
+/// Format a number compactly and exactly reproducibly.
+pub fn format_value(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.6}")
+    }
+}
+
+/// The status of a run directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// In progress (or crashed).
+    Running,
+    /// Interrupted by a signal; resumable from its checkpoint.
+    Interrupted,
+    /// Stopped by an error.
+    Failed,
+    /// Finished; every output is present.
+    Complete,
+}
+
+/// The run manifest.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// woundsim version.
+    pub woundsim_version: String,
+    /// Run status.
+    pub status: Status,
+    /// Scenario name.
+    pub scenario_name: String,
+    /// Scenario source (file or label).
+    pub scenario_source: String,
+    /// Hash of the resolved scenario.
+    pub scenario_hash: String,
+    /// The resolved scenario as TOML.
+    pub scenario_toml: String,
+    /// Run seed.
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall time (s).
+    pub wall_time_s: f64,
+    /// Simulated day reached.
+    pub day_reached: f64,
+    /// Error message, if failed.
+    pub error: Option<String>,
+    /// Files written, relative to the run directory.
+    pub files: Vec<String>,
+}
+
+/// Write the time series and summary of a finished run.
+pub fn write_results(dir: &Path, cols: &[String], rows: &[Row], summary: &Summary) -> Result<()> {
+    write_atomic(&dir.join("timeseries.csv"), &timeseries_csv(cols, rows)?)?;
+    write_json(&dir.join("summary.json"), summary)
+}
+
+/// An exclusive lock on an output directory, released on drop.
+#[derive(Debug)]
+pub struct DirLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl DirLock {
+    /// Lock `dir` (creating `.woundsim.lock`), refusing if another process holds it.
+    pub fn acquire(dir: &Path) -> Result<DirLock> {
+        use fs4::fs_std::FileExt;
+        let path = dir.join(".woundsim.lock");
+        let file = File::create(&path).map_err(|e| Error::io("writing", &path, e))?;
+        match file.try_lock_exclusive() {
+            Ok(()) => Ok(DirLock { file, path }),
+            _ => Err(Error::OutputInUse(format!(
+                "output directory '{}' is in use by another woundsim process (lock file {})",
+                dir.display(),
+                path.display()
+            ))),
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        use fs4::fs_std::FileExt;
+        let _ = FileExt::unlock(&self.file);
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Prepare an output directory: create it, refuse a non-empty one unless
+/// `force` (which clears woundsim's own files), and lock it.
+pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock> {
+    fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    let lock = DirLock::acquire(dir)?;
+    let entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| Error::io("reading", dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().map(|n| n != ".woundsim.lock").unwrap_or(true))
+        .collect();
+    if !entries.is_empty() {
+        if !force {
+            return Err(Error::OutputInUse(format!(
+                "output directory '{}' is not empty; choose another --out or pass --force to overwrite it",
+                dir.display()
+            )));
+        }
+        for e in entries {
+            let r = if e.is_dir() { fs::remove_dir_all(&e) } else { fs::remove_file(&e) };
+            r.map_err(|err| Error::io("removing", &e, err))?;
+        }
+    }
+    Ok(lock)
+}

@@ -1,0 +1,232 @@
+//! Running a scenario: in memory ([`simulate`]) or into a run directory with
+//! manifest, snapshots, checkpoints and interruption handling
+//! ([`run_in_dir`], [`resume`]).
+
+use crate::error::{Error, Result};
+use crate::observe::{self, Row, Summary};
+use crate::output::{self, snapshot, Manifest, Status};
+use crate::scenario::{Params, Scenario};
+use crate::sim::{self, PhaseTimes, SimState, Workspace};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Progress callback: (steps done, total steps).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// Options of a run into a directory.
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    /// Overwrite a non-empty directory.
+    pub force: bool,
+    /// Write field snapshots.
+    pub snapshots: bool,
+    /// Write a checkpoint every this many simulated days.
+    pub checkpoint_every_days: Option<f64>,
+    /// Set to true (e.g. by a signal handler) to stop at the next step.
+    pub interrupt: Option<Arc<AtomicBool>>,
+    /// Progress reporting.
+    pub progress: Option<Progress<'a>>,
+}
+
+/// What a finished run returns.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Time-series rows.
+    pub rows: Vec<Row>,
+    /// Summary.
+    pub summary: Summary,
+    /// Wall time (s).
+    pub wall_s: f64,
+    /// Time per phase.
+    pub times: PhaseTimes,
+    /// Base steps simulated.
+    pub steps: u64,
+}
+
+/// Simulate in memory (no files), with the cohort patient for `seed`.
+pub fn simulate(p: &Params, seed: u64) -> Result<RunOutput> {
+    let patient = crate::cohort::patient_for(p, seed);
+    let mut st = SimState::new(p, seed, patient);
+    let mut ws = Workspace::new(p, &st);
+    let t0 = Instant::now();
+    while st.step < p.steps.total {
+        sim::step(p, &mut st, &mut ws)?;
+    }
+    Ok(finish(p, st, ws, t0.elapsed().as_secs_f64()))
+}
+
+fn finish(p: &Params, st: SimState, ws: Workspace, wall_s: f64) -> RunOutput {
+    let columns = observe::columns(p);
+    let summary = Summary::from_rows(p, st.seed, &columns, &st.rows);
+    RunOutput { columns, rows: st.rows, summary, wall_s, times: ws.times, steps: st.step }
+}
+
+/// A checkpoint: the scenario and the full state.
+#[derive(Serialize, Deserialize)]
+struct Checkpoint {
+    version: String,
+    label: String,
+    scenario_toml: String,
+    state: SimState,
+    snapshot_index: snapshot::Index,
+    wall_s: f64,
+}
+
+const CHECKPOINT: &str = "checkpoint.bin";
+
+fn manifest(p: &Params, seed: u64, status: Status, wall: f64, day: f64, error: Option<String>, dir: &Path) -> Manifest {
+    let mut files: Vec<String> = walk(dir);
+    files.sort();
+    Manifest {
+        woundsim_version: crate::VERSION.to_string(),
+        status,
+        scenario_name: p.scenario.name.clone(),
+        scenario_source: p.label.clone(),
+        scenario_hash: p.scenario.hash_hex(),
+        scenario_toml: p.scenario.to_toml(),
+        seed,
+        threads: rayon::current_num_threads(),
+        wall_time_s: wall,
+        day_reached: day,
+        error,
+        files,
+    }
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            for e in rd.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(rel) = path.strip_prefix(dir) {
+                    let s = rel.to_string_lossy().to_string();
+                    if !s.ends_with(".tmp") && !s.starts_with('.') && s != "manifest.json" {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Run `p` with `seed` into `dir`.
+pub fn run_in_dir(p: &Params, seed: u64, dir: &Path, opts: &RunOptions) -> Result<RunOutput> {
+    let _lock = output::prepare_dir(dir, opts.force)?;
+    let patient = crate::cohort::patient_for(p, seed);
+    let st = SimState::new(p, seed, patient);
+    drive(p, st, snapshot::Index::default(), 0.0, dir, opts)
+}
+
+/// Resume an interrupted or checkpointed run in `dir`.
+pub fn resume(dir: &Path, opts: &RunOptions) -> Result<(Params, RunOutput)> {
+    let _lock = output::DirLock::acquire(dir)?;
+    let path = dir.join(CHECKPOINT);
+    let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+    let ck: Checkpoint = bincode::deserialize(&bytes)
+        .map_err(|e| Error::Other(format!("checkpoint '{}' is unreadable: {e}", path.display())))?;
+    if ck.version != crate::VERSION {
+        return Err(Error::Other(format!(
+            "checkpoint '{}' was written by woundsim {}, this is {}",
+            path.display(),
+            ck.version,
+            crate::VERSION
+        )));
+    }
+    let scenario = Scenario::from_toml_str(&ck.scenario_toml, &ck.label, &[])?;
+    let p = Params::new(scenario, &ck.label)?;
+    drop(_lock);
+    let _lock = output::DirLock::acquire(dir)?;
+    let out = drive(&p, ck.state, ck.snapshot_index, ck.wall_s, dir, opts)?;
+    Ok((p, out))
+}
+
+fn write_checkpoint(p: &Params, st: &SimState, index: &snapshot::Index, wall: f64, dir: &Path) -> Result<()> {
+    let ck = Checkpoint {
+        version: crate::VERSION.to_string(),
+        label: p.label.clone(),
+        scenario_toml: p.scenario.to_toml(),
+        state: st.clone(),
+        snapshot_index: index.clone(),
+        wall_s: wall,
+    };
+    let bytes = bincode::serialize(&ck).map_err(|e| Error::Other(format!("checkpoint: {e}")))?;
+    output::write_atomic(&dir.join(CHECKPOINT), &bytes)
+}
+
+fn drive(p: &Params, mut st: SimState, mut index: snapshot::Index, wall0: f64, dir: &Path, opts: &RunOptions) -> Result<RunOutput> {
+    let seed = st.seed;
+    let t0 = Instant::now();
+    let wall = |t0: &Instant| wall0 + t0.elapsed().as_secs_f64();
+    output::write_json(&dir.join("manifest.json"), &manifest(p, seed, Status::Running, wall0, st.day(p), None, dir))?;
+    let mut ws = Workspace::new(p, &st);
+    let ck_every = opts
+        .checkpoint_every_days
+        .filter(|d| *d > 0.0)
+        .map(|d| ((d * 1440.0 / p.steps.dt_min).round() as u64).max(1));
+    let columns = observe::columns(p);
+    let total = p.steps.total;
+    let mut next_snap = p.steps.snapshots.iter().position(|&s| s >= st.step).unwrap_or(p.steps.snapshots.len());
+    let progress_every = (total / 200).max(1);
+    let result: Result<()> = (|| {
+        loop {
+            if opts.snapshots && next_snap < p.steps.snapshots.len() && p.steps.snapshots[next_snap] == st.step {
+                snapshot::write(p, &st, dir, &mut index)?;
+                next_snap += 1;
+            }
+            if st.step >= total {
+                return Ok(());
+            }
+            if let Some(flag) = &opts.interrupt {
+                if flag.load(Ordering::SeqCst) {
+                    write_checkpoint(p, &st, &index, wall(&t0), dir)?;
+                    return Err(Error::Interrupted { day: st.day(p), run_dir: dir.to_path_buf() });
+                }
+            }
+            sim::step(p, &mut st, &mut ws)?;
+            if st.step % p.steps.output_every == 0 {
+                output::write_atomic(&dir.join("timeseries.partial.csv"), &output::timeseries_csv(&columns, &st.rows)?)?;
+            }
+            if let Some(every) = ck_every {
+                if st.step % every == 0 && st.step < total {
+                    write_checkpoint(p, &st, &index, wall(&t0), dir)?;
+                }
+            }
+            if let Some(cb) = opts.progress {
+                if st.step % progress_every == 0 || st.step == total {
+                    cb(st.step, total);
+                }
+            }
+        }
+    })();
+    let w = wall(&t0);
+    match result {
+        Ok(()) => {
+            let out = finish(p, st, ws, w);
+            output::write_results(dir, &out.columns, &out.rows, &out.summary)?;
+            let _ = std::fs::remove_file(dir.join("timeseries.partial.csv"));
+            let _ = std::fs::remove_file(dir.join(CHECKPOINT));
+            output::write_json(&dir.join("manifest.json"), &manifest(p, seed, Status::Complete, w, out.summary.days, None, dir))?;
+            Ok(out)
+        }
+        Err(e) => {
+            let status = if matches!(e, Error::Interrupted { .. }) { Status::Interrupted } else { Status::Failed };
+            let _ = output::write_json(&dir.join("manifest.json"), &manifest(p, seed, status, w, st.day(p), Some(e.to_string()), dir));
+            Err(e)
+        }
+    }
+}
+
+/// Default output directory for a scenario and seed.
+pub fn default_out_dir(p: &Params, seed: u64) -> PathBuf {
+    PathBuf::from("results").join(format!("{}-{seed}", p.scenario.name))
+}

@@ -1,0 +1,89 @@
+//! Range checks used by the `section!` declarations. Each returns `Err` with a
+//! plain description of what is allowed.
+
+use serde::Serialize;
+
+/// Values a numeric check can inspect.
+pub trait Numbers {
+    /// The numbers held (one for a scalar, many for a list, none for others).
+    fn numbers(&self) -> Vec<f64>;
+}
+impl Numbers for f64 {
+    fn numbers(&self) -> Vec<f64> {
+        vec![*self]
+    }
+}
+impl Numbers for u64 {
+    fn numbers(&self) -> Vec<f64> {
+        vec![*self as f64]
+    }
+}
+impl Numbers for usize {
+    fn numbers(&self) -> Vec<f64> {
+        vec![*self as f64]
+    }
+}
+impl Numbers for Vec<f64> {
+    fn numbers(&self) -> Vec<f64> {
+        self.clone()
+    }
+}
+impl Numbers for Option<f64> {
+    fn numbers(&self) -> Vec<f64> {
+        self.iter().copied().collect()
+    }
+}
+impl Numbers for std::collections::BTreeMap<String, f64> {
+    fn numbers(&self) -> Vec<f64> {
+        self.values().copied().collect()
+    }
+}
+
+fn all(v: &impl Numbers, ok: impl Fn(f64) -> bool, allowed: &str) -> Result<(), String> {
+    if v.numbers().into_iter().all(|x| x.is_finite() && ok(x)) {
+        Ok(())
+    } else {
+        Err(allowed.to_string())
+    }
+}
+
+/// Any value of the right type.
+pub fn any<T>(_: &T) -> Result<(), String> {
+    Ok(())
+}
+/// A finite number > 0.
+pub fn positive(v: &impl Numbers) -> Result<(), String> {
+    all(v, |x| x > 0.0, "a finite number > 0")
+}
+/// A finite number ≥ 0.
+pub fn nonneg(v: &impl Numbers) -> Result<(), String> {
+    all(v, |x| x >= 0.0, "a finite number >= 0")
+}
+/// A number in [0, 1].
+pub fn fraction(v: &impl Numbers) -> Result<(), String> {
+    all(v, |x| (0.0..=1.0).contains(&x), "a number between 0 and 1")
+}
+/// A multiplier in [0, 100].
+pub fn mult(v: &impl Numbers) -> Result<(), String> {
+    all(v, |x| (0.0..=100.0).contains(&x), "a multiplier between 0 and 100")
+}
+/// A perfusion level in [0, 2] (fraction of normal).
+pub fn perfusion(v: &impl Numbers) -> Result<(), String> {
+    all(v, |x| (0.0..=2.0).contains(&x), "a fraction of normal perfusion between 0 and 2")
+}
+/// A partial pressure in [0, 800] mmHg.
+pub fn mmhg(v: &impl Numbers) -> Result<(), String> {
+    all(v, |x| (0.0..=800.0).contains(&x), "a partial pressure between 0 and 800 mmHg")
+}
+/// A day in [0, 3650].
+pub fn days(v: &impl Numbers) -> Result<(), String> {
+    all(v, |x| (0.0..=3650.0).contains(&x), "a day between 0 and 3650")
+}
+
+/// Render a value for an error message.
+pub fn show<T: Serialize>(v: &T) -> String {
+    match toml::Value::try_from(v) {
+        Ok(v) => v.to_string(),
+        Err(_) => "<unprintable>".into(),
+    }
+}

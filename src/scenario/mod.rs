@@ -1,0 +1,431 @@
+//! Scenario files: raw serde types (TOML, `deny_unknown_fields`, units in key
+//! names, documented defaults), loading with clear errors, `--set` overrides,
+//! and validation into typed [`Params`].
+//!
+//! Loading is a small pipeline:
+//! 1. read the file (UTF-8, non-empty) and parse TOML;
+//! 2. apply `--set key.path=value` overrides;
+//! 3. deep-merge over the default scenario, so any key may be omitted;
+//! 4. deserialize (errors name the dotted key and suggest the nearest key);
+//! 5. fill patient keys from the wound type's documented defaults;
+//! 6. validate ranges and cross-key consistency into [`Params`].
+
+pub mod checks;
+mod macros;
+pub mod params;
+pub mod patient;
+pub mod sections;
+pub mod treatment;
+
+pub use params::{FieldIds, Params, Steps};
+pub use sections::*;
+pub use treatment::Treatment;
+
+use crate::error::{Error, InputError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The built-in default scenario (a diabetic foot ulcer treated with one
+/// topical dose of adipose MSCs), also shipped as `scenarios/default.toml`.
+pub const DEFAULT_SCENARIO_TOML: &str = include_str!("../../scenarios/default.toml");
+/// Label used in messages for the built-in default scenario.
+pub const BUILTIN_LABEL: &str = "<built-in default scenario>";
+
+/// A whole scenario, as written in a file (after merging over defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Scenario name (used for output directory names).
+    pub name: String,
+    /// Free text shown by `scenario show`.
+    pub description: String,
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Domain geometry.
+    pub domain: Domain,
+    /// Wound geometry.
+    pub wound: Wound,
+    /// Patient and wound type.
+    pub patient: Patient,
+    /// Span and rates.
+    pub time: Time,
+    /// Output cadence.
+    pub output: Output,
+    /// Diffusing fields by name (add more by adding tables).
+    pub fields: BTreeMap<String, FieldSpec>,
+    /// Oxygen supply and hypoxia response.
+    pub tissue: Tissue,
+    /// MSC parameters.
+    pub msc: Msc,
+    /// Macrophage parameters.
+    pub macrophage: Macrophage,
+    /// Angiogenesis parameters.
+    pub angiogenesis: Angiogenesis,
+    /// Closure parameters.
+    pub closure: Closure,
+    /// Treatment.
+    pub treatment: Treatment,
+    /// Cohort variability.
+    pub cohort: Cohort,
+    /// Resource limits.
+    pub limits: Limits,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: "scenario".into(),
+            description: String::new(),
+            seed: 1,
+            domain: Domain::default(),
+            wound: Wound::default(),
+            patient: Patient::default(),
+            time: Time::default(),
+            output: Output::default(),
+            fields: default_fields(),
+            tissue: Tissue::default(),
+            msc: Msc::default(),
+            macrophage: Macrophage::default(),
+            angiogenesis: Angiogenesis::default(),
+            closure: Closure::default(),
+            treatment: Treatment::default(),
+            cohort: Cohort::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// One row of the parameter provenance table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamInfo {
+    /// Dotted key.
+    pub key: String,
+    /// Unit.
+    pub unit: String,
+    /// Default value as TOML.
+    pub default: String,
+    /// Meaning in plain words.
+    pub meaning: String,
+    /// Literature source or "assumption".
+    pub source: String,
+}
+
+impl ParamInfo {
+    /// Build a row (used by the `section!` macro).
+    pub fn new<T: Serialize>(prefix: &str, field: &str, unit: &str, doc: &[&str], source: &str, default: &T) -> Self {
+        let key = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let default = match toml::Value::try_from(default) {
+            Ok(v) => v.to_string(),
+            Err(_) => "(wound-type default)".to_string(),
+        };
+        ParamInfo {
+            key,
+            unit: unit.to_string(),
+            default,
+            meaning: doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" "),
+            source: source.to_string(),
+        }
+    }
+}
+
+/// Every scenario key with unit, default, meaning and source.
+pub fn param_table() -> Vec<ParamInfo> {
+    let mut out = vec![
+        ParamInfo::new("", "name", "-", &["Scenario name."], "user choice", &"scenario"),
+        ParamInfo::new("", "seed", "-", &["Master random seed."], "user choice", &1u64),
+    ];
+    Domain::describe("domain", &mut out);
+    Wound::describe("wound", &mut out);
+    Patient::describe("patient", &mut out);
+    Time::describe("time", &mut out);
+    Output::describe("output", &mut out);
+    for (name, spec) in default_fields() {
+        let start = out.len();
+        FieldSpec::describe(&format!("fields.{name}"), &mut out);
+        for row in &mut out[start..] {
+            let field_key = row.key.rsplit('.').next().unwrap_or("").to_string();
+            row.default = match field_key.as_str() {
+                "unit" => toml::Value::String(spec.unit.clone()).to_string(),
+                "diffusion_um2_per_min" => spec.diffusion_um2_per_min.to_string(),
+                "half_life_min" => format!("{:.3}", spec.half_life_min),
+                "initial" => spec.initial.to_string(),
+                "far_field" => spec.far_field.to_string(),
+                "boundary_x_min" | "boundary_x_max" | "boundary_y_min" | "boundary_y_max" => {
+                    checks::show(&spec.boundary_x_min)
+                }
+                _ => row.default.clone(),
+            };
+            if matches!(field_key.as_str(), "diffusion_um2_per_min" | "half_life_min") {
+                row.source = sections::default_field_sources(&name).to_string();
+            }
+        }
+    }
+    Tissue::describe("tissue", &mut out);
+    Msc::describe("msc", &mut out);
+    Macrophage::describe("macrophage", &mut out);
+    Angiogenesis::describe("angiogenesis", &mut out);
+    Closure::describe("closure", &mut out);
+    treatment::Product::describe("treatment.product", &mut out);
+    treatment::Preconditioning::describe("treatment.preconditioning", &mut out);
+    treatment::Dose::describe("treatment.dose", &mut out);
+    treatment::Delivery::describe("treatment.delivery", &mut out);
+    treatment::StandardCare::describe("treatment.standard_care", &mut out);
+    treatment::Effects::describe("treatment.effects", &mut out);
+    Cohort::describe("cohort", &mut out);
+    Limits::describe("limits", &mut out);
+    out
+}
+
+/// All dotted keys of the default scenario (for typo suggestions).
+pub fn all_keys() -> Vec<String> {
+    param_table().into_iter().map(|p| p.key).collect()
+}
+
+/// Parse `text` (from `label`) into a TOML table, with clear errors.
+pub fn parse_table(text: &str, label: &str) -> Result<toml::Table, InputError> {
+    if text.trim().lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Err(InputError::new(label, None, "the file is empty")
+            .hint("a scenario needs at least one key, e.g. name = \"my-wound\"; see `woundsim scenario show`"));
+    }
+    text.parse::<toml::Table>()
+        .map_err(|e| InputError::new(label, None, format!("not valid TOML: {}", e.to_string().trim())))
+}
+
+/// Read a file as UTF-8 text, naming it in errors.
+pub fn read_text(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Input(InputError::new(
+            path.display().to_string(),
+            None,
+            format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+        ))
+    })
+}
+
+/// Set `path` (dotted) in `table` to `value`, creating tables on the way.
+pub fn set_path(table: &mut toml::Table, path: &str, value: toml::Value, label: &str) -> Result<(), InputError> {
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(InputError::new(label, Some(path), "empty component in a dotted key"));
+    }
+    let mut cur = table;
+    for (i, part) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
+            cur.insert(part.to_string(), value);
+            return Ok(());
+        }
+        let entry = cur
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = match entry {
+            toml::Value::Table(t) => t,
+            _ => {
+                return Err(InputError::new(
+                    label,
+                    Some(path),
+                    format!("'{}' is a value, not a section", parts[..=i].join(".")),
+                ))
+            }
+        };
+    }
+    Ok(())
+}
+
+/// Parse an override `key.path=value`; the value is read as TOML, else as a string.
+pub fn parse_override(s: &str) -> Result<(String, toml::Value), InputError> {
+    let (k, v) = s.split_once('=').ok_or_else(|| {
+        InputError::new("<command line>", None, format!("--set '{s}' has no '='")).allowed("--set key.path=value")
+    })?;
+    let k = k.trim().to_string();
+    let v = v.trim();
+    let value = format!("v = {v}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(v.to_string()));
+    Ok((k, value))
+}
+
+fn deep_merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => deep_merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+fn value_at<'a>(table: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
+    let mut parts = path.split('.');
+    let mut cur = table.get(parts.next()?)?;
+    for p in parts {
+        cur = match cur {
+            toml::Value::Table(t) => t.get(p)?,
+            toml::Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Nearest candidate to `word` by edit distance, if close enough.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 3.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn backticked(s: &str) -> Vec<String> {
+    s.split('`').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+/// Deserialize a merged table into a [`Scenario`], mapping serde errors to
+/// [`InputError`]s that name the key, the value and what is allowed.
+fn deserialize(table: toml::Table, label: &str) -> Result<Scenario, InputError> {
+    let lookup = table.clone();
+    let de = toml::Value::Table(table);
+    serde_path_to_error::deserialize::<_, Scenario>(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.inner().to_string();
+        let msg = inner.lines().next().unwrap_or("").trim().to_string();
+        if let Some(rest) = msg.strip_prefix("unknown field ") {
+            let ticks = backticked(rest);
+            let bad = ticks.first().cloned().unwrap_or_default();
+            let expected: Vec<&str> = ticks.iter().skip(1).map(String::as_str).collect();
+            let prefix = if path == "." || path.is_empty() { String::new() } else { format!("{path}.") };
+            let key = format!("{prefix}{bad}");
+            let mut err = InputError::new(label, Some(&key), "unknown key").allowed(expected.join(", "));
+            if let Some(n) = nearest(&bad, expected.iter().copied()) {
+                err = err.hint(format!("did you mean '{prefix}{n}'?"));
+            }
+            return err;
+        }
+        let shown = value_at(&lookup, &path).map(|v| v.to_string()).unwrap_or_default();
+        if let Some(rest) = msg.strip_prefix("unknown variant ") {
+            let ticks = backticked(rest);
+            let bad = ticks.first().cloned().unwrap_or_default();
+            let expected: Vec<&str> = ticks.iter().skip(1).map(String::as_str).collect();
+            let mut err = InputError::new(label, Some(&path), format!("unknown value \"{bad}\""))
+                .allowed(expected.join(", "));
+            if let Some(n) = nearest(&bad, expected.iter().copied()) {
+                err = err.hint(format!("did you mean \"{n}\"?"));
+            }
+            return err;
+        }
+        let value = if shown.is_empty() { String::new() } else { format!("value {shown}: ") };
+        InputError::new(label, Some(&path), format!("{value}{msg}"))
+    })
+}
+
+impl Scenario {
+    /// Load a scenario file with optional `--set` overrides.
+    pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, Error> {
+        let text = read_text(path)?;
+        Ok(Self::from_toml_str(&text, &path.display().to_string(), overrides)?)
+    }
+
+    /// The built-in default scenario with overrides.
+    pub fn builtin(overrides: &[String]) -> Result<Scenario, InputError> {
+        Self::from_toml_str(DEFAULT_SCENARIO_TOML, BUILTIN_LABEL, overrides)
+    }
+
+    /// Parse scenario text (from `label`) with overrides.
+    pub fn from_toml_str(text: &str, label: &str, overrides: &[String]) -> Result<Scenario, InputError> {
+        let table = parse_table(text, label)?;
+        Self::from_table(table, label, overrides)
+    }
+
+    /// Build from a parsed table with overrides.
+    pub fn from_table(mut table: toml::Table, label: &str, overrides: &[String]) -> Result<Scenario, InputError> {
+        for o in overrides {
+            let (k, v) = parse_override(o)?;
+            set_path(&mut table, &k, v, "<command line --set>")?;
+        }
+        let mut merged = toml::Table::try_from(Scenario::default())
+            .map_err(|e| InputError::new(label, None, format!("internal: {e}")))?;
+        deep_merge(&mut merged, table);
+        let mut s = deserialize(merged, label)?;
+        s.patient = patient::resolve(&s.patient);
+        Ok(s)
+    }
+
+    /// The fully resolved scenario as TOML (defaults included).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# could not render: {e}\n"))
+    }
+
+    /// A stable 64-bit hash of the resolved scenario (hex), for manifests.
+    pub fn hash_hex(&self) -> String {
+        let text = self.to_toml();
+        let words: Vec<u64> = text
+            .as_bytes()
+            .chunks(8)
+            .map(|c| {
+                let mut b = [0u8; 8];
+                b[..c.len()].copy_from_slice(c);
+                u64::from_le_bytes(b)
+            })
+            .collect();
+        format!("{:016x}", crate::rng::hash_words(&words))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_file_is_valid_and_defaults_fill_in() {
+        let s = Scenario::from_toml_str("name = \"x\"\n", "t.toml", &[]).unwrap();
+        assert_eq!(s.name, "x");
+        assert_eq!(s.domain.voxel_um, 20.0);
+        assert!(s.fields.contains_key("oxygen"));
+        assert_eq!(s.patient.perfusion, Some(1.0));
+    }
+
+    #[test]
+    fn partial_field_table_keeps_other_defaults() {
+        let s = Scenario::from_toml_str("[fields.vegf]\nhalf_life_min = 30\n", "t.toml", &[]).unwrap();
+        assert_eq!(s.fields["vegf"].half_life_min, 30.0);
+        assert_eq!(s.fields["vegf"].diffusion_um2_per_min, 3300.0);
+    }
+
+    #[test]
+    fn typo_suggests_nearest_key() {
+        let e = Scenario::from_toml_str("[domain]\nvoxel_size_um = 10\n", "t.toml", &[]).unwrap_err();
+        let m = e.to_string();
+        assert!(m.contains("t.toml") && m.contains("domain.voxel_size_um"), "{m}");
+        assert!(m.contains("did you mean 'domain.voxel_um'"), "{m}");
+    }
+
+    #[test]
+    fn unknown_variant_lists_allowed() {
+        let e = Scenario::from_toml_str("[treatment.product]\nsource = \"adipos\"\n", "t.toml", &[]).unwrap_err();
+        let m = e.to_string();
+        assert!(m.contains("treatment.product.source") && m.contains("adipose"), "{m}");
+    }
+
+    #[test]
+    fn overrides_apply_and_wrong_type_is_named() {
+        let s = Scenario::from_toml_str("name='a'", "t", &["time.days=3".into(), "patient.wound_type=diabetic_foot_ulcer".into()]).unwrap();
+        assert_eq!(s.time.days, 3.0);
+        assert_eq!(s.patient.perfusion, Some(0.5));
+        let e = Scenario::from_toml_str("name='a'", "t", &["time.days=\"x\"".into()]).unwrap_err();
+        assert!(e.to_string().contains("time.days"), "{e}");
+    }
+
+    #[test]
+    fn builtin_default_parses() {
+        let s = Scenario::builtin(&[]).unwrap();
+        assert!(s.to_toml().contains("[domain]"));
+        let again = Scenario::from_toml_str(&s.to_toml(), "round-trip", &[]).unwrap();
+        assert_eq!(s, again);
+    }
+}

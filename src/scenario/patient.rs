@@ -1,0 +1,100 @@
+//! Wound-type defaults for the patient section. Each wound type is data, not
+//! a code path: it fills the patient keys the scenario leaves unset.
+
+use super::sections::{Patient, WoundType};
+
+/// Documented defaults: (perfusion, vessel_density_mult, tnf_secretion_mult,
+/// macrophage_switch_mult, efferocytosis_mult, bioburden, debris,
+/// reperfusion_damage_per_day, oedema, fibrosis, closure_speed_mult).
+pub fn preset(t: WoundType) -> [f64; 11] {
+    match t {
+        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo
+        WoundType::Acute => [1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.3, 0.0, 0.0, 0.0, 1.0],
+        WoundType::DiabeticFootUlcer => [0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 1.0],
+        WoundType::VenousLegUlcer => [0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0],
+        WoundType::PressureUlcer => [0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0],
+        WoundType::RadiationUlcer => [0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8],
+    }
+}
+
+/// Plain-language effects of each wound type, for docs and `explain`.
+pub fn describe(t: WoundType) -> &'static str {
+    match t {
+        WoundType::Acute => "normal perfusion and immune response; little debris or bioburden",
+        WoundType::DiabeticFootUlcer => {
+            "perfusion 0.5 (TcPO₂, Kalani 1999), TNF ×4 (Mi 2007), polarization ×0.5 (Mirza 2013), \
+             efferocytosis ×0.5 (Khanna 2010), bioburden 0.5"
+        }
+        WoundType::VenousLegUlcer => "oedema 0.6 halves O₂ delivery by a third, TNF ×2, chronic inflammation",
+        WoundType::PressureUlcer => "ischaemia–reperfusion adds debris daily; high initial necrosis (0.8)",
+        WoundType::RadiationUlcer => "vessel density ×0.4 (rarefaction), fibrosis 0.7 slows sprouting and closure",
+    }
+}
+
+/// Fill unset patient keys from the wound type's defaults.
+pub fn resolve(p: &Patient) -> Patient {
+    let d = preset(p.wound_type);
+    let pick = |v: Option<f64>, i: usize| Some(v.unwrap_or(d[i]));
+    Patient {
+        wound_type: p.wound_type,
+        perfusion: pick(p.perfusion, 0),
+        vessel_density_mult: pick(p.vessel_density_mult, 1),
+        tnf_secretion_mult: pick(p.tnf_secretion_mult, 2),
+        macrophage_switch_mult: pick(p.macrophage_switch_mult, 3),
+        efferocytosis_mult: pick(p.efferocytosis_mult, 4),
+        bioburden: pick(p.bioburden, 5),
+        debris: pick(p.debris, 6),
+        reperfusion_damage_per_day: pick(p.reperfusion_damage_per_day, 7),
+        oedema: pick(p.oedema, 8),
+        fibrosis: pick(p.fibrosis, 9),
+        closure_speed_mult: pick(p.closure_speed_mult, 10),
+    }
+}
+
+/// Resolved patient values (all set).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PatientValues {
+    /// Perfusion (fraction of normal), after standard care.
+    pub perfusion: f64,
+    /// Vessel density multiplier.
+    pub vessel_density_mult: f64,
+    /// TNF secretion multiplier.
+    pub tnf_secretion_mult: f64,
+    /// Polarization-rate multiplier.
+    pub switch_mult: f64,
+    /// Efferocytosis multiplier.
+    pub efferocytosis_mult: f64,
+    /// Initial bioburden.
+    pub bioburden: f64,
+    /// Initial debris.
+    pub debris: f64,
+    /// Reperfusion damage per day, after offloading.
+    pub reperfusion_damage_per_day: f64,
+    /// Oedema, after compression.
+    pub oedema: f64,
+    /// Fibrosis.
+    pub fibrosis: f64,
+    /// Closure speed multiplier.
+    pub closure_speed_mult: f64,
+}
+
+impl PatientValues {
+    /// Values from a resolved patient section.
+    pub fn from_patient(p: &Patient) -> Self {
+        let r = resolve(p);
+        let g = |v: Option<f64>| v.unwrap_or(0.0);
+        PatientValues {
+            perfusion: g(r.perfusion),
+            vessel_density_mult: g(r.vessel_density_mult),
+            tnf_secretion_mult: g(r.tnf_secretion_mult),
+            switch_mult: g(r.macrophage_switch_mult),
+            efferocytosis_mult: g(r.efferocytosis_mult),
+            bioburden: g(r.bioburden),
+            debris: g(r.debris),
+            reperfusion_damage_per_day: g(r.reperfusion_damage_per_day),
+            oedema: g(r.oedema),
+            fibrosis: g(r.fibrosis),
+            closure_speed_mult: g(r.closure_speed_mult),
+        }
+    }
+}

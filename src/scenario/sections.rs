@@ -1,0 +1,427 @@
+//! Scenario sections. Every key carries its unit in its name, has a default
+//! and states its source ("assumption" where the literature gives no number).
+//! Reference shorthand: `biology.md` is the project's literature table
+//! (docs/mechanisms.md lists the full references).
+
+use crate::section;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Shape of the wound opening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WoundShape {
+    /// A disc of `diameter_um`.
+    Circle,
+    /// An ellipse with width `diameter_um` and height `diameter_um / aspect_ratio`.
+    Ellipse,
+    /// A square of side `diameter_um`.
+    Square,
+}
+
+/// The kind of wound; selects documented defaults for the patient section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WoundType {
+    /// A normal acute excisional wound in a healthy patient.
+    Acute,
+    /// Diabetic foot ulcer: low perfusion, persistent M1, impaired efferocytosis, high TNF.
+    DiabeticFootUlcer,
+    /// Venous leg ulcer: oedema and chronic inflammation.
+    VenousLegUlcer,
+    /// Pressure ulcer: ischaemia–reperfusion damage and necrosis.
+    PressureUlcer,
+    /// Radiation ulcer: microvascular rarefaction and fibrosis.
+    RadiationUlcer,
+}
+
+/// Boundary condition on one side of the domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Boundary {
+    /// Fixed far-field value (`far_field`).
+    Dirichlet,
+    /// Zero flux across the side.
+    NoFlux,
+}
+
+section! {
+    /// The simulated tissue slice.
+    pub struct Domain {
+        /// Width of the simulated slice.
+        width_um: f64 = 12_000.0, unit "µm", check positive, source "assumption: a 1 cm wound plus 1 mm of intact margin on each side";
+        /// Height of the simulated slice.
+        height_um: f64 = 12_000.0, unit "µm", check positive, source "assumption";
+        /// Edge length of one voxel; also the slice thickness.
+        voxel_um: f64 = 20.0, unit "µm", check positive, source "assumption: about one to two cell diameters";
+    }
+}
+
+section! {
+    /// The wound opening.
+    pub struct Wound {
+        /// Shape: "circle", "ellipse" or "square".
+        shape: WoundShape = WoundShape::Circle, unit "-", check any, source "assumption";
+        /// Diameter (or side) of the wound; ignored when `area_mm2` > 0.
+        diameter_um: f64 = 10_000.0, unit "µm", check positive, source "assumption: about a 1 cm ulcer";
+        /// Wound area; when > 0 it sets the size instead of `diameter_um`.
+        area_mm2: f64 = 0.0, unit "mm²", check nonneg, source "user choice";
+        /// Width / height ratio for an ellipse.
+        aspect_ratio: f64 = 1.0, unit "-", check positive, source "assumption";
+        /// Wound centre, as a fraction of the domain width.
+        center_x_frac: f64 = 0.5, unit "-", check fraction, source "assumption";
+        /// Wound centre, as a fraction of the domain height.
+        center_y_frac: f64 = 0.5, unit "-", check fraction, source "assumption";
+        /// Depth of the wound bed over which delivered cells spread; the slice holds `voxel_um / depth_um` of a dose.
+        depth_um: f64 = 2_000.0, unit "µm", check positive, source "assumption: a 2 mm deep ulcer bed";
+    }
+}
+
+section! {
+    /// The patient. Keys left unset take the documented default of `wound_type`
+    /// (see `woundsim params patient`).
+    pub struct Patient {
+        /// Wound type; its defaults fill every key below that the file leaves unset.
+        wound_type: WoundType = WoundType::Acute, unit "-", check any, source "see docs/mechanisms.md";
+        /// Tissue perfusion as a fraction of normal (scales vessel O₂ supply and recruitment).
+        perfusion: Option<f64> = None, unit "fraction of normal", check perfusion, source "DFU 0.5: TcPO₂ 15 ± 12 vs 32 ± 10 mmHg healed (Yang 2013; Kalani 1999); others assumption";
+        /// Baseline vessel density as a multiple of normal skin (radiation: rarefaction).
+        vessel_density_mult: Option<f64> = None, unit "×", check mult, source "radiation 0.4: microvascular rarefaction (Forcheron 2012, qualitative); others assumption";
+        /// Multiplier on M1 TNF-α secretion.
+        tnf_secretion_mult: Option<f64> = None, unit "×", check mult, source "DFU 4: diabetic ABM setting TNF ×4 (Mi 2007)";
+        /// Multiplier on the macrophage polarization rate.
+        macrophage_switch_mult: Option<f64> = None, unit "×", check mult, source "DFU 0.5: persistent M1 (Mirza 2013); size assumption";
+        /// Multiplier on efferocytosis and debris clearance.
+        efferocytosis_mult: Option<f64> = None, unit "×", check mult, source "DFU 0.5: efferocytosis ≈ halved (Khanna 2010)";
+        /// Initial bioburden (infection / biofilm load), 0–1.
+        bioburden: Option<f64> = None, unit "0–1", check fraction, source "assumption";
+        /// Initial necrotic debris in the wound bed, 0–1.
+        debris: Option<f64> = None, unit "0–1", check fraction, source "assumption";
+        /// New necrotic debris per day from ischaemia–reperfusion (pressure).
+        reperfusion_damage_per_day: Option<f64> = None, unit "1/day", check nonneg, source "assumption";
+        /// Oedema, 0–1; lowers O₂ delivery by up to half.
+        oedema: Option<f64> = None, unit "0–1", check fraction, source "assumption: venous hypertension and oedema";
+        /// Fibrosis, 0–1; slows sprouting and closure.
+        fibrosis: Option<f64> = None, unit "0–1", check fraction, source "assumption: radiation fibrosis";
+        /// Multiplier on epithelial advance speed.
+        closure_speed_mult: Option<f64> = None, unit "×", check mult, source "DFU 1.0: keratinocyte migration itself is not the main defect (Michaels 2007)";
+    }
+}
+
+section! {
+    /// Simulated span and rates. Every rate is a whole number of base steps.
+    pub struct Time {
+        /// Simulated span.
+        days: f64 = 84.0, unit "day", check positive, source "12 weeks: the clinical end point (Margolis 1999)";
+        /// Base step; every other step is a whole multiple of it.
+        step_min: f64 = 15.0, unit "min", check positive, source "assumption: resolves tip-cell motion (≈1 µm per step)";
+        /// Field (diffusion) step.
+        field_step_min: f64 = 15.0, unit "min", check positive, source "assumption; implicit solver is stable at any step";
+        /// Cell-process step (MSCs, macrophages, tip cells).
+        cell_step_min: f64 = 15.0, unit "min", check positive, source "assumption";
+        /// Tissue step (closure, vessel regression, standard care).
+        tissue_step_min: f64 = 60.0, unit "min", check positive, source "assumption";
+        /// Interval between rows of timeseries.csv.
+        output_every_h: f64 = 24.0, unit "h", check positive, source "user choice";
+    }
+}
+
+section! {
+    /// Output cadence and snapshots.
+    pub struct Output {
+        /// Interval between field snapshots (0 = none except `snapshot_days`).
+        snapshot_every_days: f64 = 7.0, unit "day", check nonneg, source "user choice";
+        /// Extra snapshot days.
+        snapshot_days: Vec<f64> = vec![], unit "day", check days, source "user choice";
+    }
+}
+
+section! {
+    /// One diffusing field. Concentrations are in the field's `unit`.
+    pub struct FieldSpec {
+        /// Include this field (false removes a default field).
+        enabled: bool = true, unit "-", check any, source "user choice";
+        /// Unit label of the concentration (mmHg for oxygen, ng/mL for proteins).
+        unit: String = "ng/mL".to_string(), unit "-", check any, source "convention";
+        /// Diffusion coefficient in tissue.
+        diffusion_um2_per_min: f64 = 3_000.0, unit "µm²/min", check positive, source "1.2–1.6e-6 cm²/s free (Nauman 2007) / λ² with λ = 1.6";
+        /// Half-life of the species in tissue (decay or background consumption).
+        half_life_min: f64 = 60.0, unit "min", check positive, source "assumption within plasma orders of magnitude (biology.md §1)";
+        /// Initial uniform concentration.
+        initial: f64 = 0.0, unit "field unit", check nonneg, source "assumption";
+        /// Value held at Dirichlet sides.
+        far_field: f64 = 0.0, unit "field unit", check nonneg, source "assumption";
+        /// Boundary at x = 0.
+        boundary_x_min: Boundary = Boundary::Dirichlet, unit "-", check any, source "assumption: washout into surrounding tissue";
+        /// Boundary at x = width.
+        boundary_x_max: Boundary = Boundary::Dirichlet, unit "-", check any, source "assumption";
+        /// Boundary at y = 0.
+        boundary_y_min: Boundary = Boundary::Dirichlet, unit "-", check any, source "assumption";
+        /// Boundary at y = height.
+        boundary_y_max: Boundary = Boundary::Dirichlet, unit "-", check any, source "assumption";
+    }
+}
+
+/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF and ROS.
+pub fn default_fields() -> BTreeMap<String, FieldSpec> {
+    let protein = |d: f64, half: f64| FieldSpec {
+        diffusion_um2_per_min: d,
+        half_life_min: half,
+        ..FieldSpec::default()
+    };
+    let mut m = BTreeMap::new();
+    m.insert(
+        "oxygen".into(),
+        FieldSpec {
+            enabled: true,
+            unit: "mmHg".into(),
+            diffusion_um2_per_min: 1.0e5,
+            half_life_min: std::f64::consts::LN_2 / 0.1,
+            initial: 38.0,
+            far_field: 38.0,
+            boundary_x_min: Boundary::NoFlux,
+            boundary_x_max: Boundary::NoFlux,
+            boundary_y_min: Boundary::NoFlux,
+            boundary_y_max: Boundary::NoFlux,
+        },
+    );
+    m.insert("vegf".into(), protein(3_300.0, 60.0));
+    m.insert("il10".into(), protein(3_500.0, 120.0));
+    m.insert("tnf".into(), protein(2_800.0, 20.0));
+    m.insert("tgfb".into(), protein(3_000.0, 30.0));
+    m.insert("kgf".into(), protein(3_500.0, 60.0));
+    m.insert(
+        "ros".into(),
+        FieldSpec {
+            unit: "au".into(),
+            ..protein(5_000.0, 5.0)
+        },
+    );
+    m
+}
+
+/// Source notes for the default fields, used by `woundsim params`.
+pub fn default_field_sources(name: &str) -> &'static str {
+    match name {
+        "oxygen" => "D = 1e5 µm²/min, consumption 0.1/min (PhysiCell convention); 38 mmHg normal tissue",
+        "vegf" => "D from Nauman 2007 / λ²; t½ assumption (plasma 34 min, Stefanini 2008; VEGF165 retained by ECM)",
+        "il10" => "t½ 2 h: plasma 2–4.5 h (Huhn 1996)",
+        "tnf" => "t½ 20 min: 19 min mouse, 5/49 min human (Ferraiolo 1988)",
+        "tgfb" => "t½ 30 min: active 2–3 min, latent > 100 min (Wakefield 1990); assumption between",
+        "kgf" => "keratinocyte growth factors (KGF/EGF/HGF lumped); assumption",
+        "ros" => "reactive oxygen species in arbitrary units; assumption",
+        _ => "user-defined field",
+    }
+}
+
+section! {
+    /// Oxygen supply, consumption and the tissue's hypoxia response.
+    pub struct Tissue {
+        /// Arterial O₂ partial pressure that perfused vessels relax tissue toward.
+        blood_po2_mmhg: f64 = 95.0, unit "mmHg", check mmhg, source "physiology textbooks (arterial pO₂ 80–100 mmHg)";
+        /// O₂ exchange rate of a perfused vessel voxel.
+        vessel_o2_exchange_per_min: f64 = 1.2, unit "1/min", check nonneg, source "assumption: calibrated so intact tissue sits near 40 mmHg";
+        /// Background O₂ supply from the deeper (unmodelled) plexus, everywhere.
+        bed_o2_exchange_per_min: f64 = 0.015, unit "1/min", check nonneg, source "assumption: a vessel-free wound bed sits at 5–12 mmHg (dead space 1–10, Knighton 1981)";
+        /// Density of pre-existing vessel voxels in normal intact tissue.
+        vessel_density: f64 = 0.05, unit "fraction of voxels", check fraction, source "assumption: ~100 µm capillary spacing at 20 µm voxels";
+        /// Residual vessel density left in the wound bed, relative to intact tissue.
+        wound_residual_vessel_frac: f64 = 0.2, unit "fraction", check fraction, source "assumption";
+        /// pO₂ below which HIF-1α responses start.
+        hypoxia_onset_mmhg: f64 = 15.0, unit "mmHg", check mmhg, source "PhysiCell hypoxic onset 15 mmHg";
+        /// pO₂ at which HIF-1α responses saturate.
+        hypoxia_saturation_mmhg: f64 = 4.0, unit "mmHg", check mmhg, source "PhysiCell HIF saturation 4 mmHg";
+        /// VEGF production by fully hypoxic tissue (HIF-1α).
+        hypoxic_vegf_ng_per_ml_per_min: f64 = 0.02, unit "ng/mL/min", check nonneg, source "assumption (direction: Knighton 1981)";
+        /// TNF-α production by fully hypoxic tissue (hypoxia is inflammatory).
+        hypoxic_tnf_ng_per_ml_per_min: f64 = 0.002, unit "ng/mL/min", check nonneg, source "assumption";
+        /// TNF-α production per unit debris or bioburden in the wound bed.
+        damage_tnf_ng_per_ml_per_min: f64 = 0.004, unit "ng/mL/min", check nonneg, source "assumption";
+        /// ROS production per unit bioburden or reperfusion damage.
+        damage_ros_au_per_min: f64 = 0.05, unit "au/min", check nonneg, source "assumption";
+        /// Logistic regrowth of bioburden without infection control.
+        bioburden_growth_per_day: f64 = 0.1, unit "1/day", check nonneg, source "assumption: biofilm persists";
+        /// Bioburden killed per day by a full M1 presence in the wound.
+        bioburden_immune_kill_per_day: f64 = 0.15, unit "1/day", check nonneg, source "assumption";
+    }
+}
+
+section! {
+    /// Mesenchymal stem cell (MSC) fate, motility and secretion.
+    pub struct Msc {
+        /// Baseline death hazard in normoxia without inflammation.
+        base_death_per_day: f64 = 0.03, unit "1/day", check nonneg, source "assumption";
+        /// Extra death hazard at full hypoxia (pO₂ ≤ saturation).
+        hypoxia_death_per_day: f64 = 0.35, unit "1/day", check nonneg, source "assumption: local MSCs fade within ≤ 24 days (Srifa 2020)";
+        /// Extra death hazard at saturating TNF-α.
+        tnf_death_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption: inflammatory cytokines drive MSC apoptosis (review §2.5)";
+        /// TNF-α at half-maximal death and senescence drive.
+        tnf_half_max_ng_per_ml: f64 = 0.5, unit "ng/mL", check positive, source "assumption";
+        /// Extra death hazard at saturating ROS.
+        ros_death_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption: oxidative stress (review §2.5)";
+        /// ROS at half-maximal death drive.
+        ros_half_max_au: f64 = 1.0, unit "au", check positive, source "assumption";
+        /// Extra death hazard of unanchored cells (anoikis) outside a carrier.
+        anoikis_death_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption: cells in a bolus without a carrier (review §3.3.2)";
+        /// Time after release from delivery until cells have anchored.
+        anchorage_h: f64 = 48.0, unit "h", check nonneg, source "assumption";
+        /// Senescence hazard at saturating TNF-α (chronic inflammation).
+        senescence_per_day: f64 = 0.08, unit "1/day", check nonneg, source "assumption: no rates found (review §2.5)";
+        /// Repair secretion of a senescent cell relative to a live one.
+        senescent_secretion_mult: f64 = 0.3, unit "×", check mult, source "assumption (SASP)";
+        /// TNF-α secreted by a senescent cell (SASP).
+        senescent_tnf_fg_per_cell_per_day: f64 = 100.0, unit "fg/cell/day", check nonneg, source "assumption";
+        /// Division hazard in the wound (little or none).
+        proliferation_per_day: f64 = 0.0, unit "1/day", check nonneg, source "review §2.5: little proliferation in chronic wounds";
+        /// Motility speed.
+        speed_um_per_min: f64 = 0.2, unit "µm/min", check nonneg, source "assumption: slow migration";
+        /// Weight of the step along the TNF-α gradient (0 = random walk, 1 = straight up the gradient).
+        chemotaxis_bias: f64 = 0.5, unit "0–1", check fraction, source "assumption: chemotaxis toward inflammation";
+        /// Base secretion of each field by a live, unprimed MSC.
+        secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
+            ("vegf".to_string(), 40.0), ("il10".to_string(), 20.0), ("tgfb".to_string(), 30.0), ("kgf".to_string(), 40.0),
+        ]), unit "fg/cell/day", check nonneg, source "assumption: per-cell secretion not found (biology.md §2)";
+        /// Fold increase of VEGF secretion at full hypoxia (HIF-1α).
+        hypoxia_vegf_gain: f64 = 2.0, unit "×", check mult, source "direction: Page 2014; Wahl 2016; size assumption";
+        /// Extra VEGF output at low TNF-α (rising part of the two-sided response).
+        tnf_vegf_low_gain: f64 = 1.0, unit "×", check mult, source "Vu 2021 (direction); size assumption";
+        /// TNF-α at half-maximal VEGF boost.
+        tnf_vegf_low_half_ng_per_ml: f64 = 0.1, unit "ng/mL", check positive, source "assumption";
+        /// TNF-α above which VEGF output is suppressed (falling part).
+        tnf_vegf_high_ng_per_ml: f64 = 2.0, unit "ng/mL", check positive, source "Vu 2021 (direction); size assumption";
+        /// Efferocytosis hazard of a dead MSC per macrophage in its neighbourhood.
+        efferocytosis_per_macrophage_per_day: f64 = 1.0, unit "1/day", check nonneg, source "assumption";
+        /// Days after which an uncleared dead MSC becomes necrotic debris.
+        secondary_necrosis_days: f64 = 2.0, unit "day", check positive, source "assumption";
+        /// Polarization step toward M2 of a macrophage that eats a dead MSC.
+        efferocytosis_m2_push: f64 = 0.15, unit "polarization", check fraction, source "efferocytosis drives M2 (Khanna 2010); size assumption";
+    }
+}
+
+section! {
+    /// Macrophage recruitment, polarization (continuous, 0 = M1, 1 = M2), lifespan and secretion.
+    pub struct Macrophage {
+        /// Recruitment hazard per perfused vessel voxel near the wound, at rest.
+        recruit_base_per_vessel_per_day: f64 = 0.02, unit "1/day", check nonneg, source "assumption";
+        /// Extra recruitment at saturating TNF-α.
+        recruit_tnf_per_vessel_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption";
+        /// Extra recruitment per unit local debris.
+        recruit_debris_per_vessel_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption";
+        /// Distance from the wound within which vessels recruit.
+        recruit_range_um: f64 = 600.0, unit "µm", check nonneg, source "assumption";
+        /// Macrophages per voxel above which recruitment there stops.
+        max_per_voxel: f64 = 1.0, unit "cells/voxel", check positive, source "assumption: crowding";
+        /// Mean lifespan in the wound.
+        lifespan_days: f64 = 5.0, unit "day", check positive, source "assumption: days to weeks";
+        /// Motility speed.
+        speed_um_per_min: f64 = 1.0, unit "µm/min", check nonneg, source "assumption";
+        /// Weight of the step toward debris and TNF-α.
+        chemotaxis_bias: f64 = 0.3, unit "0–1", check fraction, source "assumption";
+        /// Polarization of a newly recruited cell (0 = M1, 1 = M2).
+        initial_polarization: f64 = 0.1, unit "0–1", check fraction, source "monocytes enter as M1 (Krzyszczyk 2018)";
+        /// Polarization rate scale.
+        switch_per_day: f64 = 0.6, unit "1/day", check nonneg, source "calibrated: M1 days 1–3, M2 from day 4–7 (Krzyszczyk 2018)";
+        /// Intrinsic M2 drive (resolution by unmodelled neutrophil efferocytosis).
+        intrinsic_m2_drive: f64 = 0.4, unit "-", check nonneg, source "assumption";
+        /// IL-10 weight in the M2 drive.
+        il10_m2_drive: f64 = 1.5, unit "-", check nonneg, source "IL-10 → M2 (Zhang 2010); weight assumption";
+        /// IL-10 at half-maximal drive.
+        il10_half_ng_per_ml: f64 = 0.2, unit "ng/mL", check positive, source "assumption";
+        /// TGF-β weight in the M2 drive.
+        tgfb_m2_drive: f64 = 0.5, unit "-", check nonneg, source "assumption";
+        /// TGF-β at half-maximal drive.
+        tgfb_half_ng_per_ml: f64 = 0.2, unit "ng/mL", check positive, source "assumption";
+        /// TNF-α weight in the M1 drive.
+        tnf_m1_drive: f64 = 1.0, unit "-", check nonneg, source "TNF-α keeps M1 (Mirza 2013); weight assumption";
+        /// TNF-α at half-maximal drive.
+        tnf_half_ng_per_ml: f64 = 0.5, unit "ng/mL", check positive, source "assumption";
+        /// Hypoxia weight in the M1 drive.
+        hypoxia_m1_drive: f64 = 0.3, unit "-", check nonneg, source "assumption";
+        /// Debris / bioburden weight in the M1 drive.
+        damage_m1_drive: f64 = 1.0, unit "-", check nonneg, source "assumption";
+        /// Debris cleared per day by one macrophage in a voxel.
+        debris_clearance_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption";
+        /// Secretion of a fully M1 cell.
+        m1_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
+            ("tnf".to_string(), 400.0), ("ros".to_string(), 300.0),
+        ]), unit "fg/cell/day", check nonneg, source "assumption (TNF level calibrated to 0.1–1 ng/mL)";
+        /// Secretion of a fully M2 cell.
+        m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
+            ("il10".to_string(), 200.0), ("vegf".to_string(), 60.0), ("tgfb".to_string(), 150.0),
+        ]), unit "fg/cell/day", check nonneg, source "assumption";
+    }
+}
+
+section! {
+    /// Angiogenesis: tip cells, vessel trail, anastomosis, regression.
+    pub struct Angiogenesis {
+        /// VEGF above which perfused vessels sprout.
+        sprout_vegf_threshold_ng_per_ml: f64 = 0.4, unit "ng/mL", check nonneg, source "assumption: threshold not found (biology.md §4)";
+        /// Sprouting hazard of an eligible vessel voxel.
+        sprout_per_vessel_per_day: f64 = 0.05, unit "1/day", check nonneg, source "assumption";
+        /// Tip-cell speed.
+        tip_speed_um_per_h: f64 = 5.0, unit "µm/h", check nonneg, source "≈5 µm/h (Utzinger 2015)";
+        /// Weight of the step along the VEGF gradient (0 = random, 1 = straight up).
+        gradient_bias: f64 = 0.7, unit "0–1", check fraction, source "assumption";
+        /// Maximum tip-cell age before it stalls and retracts.
+        tip_max_age_days: f64 = 12.0, unit "day", check positive, source "assumption";
+        /// VEGF below which new vessels lose support and may regress.
+        maintenance_vegf_ng_per_ml: f64 = 0.15, unit "ng/mL", check nonneg, source "assumption";
+        /// Regression hazard of an unsupported new vessel voxel.
+        regression_per_day: f64 = 0.25, unit "1/day", check nonneg, source "overshoot then regression (DiPietro 2013; Rege 2012); rate assumption";
+        /// Days after which a supported new vessel matures and no longer regresses.
+        maturation_days: f64 = 21.0, unit "day", check positive, source "assumption";
+        /// Local VEGF above which new vessels form abnormal, leaky vessels.
+        abnormal_vegf_ng_per_ml: f64 = 4.0, unit "ng/mL", check positive, source "local VEGF sets abnormality (Ozawa 2004); value assumption";
+        /// O₂ exchange of an abnormal vessel relative to a normal one.
+        abnormal_perfusion_mult: f64 = 0.25, unit "×", check mult, source "leaky vessels perfuse poorly (Ozawa 2004); size assumption";
+    }
+}
+
+section! {
+    /// Re-epithelialisation from the margin.
+    pub struct Closure {
+        /// Front speed under ideal conditions.
+        max_speed_um_per_day: f64 = 320.0, unit "µm/day", check nonneg, source "calibrated: a 1 cm acute wound closes in 2–4 weeks";
+        /// pO₂ at or below which the front does not advance.
+        o2_low_mmhg: f64 = 10.0, unit "mmHg", check mmhg, source "≤ 10 mmHg never heals (Kalani 1999; Yang 2013)";
+        /// pO₂ at or above which the front advances at full speed.
+        o2_high_mmhg: f64 = 40.0, unit "mmHg", check mmhg, source "≥ 40 mmHg always heals (Kalani 1999; Yang 2013)";
+        /// TNF-α at which speed is halved.
+        tnf_half_ng_per_ml: f64 = 0.8, unit "ng/mL", check positive, source "assumption: TNF-α slows closure";
+        /// Maximum fold boost by keratinocyte growth factors.
+        kgf_gain: f64 = 1.0, unit "×", check mult, source "assumption: MSC-derived factors speed closure";
+        /// KGF at half-maximal boost.
+        kgf_half_ng_per_ml: f64 = 0.3, unit "ng/mL", check positive, source "assumption";
+        /// Bioburden slowing factor at full bioburden.
+        bioburden_slowing: f64 = 0.7, unit "0–1", check fraction, source "assumption";
+        /// Closure percentage counted as complete.
+        complete_pct: f64 = 99.0, unit "%", check nonneg, source "convention: ≥ 99 % of the initial area epithelialised";
+    }
+}
+
+section! {
+    /// Patient-to-patient variability in cohorts: lognormal multipliers with these CVs.
+    pub struct Cohort {
+        /// Draw per-replicate patient parameters (off: every replicate is the nominal patient).
+        vary_patients: bool = true, unit "-", check any, source "user choice";
+        /// CV of perfusion across patients.
+        perfusion_cv: f64 = 0.35, unit "-", check nonneg, source "assumption: TcPO₂ 15 ± 12 mmHg in non-healing DFU (Kalani 1999)";
+        /// CV of the polarization rate.
+        switch_cv: f64 = 0.3, unit "-", check nonneg, source "assumption";
+        /// CV of the closure speed.
+        closure_speed_cv: f64 = 0.2, unit "-", check nonneg, source "assumption";
+        /// CV of the initial bioburden.
+        bioburden_cv: f64 = 0.4, unit "-", check nonneg, source "assumption";
+    }
+}
+
+section! {
+    /// Resource limits.
+    pub struct Limits {
+        /// Maximum number of agents of all kinds.
+        max_agents: u64 = 2_000_000, unit "agents", check positive, source "user choice";
+        /// Memory budget for one run (0 = the machine's available memory).
+        max_memory_mib: f64 = 0.0, unit "MiB", check nonneg, source "user choice";
+    }
+}

@@ -1,0 +1,435 @@
+//! The treatment section: MSC product, dose schedule, delivery route,
+//! preconditioning and standard care, and the documented multipliers each
+//! choice maps to (see [`catalog`]).
+
+use crate::section;
+use serde::{Deserialize, Serialize};
+
+/// Where the MSCs come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// No MSC product (standard care only).
+    None,
+    /// Bone-marrow MSCs (reference source).
+    BoneMarrow,
+    /// Adipose-derived stromal cells.
+    Adipose,
+    /// Umbilical cord / Wharton's jelly MSCs.
+    UmbilicalCord,
+    /// Placenta-derived MSCs.
+    Placenta,
+}
+
+/// The physical form of the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    /// Single-cell suspension.
+    Cells,
+    /// Aggregates / spheroids.
+    Aggregates,
+    /// Cell-free extracellular vesicles / exosomes (dose in cell equivalents).
+    ExtracellularVesicles,
+    /// Cell-free conditioned medium / secretome (dose in cell equivalents).
+    ConditionedMedium,
+}
+
+/// How the product reaches the wound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// Applied onto the wound bed.
+    Topical,
+    /// Injected into the wound bed at `injection_sites` points.
+    Intralesional,
+    /// Injected in a ring in the margin tissue.
+    Perilesional,
+    /// Sprayed in fibrin onto the bed (short-lived carrier).
+    FibrinSpray,
+    /// In a hydrogel over the bed (controlled release, protection).
+    Hydrogel,
+    /// On a scaffold over the bed (slow release, protection).
+    Scaffold,
+    /// Intravenous: lung trapping, `homing_fraction` reaches the wound.
+    Intravenous,
+}
+
+/// Preconditioning before delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precondition {
+    /// Unprimed.
+    None,
+    /// Culture at low O₂ (`o2_percent`, `duration_h`).
+    Hypoxia,
+    /// IFN-γ priming.
+    IfnGamma,
+    /// Low-dose TNF-α priming.
+    TnfAlpha,
+    /// Deferoxamine (HIF stabiliser).
+    Deferoxamine,
+    /// DMOG (HIF stabiliser).
+    Dmog,
+    /// 3D culture, then dissociated.
+    ThreeDCulture,
+}
+
+/// Genetic engineering of the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engineering {
+    /// Unmodified cells.
+    None,
+    /// VEGF-overexpressing.
+    Vegf,
+    /// PDGF-overexpressing (stabilises new vessels).
+    Pdgf,
+}
+
+section! {
+    /// The MSC product.
+    pub struct Product {
+        /// Source: none, bone_marrow, adipose, umbilical_cord, placenta.
+        source: Source = Source::None, unit "-", check any, source "review §3.1.2";
+        /// Form: cells, aggregates, extracellular_vesicles, conditioned_medium.
+        form: Form = Form::Cells, unit "-", check any, source "review §2.4, §3.3.1";
+        /// Engineering: none, vegf, pdgf.
+        engineered: Engineering = Engineering::None, unit "-", check any, source "Srifa 2020";
+    }
+}
+
+section! {
+    /// Preconditioning of the product.
+    pub struct Preconditioning {
+        /// Kind: none, hypoxia, ifn_gamma, tnf_alpha, deferoxamine, dmog, three_d_culture.
+        kind: Precondition = Precondition::None, unit "-", check any, source "review §3.3.3";
+        /// O₂ level of hypoxic preconditioning.
+        o2_percent: f64 = 1.0, unit "% O₂", check positive, source "1–5 % O₂ (review §3.3.3)";
+        /// Duration of preconditioning; effects scale up to 48 h.
+        duration_h: f64 = 48.0, unit "h", check positive, source "assumption: 24–48 h typical";
+        /// Half-life of the primed phenotype after delivery.
+        effect_half_life_days: f64 = 3.0, unit "day", check positive, source "assumption: phenotype reverts without the stimulus";
+    }
+}
+
+section! {
+    /// Dose and schedule.
+    pub struct Dose {
+        /// Cells per dose (cell equivalents for vesicles and conditioned medium); per cm² of wound when `per_cm2` is true.
+        dose_cells: f64 = 1.0e6, unit "cells", check nonneg, source "5e3–2e6 cells/cm² in trials (review; biology.md §5)";
+        /// Interpret `dose_cells` per cm² of initial wound area.
+        per_cm2: bool = false, unit "-", check any, source "user choice";
+        /// Days of dosing (e.g. [0, 7, 14, 21] for weekly × 4).
+        days: Vec<f64> = vec![0.0], unit "day", check days, source "weekly dosing: Moon 2019; Kishta 2025";
+    }
+}
+
+section! {
+    /// Delivery route and carrier.
+    pub struct Delivery {
+        /// Route: topical, intralesional, perilesional, fibrin_spray, hydrogel, scaffold, intravenous.
+        route: Route = Route::Topical, unit "-", check any, source "review §2.5, §3.3.2";
+        /// Half-time of release from a carrier (fibrin spray, hydrogel, scaffold); unset = route default; must be > 0.
+        release_half_life_h: Option<f64> = None, unit "h", check positive, source "route default: fibrin 72 h, hydrogel 168 h, scaffold 336 h (assumption; Fan 2024 direction)";
+        /// Death-hazard multiplier while inside a carrier; unset = route default.
+        carrier_protection: Option<f64> = None, unit "×", check mult, source "route default 0.3 (assumption; hydrogels retain and protect: Huang 2022)";
+        /// Fraction of intravenously delivered cells that reach the wound alive.
+        homing_fraction: f64 = 0.0, unit "fraction", check fraction, source "≈ 0: viable MSCs only in the lungs (Eggenhofer 2012)";
+        /// Number of injection sites for intralesional injection.
+        injection_sites: u64 = 8, unit "sites", check positive, source "assumption";
+        /// Fraction of a topical dose lost to exudate and dressing.
+        topical_loss_fraction: f64 = 0.5, unit "fraction", check fraction, source "assumption";
+    }
+}
+
+section! {
+    /// Standard care: MSCs act on top of it.
+    pub struct StandardCare {
+        /// Sharp debridement interval (0 = none); removes debris, senescent cells and bioburden.
+        debridement_every_days: f64 = 0.0, unit "day", check nonneg, source "review §2.5: debride before delivery";
+        /// Infection / biofilm control: bioburden decays instead of persisting.
+        infection_control: bool = false, unit "-", check any, source "review §2.5";
+        /// Offloading (pressure relief): reperfusion damage × 0.2.
+        offloading: bool = false, unit "-", check any, source "review §1.1; effect size assumption";
+        /// Compression (venous): oedema × 0.3.
+        compression: bool = false, unit "-", check any, source "review §1.1; effect size assumption";
+        /// Perfusion gained by revascularisation (added to patient perfusion).
+        revascularisation_perfusion_gain: f64 = 0.0, unit "fraction of normal", check perfusion, source "assumption";
+        /// Negative-pressure wound therapy: perfusion +0.1 and sprouting × 1.3.
+        negative_pressure: bool = false, unit "-", check any, source "NPWT raises perfusion and granulation (review §3.3); sizes assumption";
+        /// Extra O₂ at the wound surface from oxygen therapy (0 = none).
+        oxygen_therapy_mmhg: f64 = 0.0, unit "mmHg", check mmhg, source "assumption: topical / hyperbaric oxygen";
+        /// Fraction of bioburden removed per day under infection control.
+        infection_control_per_day: f64 = 0.15, unit "1/day", check fraction, source "assumption";
+    }
+}
+
+section! {
+    /// Free multipliers applied on top of the catalog's (for sensitivity analysis).
+    pub struct Effects {
+        /// MSC death-hazard multiplier.
+        survival_hazard_mult: f64 = 1.0, unit "×", check mult, source "user";
+        /// MSC VEGF secretion multiplier.
+        vegf_mult: f64 = 1.0, unit "×", check mult, source "user";
+        /// MSC IL-10 and TGF-β secretion multiplier (immunomodulation).
+        immunomodulation_mult: f64 = 1.0, unit "×", check mult, source "user";
+        /// MSC KGF secretion multiplier.
+        kgf_mult: f64 = 1.0, unit "×", check mult, source "user";
+    }
+}
+
+/// The treatment section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Treatment {
+    /// The product.
+    pub product: Product,
+    /// Preconditioning.
+    pub preconditioning: Preconditioning,
+    /// Dose and schedule.
+    pub dose: Dose,
+    /// Delivery.
+    pub delivery: Delivery,
+    /// Standard care.
+    pub standard_care: StandardCare,
+    /// Extra multipliers.
+    pub effects: Effects,
+}
+
+/// Resolved multipliers acting on the MSC mechanisms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ProductEffects {
+    /// Death hazard ×.
+    pub hazard: f64,
+    /// VEGF secretion ×.
+    pub vegf: f64,
+    /// IL-10 and TGF-β secretion ×.
+    pub immunomod: f64,
+    /// KGF secretion ×.
+    pub kgf: f64,
+    /// Anoikis hazard ×.
+    pub anoikis: f64,
+    /// Motility ×.
+    pub motility: f64,
+    /// Vessel regression ×.
+    pub regression: f64,
+    /// 1 when a preconditioning boost is present (it wears off with `effect_half_life_days`).
+    pub primed_fraction: f64,
+    /// Death hazard × without preconditioning.
+    pub hazard0: f64,
+    /// VEGF × without preconditioning.
+    pub vegf0: f64,
+    /// Immunomodulation × without preconditioning.
+    pub immunomod0: f64,
+}
+
+/// One documented multiplier: what choice, what it acts on, how much, and why.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CatalogEntry {
+    /// The choice (e.g. "source = adipose").
+    pub choice: &'static str,
+    /// What it multiplies.
+    pub target: &'static str,
+    /// The multiplier.
+    pub value: f64,
+    /// Source or "assumption".
+    pub basis: &'static str,
+}
+
+macro_rules! entries {
+    ($( $choice:literal, $target:literal, $value:expr, $basis:literal; )*) => {
+        &[ $( CatalogEntry { choice: $choice, target: $target, value: $value, basis: $basis }, )* ]
+    };
+}
+
+/// Every documented multiplier of products, forms, routes and preconditioning.
+pub fn catalog() -> &'static [CatalogEntry] {
+    entries! {
+        "source = bone_marrow", "all", 1.0, "reference source";
+        "source = adipose", "vegf", 1.2, "adipose MSCs are strongly angiogenic (review §3.1.2, direction); size assumption";
+        "source = adipose", "hazard", 0.9, "assumption: robust expansion (review §3.1.2)";
+        "source = umbilical_cord", "immunomod", 1.3, "very favourable immunomodulation (review §3.1.2); size assumption";
+        "source = umbilical_cord", "hazard", 0.8, "low immunogenicity (review §3.1.2); size assumption";
+        "source = placenta", "immunomod", 1.15, "favourable immunology (review §3.1.2); size assumption";
+        "source = placenta", "hazard", 0.9, "assumption";
+        "form = aggregates", "hazard", 0.7, "aggregates close faster (Amos 2010); size assumption";
+        "form = aggregates", "vegf", 1.5, "more HGF/MMP, HIF-1α in the core (Amos 2010); size assumption";
+        "form = aggregates", "immunomod", 1.2, "assumption";
+        "form = aggregates", "anoikis", 0.3, "cell–cell contact protects from anoikis (assumption)";
+        "form = aggregates", "motility", 0.5, "assumption";
+        "form = extracellular_vesicles", "depot_half_life_h", 24.0, "assumption: vesicles taken up and cleared within days";
+        "form = conditioned_medium", "depot_half_life_h", 12.0, "assumption: free factors cleared within hours";
+        "form = conditioned_medium", "potency", 1.5, "conditioned medium ≥ cells (Shrestha 2013); size calibrated";
+        "form = extracellular_vesicles", "potency", 1.2, "vesicles recapitulate cell therapy (review §2.4); size assumption";
+        "route = topical", "dose", 0.5, "assumption: loss to exudate (delivery.topical_loss_fraction)";
+        "route = perilesional", "hazard", 0.8, "margin tissue is better oxygenated (assumption)";
+        "route = fibrin_spray", "hazard_in_carrier", 0.5, "fibrin spray improves ASC survival (Hopfner 2018); size assumption";
+        "route = fibrin_spray", "release_half_life_h", 72.0, "assumption: fibrin degrades in days";
+        "route = hydrogel", "hazard_in_carrier", 0.3, "hydrogels retain and protect (Huang 2022; Sivaraj 2021); size assumption";
+        "route = hydrogel", "release_half_life_h", 168.0, "prolonged local bioactivity (Fan 2024); size assumption";
+        "route = scaffold", "hazard_in_carrier", 0.3, "assumption, as hydrogel";
+        "route = scaffold", "release_half_life_h", 336.0, "assumption";
+        "route = intravenous", "homing_fraction", 0.0, "viable MSCs only in the lungs, ≤ 24 h (Eggenhofer 2012)";
+        "preconditioning = hypoxia", "vegf", 1.8, "HIF-1α raises VEGF (Page 2014); size assumption";
+        "preconditioning = hypoxia", "hazard", 0.7, "better survival under stress (Page 2014); size assumption";
+        "preconditioning = hypoxia", "immunomod", 1.1, "review §3.3.3; size assumption";
+        "preconditioning = deferoxamine", "vegf", 1.5, "Wahl 2016 (direction); size assumption";
+        "preconditioning = deferoxamine", "hazard", 0.8, "review §3.3.3; size assumption";
+        "preconditioning = dmog", "vegf", 1.5, "Hao 2019 (direction); size assumption";
+        "preconditioning = dmog", "hazard", 0.8, "assumption, as deferoxamine";
+        "preconditioning = ifn_gamma", "immunomod", 1.5, "IDO via JAK-STAT1, more suppressive in vivo (2018 priming study); size assumption";
+        "preconditioning = ifn_gamma", "hazard", 0.9, "review §3.3.3; size assumption";
+        "preconditioning = tnf_alpha", "vegf", 1.3, "low-dose TNF-α raises VEGF (Vu 2021); size assumption";
+        "preconditioning = tnf_alpha", "immunomod", 1.3, "review §3.3.3; size assumption";
+        "preconditioning = three_d_culture", "vegf", 1.3, "3D culture secretome (review §3.3.1); size assumption";
+        "preconditioning = three_d_culture", "hazard", 0.85, "assumption";
+        "engineered = vegf", "vegf", 3.0, "VEGF-MSCs beat unmodified (Srifa 2020); size assumption";
+        "engineered = pdgf", "regression", 0.5, "PDGF stabilises vessels (Srifa 2020, direction); size assumption";
+        "engineered = pdgf", "kgf", 1.3, "assumption: PDGF drives granulation";
+    }
+}
+
+fn lookup(choice: &str, target: &str) -> f64 {
+    catalog()
+        .iter()
+        .filter(|e| e.choice == choice && e.target == target)
+        .map(|e| e.value)
+        .product()
+}
+
+fn source_key(s: Source) -> &'static str {
+    match s {
+        Source::None => "source = none",
+        Source::BoneMarrow => "source = bone_marrow",
+        Source::Adipose => "source = adipose",
+        Source::UmbilicalCord => "source = umbilical_cord",
+        Source::Placenta => "source = placenta",
+    }
+}
+fn form_key(f: Form) -> &'static str {
+    match f {
+        Form::Cells => "form = cells",
+        Form::Aggregates => "form = aggregates",
+        Form::ExtracellularVesicles => "form = extracellular_vesicles",
+        Form::ConditionedMedium => "form = conditioned_medium",
+    }
+}
+/// Catalog key of a route.
+pub fn route_key(r: Route) -> &'static str {
+    match r {
+        Route::Topical => "route = topical",
+        Route::Intralesional => "route = intralesional",
+        Route::Perilesional => "route = perilesional",
+        Route::FibrinSpray => "route = fibrin_spray",
+        Route::Hydrogel => "route = hydrogel",
+        Route::Scaffold => "route = scaffold",
+        Route::Intravenous => "route = intravenous",
+    }
+}
+fn precondition_key(p: Precondition) -> &'static str {
+    match p {
+        Precondition::None => "preconditioning = none",
+        Precondition::Hypoxia => "preconditioning = hypoxia",
+        Precondition::IfnGamma => "preconditioning = ifn_gamma",
+        Precondition::TnfAlpha => "preconditioning = tnf_alpha",
+        Precondition::Deferoxamine => "preconditioning = deferoxamine",
+        Precondition::Dmog => "preconditioning = dmog",
+        Precondition::ThreeDCulture => "preconditioning = three_d_culture",
+    }
+}
+fn engineering_key(e: Engineering) -> &'static str {
+    match e {
+        Engineering::None => "engineered = none",
+        Engineering::Vegf => "engineered = vegf",
+        Engineering::Pdgf => "engineered = pdgf",
+    }
+}
+
+impl Treatment {
+    /// True when an MSC product (cells or cell-free) is given.
+    pub fn has_product(&self) -> bool {
+        self.product.source != Source::None && self.dose.dose_cells > 0.0 && !self.dose.days.is_empty()
+    }
+
+    /// True when the product is cell-free (vesicles or conditioned medium).
+    pub fn cell_free(&self) -> bool {
+        matches!(self.product.form, Form::ExtracellularVesicles | Form::ConditionedMedium)
+    }
+
+    /// The product's resolved multipliers (catalog × free effects).
+    pub fn product_effects(&self) -> ProductEffects {
+        let keys = [
+            source_key(self.product.source),
+            form_key(self.product.form),
+            route_key(self.delivery.route),
+            engineering_key(self.product.engineered),
+        ];
+        let pre = precondition_key(self.preconditioning.kind);
+        // Hypoxic preconditioning strength scales with duration (saturating at 48 h)
+        // and depth (1 % O₂ full, 5 % O₂ half).
+        let pre_strength = if self.preconditioning.kind == Precondition::Hypoxia {
+            (self.preconditioning.duration_h / 48.0).min(1.0)
+                * (1.0 - (self.preconditioning.o2_percent - 1.0).max(0.0) / 8.0).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let prod = |t: &str| keys.iter().map(|k| lookup(k, t)).product::<f64>();
+        let primed = |t: &str| 1.0 + (lookup(pre, t) - 1.0) * pre_strength;
+        let e = &self.effects;
+        ProductEffects {
+            hazard: prod("hazard") * primed("hazard") * e.survival_hazard_mult,
+            vegf: prod("vegf") * primed("vegf") * e.vegf_mult,
+            immunomod: prod("immunomod") * primed("immunomod") * e.immunomodulation_mult,
+            kgf: prod("kgf") * e.kgf_mult,
+            anoikis: prod("anoikis"),
+            motility: prod("motility"),
+            regression: prod("regression"),
+            primed_fraction: if self.preconditioning.kind == Precondition::None { 0.0 } else { 1.0 },
+            hazard0: prod("hazard") * e.survival_hazard_mult,
+            vegf0: prod("vegf") * e.vegf_mult,
+            immunomod0: prod("immunomod") * e.immunomodulation_mult,
+        }
+    }
+
+    /// Potency of a cell-free product per cell equivalent.
+    pub fn cell_free_potency(&self) -> f64 {
+        lookup(form_key(self.product.form), "potency")
+    }
+
+    /// Half-life of the cell-free depot (h), longer inside a carrier.
+    pub fn depot_half_life_h(&self) -> f64 {
+        let base = lookup(form_key(self.product.form), "depot_half_life_h");
+        match self.delivery.route {
+            Route::Hydrogel | Route::Scaffold | Route::FibrinSpray => base * 3.0,
+            _ => base,
+        }
+    }
+
+    /// Carrier release half-time (h) for this route (0 = no carrier).
+    pub fn release_half_life_h(&self) -> f64 {
+        if let Some(h) = self.delivery.release_half_life_h {
+            return h;
+        }
+        match self.delivery.route {
+            Route::FibrinSpray | Route::Hydrogel | Route::Scaffold => {
+                lookup(route_key(self.delivery.route), "release_half_life_h")
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// Hazard multiplier inside the carrier.
+    pub fn carrier_protection(&self) -> f64 {
+        if let Some(p) = self.delivery.carrier_protection {
+            p
+        } else {
+            lookup(route_key(self.delivery.route), "hazard_in_carrier")
+        }
+    }
+
+    /// True when the route uses a carrier.
+    pub fn has_carrier(&self) -> bool {
+        matches!(self.delivery.route, Route::FibrinSpray | Route::Hydrogel | Route::Scaffold)
+    }
+}

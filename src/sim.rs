@@ -1,0 +1,326 @@
+//! The simulation: serializable state, scratch workspace, and the step.
+//!
+//! | phase | cadence | module | reads | writes |
+//! |---|---|---|---|---|
+//! | 1. dosing | dose days | `mechanisms::dosing` | route, open wound | MSCs / depot |
+//! | 2. sources | field step | `tissue_sources`, `secretion` | fields, vessels, agents | sources |
+//! | 3. fields | field step | `fields::solver` | sources | fields |
+//! | 4. bins | cell step | `agents::Bins` | macrophage positions | bins |
+//! | 5. MSC fate | cell step | `msc_fate` | fields, bins | MSCs, macrophage polarization, debris |
+//! | 6. macrophages | cell step | `macrophages` | fields, debris, vessels | macrophages, debris |
+//! | 7. angiogenesis | cell step | `angiogenesis::update` | VEGF, vessels | tip cells, vessels |
+//! | 8. remodelling | tissue step | `angiogenesis::remodel` | VEGF | vessels |
+//! | 9. closure | tissue step | `closure` | fields, debris | open wound |
+//! | 10. care | tissue step | `care` | macrophages | bioburden, debris |
+//! | 11. observe | output step | `observe` | everything | time-series row |
+
+use crate::agents::{Bins, Macrophages, Mscs, Tips};
+use crate::error::{Error, Result};
+use crate::fields::solver::{find_bad, Solver};
+use crate::fields::{Fields, Sources};
+use crate::mechanisms::{self, secretion};
+use crate::observe::{self, Row};
+use crate::scenario::patient::PatientValues;
+use crate::scenario::Params;
+use crate::tissue::{vessel, Tissue};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// Everything that defines a run at a step (serializable for checkpoints).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimState {
+    /// Run seed.
+    pub seed: u64,
+    /// Base steps done.
+    pub step: u64,
+    /// Next agent id (ids are never reused).
+    pub next_id: u64,
+    /// This run's patient (nominal or drawn for a cohort replicate).
+    pub patient: PatientValues,
+    /// Diffusing fields.
+    pub fields: Fields,
+    /// Tissue state.
+    pub tissue: Tissue,
+    /// MSCs.
+    pub mscs: Mscs,
+    /// Macrophages.
+    pub macs: Macrophages,
+    /// Tip cells.
+    pub tips: Tips,
+    /// True once a cell-free dose was given.
+    pub depot_active: bool,
+    /// Time-series rows so far.
+    pub rows: Vec<Row>,
+    /// Counters.
+    pub msc_deaths: u64,
+    /// Dead MSCs eaten by macrophages.
+    pub efferocytosed: u64,
+    /// Anastomoses so far.
+    pub anastomoses: u64,
+    /// Debridements so far.
+    pub debridements: u64,
+    /// Doses given so far.
+    pub doses_given: u64,
+}
+
+impl SimState {
+    /// Initial state for `params` with run `seed` and `patient`.
+    pub fn new(p: &Params, seed: u64, patient: PatientValues) -> Self {
+        let mut st = SimState {
+            seed,
+            step: 0,
+            next_id: 1,
+            patient,
+            fields: Fields::new(&p.grid, &p.fields),
+            tissue: Tissue::new(p, seed),
+            mscs: Mscs::default(),
+            macs: Macrophages::default(),
+            tips: Tips::default(),
+            depot_active: false,
+            rows: Vec::new(),
+            msc_deaths: 0,
+            efferocytosed: 0,
+            anastomoses: 0,
+            debridements: 0,
+            doses_given: 0,
+        };
+        st.tissue.bioburden = patient.bioburden;
+        if p.scenario.treatment.standard_care.debridement_every_days > 0.0 {
+            mechanisms::care::debride(&mut st);
+        }
+        st
+    }
+
+    /// A fresh agent id.
+    pub fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Agents of all kinds.
+    pub fn agent_count(&self) -> usize {
+        self.mscs.len() + self.macs.len() + self.tips.len()
+    }
+
+    /// Simulated day.
+    pub fn day(&self, p: &Params) -> f64 {
+        p.steps.day(self.step)
+    }
+}
+
+/// Wall time spent per phase.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PhaseTimes {
+    /// Dosing.
+    pub dosing: Duration,
+    /// Source assembly.
+    pub sources: Duration,
+    /// Field solve.
+    pub fields: Duration,
+    /// MSC fate.
+    pub msc: Duration,
+    /// Macrophages.
+    pub macrophages: Duration,
+    /// Angiogenesis.
+    pub angiogenesis: Duration,
+    /// Tissue (remodelling, closure, care).
+    pub tissue: Duration,
+    /// Observation.
+    pub observe: Duration,
+}
+
+impl PhaseTimes {
+    /// (name, seconds) pairs.
+    pub fn pairs(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("dosing", self.dosing.as_secs_f64()),
+            ("sources", self.sources.as_secs_f64()),
+            ("fields", self.fields.as_secs_f64()),
+            ("msc", self.msc.as_secs_f64()),
+            ("macrophages", self.macrophages.as_secs_f64()),
+            ("angiogenesis", self.angiogenesis.as_secs_f64()),
+            ("tissue", self.tissue.as_secs_f64()),
+            ("observe", self.observe.as_secs_f64()),
+        ]
+    }
+}
+
+/// Scratch memory and derived tables (never serialized; rebuilt from params).
+pub struct Workspace {
+    /// Field solver factors.
+    pub solver: Solver,
+    /// Source and uptake rates.
+    pub sources: Sources,
+    /// Secretion table.
+    pub secretion: secretion::Table,
+    /// Macrophage bins.
+    pub mac_bins: Bins,
+    /// Voxels within recruitment range of the wound.
+    pub region: Vec<u32>,
+    /// Perfused vessel voxels in `region`.
+    pub vessel_list: Vec<u32>,
+    /// Double buffer for closure.
+    pub open_next: Array2<u8>,
+    /// MSC outcomes.
+    pub msc_out: Vec<mechanisms::msc_fate::Outcome>,
+    /// Macrophage outcomes.
+    pub mac_out: Vec<mechanisms::macrophages::Outcome>,
+    /// Tip outcomes.
+    pub tip_out: Vec<mechanisms::angiogenesis::Outcome>,
+    /// Birth positions.
+    pub births: Vec<(f32, f32)>,
+    /// Phase timers.
+    pub times: PhaseTimes,
+}
+
+impl Workspace {
+    /// Workspace for `params` and the state's patient.
+    pub fn new(p: &Params, st: &SimState) -> Self {
+        let g = p.grid;
+        let range = p.scenario.macrophage.recruit_range_um;
+        let s = &p.scenario;
+        let (ww, wh) = crate::tissue::wound_extent_um(&s.wound);
+        let cx = s.wound.center_x_frac * g.width_um();
+        let cy = s.wound.center_y_frac * g.height_um();
+        let mut region = Vec::new();
+        for iy in 0..g.ny {
+            for ix in 0..g.nx {
+                let (x, y) = g.center(ix, iy);
+                // Inside the wound grown by `range` on every side.
+                let dx = (x - cx) / (ww / 2.0 + range);
+                let dy = (y - cy) / (wh / 2.0 + range);
+                let inside = match s.wound.shape {
+                    crate::scenario::WoundShape::Square => dx.abs() <= 1.0 && dy.abs() <= 1.0,
+                    _ => dx * dx + dy * dy <= 1.0,
+                };
+                if inside {
+                    region.push(g.idx(ix, iy) as u32);
+                }
+            }
+        }
+        let mut ws = Workspace {
+            solver: Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64),
+            sources: Sources::new(&g, p.fields.len()),
+            secretion: secretion::Table::new(p, st.patient.tnf_secretion_mult),
+            mac_bins: Bins::new(g.width_um(), g.height_um(), 2.0 * g.dx_um),
+            region,
+            vessel_list: Vec::new(),
+            open_next: Array2::zeros((g.ny, g.nx)),
+            msc_out: Vec::new(),
+            mac_out: Vec::new(),
+            tip_out: Vec::new(),
+            births: Vec::new(),
+            times: PhaseTimes::default(),
+        };
+        ws.refresh_vessel_list(&st.tissue);
+        ws
+    }
+
+    /// Rebuild the list of perfused vessel voxels near the wound.
+    pub fn refresh_vessel_list(&mut self, t: &Tissue) {
+        let v = t.vessel.as_slice().expect("standard layout");
+        self.vessel_list.clear();
+        self.vessel_list.extend(self.region.iter().copied().filter(|&i| vessel::perfused(v[i as usize])));
+    }
+}
+
+fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let t0 = Instant::now();
+    let r = f();
+    *slot += t0.elapsed();
+    r
+}
+
+/// Advance one base step. Returns an error on a numerical failure.
+pub fn step(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
+    let k = st.step;
+    let s = &p.steps;
+    if k == 0 && st.rows.is_empty() {
+        let row = observe::observe(p, st);
+        st.rows.push(row);
+    }
+    // 1. Dosing.
+    let doses: Vec<usize> = s.doses.iter().enumerate().filter(|(_, &d)| d == k).map(|(i, _)| i).collect();
+    if !doses.is_empty() {
+        let mut t = ws.times.dosing;
+        timed(&mut t, || doses.iter().for_each(|&i| mechanisms::dosing::apply(p, st, i)));
+        ws.times.dosing = t;
+    }
+    // 2–3. Sources and fields.
+    if k % s.field_every == 0 {
+        let mut t = ws.times.sources;
+        timed(&mut t, || {
+            mechanisms::tissue_sources::apply(p, st, &mut ws.sources);
+            secretion::apply(p, st, &ws.secretion, &mut ws.sources);
+            mechanisms::dosing::decay_depot(p, st);
+        });
+        ws.times.sources = t;
+        let mut t = ws.times.fields;
+        let ok = timed(&mut t, || ws.solver.step(&mut st.fields, &mut ws.sources));
+        ws.times.fields = t;
+        if !ok {
+            if let Some((f, i, v)) = find_bad(&st.fields) {
+                return Err(numerical_error(p, st, f, i, v));
+            }
+        }
+    }
+    // 4–7. Cell processes.
+    if k % s.cell_every == 0 {
+        ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
+        let mut t = ws.times.msc;
+        timed(&mut t, || mechanisms::msc_fate::update(p, st, ws));
+        ws.times.msc = t;
+        let mut t = ws.times.macrophages;
+        timed(&mut t, || mechanisms::macrophages::update(p, st, ws));
+        ws.times.macrophages = t;
+        let mut t = ws.times.angiogenesis;
+        timed(&mut t, || mechanisms::angiogenesis::update(p, st, ws));
+        ws.times.angiogenesis = t;
+    }
+    // 8–10. Tissue processes.
+    if k % s.tissue_every == 0 {
+        let mut t = ws.times.tissue;
+        timed(&mut t, || {
+            mechanisms::angiogenesis::remodel(p, st, ws);
+            mechanisms::closure::update(p, st, ws);
+            mechanisms::care::update(p, st);
+        });
+        ws.times.tissue = t;
+    }
+    st.step += 1;
+    // 11. Observe.
+    if st.step % s.output_every == 0 || st.step == s.total {
+        let mut t = ws.times.observe;
+        let row = timed(&mut t, || observe::observe(p, st));
+        ws.times.observe = t;
+        if st.rows.last().map(|r| r.step) != Some(st.step) {
+            st.rows.push(row);
+        }
+    }
+    Ok(())
+}
+
+fn numerical_error(p: &Params, st: &SimState, f: usize, i: usize, v: f32) -> Error {
+    let name = st.fields.names[f].clone();
+    let spec = &p.fields[f].1;
+    let cause = if v.is_nan() {
+        format!(
+            "a NaN appeared; check that fields.{name} parameters and the secretion rates into '{name}' are finite and of sensible size"
+        )
+    } else if v.is_infinite() {
+        format!("the source term of '{name}' overflowed; a secretion rate or tissue source into '{name}' is far too large")
+    } else {
+        format!("a negative value appeared; check fields.{name}.far_field ({}) and uptake rates", spec.far_field)
+    };
+    Error::Numerical {
+        field: name,
+        ix: i % p.grid.nx,
+        iy: i / p.grid.nx,
+        step: st.step,
+        day: st.day(p),
+        value: v as f64,
+        cause,
+    }
+}

@@ -1,0 +1,126 @@
+//! Per-voxel tissue state: the open wound, the vessel network, necrotic
+//! debris and the cell-free secretome depot; plus the wound-level bioburden.
+
+use crate::grid::Grid;
+use crate::rng::{Purpose, Stream};
+use crate::scenario::{Params, Wound, WoundShape};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+/// Vessel voxel states (values stored in [`Tissue::vessel`]).
+pub mod vessel {
+    /// No vessel.
+    pub const NONE: u8 = 0;
+    /// Unperfused sprout (tip-cell trail).
+    pub const SPROUT: u8 = 1;
+    /// Perfused new vessel.
+    pub const PERFUSED: u8 = 2;
+    /// Perfused but abnormal, leaky new vessel.
+    pub const ABNORMAL: u8 = 3;
+    /// Mature pre-existing or matured vessel (does not regress).
+    pub const MATURE: u8 = 4;
+
+    /// True for states that carry blood.
+    #[inline]
+    pub fn perfused(s: u8) -> bool {
+        s >= PERFUSED
+    }
+}
+
+/// Width and height (µm) of the wound opening.
+pub fn wound_extent_um(w: &Wound) -> (f64, f64) {
+    let d = if w.area_mm2 > 0.0 {
+        match w.shape {
+            WoundShape::Square => (w.area_mm2).sqrt() * 1000.0,
+            WoundShape::Circle => (4.0 * w.area_mm2 / std::f64::consts::PI).sqrt() * 1000.0,
+            WoundShape::Ellipse => (4.0 * w.area_mm2 * w.aspect_ratio / std::f64::consts::PI).sqrt() * 1000.0,
+        }
+    } else {
+        w.diameter_um
+    };
+    match w.shape {
+        WoundShape::Ellipse => (d, d / w.aspect_ratio),
+        _ => (d, d),
+    }
+}
+
+/// True when point (x, y) (µm) lies inside the initial wound.
+pub fn in_wound(w: &Wound, grid: &Grid, x: f64, y: f64) -> bool {
+    let (ww, wh) = wound_extent_um(w);
+    let cx = w.center_x_frac * grid.width_um();
+    let cy = w.center_y_frac * grid.height_um();
+    let (dx, dy) = ((x - cx) / (ww / 2.0), (y - cy) / (wh / 2.0));
+    match w.shape {
+        WoundShape::Square => dx.abs() <= 1.0 && dy.abs() <= 1.0,
+        _ => dx * dx + dy * dy <= 1.0,
+    }
+}
+
+/// Per-voxel tissue state (serializable).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tissue {
+    /// 1 = open wound, 0 = epithelialised or intact.
+    pub open: Array2<u8>,
+    /// 1 = inside the initial wound footprint (observables are averaged here).
+    pub footprint: Array2<u8>,
+    /// Vessel state per voxel (see [`vessel`]).
+    pub vessel: Array2<u8>,
+    /// Days a new vessel has been supported (maturation clock).
+    pub vessel_age_d: Array2<f32>,
+    /// Necrotic debris, 0–1.
+    pub debris: Array2<f32>,
+    /// Cell-free secretome depot (cell equivalents per voxel).
+    pub depot: Array2<f32>,
+    /// Wound-level bioburden, 0–1.
+    pub bioburden: f64,
+    /// Number of open voxels at the start.
+    pub open0: u64,
+    /// Number of footprint voxels.
+    pub footprint_count: u64,
+}
+
+impl Tissue {
+    /// Initial tissue: the wound opening, pre-existing vessels (sparse in the
+    /// bed), debris and bioburden from the patient.
+    pub fn new(p: &Params, seed: u64) -> Self {
+        let g = p.grid;
+        let s = &p.scenario;
+        let mut open = Array2::zeros((g.ny, g.nx));
+        let mut vessel = Array2::zeros((g.ny, g.nx));
+        let mut debris = Array2::zeros((g.ny, g.nx));
+        let rho = s.tissue.vessel_density * p.patient.vessel_density_mult;
+        let mut n_open = 0;
+        for iy in 0..g.ny {
+            for ix in 0..g.nx {
+                let (x, y) = g.center(ix, iy);
+                let inside = in_wound(&s.wound, &g, x, y);
+                let mut st = Stream::new(seed, g.idx(ix, iy) as u64, 0, Purpose::Setup);
+                let density = if inside { rho * s.tissue.wound_residual_vessel_frac } else { rho };
+                if st.chance(density) {
+                    vessel[(iy, ix)] = vessel::MATURE;
+                }
+                if inside {
+                    open[(iy, ix)] = 1;
+                    debris[(iy, ix)] = p.patient.debris as f32;
+                    n_open += 1;
+                }
+            }
+        }
+        Tissue {
+            footprint: open.clone(),
+            open,
+            vessel,
+            vessel_age_d: Array2::zeros((g.ny, g.nx)),
+            debris,
+            depot: Array2::zeros((g.ny, g.nx)),
+            bioburden: p.patient.bioburden,
+            open0: n_open,
+            footprint_count: n_open,
+        }
+    }
+
+    /// Number of open voxels.
+    pub fn open_count(&self) -> u64 {
+        self.open.iter().map(|&v| v as u64).sum()
+    }
+}
