@@ -27,6 +27,7 @@ pub mod grid;
 pub mod mechanisms;
 pub mod observe;
 pub mod output;
+pub mod plot;
 pub mod rng;
 pub mod run;
 pub mod scenario;

@@ -157,10 +157,18 @@ pub struct Workspace {
     pub secretion: secretion::Table,
     /// Macrophage bins.
     pub mac_bins: Bins,
+    /// Tip-cell bins (lateral inhibition of sprouting).
+    pub tip_bins: Bins,
     /// Voxels within recruitment range of the wound.
     pub region: Vec<u32>,
     /// Perfused vessel voxels in `region`.
     pub vessel_list: Vec<u32>,
+    /// O₂ exchange rate per voxel (1/min): vessel exchange spread over the Krogh radius.
+    pub o2_exchange: Array2<f32>,
+    /// Krogh radius in voxels.
+    pub krogh_voxels: usize,
+    /// (vessel exchange per min, abnormal multiplier).
+    pub o2_rates: (f32, f32),
     /// Double buffer for closure.
     pub open_next: Array2<u8>,
     /// MSC outcomes.
@@ -204,9 +212,16 @@ impl Workspace {
             solver: Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64),
             sources: Sources::new(&g, p.fields.len()),
             secretion: secretion::Table::new(p, st.patient.tnf_secretion_mult),
-            mac_bins: Bins::new(g.width_um(), g.height_um(), 2.0 * g.dx_um),
+            mac_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
+            tip_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
             region,
             vessel_list: Vec::new(),
+            o2_exchange: Array2::zeros((g.ny, g.nx)),
+            krogh_voxels: (p.scenario.tissue.krogh_radius_um / g.dx_um).round() as usize,
+            o2_rates: (
+                p.scenario.tissue.vessel_o2_exchange_per_min as f32,
+                p.scenario.angiogenesis.abnormal_perfusion_mult as f32,
+            ),
             open_next: Array2::zeros((g.ny, g.nx)),
             msc_out: Vec::new(),
             mac_out: Vec::new(),
@@ -223,8 +238,20 @@ impl Workspace {
         let v = t.vessel.as_slice().expect("standard layout");
         self.vessel_list.clear();
         self.vessel_list.extend(self.region.iter().copied().filter(|&i| vessel::perfused(v[i as usize])));
+        let (kv, ab) = self.o2_rates;
+        ndarray::Zip::from(&mut self.o2_exchange).and(&t.vessel).par_for_each(|k, &s| {
+            *k = match s {
+                vessel::PERFUSED | vessel::MATURE => kv,
+                vessel::ABNORMAL => kv * ab,
+                _ => 0.0,
+            }
+        });
+        crate::fields::box_blur(&mut self.o2_exchange, self.krogh_voxels);
     }
 }
+
+/// Edge of the neighbourhood bins (µm): crowding, efferocytosis, lateral inhibition.
+pub const BIN_UM: f64 = 100.0;
 
 fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
     let t0 = Instant::now();
@@ -252,7 +279,7 @@ pub fn step(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
     if k % s.field_every == 0 {
         let mut t = ws.times.sources;
         timed(&mut t, || {
-            mechanisms::tissue_sources::apply(p, st, &mut ws.sources);
+            mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
             secretion::apply(p, st, &ws.secretion, &mut ws.sources);
             mechanisms::dosing::decay_depot(p, st);
         });
@@ -269,6 +296,7 @@ pub fn step(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
     // 4–7. Cell processes.
     if k % s.cell_every == 0 {
         ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
+        ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
         let mut t = ws.times.msc;
         timed(&mut t, || mechanisms::msc_fate::update(p, st, ws));
         ws.times.msc = t;

@@ -40,6 +40,8 @@ enum Command {
     },
     /// List parameters with unit, default, meaning and source.
     Params(params_cmd::ParamsArgs),
+    /// Draw a run's time-series panel and field maps (and an animation).
+    Plot(PlotArgs),
     /// Explain one parameter in plain words.
     Explain {
         /// Dotted key, e.g. msc.hypoxia_death_per_day.
@@ -102,6 +104,24 @@ struct RunArgs {
     /// Write a checkpoint every DAYS simulated days.
     #[arg(long, value_name = "DAYS")]
     checkpoint_every: Option<f64>,
+    /// Skip the plots drawn at the end of the run.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+#[derive(Args)]
+struct PlotArgs {
+    /// Run directory.
+    run_dir: PathBuf,
+    /// Days of the field maps (default: every snapshot).
+    #[arg(long, value_delimiter = ',')]
+    days: Option<Vec<f64>>,
+    /// Write SVG instead of PNG.
+    #[arg(long)]
+    svg: bool,
+    /// Also write an animated GIF of this field over time.
+    #[arg(long, value_name = "FIELD", num_args = 0..=1, default_missing_value = "oxygen")]
+    animate: Option<String>,
 }
 
 #[derive(Args)]
@@ -158,6 +178,7 @@ pub fn main() -> Result<ExitCode> {
         }
         Command::Params(a) => params_cmd::params(a),
         Command::Explain { key } => params_cmd::explain(&key),
+        Command::Plot(a) => cmd_plot(a),
     }
 }
 
@@ -196,6 +217,33 @@ fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
     pb.finish_and_clear();
     let out = out?;
     report(&dir, &out);
+    if !a.no_plots {
+        let files = draw_plots(&dir, None, woundsim::plot::ImageFormat::Png, None)?;
+        eprintln!("plots: {}", files.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Draw the standard plots of a run directory into `dir/plots`.
+fn draw_plots(dir: &Path, days: Option<&[f64]>, format: woundsim::plot::ImageFormat, animate: Option<&str>) -> Result<Vec<PathBuf>> {
+    use woundsim::plot;
+    let out = dir.join("plots");
+    let mut files = vec![plot::plot_timeseries(dir, &out.join("timeseries"), format)?];
+    if dir.join("snapshots").join("index.json").exists() {
+        files.extend(plot::plot_fieldmaps(dir, &out, days, format)?);
+        if let Some(field) = animate {
+            files.push(plot::animate(dir, &out.join(format!("{field}.gif")), field)?);
+        }
+    }
+    Ok(files)
+}
+
+fn cmd_plot(a: PlotArgs) -> Result<ExitCode> {
+    let format = if a.svg { woundsim::plot::ImageFormat::Svg } else { woundsim::plot::ImageFormat::Png };
+    let files = draw_plots(&a.run_dir, a.days.as_deref(), format, a.animate.as_deref())?;
+    for f in files {
+        println!("{}", f.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -105,3 +105,35 @@ impl Sources {
         self.src[f].as_slice_mut().expect("standard layout")[i] += rate;
     }
 }
+
+/// In-place box blur of half-width `r` voxels (separable, edges renormalised).
+/// Conserves the local mean; used to spread vessel O₂ exchange over the
+/// tissue a capillary supplies (the Krogh radius).
+pub fn box_blur(a: &mut Array2<f32>, r: usize) {
+    use rayon::prelude::*;
+    if r == 0 {
+        return;
+    }
+    let (ny, nx) = a.dim();
+    let blur_line = |line: &mut [f32], tmp: &mut Vec<f64>| {
+        let n = line.len();
+        tmp.clear();
+        tmp.push(0.0);
+        let mut acc = 0.0f64;
+        for &v in line.iter() {
+            acc += v as f64;
+            tmp.push(acc);
+        }
+        for (i, v) in line.iter_mut().enumerate() {
+            let lo = i.saturating_sub(r);
+            let hi = (i + r + 1).min(n);
+            *v = ((tmp[hi] - tmp[lo]) / (hi - lo) as f64) as f32;
+        }
+    };
+    let s = a.as_slice_mut().expect("standard layout");
+    s.par_chunks_mut(nx).for_each_init(Vec::new, |tmp, row| blur_line(row, tmp));
+    let mut t = a.t().to_owned();
+    let ts = t.as_slice_memory_order_mut().expect("contiguous");
+    ts.par_chunks_mut(ny).for_each_init(Vec::new, |tmp, col| blur_line(col, tmp));
+    a.assign(&t.t());
+}

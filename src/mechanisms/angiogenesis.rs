@@ -139,18 +139,20 @@ fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let rate = a.sprout_per_vessel_per_day * (1.0 - st.patient.fibrosis) * npwt / 1440.0;
     let prob = hazard_prob(rate, dt as f64);
     let vegf = st.fields.slice(p.ids.vegf);
+    let tip_bins = &ws.tip_bins;
     ws.births.clear();
     let list = &ws.vessel_list;
     ws.births.par_extend(list
         .par_iter()
         .filter_map(|&v| {
             let v = v as usize;
-            if vegf[v] < thr {
+            let (x, y) = g.center(v % g.nx, v / g.nx);
+            // Lateral inhibition (Dll4–Notch): no new tip next to an existing one.
+            if vegf[v] < thr || tip_bins.count(tip_bins.bin_of(x as f32, y as f32)) > 0 {
                 return None;
             }
             let mut rng = Stream::new(seed, v as u64, step, Purpose::Sprout);
             if rng.chance(prob) {
-                let (x, y) = g.center(v % g.nx, v / g.nx);
                 Some((x as f32, y as f32))
             } else {
                 None

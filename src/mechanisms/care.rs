@@ -18,7 +18,7 @@ pub fn update(p: &Params, st: &mut SimState) {
     // Bioburden.
     let open = st.tissue.open_count().max(1) as f64;
     let m1 = st.macs.pol.iter().filter(|&&q| q < 0.5).count() as f64;
-    let m1_density = (m1 / (open * p.scenario.macrophage.max_per_voxel * 0.25)).min(1.0);
+    let m1_density = (m1 / (open * 0.05)).min(2.0) * st.patient.efferocytosis_mult;
     let b = st.tissue.bioburden;
     let control = if sc.infection_control { sc.infection_control_per_day } else { 0.0 };
     let db = t.bioburden_growth_per_day * b * (1.0 - b) - t.bioburden_immune_kill_per_day * m1_density * b - control * b;

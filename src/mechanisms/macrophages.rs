@@ -120,7 +120,7 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let fields = &st.fields;
     let debris = st.tissue.debris.as_slice().expect("standard layout");
     let bins = &ws.mac_bins;
-    let cap = (m.max_per_voxel * (bins.size_um as f64 / g.dx_um).powi(2)) as u32;
+    let cap = (m.max_per_voxel * (bins.size_um as f64 / g.dx_um).powi(2)).max(1e-9);
     ws.births.clear();
     let list = &ws.vessel_list;
     ws.births.par_extend(list
@@ -129,10 +129,11 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
             let v = v as usize;
             let (ix, iy) = (v % g.nx, v / g.nx);
             let (x, y) = g.center(ix, iy);
-            if bins.count(bins.bin_of(x as f32, y as f32)) >= cap.max(1) {
+            let crowd = 1.0 - bins.count(bins.bin_of(x as f32, y as f32)) as f64 / cap;
+            if crowd <= 0.0 {
                 return None;
             }
-            let rate = (m.recruit_base_per_vessel_per_day
+            let rate = crowd * (m.recruit_base_per_vessel_per_day
                 + m.recruit_tnf_per_vessel_per_day * sat(fields.at(ids.tnf, v), m.tnf_half_ng_per_ml as f32) as f64
                 + m.recruit_debris_per_vessel_per_day * debris[v] as f64)
                 * perf

@@ -1,4 +1,5 @@
-//! Tissue sources and sinks: vessel and background O₂ exchange, tissue O₂
+//! Tissue sources and sinks: vessel O₂ exchange (spread over the Krogh
+//! radius, see `Workspace::refresh_vessel_list`) and background exchange, tissue O₂
 //! consumption (the oxygen field's decay), the HIF-1α hypoxia response (VEGF,
 //! and TNF-α because hypoxia is inflammatory) and damage signals (debris and
 //! bioburden make TNF-α and ROS).
@@ -7,36 +8,28 @@ use super::hif;
 use crate::fields::Sources;
 use crate::scenario::Params;
 use crate::sim::SimState;
-use crate::tissue::vessel;
 use ndarray::Zip;
 
 /// Exchange rate of the open wound surface with oxygen therapy (1/min).
 pub const OXYGEN_THERAPY_EXCHANGE_PER_MIN: f32 = 0.02;
 
 /// Add tissue sources and uptake for one field step.
-pub fn apply(p: &Params, st: &SimState, src: &mut Sources) {
+pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &mut Sources) {
     let t = &p.scenario.tissue;
     let ids = p.ids;
     let pat = &st.patient;
     let perf = (pat.perfusion * (1.0 - 0.5 * pat.oedema)) as f32;
     let target = t.blood_po2_mmhg as f32 * perf;
-    let kv = t.vessel_o2_exchange_per_min as f32;
     let kbed = t.bed_o2_exchange_per_min as f32;
-    let ab = p.scenario.angiogenesis.abnormal_perfusion_mult as f32;
     let therapy = p.scenario.treatment.standard_care.oxygen_therapy_mmhg as f32;
     let kther = if therapy > 0.0 { OXYGEN_THERAPY_EXCHANGE_PER_MIN } else { 0.0 };
     {
         let (s_o2, u_o2) = (&mut src.src[ids.oxygen], &mut src.uptake[ids.oxygen]);
         Zip::from(s_o2)
             .and(u_o2)
-            .and(&st.tissue.vessel)
+            .and(exchange)
             .and(&st.tissue.open)
-            .par_for_each(|s, u, &v, &open| {
-                let kvox = match v {
-                    vessel::PERFUSED | vessel::MATURE => kv,
-                    vessel::ABNORMAL => kv * ab,
-                    _ => 0.0,
-                };
+            .par_for_each(|s, u, &kvox, &open| {
                 let k = kbed + kvox;
                 let kt = kther * open as f32;
                 *u += k + kt;

@@ -222,11 +222,13 @@ section! {
         /// O₂ exchange rate of a perfused vessel voxel.
         vessel_o2_exchange_per_min: f64 = 1.2, unit "1/min", check nonneg, source "assumption: calibrated so intact tissue sits near 40 mmHg";
         /// Background O₂ supply from the deeper (unmodelled) plexus, everywhere.
-        bed_o2_exchange_per_min: f64 = 0.015, unit "1/min", check nonneg, source "assumption: a vessel-free wound bed sits at 5–12 mmHg (dead space 1–10, Knighton 1981)";
+        bed_o2_exchange_per_min: f64 = 0.004, unit "1/min", check nonneg, source "assumption: a vessel-free acute wound bed sits near 7 mmHg (dead space 1–10, Knighton 1981)";
+        /// Radius of tissue a capillary supplies with O₂ (vessel exchange is spread over it).
+        krogh_radius_um: f64 = 50.0, unit "µm", check nonneg, source "Krogh cylinder radius ≈ 20–60 µm (physiology textbooks)";
         /// Density of pre-existing vessel voxels in normal intact tissue.
         vessel_density: f64 = 0.05, unit "fraction of voxels", check fraction, source "assumption: ~100 µm capillary spacing at 20 µm voxels";
         /// Residual vessel density left in the wound bed, relative to intact tissue.
-        wound_residual_vessel_frac: f64 = 0.2, unit "fraction", check fraction, source "assumption";
+        wound_residual_vessel_frac: f64 = 0.05, unit "fraction", check fraction, source "assumption";
         /// pO₂ below which HIF-1α responses start.
         hypoxia_onset_mmhg: f64 = 15.0, unit "mmHg", check mmhg, source "PhysiCell hypoxic onset 15 mmHg";
         /// pO₂ at which HIF-1α responses saturate.
@@ -240,9 +242,9 @@ section! {
         /// ROS production per unit bioburden or reperfusion damage.
         damage_ros_au_per_min: f64 = 0.05, unit "au/min", check nonneg, source "assumption";
         /// Logistic regrowth of bioburden without infection control.
-        bioburden_growth_per_day: f64 = 0.1, unit "1/day", check nonneg, source "assumption: biofilm persists";
-        /// Bioburden killed per day by a full M1 presence in the wound.
-        bioburden_immune_kill_per_day: f64 = 0.15, unit "1/day", check nonneg, source "assumption";
+        bioburden_growth_per_day: f64 = 0.05, unit "1/day", check nonneg, source "assumption: biofilm persists";
+        /// Bioburden killed per day by M1 macrophages at 0.05 cells/voxel (× efferocytosis multiplier).
+        bioburden_immune_kill_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption";
     }
 }
 
@@ -270,7 +272,7 @@ section! {
         /// Repair secretion of a senescent cell relative to a live one.
         senescent_secretion_mult: f64 = 0.3, unit "×", check mult, source "assumption (SASP)";
         /// TNF-α secreted by a senescent cell (SASP).
-        senescent_tnf_fg_per_cell_per_day: f64 = 100.0, unit "fg/cell/day", check nonneg, source "assumption";
+        senescent_tnf_fg_per_cell_per_day: f64 = 1.0, unit "fg/cell/day", check nonneg, source "assumption";
         /// Division hazard in the wound (little or none).
         proliferation_per_day: f64 = 0.0, unit "1/day", check nonneg, source "review §2.5: little proliferation in chronic wounds";
         /// Motility speed.
@@ -279,8 +281,8 @@ section! {
         chemotaxis_bias: f64 = 0.5, unit "0–1", check fraction, source "assumption: chemotaxis toward inflammation";
         /// Base secretion of each field by a live, unprimed MSC.
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
-            ("vegf".to_string(), 40.0), ("il10".to_string(), 20.0), ("tgfb".to_string(), 30.0), ("kgf".to_string(), 40.0),
-        ]), unit "fg/cell/day", check nonneg, source "assumption: per-cell secretion not found (biology.md §2)";
+            ("vegf".to_string(), 2.5), ("il10".to_string(), 0.5), ("tgfb".to_string(), 1.0), ("kgf".to_string(), 1.5),
+        ]), unit "fg/cell/day", check nonneg, source "assumption (per-cell rates not found, biology.md §2): calibrated so a 1e6-cell dose raises wound VEGF by ≈0.5 ng/mL (order of reported ~1 fg/cell/day)";
         /// Fold increase of VEGF secretion at full hypoxia (HIF-1α).
         hypoxia_vegf_gain: f64 = 2.0, unit "×", check mult, source "direction: Page 2014; Wahl 2016; size assumption";
         /// Extra VEGF output at low TNF-α (rising part of the two-sided response).
@@ -304,13 +306,13 @@ section! {
         /// Recruitment hazard per perfused vessel voxel near the wound, at rest.
         recruit_base_per_vessel_per_day: f64 = 0.02, unit "1/day", check nonneg, source "assumption";
         /// Extra recruitment at saturating TNF-α.
-        recruit_tnf_per_vessel_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption";
+        recruit_tnf_per_vessel_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption";
         /// Extra recruitment per unit local debris.
-        recruit_debris_per_vessel_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption";
+        recruit_debris_per_vessel_per_day: f64 = 1.0, unit "1/day", check nonneg, source "assumption";
         /// Distance from the wound within which vessels recruit.
         recruit_range_um: f64 = 600.0, unit "µm", check nonneg, source "assumption";
-        /// Macrophages per voxel above which recruitment there stops.
-        max_per_voxel: f64 = 1.0, unit "cells/voxel", check positive, source "assumption: crowding";
+        /// Local macrophage density (per voxel, over 100 µm neighbourhoods) at which recruitment stops.
+        max_per_voxel: f64 = 0.1, unit "cells/voxel", check positive, source "assumption: crowding; ≈1.2e4 cells/mm³";
         /// Mean lifespan in the wound.
         lifespan_days: f64 = 5.0, unit "day", check positive, source "assumption: days to weeks";
         /// Motility speed.
@@ -340,14 +342,14 @@ section! {
         /// Debris / bioburden weight in the M1 drive.
         damage_m1_drive: f64 = 1.0, unit "-", check nonneg, source "assumption";
         /// Debris cleared per day by one macrophage in a voxel.
-        debris_clearance_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption";
+        debris_clearance_per_day: f64 = 10.0, unit "1/day", check nonneg, source "assumption";
         /// Secretion of a fully M1 cell.
         m1_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
-            ("tnf".to_string(), 400.0), ("ros".to_string(), 300.0),
+            ("tnf".to_string(), 5.0), ("ros".to_string(), 5.0),
         ]), unit "fg/cell/day", check nonneg, source "assumption (TNF level calibrated to 0.1–1 ng/mL)";
         /// Secretion of a fully M2 cell.
         m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
-            ("il10".to_string(), 200.0), ("vegf".to_string(), 60.0), ("tgfb".to_string(), 150.0),
+            ("il10".to_string(), 1.0), ("vegf".to_string(), 0.3), ("tgfb".to_string(), 1.5),
         ]), unit "fg/cell/day", check nonneg, source "assumption";
     }
 }
@@ -356,7 +358,7 @@ section! {
     /// Angiogenesis: tip cells, vessel trail, anastomosis, regression.
     pub struct Angiogenesis {
         /// VEGF above which perfused vessels sprout.
-        sprout_vegf_threshold_ng_per_ml: f64 = 0.4, unit "ng/mL", check nonneg, source "assumption: threshold not found (biology.md §4)";
+        sprout_vegf_threshold_ng_per_ml: f64 = 0.1, unit "ng/mL", check nonneg, source "assumption: threshold not found (biology.md §4)";
         /// Sprouting hazard of an eligible vessel voxel.
         sprout_per_vessel_per_day: f64 = 0.05, unit "1/day", check nonneg, source "assumption";
         /// Tip-cell speed.
@@ -366,7 +368,7 @@ section! {
         /// Maximum tip-cell age before it stalls and retracts.
         tip_max_age_days: f64 = 12.0, unit "day", check positive, source "assumption";
         /// VEGF below which new vessels lose support and may regress.
-        maintenance_vegf_ng_per_ml: f64 = 0.15, unit "ng/mL", check nonneg, source "assumption";
+        maintenance_vegf_ng_per_ml: f64 = 0.05, unit "ng/mL", check nonneg, source "assumption";
         /// Regression hazard of an unsupported new vessel voxel.
         regression_per_day: f64 = 0.25, unit "1/day", check nonneg, source "overshoot then regression (DiPietro 2013; Rege 2012); rate assumption";
         /// Days after which a supported new vessel matures and no longer regresses.
