@@ -10,8 +10,13 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
+            let mut last = err.to_string();
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                let text = cause.to_string();
+                if !last.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                }
+                last = text;
             }
             let input = err
                 .downcast_ref::<woundsim::error::Error>()

@@ -276,9 +276,9 @@ fn value_at<'a>(table: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 3.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.75)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
 
@@ -299,7 +299,9 @@ fn deserialize(table: toml::Table, label: &str) -> Result<Scenario, InputError> 
             let ticks = backticked(rest);
             let bad = ticks.first().cloned().unwrap_or_default();
             let expected: Vec<&str> = ticks.iter().skip(1).map(String::as_str).collect();
-            let prefix = if path == "." || path.is_empty() { String::new() } else { format!("{path}.") };
+            // The path already ends with the unknown key.
+            let parent = path.strip_suffix(bad.as_str()).unwrap_or("").trim_end_matches('.');
+            let prefix = if parent.is_empty() || parent == "." { String::new() } else { format!("{parent}.") };
             let key = format!("{prefix}{bad}");
             let mut err = InputError::new(label, Some(&key), "unknown key").allowed(expected.join(", "));
             if let Some(n) = nearest(&bad, expected.iter().copied()) {

@@ -1,0 +1,200 @@
+//! Ordinal and quantitative checks of each mechanism, and of the therapy
+//! choices, on small fast domains.
+
+use woundsim::mechanisms::{angiogenesis, closure, macrophages, msc_fate};
+use woundsim::run::simulate;
+use woundsim::scenario::{Params, Scenario};
+use woundsim::sim::{SimState, Workspace};
+
+const SMALL: [&str; 4] = [
+    "domain.width_um=4000",
+    "domain.height_um=4000",
+    "wound.diameter_um=2400",
+    "cohort.vary_patients=false",
+];
+
+fn params(text: &str, extra: &[&str]) -> Params {
+    let sets: Vec<String> = SMALL.iter().chain(extra).map(|s| s.to_string()).collect();
+    let s = Scenario::from_toml_str(text, "test", &sets).unwrap();
+    Params::new(s, "test").unwrap()
+}
+
+fn dfu_with(route: &str, extra: &[&str]) -> Params {
+    let text = format!(
+        "name='t'\n[patient]\nwound_type='diabetic_foot_ulcer'\n[treatment.product]\nsource='bone_marrow'\n[treatment.delivery]\nroute='{route}'\n[treatment.dose]\ndose_cells=4e6\ndays=[0]\n"
+    );
+    params(&text, extra)
+}
+
+fn col(out: &woundsim::run::RunOutput, name: &str) -> Vec<f64> {
+    let c = out.columns.iter().position(|c| c == name).unwrap();
+    out.rows.iter().map(|r| r.values[c]).collect()
+}
+
+#[test]
+fn msc_die_faster_under_hypoxia_and_tnf_and_carriers_protect() {
+    let p = dfu_with("topical", &[]);
+    let normoxic = msc_fate::death_hazard_per_min(&p, 40.0, 0.0, 0.0, false, false, 1.0);
+    let hypoxic = msc_fate::death_hazard_per_min(&p, 2.0, 0.0, 0.0, false, false, 1.0);
+    let both = msc_fate::death_hazard_per_min(&p, 2.0, 2.0, 0.0, false, false, 1.0);
+    assert!(hypoxic > 2.0 * normoxic, "{hypoxic} vs {normoxic}");
+    assert!(both > hypoxic);
+    let h = dfu_with("hydrogel", &[]);
+    let in_gel = msc_fate::death_hazard_per_min(&h, 2.0, 2.0, 0.0, false, true, 1.0);
+    assert!(in_gel < both * 0.5);
+    let bolus = msc_fate::death_hazard_per_min(&p, 2.0, 2.0, 0.0, true, false, 1.0);
+    assert!(bolus > both, "anoikis adds to the hazard of an unanchored bolus");
+}
+
+#[test]
+fn hydrogel_retains_live_cells_longer_than_a_bolus_and_iv_delivers_none() {
+    let days = ["time.days=6"];
+    let gel = simulate(&dfu_with("hydrogel", &days), 5).unwrap();
+    let bolus = simulate(&dfu_with("intralesional", &days), 5).unwrap();
+    let iv = simulate(&dfu_with("intravenous", &days), 5).unwrap();
+    let g = col(&gel, "msc_live");
+    let b = col(&bolus, "msc_live");
+    assert!(g[0] == 0.0 && b[1] > 0.0);
+    assert!(g[6] > 2.0 * b[6].max(1.0), "hydrogel {} vs bolus {}", g[6], b[6]);
+    assert!(col(&iv, "msc_live").iter().all(|&v| v == 0.0));
+}
+
+#[test]
+fn il10_raises_and_tnf_lowers_m2_drive_and_diabetic_switch_is_slower() {
+    let p = dfu_with("topical", &[]);
+    let base = macrophages::polarization_rate(&p, 1.0, 0.3, 0.0, 0.0, 0.2, 40.0, 0.0);
+    let il10 = macrophages::polarization_rate(&p, 1.0, 0.3, 1.0, 0.0, 0.2, 40.0, 0.0);
+    let tnf = macrophages::polarization_rate(&p, 1.0, 0.3, 0.0, 0.0, 2.0, 40.0, 0.0);
+    assert!(il10 > base && tnf < base, "{il10} {base} {tnf}");
+    let diabetic = macrophages::polarization_rate(&p, 0.5, 0.3, 1.0, 0.0, 0.2, 40.0, 0.0);
+    assert!((diabetic - 0.5 * il10).abs() < 1e-6);
+}
+
+#[test]
+fn diabetic_wound_lags_in_m2_and_keeps_tnf_high() {
+    let acute = simulate(&params("[patient]\nwound_type='acute'", &["time.days=10"]), 3).unwrap();
+    let dfu = simulate(&params("[patient]\nwound_type='diabetic_foot_ulcer'", &["time.days=10"]), 3).unwrap();
+    let (a, d) = (col(&acute, "m2_fraction"), col(&dfu, "m2_fraction"));
+    assert!(d[5] < a[5], "M2 fraction day 5: dfu {} acute {}", d[5], a[5]);
+    let (ta, td) = (col(&acute, "tnf_mean_ng_per_ml"), col(&dfu, "tnf_mean_ng_per_ml"));
+    assert!(td[8] > ta[8], "TNF day 8: dfu {} acute {}", td[8], ta[8]);
+}
+
+/// One tip cell in a linear VEGF gradient with full gradient bias.
+fn tip_run(vegf_at: impl Fn(f64) -> f32, hours: u64) -> (SimState, f32) {
+    let p = params(
+        "[angiogenesis]\ngradient_bias=1.0\nsprout_per_vessel_per_day=0.0\n[tissue]\nvessel_density=0.0",
+        &["time.days=2"],
+    );
+    let mut st = SimState::new(&p, 1, p.patient);
+    let mut ws = Workspace::new(&p, &st);
+    let g = p.grid;
+    for iy in 0..g.ny {
+        for ix in 0..g.nx {
+            st.fields.data[p.ids.vegf][(iy, ix)] = vegf_at(g.center(ix, iy).0);
+        }
+    }
+    let x0 = 1000.0;
+    let id = st.new_id();
+    st.tips.push(id, x0, 2000.0);
+    for _ in 0..hours * 4 {
+        angiogenesis::update(&p, &mut st, &mut ws);
+        st.step += 1;
+    }
+    (st, x0)
+}
+
+#[test]
+fn tip_cell_climbs_a_vegf_gradient_at_the_configured_speed() {
+    let (st, x0) = tip_run(|x| (0.5 + x * 1e-4) as f32, 48);
+    assert_eq!(st.tips.len(), 1);
+    let speed = (st.tips.x[0] - x0) / 48.0;
+    assert!((speed - 5.0).abs() < 0.25, "speed {speed} µm/h");
+    assert!(!st.tips.trail[0].is_empty(), "a trail was left");
+}
+
+#[test]
+fn nothing_sprouts_below_the_vegf_threshold() {
+    let p = params("[angiogenesis]\nsprout_per_vessel_per_day=50.0", &["time.days=1"]);
+    let mut st = SimState::new(&p, 1, p.patient);
+    let mut ws = Workspace::new(&p, &st);
+    st.fields.data[p.ids.vegf].fill(0.5 * p.scenario.angiogenesis.sprout_vegf_threshold_ng_per_ml as f32);
+    for _ in 0..8 {
+        angiogenesis::update(&p, &mut st, &mut ws);
+        st.step += 1;
+    }
+    assert_eq!(st.tips.len(), 0);
+    st.fields.data[p.ids.vegf].fill(2.0 * p.scenario.angiogenesis.sprout_vegf_threshold_ng_per_ml as f32);
+    angiogenesis::update(&p, &mut st, &mut ws);
+    assert!(!st.tips.is_empty(), "above threshold it sprouts");
+}
+
+#[test]
+fn perfused_vessels_raise_oxygen() {
+    let with = simulate(&params("name='t'", &["time.days=1"]), 1).unwrap();
+    let without = simulate(&params("[tissue]\nvessel_density=0.0", &["time.days=1"]), 1).unwrap();
+    let (a, b) = (col(&with, "o2_mean_mmHg"), col(&without, "o2_mean_mmHg"));
+    assert!(a[1] > b[1] + 5.0, "{} vs {}", a[1], b[1]);
+}
+
+#[test]
+fn closure_slows_at_low_oxygen_and_high_tnf() {
+    let p = params("name='t'", &[]);
+    let good = closure::local_speed(&p, 1.0, 45.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    assert!((good - p.scenario.closure.max_speed_um_per_day as f32).abs() < 1e-3);
+    assert_eq!(closure::local_speed(&p, 1.0, 8.0, 0.0, 0.0, 0.0, 0.0, 0.0), 0.0);
+    assert!(closure::local_speed(&p, 1.0, 25.0, 0.0, 0.0, 0.0, 0.0, 0.0) < good);
+    assert!(closure::local_speed(&p, 1.0, 45.0, 2.0, 0.0, 0.0, 0.0, 0.0) < 0.5 * good);
+    assert!(closure::local_speed(&p, 1.0, 45.0, 0.0, 1.0, 0.0, 0.0, 0.0) > good);
+}
+
+#[test]
+fn acute_wound_closes_faster_than_a_poorly_perfused_one() {
+    let acute = simulate(&params("[patient]\nwound_type='acute'", &["time.days=12"]), 2).unwrap();
+    let poor = simulate(&params("[patient]\nwound_type='acute'\nperfusion=0.3", &["time.days=12"]), 2).unwrap();
+    assert!(acute.summary.closure_pct_final > poor.summary.closure_pct_final + 10.0);
+}
+
+#[test]
+fn engineered_vegf_raises_vegf_and_vesicles_act_without_cells() {
+    let days = ["time.days=4"];
+    let plain = simulate(&dfu_with("intralesional", &days), 4).unwrap();
+    let vegf = simulate(&dfu_with("intralesional", &["time.days=4", "treatment.product.engineered=vegf"]), 4).unwrap();
+    assert!(vegf.summary.vegf_mean_ng_per_ml > plain.summary.vegf_mean_ng_per_ml);
+    let none = simulate(&params("[patient]\nwound_type='diabetic_foot_ulcer'", &days), 4).unwrap();
+    let ev = simulate(&dfu_with("topical", &["time.days=4", "treatment.product.form=extracellular_vesicles"]), 4).unwrap();
+    assert!(col(&ev, "msc_live").iter().all(|&v| v == 0.0));
+    assert!(col(&ev, "il10_mean_ng_per_ml")[2] > col(&none, "il10_mean_ng_per_ml")[2]);
+}
+
+#[test]
+fn repeated_dosing_keeps_secretion_up_longer() {
+    let single = simulate(&dfu_with("topical", &["time.days=12"]), 6).unwrap();
+    let weekly = simulate(&dfu_with("topical", &["time.days=12", "treatment.dose.days=[0, 7]"]), 6).unwrap();
+    let (s, w) = (col(&single, "il10_mean_ng_per_ml"), col(&weekly, "il10_mean_ng_per_ml"));
+    assert!(w[10] > s[10], "day 10 IL-10: weekly {} single {}", w[10], s[10]);
+}
+
+#[test]
+fn every_shipped_scenario_validates_and_runs() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().map(|e| e != "toml").unwrap_or(true) {
+            continue;
+        }
+        // The file as shipped validates ...
+        let full = Scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        Params::new(full, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+        // ... and runs for a short span on a small domain.
+        let mut sets: Vec<String> = SMALL.iter().map(|s| s.to_string()).collect();
+        sets.push("time.days=1".into());
+        sets.push("treatment.dose.days=[0]".into());
+        let s = Scenario::load(&path, &sets).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let p = Params::new(s, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let out = simulate(&p, 1).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(out.rows.len(), 2, "{}", path.display());
+        n += 1;
+    }
+    assert!(n >= 16, "only {n} scenarios");
+}
