@@ -79,11 +79,11 @@ pub fn explain(key: &str) -> Result<ExitCode> {
     let rows = param_table();
     let Some(r) = rows.iter().find(|r| r.key == key) else {
         let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-        let mut e = woundsim::error::InputError::new("<command line>", Some(key), "unknown key");
-        if let Some(n) = nearest(key, keys.iter().copied()) {
-            e = e.hint(format!("did you mean '{n}'?"));
-        }
-        bail!(e.hint("see `woundsim params` for every key"));
+        let hint = match nearest(key, keys.iter().copied()) {
+            Some(n) => format!("did you mean '{n}'? see `woundsim params` for every key"),
+            None => "see `woundsim params` for every key".to_string(),
+        };
+        bail!(woundsim::error::InputError::new("<command line>", Some(key), "unknown key").hint(hint));
     };
     let section = key.split('.').next().unwrap_or("");
     println!("{key}\n");
