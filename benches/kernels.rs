@@ -15,9 +15,15 @@ fn solver(c: &mut Criterion) {
     g.sample_size(10);
     for n in [500usize, 1000] {
         for nf in [1usize, 4, 10] {
-            let grid = Grid { nx: n, ny: n, dx_um: 20.0 };
+            let grid = Grid {
+                nx: n,
+                ny: n,
+                dx_um: 20.0,
+            };
             let base = default_fields();
-            let specs: Vec<(String, FieldSpec)> = (0..nf).map(|i| (format!("f{i}"), base["vegf"].clone())).collect();
+            let specs: Vec<(String, FieldSpec)> = (0..nf)
+                .map(|i| (format!("f{i}"), base["vegf"].clone()))
+                .collect();
             let mut fields = Fields::new(&grid, &specs);
             let mut src = Sources::new(&grid, nf);
             let s = Solver::new(&grid, &specs, 15.0);
@@ -40,7 +46,9 @@ fn whole_step(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("default_scenario");
     g.sample_size(10);
-    g.bench_function("step", |b| b.iter(|| sim::step(&p, &mut st, &mut ws).unwrap()));
+    g.bench_function("step", |b| {
+        b.iter(|| sim::step(&p, &mut st, &mut ws).unwrap())
+    });
     g.finish();
 }
 

@@ -84,14 +84,22 @@ impl Error {
 
     /// True when the error is the user's input (exit status 2).
     pub fn is_input(&self) -> bool {
-        matches!(self, Error::Input(_) | Error::Resources { .. } | Error::OutputInUse(_))
-            || matches!(self, Error::Io { action, .. } if *action == "reading")
+        matches!(
+            self,
+            Error::Input(_) | Error::Resources { .. } | Error::OutputInUse(_)
+        ) || matches!(self, Error::Io { action, .. } if *action == "reading")
     }
 }
 
 /// A problem with user input, naming where it is and what is allowed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{}{}{}{}", location(file, key), message, allowed_text(allowed), hint_text(hint))]
+#[error(
+    "{}{}{}{}",
+    location(file, key),
+    message,
+    allowed_text(allowed),
+    hint_text(hint)
+)]
 pub struct InputError {
     /// The file the input came from (or `<command line>` / `<built-in>`).
     pub file: String,
@@ -112,7 +120,9 @@ fn location(file: &str, key: &Option<String>) -> String {
     }
 }
 fn allowed_text(a: &Option<String>) -> String {
-    a.as_ref().map(|a| format!(" (allowed: {a})")).unwrap_or_default()
+    a.as_ref()
+        .map(|a| format!(" (allowed: {a})"))
+        .unwrap_or_default()
 }
 fn hint_text(h: &Option<String>) -> String {
     h.as_ref().map(|h| format!("; {h}")).unwrap_or_default()

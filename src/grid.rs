@@ -35,7 +35,10 @@ impl Grid {
     /// Centre of voxel (ix, iy) in µm.
     #[inline]
     pub fn center(&self, ix: usize, iy: usize) -> (f64, f64) {
-        ((ix as f64 + 0.5) * self.dx_um, (iy as f64 + 0.5) * self.dx_um)
+        (
+            (ix as f64 + 0.5) * self.dx_um,
+            (iy as f64 + 0.5) * self.dx_um,
+        )
     }
     /// Voxel containing point (x, y) (clamped to the grid).
     #[inline]

@@ -21,7 +21,10 @@ fn main() -> ExitCode {
             let input = err
                 .downcast_ref::<woundsim::error::Error>()
                 .map(|e| e.is_input())
-                .or_else(|| err.downcast_ref::<woundsim::error::InputError>().map(|_| true))
+                .or_else(|| {
+                    err.downcast_ref::<woundsim::error::InputError>()
+                        .map(|_| true)
+                })
                 .unwrap_or(false);
             ExitCode::from(if input { 2 } else { 1 })
         }

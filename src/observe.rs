@@ -75,13 +75,33 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     let m1 = st.macs.len() as f64 - m2;
     let m2f = if m1 + m2 > 0.0 { m2 / (m1 + m2) } else { 0.0 };
     let ves = t.vessel.as_slice().expect("standard layout");
-    let perfused = foot.iter().zip(ves).filter(|(&f, &v)| f == 1 && vessel::perfused(v)).count() as f64;
+    let perfused = foot
+        .iter()
+        .zip(ves)
+        .filter(|(&f, &v)| f == 1 && vessel::perfused(v))
+        .count() as f64;
     let base = p.scenario.tissue.vessel_density * st.patient.vessel_density_mult;
-    let vdens = if base > 0.0 { perfused / n_foot / base } else { 0.0 };
-    let mean_in = |a: &[f32]| a.iter().zip(foot).filter(|(_, &f)| f == 1).map(|(&v, _)| v as f64).sum::<f64>() / n_foot;
+    let vdens = if base > 0.0 {
+        perfused / n_foot / base
+    } else {
+        0.0
+    };
+    let mean_in = |a: &[f32]| {
+        a.iter()
+            .zip(foot)
+            .filter(|(_, &f)| f == 1)
+            .map(|(&v, _)| v as f64)
+            .sum::<f64>()
+            / n_foot
+    };
     let o2 = st.fields.slice(p.ids.oxygen);
     let onset = p.scenario.tissue.hypoxia_onset_mmhg as f32;
-    let hyp = o2.iter().zip(foot).filter(|(&v, &f)| f == 1 && v < onset).count() as f64 / n_foot;
+    let hyp = o2
+        .iter()
+        .zip(foot)
+        .filter(|(&v, &f)| f == 1 && v < onset)
+        .count() as f64
+        / n_foot;
     let mut v = vec![
         st.day(p),
         area,
@@ -104,7 +124,10 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
         }
     }
     v.push(mean_in(t.debris.as_slice().expect("standard layout")));
-    Row { step: st.step, values: v }
+    Row {
+        step: st.step,
+        values: v,
+    }
 }
 
 /// Key outcomes of one run (written to summary.json).
@@ -190,23 +213,42 @@ impl Summary {
             }
             s.iter().find(|(t, _)| *t + 1e-9 >= day).map(|&(_, v)| v)
         };
-        let first_at = |s: &[(f64, f64)], thr: f64| s.iter().find(|(_, v)| *v >= thr).map(|&(t, _)| t);
+        let first_at =
+            |s: &[(f64, f64)], thr: f64| s.iter().find(|(_, v)| *v >= thr).map(|&(t, _)| t);
         let complete = p.scenario.closure.complete_pct;
         let t100 = first_at(&closure, complete);
         let days = rows.last().map(|r| r.values[0]).unwrap_or(0.0);
         let live = series("msc_live");
         let first_dose = p.steps.doses.first().map(|&k| p.steps.day(k));
-        let (peak_i, msc_peak) = live.iter().enumerate().fold((0, 0.0), |a, (i, &(_, v))| if v > a.1 { (i, v) } else { a });
+        let (peak_i, msc_peak) =
+            live.iter()
+                .enumerate()
+                .fold((0, 0.0), |a, (i, &(_, v))| if v > a.1 { (i, v) } else { a });
         let msc_half_life_d = match first_dose {
-            Some(d0) if msc_peak > 0.0 => live[peak_i..].iter().find(|(_, v)| *v <= msc_peak / 2.0).map(|&(t, _)| t - d0),
+            Some(d0) if msc_peak > 0.0 => live[peak_i..]
+                .iter()
+                .find(|(_, v)| *v <= msc_peak / 2.0)
+                .map(|&(t, _)| t - d0),
             _ => None,
         };
         let ves = series("vessel_density_rel");
-        let (pv_day, pv) = ves.iter().fold((0.0, 0.0), |a, &(t, v)| if v > a.1 { (t, v) } else { a });
+        let (pv_day, pv) = ves
+            .iter()
+            .fold((0.0, 0.0), |a, &(t, v)| if v > a.1 { (t, v) } else { a });
         let vegf = series("vegf_mean_ng_per_ml");
-        let mean = |s: &[(f64, f64)]| if s.is_empty() { 0.0 } else { s.iter().map(|x| x.1).sum::<f64>() / s.len() as f64 };
+        let mean = |s: &[(f64, f64)]| {
+            if s.is_empty() {
+                0.0
+            } else {
+                s.iter().map(|x| x.1).sum::<f64>() / s.len() as f64
+            }
+        };
         let tnf = series("tnf_mean_ng_per_ml");
-        let tnf714: Vec<(f64, f64)> = tnf.iter().copied().filter(|(t, _)| (7.0..=14.0).contains(t)).collect();
+        let tnf714: Vec<(f64, f64)> = tnf
+            .iter()
+            .copied()
+            .filter(|(t, _)| (7.0..=14.0).contains(t))
+            .collect();
         let final_values = rows
             .last()
             .map(|r| cols.iter().cloned().zip(r.values.iter().copied()).collect())
@@ -235,7 +277,11 @@ impl Summary {
             final_vessel_density_rel: ves.last().map(|x| x.1).unwrap_or(0.0),
             vegf_mean_ng_per_ml: mean(&vegf),
             vegf_peak_ng_per_ml: vegf.iter().map(|x| x.1).fold(0.0, f64::max),
-            tnf_mean_d7_14_ng_per_ml: if tnf714.is_empty() { None } else { Some(mean(&tnf714)) },
+            tnf_mean_d7_14_ng_per_ml: if tnf714.is_empty() {
+                None
+            } else {
+                Some(mean(&tnf714))
+            },
             o2_mean_mmhg: mean(&series("o2_mean_mmHg")),
             final_values,
         }
@@ -262,7 +308,10 @@ impl Summary {
             "vegf_peak_ng_per_ml" => Some(self.vegf_peak_ng_per_ml),
             "tnf_mean_d7_14_ng_per_ml" => self.tnf_mean_d7_14_ng_per_ml,
             "o2_mean_mmhg" => Some(self.o2_mean_mmhg),
-            other => self.final_values.get(other.strip_prefix("final.").unwrap_or(other)).copied(),
+            other => self
+                .final_values
+                .get(other.strip_prefix("final.").unwrap_or(other))
+                .copied(),
         }
     }
 }

@@ -155,8 +155,18 @@ mod tests {
 
     #[test]
     fn same_key_same_draws_and_keys_differ() {
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(Stream::new(1, 2, 3, Purpose::MscFate), |s, _| Some(s.next_u64())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(Stream::new(1, 2, 3, Purpose::MscFate), |s, _| Some(s.next_u64())).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(Stream::new(1, 2, 3, Purpose::MscFate), |s, _| {
+                Some(s.next_u64())
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(Stream::new(1, 2, 3, Purpose::MscFate), |s, _| {
+                Some(s.next_u64())
+            })
+            .collect();
         assert_eq!(a, b);
         let c = Stream::new(1, 2, 3, Purpose::MscMove).next_u64();
         let d = Stream::new(1, 3, 3, Purpose::MscFate).next_u64();

@@ -63,7 +63,14 @@ pub fn simulate(p: &Params, seed: u64) -> Result<RunOutput> {
 fn finish(p: &Params, st: SimState, ws: Workspace, wall_s: f64) -> RunOutput {
     let columns = observe::columns(p);
     let summary = Summary::from_rows(p, st.seed, &columns, &st.rows);
-    RunOutput { columns, rows: st.rows, summary, wall_s, times: ws.times, steps: st.step }
+    RunOutput {
+        columns,
+        rows: st.rows,
+        summary,
+        wall_s,
+        times: ws.times,
+        steps: st.step,
+    }
 }
 
 /// A checkpoint: the scenario and the full state.
@@ -79,7 +86,15 @@ struct Checkpoint {
 
 const CHECKPOINT: &str = "checkpoint.bin";
 
-fn manifest(p: &Params, seed: u64, status: Status, wall: f64, day: f64, error: Option<String>, dir: &Path) -> Manifest {
+fn manifest(
+    p: &Params,
+    seed: u64,
+    status: Status,
+    wall: f64,
+    day: f64,
+    error: Option<String>,
+    dir: &Path,
+) -> Manifest {
     let mut files: Vec<String> = walk(dir);
     files.sort();
     Manifest {
@@ -132,8 +147,12 @@ pub fn resume(dir: &Path, opts: &RunOptions) -> Result<(Params, RunOutput)> {
     let _lock = output::DirLock::acquire(dir)?;
     let path = dir.join(CHECKPOINT);
     let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
-    let ck: Checkpoint = bincode::deserialize(&bytes)
-        .map_err(|e| Error::Other(format!("checkpoint '{}' is unreadable: {e}", path.display())))?;
+    let ck: Checkpoint = bincode::deserialize(&bytes).map_err(|e| {
+        Error::Other(format!(
+            "checkpoint '{}' is unreadable: {e}",
+            path.display()
+        ))
+    })?;
     if ck.version != crate::VERSION {
         return Err(Error::Other(format!(
             "checkpoint '{}' was written by woundsim {}, this is {}",
@@ -150,7 +169,13 @@ pub fn resume(dir: &Path, opts: &RunOptions) -> Result<(Params, RunOutput)> {
     Ok((p, out))
 }
 
-fn write_checkpoint(p: &Params, st: &SimState, index: &snapshot::Index, wall: f64, dir: &Path) -> Result<()> {
+fn write_checkpoint(
+    p: &Params,
+    st: &SimState,
+    index: &snapshot::Index,
+    wall: f64,
+    dir: &Path,
+) -> Result<()> {
     let ck = Checkpoint {
         version: crate::VERSION.to_string(),
         label: p.label.clone(),
@@ -163,11 +188,21 @@ fn write_checkpoint(p: &Params, st: &SimState, index: &snapshot::Index, wall: f6
     output::write_atomic(&dir.join(CHECKPOINT), &bytes)
 }
 
-fn drive(p: &Params, mut st: SimState, mut index: snapshot::Index, wall0: f64, dir: &Path, opts: &RunOptions) -> Result<RunOutput> {
+fn drive(
+    p: &Params,
+    mut st: SimState,
+    mut index: snapshot::Index,
+    wall0: f64,
+    dir: &Path,
+    opts: &RunOptions,
+) -> Result<RunOutput> {
     let seed = st.seed;
     let t0 = Instant::now();
     let wall = |t0: &Instant| wall0 + t0.elapsed().as_secs_f64();
-    output::write_json(&dir.join("manifest.json"), &manifest(p, seed, Status::Running, wall0, st.day(p), None, dir))?;
+    output::write_json(
+        &dir.join("manifest.json"),
+        &manifest(p, seed, Status::Running, wall0, st.day(p), None, dir),
+    )?;
     let mut ws = Workspace::new(p, &st);
     let ck_every = opts
         .checkpoint_every_days
@@ -175,36 +210,48 @@ fn drive(p: &Params, mut st: SimState, mut index: snapshot::Index, wall0: f64, d
         .map(|d| ((d * 1440.0 / p.steps.dt_min).round() as u64).max(1));
     let columns = observe::columns(p);
     let total = p.steps.total;
-    let mut next_snap = p.steps.snapshots.iter().position(|&s| s >= st.step).unwrap_or(p.steps.snapshots.len());
+    let mut next_snap = p
+        .steps
+        .snapshots
+        .iter()
+        .position(|&s| s >= st.step)
+        .unwrap_or(p.steps.snapshots.len());
     let progress_every = (total / 200).max(1);
-    let result: Result<()> = (|| {
-        loop {
-            if opts.snapshots && next_snap < p.steps.snapshots.len() && p.steps.snapshots[next_snap] == st.step {
-                snapshot::write(p, &st, dir, &mut index)?;
-                next_snap += 1;
+    let result: Result<()> = (|| loop {
+        if opts.snapshots
+            && next_snap < p.steps.snapshots.len()
+            && p.steps.snapshots[next_snap] == st.step
+        {
+            snapshot::write(p, &st, dir, &mut index)?;
+            next_snap += 1;
+        }
+        if st.step >= total {
+            return Ok(());
+        }
+        if let Some(flag) = &opts.interrupt {
+            if flag.load(Ordering::SeqCst) {
+                write_checkpoint(p, &st, &index, wall(&t0), dir)?;
+                return Err(Error::Interrupted {
+                    day: st.day(p),
+                    run_dir: dir.to_path_buf(),
+                });
             }
-            if st.step >= total {
-                return Ok(());
+        }
+        sim::step(p, &mut st, &mut ws)?;
+        if st.step % p.steps.output_every == 0 {
+            output::write_atomic(
+                &dir.join("timeseries.partial.csv"),
+                &output::timeseries_csv(&columns, &st.rows)?,
+            )?;
+        }
+        if let Some(every) = ck_every {
+            if st.step % every == 0 && st.step < total {
+                write_checkpoint(p, &st, &index, wall(&t0), dir)?;
             }
-            if let Some(flag) = &opts.interrupt {
-                if flag.load(Ordering::SeqCst) {
-                    write_checkpoint(p, &st, &index, wall(&t0), dir)?;
-                    return Err(Error::Interrupted { day: st.day(p), run_dir: dir.to_path_buf() });
-                }
-            }
-            sim::step(p, &mut st, &mut ws)?;
-            if st.step % p.steps.output_every == 0 {
-                output::write_atomic(&dir.join("timeseries.partial.csv"), &output::timeseries_csv(&columns, &st.rows)?)?;
-            }
-            if let Some(every) = ck_every {
-                if st.step % every == 0 && st.step < total {
-                    write_checkpoint(p, &st, &index, wall(&t0), dir)?;
-                }
-            }
-            if let Some(cb) = opts.progress {
-                if st.step % progress_every == 0 || st.step == total {
-                    cb(st.step, total);
-                }
+        }
+        if let Some(cb) = opts.progress {
+            if st.step % progress_every == 0 || st.step == total {
+                cb(st.step, total);
             }
         }
     })();
@@ -215,12 +262,22 @@ fn drive(p: &Params, mut st: SimState, mut index: snapshot::Index, wall0: f64, d
             output::write_results(dir, &out.columns, &out.rows, &out.summary)?;
             let _ = std::fs::remove_file(dir.join("timeseries.partial.csv"));
             let _ = std::fs::remove_file(dir.join(CHECKPOINT));
-            output::write_json(&dir.join("manifest.json"), &manifest(p, seed, Status::Complete, w, out.summary.days, None, dir))?;
+            output::write_json(
+                &dir.join("manifest.json"),
+                &manifest(p, seed, Status::Complete, w, out.summary.days, None, dir),
+            )?;
             Ok(out)
         }
         Err(e) => {
-            let status = if matches!(e, Error::Interrupted { .. }) { Status::Interrupted } else { Status::Failed };
-            let _ = output::write_json(&dir.join("manifest.json"), &manifest(p, seed, status, w, st.day(p), Some(e.to_string()), dir));
+            let status = if matches!(e, Error::Interrupted { .. }) {
+                Status::Interrupted
+            } else {
+                Status::Failed
+            };
+            let _ = output::write_json(
+                &dir.join("manifest.json"),
+                &manifest(p, seed, status, w, st.day(p), Some(e.to_string()), dir),
+            );
             Err(e)
         }
     }

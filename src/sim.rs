@@ -237,15 +237,22 @@ impl Workspace {
     pub fn refresh_vessel_list(&mut self, t: &Tissue) {
         let v = t.vessel.as_slice().expect("standard layout");
         self.vessel_list.clear();
-        self.vessel_list.extend(self.region.iter().copied().filter(|&i| vessel::perfused(v[i as usize])));
+        self.vessel_list.extend(
+            self.region
+                .iter()
+                .copied()
+                .filter(|&i| vessel::perfused(v[i as usize])),
+        );
         let (kv, ab) = self.o2_rates;
-        ndarray::Zip::from(&mut self.o2_exchange).and(&t.vessel).par_for_each(|k, &s| {
-            *k = match s {
-                vessel::PERFUSED | vessel::MATURE => kv,
-                vessel::ABNORMAL => kv * ab,
-                _ => 0.0,
-            }
-        });
+        ndarray::Zip::from(&mut self.o2_exchange)
+            .and(&t.vessel)
+            .par_for_each(|k, &s| {
+                *k = match s {
+                    vessel::PERFUSED | vessel::MATURE => kv,
+                    vessel::ABNORMAL => kv * ab,
+                    _ => 0.0,
+                }
+            });
         crate::fields::box_blur(&mut self.o2_exchange, self.krogh_voxels);
     }
 }
@@ -269,10 +276,20 @@ pub fn step(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
         st.rows.push(row);
     }
     // 1. Dosing.
-    let doses: Vec<usize> = s.doses.iter().enumerate().filter(|(_, &d)| d == k).map(|(i, _)| i).collect();
+    let doses: Vec<usize> = s
+        .doses
+        .iter()
+        .enumerate()
+        .filter(|(_, &d)| d == k)
+        .map(|(i, _)| i)
+        .collect();
     if !doses.is_empty() {
         let mut t = ws.times.dosing;
-        timed(&mut t, || doses.iter().for_each(|&i| mechanisms::dosing::apply(p, st, i)));
+        timed(&mut t, || {
+            doses
+                .iter()
+                .for_each(|&i| mechanisms::dosing::apply(p, st, i))
+        });
         ws.times.dosing = t;
     }
     // 2–3. Sources and fields.
@@ -340,7 +357,10 @@ fn numerical_error(p: &Params, st: &SimState, f: usize, i: usize, v: f32) -> Err
     } else if v.is_infinite() {
         format!("the source term of '{name}' overflowed; a secretion rate or tissue source into '{name}' is far too large")
     } else {
-        format!("a negative value appeared; check fields.{name}.far_field ({}) and uptake rates", spec.far_field)
+        format!(
+            "a negative value appeared; check fields.{name}.far_field ({}) and uptake rates",
+            spec.far_field
+        )
     };
     Error::Numerical {
         field: name,

@@ -33,7 +33,9 @@ pub fn wound_extent_um(w: &Wound) -> (f64, f64) {
         match w.shape {
             WoundShape::Square => (w.area_mm2).sqrt() * 1000.0,
             WoundShape::Circle => (4.0 * w.area_mm2 / std::f64::consts::PI).sqrt() * 1000.0,
-            WoundShape::Ellipse => (4.0 * w.area_mm2 * w.aspect_ratio / std::f64::consts::PI).sqrt() * 1000.0,
+            WoundShape::Ellipse => {
+                (4.0 * w.area_mm2 * w.aspect_ratio / std::f64::consts::PI).sqrt() * 1000.0
+            }
         }
     } else {
         w.diameter_um
@@ -95,7 +97,11 @@ impl Tissue {
                 let (x, y) = g.center(ix, iy);
                 let inside = in_wound(&s.wound, &g, x, y);
                 let mut st = Stream::new(seed, g.idx(ix, iy) as u64, 0, Purpose::Setup);
-                let density = if inside { rho * s.tissue.wound_residual_vessel_frac } else { rho };
+                let density = if inside {
+                    rho * s.tissue.wound_residual_vessel_frac
+                } else {
+                    rho
+                };
                 if st.chance(density) {
                     vessel[(iy, ix)] = vessel::MATURE;
                 }

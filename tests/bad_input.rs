@@ -19,7 +19,9 @@ fn woundsim(args: &[&str], file: Option<&Path>, extra: &[&str]) -> Output {
     if let Some(f) = file {
         c.arg(f);
     }
-    c.args(extra).env("RUST_BACKTRACE", "1").env("RAYON_NUM_THREADS", "1");
+    c.args(extra)
+        .env("RUST_BACKTRACE", "1")
+        .env("RAYON_NUM_THREADS", "1");
     c.output().expect("running woundsim")
 }
 
@@ -28,14 +30,25 @@ fn woundsim(args: &[&str], file: Option<&Path>, extra: &[&str]) -> Output {
 fn expect_input_error(o: &Output, needles: &[&str]) -> String {
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert_eq!(o.status.code(), Some(2), "expected exit status 2, got {}\nstderr:\n{err}\nstdout:\n{out}", o.status);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected exit status 2, got {}\nstderr:\n{err}\nstdout:\n{out}",
+        o.status
+    );
     for bad in ["panicked", "stack backtrace", "RUST_BACKTRACE"] {
-        assert!(!err.contains(bad) && !out.contains(bad), "output mentions '{bad}':\n{err}");
+        assert!(
+            !err.contains(bad) && !out.contains(bad),
+            "output mentions '{bad}':\n{err}"
+        );
     }
     for n in needles {
         assert!(err.contains(n), "stderr does not contain '{n}':\n{err}");
     }
-    assert!(err.starts_with("error:"), "stderr should start with 'error:':\n{err}");
+    assert!(
+        err.starts_with("error:"),
+        "stderr should start with 'error:':\n{err}"
+    );
     err
 }
 
@@ -69,7 +82,10 @@ fn malformed_toml() {
 #[test]
 fn unknown_key_suggests_nearest() {
     let c = file("typo.toml", b"[domain]\nvoxel_size_um = 10\n");
-    expect_input_error(&show(&c, &[]), &[&name(&c), "domain.voxel_size_um", "domain.voxel_um"]);
+    expect_input_error(
+        &show(&c, &[]),
+        &[&name(&c), "domain.voxel_size_um", "domain.voxel_um"],
+    );
 }
 
 #[test]
@@ -81,18 +97,37 @@ fn wrong_type() {
 #[test]
 fn negative_diffusion_coefficient() {
     let c = file("neg.toml", b"[fields.vegf]\ndiffusion_um2_per_min = -5\n");
-    expect_input_error(&show(&c, &[]), &[&name(&c), "fields.vegf.diffusion_um2_per_min", "-5"]);
+    expect_input_error(
+        &show(&c, &[]),
+        &[&name(&c), "fields.vegf.diffusion_um2_per_min", "-5"],
+    );
 }
 
 #[test]
 fn voxel_larger_than_domain() {
-    let c = file("voxel.toml", b"[domain]\nwidth_um = 1000\nheight_um = 1000\nvoxel_um = 5000\n");
+    let c = file(
+        "voxel.toml",
+        b"[domain]\nwidth_um = 1000\nheight_um = 1000\nvoxel_um = 5000\n",
+    );
     expect_input_error(&show(&c, &[]), &[&name(&c), "domain.voxel_um"]);
     // Also through `run`, which must fail before simulating anything.
     let out = tempfile::tempdir().unwrap();
-    let o = woundsim(&["run"], Some(&c.path), &["--days", "1", "-q", "--out", out.path().join("r").to_str().unwrap()]);
+    let o = woundsim(
+        &["run"],
+        Some(&c.path),
+        &[
+            "--days",
+            "1",
+            "-q",
+            "--out",
+            out.path().join("r").to_str().unwrap(),
+        ],
+    );
     expect_input_error(&o, &[&name(&c), "domain.voxel_um"]);
-    assert!(!out.path().join("r").join("manifest.json").exists(), "a manifest was written for invalid input");
+    assert!(
+        !out.path().join("r").join("manifest.json").exists(),
+        "a manifest was written for invalid input"
+    );
 }
 
 #[test]
@@ -101,7 +136,17 @@ fn missing_file() {
     let path = dir.path().join("does-not-exist.toml");
     let o = woundsim(&["scenario", "show"], Some(&path), &[]);
     expect_input_error(&o, &[&path.display().to_string()]);
-    let o = woundsim(&["run"], Some(&path), &["--days", "1", "-q", "--out", dir.path().join("r").to_str().unwrap()]);
+    let o = woundsim(
+        &["run"],
+        Some(&path),
+        &[
+            "--days",
+            "1",
+            "-q",
+            "--out",
+            dir.path().join("r").to_str().unwrap(),
+        ],
+    );
     expect_input_error(&o, &[&path.display().to_string()]);
 }
 
@@ -124,23 +169,55 @@ fn huge_number() {
     let c = file("huge.toml", b"[domain]\nwidth_um = 1e300\n");
     expect_input_error(&show(&c, &[]), &[&name(&c), "domain.width_um"]);
     let out = tempfile::tempdir().unwrap();
-    let o = woundsim(&["run"], Some(&c.path), &["--days", "1", "-q", "--out", out.path().join("r").to_str().unwrap()]);
+    let o = woundsim(
+        &["run"],
+        Some(&c.path),
+        &[
+            "--days",
+            "1",
+            "-q",
+            "--out",
+            out.path().join("r").to_str().unwrap(),
+        ],
+    );
     expect_input_error(&o, &[&name(&c), "domain.width_um"]);
 }
 
 #[test]
 fn dose_after_end_of_run() {
-    let c = file("late.toml", b"[treatment.product]\nsource=\"adipose\"\n[treatment.dose]\ndays=[200]\n");
-    expect_input_error(&show(&c, &["--days", "90"]), &[&name(&c), "treatment.dose.days", "200"]);
+    let c = file(
+        "late.toml",
+        b"[treatment.product]\nsource=\"adipose\"\n[treatment.dose]\ndays=[200]\n",
+    );
+    expect_input_error(
+        &show(&c, &["--days", "90"]),
+        &[&name(&c), "treatment.dose.days", "200"],
+    );
     let out = tempfile::tempdir().unwrap();
-    let o = woundsim(&["run"], Some(&c.path), &["--days", "90", "-q", "--out", out.path().join("r").to_str().unwrap()]);
+    let o = woundsim(
+        &["run"],
+        Some(&c.path),
+        &[
+            "--days",
+            "90",
+            "-q",
+            "--out",
+            out.path().join("r").to_str().unwrap(),
+        ],
+    );
     expect_input_error(&o, &[&name(&c), "treatment.dose.days"]);
 }
 
 #[test]
 fn hydrogel_release_time_zero() {
-    let c = file("gel.toml", b"[treatment.delivery]\nroute=\"hydrogel\"\nrelease_half_life_h = 0\n");
-    expect_input_error(&show(&c, &[]), &[&name(&c), "treatment.delivery.release_half_life_h"]);
+    let c = file(
+        "gel.toml",
+        b"[treatment.delivery]\nroute=\"hydrogel\"\nrelease_half_life_h = 0\n",
+    );
+    expect_input_error(
+        &show(&c, &[]),
+        &[&name(&c), "treatment.delivery.release_half_life_h"],
+    );
 }
 
 #[test]
@@ -148,13 +225,25 @@ fn unknown_msc_source_lists_allowed_values() {
     let c = file("liver.toml", b"[treatment.product]\nsource = \"liver\"\n");
     expect_input_error(
         &show(&c, &[]),
-        &[&name(&c), "treatment.product.source", "liver", "bone_marrow", "adipose", "umbilical_cord", "placenta"],
+        &[
+            &name(&c),
+            "treatment.product.source",
+            "liver",
+            "bone_marrow",
+            "adipose",
+            "umbilical_cord",
+            "placenta",
+        ],
     );
 }
 
 #[test]
 fn bad_set_override_names_the_key() {
-    let o = woundsim(&["scenario", "show"], None, &["--set", "domain.voxel_size_um=10"]);
+    let o = woundsim(
+        &["scenario", "show"],
+        None,
+        &["--set", "domain.voxel_size_um=10"],
+    );
     expect_input_error(&o, &["domain.voxel_size_um", "domain.voxel_um"]);
 }
 
@@ -166,7 +255,11 @@ fn non_empty_out_without_force() {
     let mut args = vec!["--days", "1", "--no-snapshots", "-q", "--out", out_s];
     args.extend(SMALL);
     let first = woundsim(&["run"], None, &args);
-    assert!(first.status.success(), "first run failed: {}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "first run failed: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let ts = std::fs::read(out.join("timeseries.csv")).unwrap();
     let second = woundsim(&["run"], None, &args);
     expect_input_error(&second, &["--force", out_s]);
@@ -175,5 +268,9 @@ fn non_empty_out_without_force() {
     // With --force it succeeds.
     args.push("--force");
     let third = woundsim(&["run"], None, &args);
-    assert!(third.status.success(), "--force run failed: {}", String::from_utf8_lossy(&third.stderr));
+    assert!(
+        third.status.success(),
+        "--force run failed: {}",
+        String::from_utf8_lossy(&third.stderr)
+    );
 }

@@ -43,7 +43,10 @@ fn msc_die_faster_under_hypoxia_and_tnf_and_carriers_protect() {
     let in_gel = msc_fate::death_hazard_per_min(&h, 2.0, 2.0, 0.0, false, true, 1.0);
     assert!(in_gel < both * 0.5);
     let bolus = msc_fate::death_hazard_per_min(&p, 2.0, 2.0, 0.0, true, false, 1.0);
-    assert!(bolus > both, "anoikis adds to the hazard of an unanchored bolus");
+    assert!(
+        bolus > both,
+        "anoikis adds to the hazard of an unanchored bolus"
+    );
 }
 
 #[test]
@@ -55,7 +58,12 @@ fn hydrogel_retains_live_cells_longer_than_a_bolus_and_iv_delivers_none() {
     let g = col(&gel, "msc_live");
     let b = col(&bolus, "msc_live");
     assert!(g[0] == 0.0 && b[1] > 0.0);
-    assert!(g[6] > 2.0 * b[6].max(1.0), "hydrogel {} vs bolus {}", g[6], b[6]);
+    assert!(
+        g[6] > 2.0 * b[6].max(1.0),
+        "hydrogel {} vs bolus {}",
+        g[6],
+        b[6]
+    );
     assert!(col(&iv, "msc_live").iter().all(|&v| v == 0.0));
 }
 
@@ -72,11 +80,30 @@ fn il10_raises_and_tnf_lowers_m2_drive_and_diabetic_switch_is_slower() {
 
 #[test]
 fn diabetic_wound_lags_in_m2_and_keeps_tnf_high() {
-    let acute = simulate(&params("[patient]\nwound_type='acute'", &["time.days=10"]), 3).unwrap();
-    let dfu = simulate(&params("[patient]\nwound_type='diabetic_foot_ulcer'", &["time.days=10"]), 3).unwrap();
+    let acute = simulate(
+        &params("[patient]\nwound_type='acute'", &["time.days=10"]),
+        3,
+    )
+    .unwrap();
+    let dfu = simulate(
+        &params(
+            "[patient]\nwound_type='diabetic_foot_ulcer'",
+            &["time.days=10"],
+        ),
+        3,
+    )
+    .unwrap();
     let (a, d) = (col(&acute, "m2_fraction"), col(&dfu, "m2_fraction"));
-    assert!(d[5] < a[5], "M2 fraction day 5: dfu {} acute {}", d[5], a[5]);
-    let (ta, td) = (col(&acute, "tnf_mean_ng_per_ml"), col(&dfu, "tnf_mean_ng_per_ml"));
+    assert!(
+        d[5] < a[5],
+        "M2 fraction day 5: dfu {} acute {}",
+        d[5],
+        a[5]
+    );
+    let (ta, td) = (
+        col(&acute, "tnf_mean_ng_per_ml"),
+        col(&dfu, "tnf_mean_ng_per_ml"),
+    );
     assert!(td[8] > ta[8], "TNF day 8: dfu {} acute {}", td[8], ta[8]);
 }
 
@@ -115,16 +142,21 @@ fn tip_cell_climbs_a_vegf_gradient_at_the_configured_speed() {
 
 #[test]
 fn nothing_sprouts_below_the_vegf_threshold() {
-    let p = params("[angiogenesis]\nsprout_per_vessel_per_day=50.0", &["time.days=1"]);
+    let p = params(
+        "[angiogenesis]\nsprout_per_vessel_per_day=50.0",
+        &["time.days=1"],
+    );
     let mut st = SimState::new(&p, 1, p.patient);
     let mut ws = Workspace::new(&p, &st);
-    st.fields.data[p.ids.vegf].fill(0.5 * p.scenario.angiogenesis.sprout_vegf_threshold_ng_per_ml as f32);
+    st.fields.data[p.ids.vegf]
+        .fill(0.5 * p.scenario.angiogenesis.sprout_vegf_threshold_ng_per_ml as f32);
     for _ in 0..8 {
         angiogenesis::update(&p, &mut st, &mut ws);
         st.step += 1;
     }
     assert_eq!(st.tips.len(), 0);
-    st.fields.data[p.ids.vegf].fill(2.0 * p.scenario.angiogenesis.sprout_vegf_threshold_ng_per_ml as f32);
+    st.fields.data[p.ids.vegf]
+        .fill(2.0 * p.scenario.angiogenesis.sprout_vegf_threshold_ng_per_ml as f32);
     angiogenesis::update(&p, &mut st, &mut ws);
     assert!(!st.tips.is_empty(), "above threshold it sprouts");
 }
@@ -142,7 +174,10 @@ fn closure_slows_at_low_oxygen_and_high_tnf() {
     let p = params("name='t'", &[]);
     let good = closure::local_speed(&p, 1.0, 45.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     assert!((good - p.scenario.closure.max_speed_um_per_day as f32).abs() < 1e-3);
-    assert_eq!(closure::local_speed(&p, 1.0, 8.0, 0.0, 0.0, 0.0, 0.0, 0.0), 0.0);
+    assert_eq!(
+        closure::local_speed(&p, 1.0, 8.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        0.0
+    );
     assert!(closure::local_speed(&p, 1.0, 25.0, 0.0, 0.0, 0.0, 0.0, 0.0) < good);
     assert!(closure::local_speed(&p, 1.0, 45.0, 2.0, 0.0, 0.0, 0.0, 0.0) < 0.5 * good);
     assert!(closure::local_speed(&p, 1.0, 45.0, 0.0, 1.0, 0.0, 0.0, 0.0) > good);
@@ -150,8 +185,19 @@ fn closure_slows_at_low_oxygen_and_high_tnf() {
 
 #[test]
 fn acute_wound_closes_faster_than_a_poorly_perfused_one() {
-    let acute = simulate(&params("[patient]\nwound_type='acute'", &["time.days=12"]), 2).unwrap();
-    let poor = simulate(&params("[patient]\nwound_type='acute'\nperfusion=0.3", &["time.days=12"]), 2).unwrap();
+    let acute = simulate(
+        &params("[patient]\nwound_type='acute'", &["time.days=12"]),
+        2,
+    )
+    .unwrap();
+    let poor = simulate(
+        &params(
+            "[patient]\nwound_type='acute'\nperfusion=0.3",
+            &["time.days=12"],
+        ),
+        2,
+    )
+    .unwrap();
     assert!(acute.summary.closure_pct_final > poor.summary.closure_pct_final + 10.0);
 }
 
@@ -159,10 +205,31 @@ fn acute_wound_closes_faster_than_a_poorly_perfused_one() {
 fn engineered_vegf_raises_vegf_and_vesicles_act_without_cells() {
     let days = ["time.days=4"];
     let plain = simulate(&dfu_with("intralesional", &days), 4).unwrap();
-    let vegf = simulate(&dfu_with("intralesional", &["time.days=4", "treatment.product.engineered=vegf"]), 4).unwrap();
+    let vegf = simulate(
+        &dfu_with(
+            "intralesional",
+            &["time.days=4", "treatment.product.engineered=vegf"],
+        ),
+        4,
+    )
+    .unwrap();
     assert!(vegf.summary.vegf_mean_ng_per_ml > plain.summary.vegf_mean_ng_per_ml);
-    let none = simulate(&params("[patient]\nwound_type='diabetic_foot_ulcer'", &days), 4).unwrap();
-    let ev = simulate(&dfu_with("topical", &["time.days=4", "treatment.product.form=extracellular_vesicles"]), 4).unwrap();
+    let none = simulate(
+        &params("[patient]\nwound_type='diabetic_foot_ulcer'", &days),
+        4,
+    )
+    .unwrap();
+    let ev = simulate(
+        &dfu_with(
+            "topical",
+            &[
+                "time.days=4",
+                "treatment.product.form=extracellular_vesicles",
+            ],
+        ),
+        4,
+    )
+    .unwrap();
     assert!(col(&ev, "msc_live").iter().all(|&v| v == 0.0));
     assert!(col(&ev, "il10_mean_ng_per_ml")[2] > col(&none, "il10_mean_ng_per_ml")[2]);
 }
@@ -170,9 +237,21 @@ fn engineered_vegf_raises_vegf_and_vesicles_act_without_cells() {
 #[test]
 fn repeated_dosing_keeps_secretion_up_longer() {
     let single = simulate(&dfu_with("topical", &["time.days=12"]), 6).unwrap();
-    let weekly = simulate(&dfu_with("topical", &["time.days=12", "treatment.dose.days=[0, 7]"]), 6).unwrap();
-    let (s, w) = (col(&single, "il10_mean_ng_per_ml"), col(&weekly, "il10_mean_ng_per_ml"));
-    assert!(w[10] > s[10], "day 10 IL-10: weekly {} single {}", w[10], s[10]);
+    let weekly = simulate(
+        &dfu_with("topical", &["time.days=12", "treatment.dose.days=[0, 7]"]),
+        6,
+    )
+    .unwrap();
+    let (s, w) = (
+        col(&single, "il10_mean_ng_per_ml"),
+        col(&weekly, "il10_mean_ng_per_ml"),
+    );
+    assert!(
+        w[10] > s[10],
+        "day 10 IL-10: weekly {} single {}",
+        w[10],
+        s[10]
+    );
 }
 
 #[test]

@@ -31,13 +31,18 @@ fn ok(o: &Output) -> String {
 }
 
 fn json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
 fn assert_npy(path: &Path) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    assert!(bytes.len() > 10 && bytes.starts_with(b"\x93NUMPY"), "{} is not a .npy file", path.display());
+    assert!(
+        bytes.len() > 10 && bytes.starts_with(b"\x93NUMPY"),
+        "{} is not a .npy file",
+        path.display()
+    );
 }
 
 #[test]
@@ -52,44 +57,91 @@ fn run_writes_complete_results() {
     let m = json(&dir.join("manifest.json"));
     assert_eq!(m["status"], "complete", "manifest: {m}");
     assert_eq!(m["error"], serde_json::Value::Null);
-    assert!((m["day_reached"].as_f64().unwrap() - 2.0).abs() < 1e-9, "day_reached {}", m["day_reached"]);
-    let files: Vec<&str> = m["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(
+        (m["day_reached"].as_f64().unwrap() - 2.0).abs() < 1e-9,
+        "day_reached {}",
+        m["day_reached"]
+    );
+    let files: Vec<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
     for f in ["timeseries.csv", "summary.json", "snapshots/index.json"] {
         assert!(files.contains(&f), "manifest files lack {f}: {files:?}");
     }
     for f in &files {
-        assert!(dir.join(f).is_file(), "manifest lists {f}, which does not exist");
+        assert!(
+            dir.join(f).is_file(),
+            "manifest lists {f}, which does not exist"
+        );
     }
     // No temporary, partial or lock files are left behind.
     for e in walk(&dir) {
-        assert!(!e.ends_with(".tmp") && !e.contains("partial") && !e.contains(".lock") && !e.ends_with("checkpoint.bin"), "leftover {e}");
+        assert!(
+            !e.ends_with(".tmp")
+                && !e.contains("partial")
+                && !e.contains(".lock")
+                && !e.ends_with("checkpoint.bin"),
+            "leftover {e}"
+        );
     }
 
     // summary.json
     let s = json(&dir.join("summary.json"));
-    let closure = s["closure_pct_final"].as_f64().expect("closure_pct_final is a number");
-    assert!((0.0..=100.0).contains(&closure), "closure_pct_final {closure}");
+    let closure = s["closure_pct_final"]
+        .as_f64()
+        .expect("closure_pct_final is a number");
+    assert!(
+        (0.0..=100.0).contains(&closure),
+        "closure_pct_final {closure}"
+    );
     assert_eq!(s["days"].as_f64(), Some(2.0));
 
     // timeseries.csv
     let mut rdr = csv::Reader::from_path(dir.join("timeseries.csv")).unwrap();
     let headers: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {headers:?}"));
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {headers:?}"))
+    };
     let (t, c, o2) = (col("time_d"), col("closure_pct"), col("o2_mean_mmHg"));
     let rows: Vec<Vec<f64>> = rdr
         .records()
-        .map(|r| r.unwrap().iter().map(|v| v.parse::<f64>().unwrap_or_else(|_| panic!("not a number: {v}"))).collect())
+        .map(|r| {
+            r.unwrap()
+                .iter()
+                .map(|v| {
+                    v.parse::<f64>()
+                        .unwrap_or_else(|_| panic!("not a number: {v}"))
+                })
+                .collect()
+        })
         .collect();
     assert_eq!(rows.len(), 3, "rows: {rows:?}");
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(r.len(), headers.len());
         assert!((r[t] - i as f64).abs() < 1e-9, "row {i} time_d {}", r[t]);
         assert!((0.0..=100.0).contains(&r[c]), "row {i} closure {}", r[c]);
-        assert!(r[o2].is_finite() && r[o2] > 0.0 && r[o2] < 800.0, "row {i} O2 {}", r[o2]);
-        assert!(r.iter().all(|v| v.is_finite()), "row {i} has a non-finite value");
+        assert!(
+            r[o2].is_finite() && r[o2] > 0.0 && r[o2] < 800.0,
+            "row {i} O2 {}",
+            r[o2]
+        );
+        assert!(
+            r.iter().all(|v| v.is_finite()),
+            "row {i} has a non-finite value"
+        );
     }
     assert_eq!(rows[0][c], 0.0, "closure at day 0");
-    assert!((rows[2][c] - closure).abs() < 1e-5, "summary closure {closure} vs last row {}", rows[2][c]);
+    assert!(
+        (rows[2][c] - closure).abs() < 1e-5,
+        "summary closure {closure} vs last row {}",
+        rows[2][c]
+    );
 
     // snapshots/index.json and every file it lists.
     let idx = json(&dir.join("snapshots/index.json"));
@@ -101,7 +153,10 @@ fn run_writes_complete_results() {
     let mut n_npy = 0;
     for snap in snaps {
         let fields = snap["fields"].as_object().expect("fields map");
-        assert!(fields.contains_key("oxygen") && fields.contains_key("vegf"), "fields {fields:?}");
+        assert!(
+            fields.contains_key("oxygen") && fields.contains_key("vegf"),
+            "fields {fields:?}"
+        );
         for (_, f) in fields {
             assert_npy(&dir.join("snapshots").join(f.as_str().unwrap()));
             n_npy += 1;
@@ -112,7 +167,11 @@ fn run_writes_complete_results() {
         }
         let agents = dir.join("snapshots").join(snap["agents"].as_str().unwrap());
         let text = std::fs::read_to_string(&agents).unwrap();
-        assert!(text.starts_with("kind,id,x_um,y_um,state"), "{}", agents.display());
+        assert!(
+            text.starts_with("kind,id,x_um,y_um,state"),
+            "{}",
+            agents.display()
+        );
     }
     assert!(n_npy >= 9, "only {n_npy} .npy files");
 }
@@ -137,11 +196,19 @@ fn scenario_show_prints_reparseable_toml() {
     let table: toml::Table = text.parse().expect("scenario show output is TOML");
     assert!(table.contains_key("domain") && table.contains_key("fields"));
     // It is the fully resolved built-in scenario.
-    let shown = woundsim::scenario::Scenario::from_toml_str(&text, "shown", &[]).expect("re-parses as a scenario");
+    let shown = woundsim::scenario::Scenario::from_toml_str(&text, "shown", &[])
+        .expect("re-parses as a scenario");
     let builtin = woundsim::scenario::Scenario::builtin(&[]).unwrap();
     assert_eq!(shown, builtin);
     // Overrides show up.
-    let text = ok(&woundsim(&["scenario", "show", "--set", "domain.voxel_um=25", "--days", "3"]));
+    let text = ok(&woundsim(&[
+        "scenario",
+        "show",
+        "--set",
+        "domain.voxel_um=25",
+        "--days",
+        "3",
+    ]));
     let s = woundsim::scenario::Scenario::from_toml_str(&text, "shown", &[]).unwrap();
     assert_eq!(s.domain.voxel_um, 25.0);
     assert_eq!(s.time.days, 3.0);
@@ -153,16 +220,25 @@ fn params_lists_keys() {
     assert!(text.contains("msc.hypoxia_death_per_day"), "{text}");
     assert!(text.contains("closure.o2_low_mmhg"));
     let text = ok(&woundsim(&["params", "msc.hypoxia"]));
-    assert!(text.contains("msc.hypoxia_death_per_day") && !text.contains("closure.o2_low_mmhg"), "{text}");
+    assert!(
+        text.contains("msc.hypoxia_death_per_day") && !text.contains("closure.o2_low_mmhg"),
+        "{text}"
+    );
 }
 
 #[test]
 fn explain_known_and_misspelt_key() {
     let text = ok(&woundsim(&["explain", "closure.o2_low_mmhg"]));
-    assert!(text.contains("closure.o2_low_mmhg") && text.contains("mmHg"), "{text}");
+    assert!(
+        text.contains("closure.o2_low_mmhg") && text.contains("mmHg"),
+        "{text}"
+    );
     // The library finds the right key ...
     let keys = woundsim::scenario::all_keys();
-    assert_eq!(woundsim::scenario::nearest("closure.o2_lo", keys.iter().map(String::as_str)), Some("closure.o2_low_mmhg"));
+    assert_eq!(
+        woundsim::scenario::nearest("closure.o2_lo", keys.iter().map(String::as_str)),
+        Some("closure.o2_low_mmhg")
+    );
     // ... and the command line must pass the suggestion on.
     let o = woundsim(&["explain", "closure.o2_lo"]);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -185,7 +261,14 @@ fn help_works_for_every_command() {
         assert!(text.contains("Usage"), "{args:?}: {text}");
     }
     let text = ok(&woundsim(&["run", "--help"]));
-    for flag in ["--out", "--force", "--set", "--days", "--seed", "--no-snapshots"] {
+    for flag in [
+        "--out",
+        "--force",
+        "--set",
+        "--days",
+        "--seed",
+        "--no-snapshots",
+    ] {
         assert!(text.contains(flag), "run --help lacks {flag}: {text}");
     }
 }

@@ -34,8 +34,13 @@ fn run_cli(out: &Path, threads: usize, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
     let ts = std::fs::read(out.join("timeseries.csv")).expect("timeseries.csv");
     let sum = std::fs::read(out.join("summary.json")).expect("summary.json");
     // The manifest records the thread count actually used.
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(m["threads"].as_u64(), Some(threads as u64), "manifest threads");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        m["threads"].as_u64(),
+        Some(threads as u64),
+        "manifest threads"
+    );
     (ts, sum)
 }
 
@@ -54,22 +59,39 @@ fn cli_output_is_identical_across_threads_and_runs_and_depends_on_seed() {
 
     assert!(ts1 == ts2, "timeseries.csv differs between 1 and 2 threads");
     assert!(ts1 == ts4, "timeseries.csv differs between 1 and 4 threads");
-    assert!(ts2 == ts2b, "timeseries.csv differs between two runs with the same seed");
-    assert!(s1 == s2 && s1 == s4 && s2 == s2b, "summary.json differs across threads or runs");
-    assert!(ts1 != tsx, "--seed 2 gave the same timeseries.csv as seed 1");
+    assert!(
+        ts2 == ts2b,
+        "timeseries.csv differs between two runs with the same seed"
+    );
+    assert!(
+        s1 == s2 && s1 == s4 && s2 == s2b,
+        "summary.json differs across threads or runs"
+    );
+    assert!(
+        ts1 != tsx,
+        "--seed 2 gave the same timeseries.csv as seed 1"
+    );
 }
 
 fn params() -> woundsim::scenario::Params {
-    let sets: Vec<String> = ["time.days=2", "domain.width_um=6000", "domain.height_um=6000", "wound.diameter_um=4000"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let sets: Vec<String> = [
+        "time.days=2",
+        "domain.width_um=6000",
+        "domain.height_um=6000",
+        "wound.diameter_um=4000",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let s = woundsim::scenario::Scenario::builtin(&sets).unwrap();
     woundsim::scenario::Params::new(s, "built-in").unwrap()
 }
 
 fn bits(out: &woundsim::run::RunOutput) -> Vec<(u64, Vec<u64>)> {
-    out.rows.iter().map(|r| (r.step, r.values.iter().map(|v| v.to_bits()).collect())).collect()
+    out.rows
+        .iter()
+        .map(|r| (r.step, r.values.iter().map(|v| v.to_bits()).collect()))
+        .collect()
 }
 
 #[test]
@@ -91,7 +113,8 @@ fn library_simulate_is_identical_across_thread_pools() {
         assert_eq!(ra.0, rb.0, "row {i} step");
         for (c, (va, vb)) in ra.1.iter().zip(&rb.1).enumerate() {
             assert_eq!(
-                va, vb,
+                va,
+                vb,
                 "row {i} column '{}': {} (1 thread) vs {} (2 threads)",
                 a.columns[c],
                 f64::from_bits(*va),

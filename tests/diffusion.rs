@@ -10,7 +10,13 @@ use woundsim::scenario::{Boundary, FieldSpec};
 /// A half-life long enough that decay is negligible (λ ≈ 7e-13 /min).
 const NO_DECAY: f64 = 1e12;
 
-fn spec(d: f64, half_life_min: f64, far: f64, bx: (Boundary, Boundary), by: (Boundary, Boundary)) -> FieldSpec {
+fn spec(
+    d: f64,
+    half_life_min: f64,
+    far: f64,
+    bx: (Boundary, Boundary),
+    by: (Boundary, Boundary),
+) -> FieldSpec {
     FieldSpec {
         diffusion_um2_per_min: d,
         half_life_min,
@@ -24,7 +30,11 @@ fn spec(d: f64, half_life_min: f64, far: f64, bx: (Boundary, Boundary), by: (Bou
     }
 }
 
-fn setup(grid: &Grid, s: FieldSpec, dt: f64) -> (Vec<(String, FieldSpec)>, Fields, Sources, Solver) {
+fn setup(
+    grid: &Grid,
+    s: FieldSpec,
+    dt: f64,
+) -> (Vec<(String, FieldSpec)>, Fields, Sources, Solver) {
     let specs = vec![("c".to_string(), s)];
     let fields = Fields::new(grid, &specs);
     let sources = Sources::new(grid, 1);
@@ -40,7 +50,10 @@ fn mass(f: &Fields) -> f64 {
 struct Lcg(u64);
 impl Lcg {
     fn next_f32(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 40) as f32) / (1u64 << 24) as f32
     }
 }
@@ -54,9 +67,19 @@ fn gaussian_point_source_matches_heat_kernel() {
     let n = 161; // odd: the peak sits on the centre of the middle voxel
     let dx = 10.0; // µm
     let d = 1000.0; // µm²/min
-    let grid = Grid { nx: n, ny: n, dx_um: dx };
+    let grid = Grid {
+        nx: n,
+        ny: n,
+        dx_um: dx,
+    };
     // Dirichlet 0 on the x sides, no-flux on the y sides; all ≥ 7σ away.
-    let s = spec(d, NO_DECAY, 0.0, (Boundary::Dirichlet, Boundary::Dirichlet), (Boundary::NoFlux, Boundary::NoFlux));
+    let s = spec(
+        d,
+        NO_DECAY,
+        0.0,
+        (Boundary::Dirichlet, Boundary::Dirichlet),
+        (Boundary::NoFlux, Boundary::NoFlux),
+    );
     let dt = 0.01; // min; r = D dt / dx² = 0.1
     let (_, mut f, mut src, solver) = setup(&grid, s, dt);
     let sigma0 = 4.0 * dx; // initial σ per axis
@@ -74,7 +97,10 @@ fn gaussian_point_source_matches_heat_kernel() {
         }
     }
     let mass0 = mass(&f) * dx * dx;
-    eprintln!("gaussian: discrete initial mass {mass0:.6e} vs M {m:.6e} (rel {:.2e})", (mass0 - m).abs() / m);
+    eprintln!(
+        "gaussian: discrete initial mass {mass0:.6e} vs M {m:.6e} (rel {:.2e})",
+        (mass0 - m).abs() / m
+    );
     let mut step = 0u64;
     let mut worst = 0.0f64;
     // Compare when σ has grown to 6, 9 and 12 voxels.
@@ -100,7 +126,11 @@ fn gaussian_point_source_matches_heat_kernel() {
             "gaussian: t = {t:.4} min (σ = {sigma_vox} voxels, {step} steps): max |error| = {:.3} % of the peak {peak:.4}",
             100.0 * rel
         );
-        assert!(rel < 0.02, "Gaussian error {:.3} % of peak at σ = {sigma_vox} voxels exceeds 2 %", 100.0 * rel);
+        assert!(
+            rel < 0.02,
+            "Gaussian error {:.3} % of peak at σ = {sigma_vox} voxels exceeds 2 %",
+            100.0 * rel
+        );
     }
     eprintln!("gaussian: worst error {:.3} % of peak", 100.0 * worst);
 }
@@ -111,8 +141,20 @@ fn gaussian_point_source_matches_heat_kernel() {
 
 /// Run the 1D decay problem (Dirichlet c_b at x = 0, no flux elsewhere) to
 /// steady state. Returns the profile along the middle row.
-fn decay_profile(nx: usize, dx: f64, d: f64, lambda: f64, cb: f64, dt: f64, steps: usize) -> Vec<f64> {
-    let grid = Grid { nx, ny: 3, dx_um: dx };
+fn decay_profile(
+    nx: usize,
+    dx: f64,
+    d: f64,
+    lambda: f64,
+    cb: f64,
+    dt: f64,
+    steps: usize,
+) -> Vec<f64> {
+    let grid = Grid {
+        nx,
+        ny: 3,
+        dx_um: dx,
+    };
     let s = spec(
         d,
         std::f64::consts::LN_2 / lambda,
@@ -167,7 +209,11 @@ fn steady_decay_profile_matches_exponential() {
         100.0 * err,
         100.0 * err_near
     );
-    assert!(err < 0.01, "steady decay profile off by {:.3} % of c_b", 100.0 * err);
+    assert!(
+        err < 0.01,
+        "steady decay profile off by {:.3} % of c_b",
+        100.0 * err
+    );
     // Far from the boundary the profile has decayed to nothing.
     assert!(c[nx - 1] < 1e-6 * cb, "far end {}", c[nx - 1]);
     // Monotone decreasing.
@@ -191,7 +237,11 @@ fn steady_decay_profile_at_large_dt() {
     let c = decay_profile(nx, dx, d, lambda, cb, dt, 200);
     let err = decay_error(&c, dx, l, cb);
     eprintln!("decay 1D: dt·λ = 2: max error {:.3} % of c_b", 100.0 * err);
-    assert!(err < 0.01, "steady decay profile off by {:.3} % of c_b at dt·λ = 2", 100.0 * err);
+    assert!(
+        err < 0.01,
+        "steady decay profile off by {:.3} % of c_b at dt·λ = 2",
+        100.0 * err
+    );
 }
 
 #[test]
@@ -202,10 +252,10 @@ fn steady_decay_converges_second_order_in_space() {
     let lambda = d / (l * l);
     let cb = 1.0;
     let width = 2000.0; // 20 L
-    // dt·λ = 1e-3: the time error (≲ 5e-4 of c_b) stays below the spatial
-    // error at the finest grid (≈ 1.2e-3), while the steps stay few enough
-    // that f32 round-off does not pile up. Starts from zero; 15 000 steps =
-    // 15 decay times, so the start-up transient is gone (e^-15).
+                        // dt·λ = 1e-3: the time error (≲ 5e-4 of c_b) stays below the spatial
+                        // error at the finest grid (≈ 1.2e-3), while the steps stay few enough
+                        // that f32 round-off does not pile up. Starts from zero; 15 000 steps =
+                        // 15 decay times, so the start-up transient is gone (e^-15).
     let dt = 1e-3 / lambda;
     let steps = 15_000;
     let mut errs = Vec::new();
@@ -213,13 +263,22 @@ fn steady_decay_converges_second_order_in_space() {
         let nx = (width / dx) as usize;
         let c = decay_profile(nx, dx, d, lambda, cb, dt, steps);
         let e = decay_error(&c, dx, l, cb);
-        eprintln!("decay order: dx = {dx} µm (dx/L = {}): max error {e:.4e} of c_b", dx / l);
+        eprintln!(
+            "decay order: dx = {dx} µm (dx/L = {}): max error {e:.4e} of c_b",
+            dx / l
+        );
         errs.push(e);
     }
     for w in errs.windows(2) {
         let order = (w[0] / w[1]).log2();
-        eprintln!("decay order: error ratio {:.3}, observed order {order:.3}", w[0] / w[1]);
-        assert!((1.7..=2.3).contains(&order), "observed order {order:.3} (errors {errs:?})");
+        eprintln!(
+            "decay order: error ratio {:.3}, observed order {order:.3}",
+            w[0] / w[1]
+        );
+        assert!(
+            (1.7..=2.3).contains(&order),
+            "observed order {order:.3} (errors {errs:?})"
+        );
     }
 }
 
@@ -230,7 +289,11 @@ fn steady_decay_converges_second_order_in_space() {
 #[test]
 fn no_flux_without_decay_conserves_mass() {
     // Dimensions not multiples of the 8-row blocks or the 32-column bands.
-    let grid = Grid { nx: 67, ny: 45, dx_um: 20.0 };
+    let grid = Grid {
+        nx: 67,
+        ny: 45,
+        dx_um: 20.0,
+    };
     let all = (Boundary::NoFlux, Boundary::NoFlux);
     let dt = 10.0; // r = 3000·10/400 = 75: strongly implicit
     let (_, mut f, mut src, solver) = setup(&grid, spec(3000.0, NO_DECAY, 0.0, all, all), dt);
@@ -239,12 +302,18 @@ fn no_flux_without_decay_conserves_mass() {
         *v = rng.next_f32() * 10.0;
     }
     let m0 = mass(&f);
-    let var0 = f.data[0].iter().map(|&v| (v as f64 - m0 / grid.len() as f64).powi(2)).sum::<f64>();
+    let var0 = f.data[0]
+        .iter()
+        .map(|&v| (v as f64 - m0 / grid.len() as f64).powi(2))
+        .sum::<f64>();
     for _ in 0..100 {
         assert!(solver.step(&mut f, &mut src));
     }
     let m1 = mass(&f);
-    let var1 = f.data[0].iter().map(|&v| (v as f64 - m1 / grid.len() as f64).powi(2)).sum::<f64>();
+    let var1 = f.data[0]
+        .iter()
+        .map(|&v| (v as f64 - m1 / grid.len() as f64).powi(2))
+        .sum::<f64>();
     let rel = (m1 - m0).abs() / m0;
     eprintln!("mass: initial {m0:.6}, after 100 steps {m1:.6}, relative change {rel:.2e}; variance {var0:.3e} -> {var1:.3e}");
     assert!(rel < 1e-5, "mass changed by {rel:.2e} (relative)");
@@ -259,9 +328,17 @@ fn no_flux_without_decay_conserves_mass() {
 /// Run a constant source `s_rate` in the centre voxel of a no-flux grid with
 /// decay `lambda` and step `dt` for `steps` steps; return sum(c).
 fn secreting_voxel_mass(lambda: f64, s_rate: f32, dt: f64, steps: usize) -> f64 {
-    let grid = Grid { nx: 81, ny: 81, dx_um: 20.0 };
+    let grid = Grid {
+        nx: 81,
+        ny: 81,
+        dx_um: 20.0,
+    };
     let all = (Boundary::NoFlux, Boundary::NoFlux);
-    let (_, mut f, mut src, solver) = setup(&grid, spec(2000.0, std::f64::consts::LN_2 / lambda, 0.0, all, all), dt);
+    let (_, mut f, mut src, solver) = setup(
+        &grid,
+        spec(2000.0, std::f64::consts::LN_2 / lambda, 0.0, all, all),
+        dt,
+    );
     let centre = grid.idx(40, 40);
     for _ in 0..steps {
         src.add(0, centre, s_rate);
@@ -283,7 +360,10 @@ fn secreting_voxel_reaches_source_decay_balance() {
     let m = secreting_voxel_mass(lambda, s_rate, dt, 12_000);
     let rel = (m - expected).abs() / expected;
     eprintln!("secreting voxel: dt·λ = 1e-3: sum(c) = {m:.5} vs S/λ = {expected:.5}, relative error {rel:.2e}");
-    assert!(rel < 1e-3, "steady mass {m} vs S/λ {expected}: relative error {rel:.2e}");
+    assert!(
+        rel < 1e-3,
+        "steady mass {m} vs S/λ {expected}: relative error {rel:.2e}"
+    );
 }
 
 /// The steady state of a source–decay balance must not depend on the time
@@ -299,7 +379,11 @@ fn secreting_voxel_steady_state_at_large_dt() {
     let m = secreting_voxel_mass(lambda, s_rate, dt, 200);
     let rel = (m - expected).abs() / expected;
     eprintln!("secreting voxel: dt·λ = {:.2}: sum(c) = {m:.5} vs S/λ = {expected:.5}, relative error {rel:.2e}", dt * lambda);
-    assert!(rel < 1e-3, "steady mass {m} vs S/λ {expected}: relative error {rel:.3e} at dt·λ = {:.2}", dt * lambda);
+    assert!(
+        rel < 1e-3,
+        "steady mass {m} vs S/λ {expected}: relative error {rel:.3e} at dt·λ = {:.2}",
+        dt * lambda
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -308,7 +392,11 @@ fn secreting_voxel_steady_state_at_large_dt() {
 
 #[test]
 fn huge_uptake_never_drives_negative() {
-    let grid = Grid { nx: 50, ny: 37, dx_um: 20.0 };
+    let grid = Grid {
+        nx: 50,
+        ny: 37,
+        dx_um: 20.0,
+    };
     let all = (Boundary::NoFlux, Boundary::NoFlux);
     let (_, mut f, mut src, solver) = setup(&grid, spec(3000.0, 60.0, 0.0, all, all), 15.0);
     let mut rng = Lcg(7);
@@ -326,7 +414,10 @@ fn huge_uptake_never_drives_negative() {
         let ok = solver.step(&mut f, &mut src);
         let lo = f.data[0].iter().copied().fold(f32::INFINITY, f32::min);
         assert!(ok, "solver flagged a bad value at step {k} (min {lo})");
-        assert!(lo >= 0.0 && f.data[0].iter().all(|v| v.is_finite()), "negative or non-finite value {lo} at step {k}");
+        assert!(
+            lo >= 0.0 && f.data[0].iter().all(|v| v.is_finite()),
+            "negative or non-finite value {lo} at step {k}"
+        );
         assert!(src.uptake[0].iter().all(|&u| u == 0.0), "uptake not reset");
     }
     // Uptake everywhere removes (almost) everything in one step.
@@ -342,7 +433,11 @@ fn huge_uptake_never_drives_negative() {
 fn positive_data_stays_nonnegative() {
     // Sparse spikes next to zeros with a Dirichlet-0 boundary and a huge
     // step: any sign error in the Thomas sweeps would show up here.
-    let grid = Grid { nx: 41, ny: 29, dx_um: 20.0 };
+    let grid = Grid {
+        nx: 41,
+        ny: 29,
+        dx_um: 20.0,
+    };
     let dir = (Boundary::Dirichlet, Boundary::Dirichlet);
     for dt in [0.01, 1.0, 1e4] {
         let (_, mut f, mut src, solver) = setup(&grid, spec(3000.0, 20.0, 0.0, dir, dir), dt);
@@ -354,7 +449,10 @@ fn positive_data_stays_nonnegative() {
         let m0 = mass(&f);
         for _ in 0..10 {
             assert!(solver.step(&mut f, &mut src));
-            assert!(f.data[0].iter().all(|&v| v >= 0.0 && v.is_finite()), "negative value at dt = {dt}");
+            assert!(
+                f.data[0].iter().all(|&v| v >= 0.0 && v.is_finite()),
+                "negative value at dt = {dt}"
+            );
         }
         // Decay and outflow only ever remove mass.
         assert!(mass(&f) <= m0 * (1.0 + 1e-6), "mass grew at dt = {dt}");

@@ -12,7 +12,11 @@ fn parameters_doc_matches_the_code() {
         .unwrap();
     assert!(out.status.success());
     let generated = String::from_utf8(out.stdout).unwrap();
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/parameters.md")).unwrap();
-    assert!(generated.contains("msc.hypoxia_death_per_day") && generated.contains("Therapy multipliers"));
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/parameters.md"))
+        .unwrap();
+    assert!(
+        generated.contains("msc.hypoxia_death_per_day")
+            && generated.contains("Therapy multipliers")
+    );
     assert_eq!(doc, generated, "docs/parameters.md is stale: regenerate it");
 }

@@ -83,7 +83,10 @@ impl ScenarioInput {
 pub fn load_params(path: Option<&Path>, sets: &[String]) -> Result<Params> {
     let (scenario, label) = match path {
         Some(p) => (Scenario::load(p, sets)?, p.display().to_string()),
-        None => (Scenario::builtin(sets).map_err(woundsim::error::Error::from)?, BUILTIN_LABEL.to_string()),
+        None => (
+            Scenario::builtin(sets).map_err(woundsim::error::Error::from)?,
+            BUILTIN_LABEL.to_string(),
+        ),
     };
     Ok(Params::new(scenario, &label).map_err(woundsim::error::Error::from)?)
 }
@@ -157,7 +160,8 @@ fn progress_bar(quiet: bool, total: u64, label: &str) -> ProgressBar {
 pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, Arc::clone(&flag)).context("installing a signal handler")?;
+        signal_hook::flag::register(sig, Arc::clone(&flag))
+            .context("installing a signal handler")?;
     }
     Ok(flag)
 }
@@ -166,12 +170,17 @@ pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
 pub fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
     if let Some(n) = cli.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().context("starting the thread pool")?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("starting the thread pool")?;
     }
     match cli.command {
         Command::Run(a) => cmd_run(a, cli.quiet),
         Command::Resume(a) => cmd_resume(a, cli.quiet),
-        Command::Scenario { cmd: ScenarioCmd::Show { input } } => {
+        Command::Scenario {
+            cmd: ScenarioCmd::Show { input },
+        } => {
             let p = input.load()?;
             print!("{}", p.scenario.to_toml());
             Ok(ExitCode::SUCCESS)
@@ -184,7 +193,10 @@ pub fn main() -> Result<ExitCode> {
 
 fn report(dir: &Path, out: &run::RunOutput) {
     let s = &out.summary;
-    let t = |v: Option<f64>| v.map(|d| format!("day {d:.1}")).unwrap_or_else(|| "not reached".into());
+    let t = |v: Option<f64>| {
+        v.map(|d| format!("day {d:.1}"))
+            .unwrap_or_else(|| "not reached".into())
+    };
     eprintln!(
         "done in {:.1} s: closure {:.1} % at day {:.0}; 50 % closure {}; complete closure {}; results in {}",
         out.wall_s,
@@ -195,7 +207,12 @@ fn report(dir: &Path, out: &run::RunOutput) {
         dir.display()
     );
     let total: f64 = out.times.pairs().iter().map(|(_, t)| t).sum();
-    let shares: Vec<String> = out.times.pairs().iter().map(|(n, t)| format!("{n} {:.0}%", 100.0 * t / total.max(1e-9))).collect();
+    let shares: Vec<String> = out
+        .times
+        .pairs()
+        .iter()
+        .map(|(n, t)| format!("{n} {:.0}%", 100.0 * t / total.max(1e-9)))
+        .collect();
     eprintln!("time per phase: {}", shares.join(", "));
 }
 
@@ -203,7 +220,10 @@ fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
     let p = a.input.load()?;
     let seed = p.scenario.seed;
     check_memory(&p)?;
-    let dir = a.out.clone().unwrap_or_else(|| run::default_out_dir(&p, seed));
+    let dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| run::default_out_dir(&p, seed));
     let pb = progress_bar(quiet, p.steps.total, &p.scenario.name);
     let cb = |done: u64, _total: u64| pb.set_position(done);
     let opts = RunOptions {
@@ -225,21 +245,34 @@ fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
 }
 
 /// Draw the standard plots of a run directory into `dir/plots`.
-fn draw_plots(dir: &Path, days: Option<&[f64]>, format: woundsim::plot::ImageFormat, animate: Option<&str>) -> Result<Vec<PathBuf>> {
+fn draw_plots(
+    dir: &Path,
+    days: Option<&[f64]>,
+    format: woundsim::plot::ImageFormat,
+    animate: Option<&str>,
+) -> Result<Vec<PathBuf>> {
     use woundsim::plot;
     let out = dir.join("plots");
     let mut files = vec![plot::plot_timeseries(dir, &out.join("timeseries"), format)?];
     if dir.join("snapshots").join("index.json").exists() {
         files.extend(plot::plot_fieldmaps(dir, &out, days, format)?);
         if let Some(field) = animate {
-            files.push(plot::animate(dir, &out.join(format!("{field}.gif")), field)?);
+            files.push(plot::animate(
+                dir,
+                &out.join(format!("{field}.gif")),
+                field,
+            )?);
         }
     }
     Ok(files)
 }
 
 fn cmd_plot(a: PlotArgs) -> Result<ExitCode> {
-    let format = if a.svg { woundsim::plot::ImageFormat::Svg } else { woundsim::plot::ImageFormat::Png };
+    let format = if a.svg {
+        woundsim::plot::ImageFormat::Svg
+    } else {
+        woundsim::plot::ImageFormat::Png
+    };
     let files = draw_plots(&a.run_dir, a.days.as_deref(), format, a.animate.as_deref())?;
     for f in files {
         println!("{}", f.display());
@@ -268,7 +301,11 @@ fn cmd_resume(a: ResumeArgs, quiet: bool) -> Result<ExitCode> {
 /// Refuse scenarios that would not fit in memory.
 pub fn check_memory(p: &Params) -> Result<()> {
     let need = p.memory_estimate_mib();
-    let avail = if p.scenario.limits.max_memory_mib > 0.0 { p.scenario.limits.max_memory_mib } else { available_mib() };
+    let avail = if p.scenario.limits.max_memory_mib > 0.0 {
+        p.scenario.limits.max_memory_mib
+    } else {
+        available_mib()
+    };
     if need > avail {
         return Err(woundsim::error::Error::Resources {
             needed_mib: need,
@@ -286,7 +323,11 @@ fn available_mib() -> f64 {
         .and_then(|s| {
             s.lines()
                 .find(|l| l.starts_with("MemAvailable:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<f64>().ok())
+                })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::INFINITY)

@@ -43,7 +43,10 @@ pub fn markdown(rows: &[ParamInfo]) -> String {
     }
     s.push_str("\n## Therapy multipliers\n\nEach product, route and preconditioning choice maps to these multipliers (combined multiplicatively).\n\n| choice | acts on | value | basis |\n|---|---|---|---|\n");
     for e in catalog() {
-        s.push_str(&format!("| `{}` | {} | {} | {} |\n", e.choice, e.target, e.value, e.basis));
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            e.choice, e.target, e.value, e.basis
+        ));
     }
     s
 }
@@ -51,10 +54,19 @@ pub fn markdown(rows: &[ParamInfo]) -> String {
 pub fn params(a: ParamsArgs) -> Result<ExitCode> {
     let rows: Vec<ParamInfo> = param_table()
         .into_iter()
-        .filter(|r| a.pattern.as_deref().map(|p| r.key.contains(p)).unwrap_or(true))
+        .filter(|r| {
+            a.pattern
+                .as_deref()
+                .map(|p| r.key.contains(p))
+                .unwrap_or(true)
+        })
         .collect();
     if rows.is_empty() {
-        bail!(woundsim::error::InputError::new("<command line>", None, format!("no key matches '{}'", a.pattern.unwrap_or_default())));
+        bail!(woundsim::error::InputError::new(
+            "<command line>",
+            None,
+            format!("no key matches '{}'", a.pattern.unwrap_or_default())
+        ));
     }
     match a.format {
         Format::Markdown => print!("{}", markdown(&rows)),
@@ -68,7 +80,10 @@ pub fn params(a: ParamsArgs) -> Result<ExitCode> {
         }
         Format::Text => {
             for r in &rows {
-                println!("{} = {} [{}]\n    {}\n    source: {}", r.key, r.default, r.unit, r.meaning, r.source);
+                println!(
+                    "{} = {} [{}]\n    {}\n    source: {}",
+                    r.key, r.default, r.unit, r.meaning, r.source
+                );
             }
         }
     }
@@ -83,12 +98,17 @@ pub fn explain(key: &str) -> Result<ExitCode> {
             Some(n) => format!("did you mean '{n}'? see `woundsim params` for every key"),
             None => "see `woundsim params` for every key".to_string(),
         };
-        bail!(woundsim::error::InputError::new("<command line>", Some(key), "unknown key").hint(hint));
+        bail!(
+            woundsim::error::InputError::new("<command line>", Some(key), "unknown key").hint(hint)
+        );
     };
     let section = key.split('.').next().unwrap_or("");
     println!("{key}\n");
     println!("  {}", r.meaning);
-    println!("\n  unit:    {}\n  default: {}\n  source:  {}", r.unit, r.default, r.source);
+    println!(
+        "\n  unit:    {}\n  default: {}\n  source:  {}",
+        r.unit, r.default, r.source
+    );
     println!("\n  Set it in a scenario file under [{section}], or on the command line:\n    woundsim run --set {key}={}", r.default);
     Ok(ExitCode::SUCCESS)
 }

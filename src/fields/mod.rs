@@ -67,8 +67,10 @@ impl Fields {
         let xp = (ix + 1).min(grid.nx - 1);
         let ym = iy.saturating_sub(1);
         let yp = (iy + 1).min(grid.ny - 1);
-        let gx = (s[grid.idx(xp, iy)] - s[grid.idx(xm, iy)]) / (((xp - xm).max(1)) as f64 * grid.dx_um) as f32;
-        let gy = (s[grid.idx(ix, yp)] - s[grid.idx(ix, ym)]) / (((yp - ym).max(1)) as f64 * grid.dx_um) as f32;
+        let gx = (s[grid.idx(xp, iy)] - s[grid.idx(xm, iy)])
+            / (((xp - xm).max(1)) as f64 * grid.dx_um) as f32;
+        let gy = (s[grid.idx(ix, yp)] - s[grid.idx(ix, ym)])
+            / (((yp - ym).max(1)) as f64 * grid.dx_um) as f32;
         (gx, gy)
     }
 
@@ -131,9 +133,11 @@ pub fn box_blur(a: &mut Array2<f32>, r: usize) {
         }
     };
     let s = a.as_slice_mut().expect("standard layout");
-    s.par_chunks_mut(nx).for_each_init(Vec::new, |tmp, row| blur_line(row, tmp));
+    s.par_chunks_mut(nx)
+        .for_each_init(Vec::new, |tmp, row| blur_line(row, tmp));
     let mut t = a.t().to_owned();
     let ts = t.as_slice_memory_order_mut().expect("contiguous");
-    ts.par_chunks_mut(ny).for_each_init(Vec::new, |tmp, col| blur_line(col, tmp));
+    ts.par_chunks_mut(ny)
+        .for_each_init(Vec::new, |tmp, col| blur_line(col, tmp));
     a.assign(&t.t());
 }

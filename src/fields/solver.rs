@@ -127,8 +127,20 @@ impl Solver {
             let r = s.diffusion_um2_per_min * dt_min / (grid.dx_um * grid.dx_um);
             lambda.push((std::f64::consts::LN_2 / s.half_life_min) as f32);
             let k = 0.0;
-            x.push(Line::new(grid.nx, r, k, (s.boundary_x_min, s.far_field), (s.boundary_x_max, s.far_field)));
-            y.push(Line::new(grid.ny, r, k, (s.boundary_y_min, s.far_field), (s.boundary_y_max, s.far_field)));
+            x.push(Line::new(
+                grid.nx,
+                r,
+                k,
+                (s.boundary_x_min, s.far_field),
+                (s.boundary_x_max, s.far_field),
+            ));
+            y.push(Line::new(
+                grid.ny,
+                r,
+                k,
+                (s.boundary_y_min, s.far_field),
+                (s.boundary_y_max, s.far_field),
+            ));
         }
         Solver {
             x,
@@ -188,7 +200,9 @@ impl Solver {
                 // SAFETY: bands cover disjoint column ranges [x0, x0 + w) of
                 // the (ny, nx) array, so no two tasks touch the same element,
                 // and `c` outlives the parallel loop.
-                let row = |j: usize| unsafe { std::slice::from_raw_parts_mut(ptr.get().add(j * nx + x0), w) };
+                let row = |j: usize| unsafe {
+                    std::slice::from_raw_parts_mut(ptr.get().add(j * nx + x0), w)
+                };
                 yl.solve_band(ny, row)
             })
             .reduce(|| true, |a, b| a && b);
@@ -298,7 +312,10 @@ impl Line {
 pub fn find_bad(fields: &Fields) -> Option<(usize, usize, f32)> {
     for (f, a) in fields.data.iter().enumerate() {
         let s = a.as_slice().expect("standard layout");
-        if let Some(i) = s.par_iter().position_first(|v| !(v.is_finite() && *v >= -1e-6)) {
+        if let Some(i) = s
+            .par_iter()
+            .position_first(|v| !(v.is_finite() && *v >= -1e-6))
+        {
             return Some((f, i, s[i]));
         }
     }
@@ -353,7 +370,11 @@ mod tests {
 
     #[test]
     fn uptake_never_negative() {
-        let grid = Grid { nx: 8, ny: 8, dx_um: 10.0 };
+        let grid = Grid {
+            nx: 8,
+            ny: 8,
+            dx_um: 10.0,
+        };
         let specs = vec![("o".to_string(), spec(100.0, 1e9, Boundary::NoFlux, 0.0))];
         let mut f = Fields::new(&grid, &specs);
         f.data[0].fill(1.0);

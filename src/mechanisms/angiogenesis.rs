@@ -62,7 +62,11 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let (ix, iy) = g.voxel_of(x, y);
                 let v = g.idx(ix, iy);
                 if tips.age_min[i] + dt > max_age || fields.at(vegf_i, v) < 0.5 * thr {
-                    return Outcome { x, y, event: Event::Retract };
+                    return Outcome {
+                        x,
+                        y,
+                        event: Event::Retract,
+                    };
                 }
                 let mut rng = Stream::new(seed, tips.id[i], step, Purpose::TipMove);
                 let (gx, gy) = fields.gradient(&g, vegf_i, ix, iy);
@@ -80,7 +84,11 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 } else {
                     Event::Trail(nv as u32)
                 };
-                Outcome { x: nx, y: ny, event }
+                Outcome {
+                    x: nx,
+                    y: ny,
+                    event,
+                }
             })
             .collect_into_vec(&mut ws.tip_out);
     }
@@ -95,7 +103,8 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         match o.event {
             Event::None => {}
             Event::Trail(v) => {
-                let cell = &mut st.tissue.vessel.as_slice_mut().expect("standard layout")[v as usize];
+                let cell =
+                    &mut st.tissue.vessel.as_slice_mut().expect("standard layout")[v as usize];
                 if *cell == vessel::NONE {
                     *cell = vessel::SPROUT;
                     tips.trail[i].push(v);
@@ -107,11 +116,19 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 st.anastomoses += 1;
                 let vegf = st.fields.slice(vegf_i);
                 let ves = st.tissue.vessel.as_slice_mut().expect("standard layout");
-                let age = st.tissue.vessel_age_d.as_slice_mut().expect("standard layout");
+                let age = st
+                    .tissue
+                    .vessel_age_d
+                    .as_slice_mut()
+                    .expect("standard layout");
                 for &t in &tips.trail[i] {
                     let t = t as usize;
                     if ves[t] == vessel::SPROUT {
-                        ves[t] = if vegf[t] > abnormal { vessel::ABNORMAL } else { vessel::PERFUSED };
+                        ves[t] = if vegf[t] > abnormal {
+                            vessel::ABNORMAL
+                        } else {
+                            vessel::PERFUSED
+                        };
                         age[t] = 0.0;
                     }
                 }
@@ -135,30 +152,36 @@ fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let seed = st.seed;
     let step = st.step;
     let thr = a.sprout_vegf_threshold_ng_per_ml as f32;
-    let npwt = if p.scenario.treatment.standard_care.negative_pressure { 1.3 } else { 1.0 };
+    let npwt = if p.scenario.treatment.standard_care.negative_pressure {
+        1.3
+    } else {
+        1.0
+    };
     let rate = a.sprout_per_vessel_per_day * (1.0 - st.patient.fibrosis) * npwt / 1440.0;
     let prob = hazard_prob(rate, dt as f64);
     let vegf = st.fields.slice(p.ids.vegf);
     let tip_bins = &ws.tip_bins;
     ws.births.clear();
     let list = &ws.vessel_list;
-    ws.births.par_extend(list
-        .par_iter()
-        .filter_map(|&v| {
-            let v = v as usize;
-            let (x, y) = g.center(v % g.nx, v / g.nx);
-            // Lateral inhibition (Dll4–Notch): no new tip next to an existing one.
-            if vegf[v] < thr || tip_bins.count(tip_bins.bin_of(x as f32, y as f32)) > 0 {
-                return None;
-            }
-            let mut rng = Stream::new(seed, v as u64, step, Purpose::Sprout);
-            if rng.chance(prob) {
-                Some((x as f32, y as f32))
-            } else {
-                None
-            }
-        }));
-    let room = p.scenario.limits.max_agents.saturating_sub(st.agent_count() as u64) as usize;
+    ws.births.par_extend(list.par_iter().filter_map(|&v| {
+        let v = v as usize;
+        let (x, y) = g.center(v % g.nx, v / g.nx);
+        // Lateral inhibition (Dll4–Notch): no new tip next to an existing one.
+        if vegf[v] < thr || tip_bins.count(tip_bins.bin_of(x as f32, y as f32)) > 0 {
+            return None;
+        }
+        let mut rng = Stream::new(seed, v as u64, step, Purpose::Sprout);
+        if rng.chance(prob) {
+            Some((x as f32, y as f32))
+        } else {
+            None
+        }
+    }));
+    let room = p
+        .scenario
+        .limits
+        .max_agents
+        .saturating_sub(st.agent_count() as u64) as usize;
     for k in 0..ws.births.len().min(room) {
         let (x, y) = ws.births[k];
         let id = st.new_id();
@@ -171,7 +194,12 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let a = &p.scenario.angiogenesis;
     let dt_d = (p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0) as f32;
     let keep_thr = a.maintenance_vegf_ng_per_ml as f32;
-    let regress = a.regression_per_day * if p.scenario.treatment.has_product() { p.product.regression } else { 1.0 };
+    let regress = a.regression_per_day
+        * if p.scenario.treatment.has_product() {
+            p.product.regression
+        } else {
+            1.0
+        };
     let prob = hazard_prob(regress, dt_d as f64);
     let mature = a.maturation_days as f32;
     let seed = st.seed;
@@ -192,7 +220,8 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                         *s = vessel::MATURE;
                     }
                 }
-            } else if Stream::new(seed, (iy * nx + ix) as u64, step, Purpose::Regress).chance(prob) {
+            } else if Stream::new(seed, (iy * nx + ix) as u64, step, Purpose::Regress).chance(prob)
+            {
                 *s = vessel::NONE;
                 *age = 0.0;
             }

@@ -20,8 +20,14 @@ pub fn update(p: &Params, st: &mut SimState) {
     let m1 = st.macs.pol.iter().filter(|&&q| q < 0.5).count() as f64;
     let m1_density = (m1 / (open * 0.05)).min(2.0) * st.patient.efferocytosis_mult;
     let b = st.tissue.bioburden;
-    let control = if sc.infection_control { sc.infection_control_per_day } else { 0.0 };
-    let db = t.bioburden_growth_per_day * b * (1.0 - b) - t.bioburden_immune_kill_per_day * m1_density * b - control * b;
+    let control = if sc.infection_control {
+        sc.infection_control_per_day
+    } else {
+        0.0
+    };
+    let db = t.bioburden_growth_per_day * b * (1.0 - b)
+        - t.bioburden_immune_kill_per_day * m1_density * b
+        - control * b;
     st.tissue.bioburden = (b + db * dt_d).clamp(0.0, 1.0);
     // Ischaemia–reperfusion adds debris in the open wound.
     let add = (st.patient.reperfusion_damage_per_day * dt_d) as f32;
@@ -32,7 +38,9 @@ pub fn update(p: &Params, st: &mut SimState) {
     }
     // Debridement.
     if sc.debridement_every_days > 0.0 {
-        let every = (sc.debridement_every_days * 1440.0 / p.steps.dt_min).round().max(1.0) as u64;
+        let every = (sc.debridement_every_days * 1440.0 / p.steps.dt_min)
+            .round()
+            .max(1.0) as u64;
         if st.step > 0 && st.step % every == 0 {
             debride(st);
         }
@@ -45,7 +53,12 @@ pub fn debride(st: &mut SimState) {
     st.tissue.debris.mapv_inplace(|d| d * 0.2);
     st.tissue.bioburden *= 0.5;
     st.debridements += 1;
-    let keep: Vec<bool> = st.mscs.state.iter().map(|&s| s == msc_state::LIVE).collect();
+    let keep: Vec<bool> = st
+        .mscs
+        .state
+        .iter()
+        .map(|&s| s == msc_state::LIVE)
+        .collect();
     if keep.iter().any(|k| !k) {
         st.mscs.retain(&keep);
     }

@@ -20,7 +20,16 @@ pub fn oxygen_gate(o2: f32, low: f32, high: f32) -> f32 {
 
 /// Local closure speed (µm/day) at a margin voxel.
 #[inline]
-pub fn local_speed(p: &Params, speed_mult: f64, o2: f32, tnf: f32, kgf: f32, debris: f32, bioburden: f32, fibrosis: f32) -> f32 {
+pub fn local_speed(
+    p: &Params,
+    speed_mult: f64,
+    o2: f32,
+    tnf: f32,
+    kgf: f32,
+    debris: f32,
+    bioburden: f32,
+    fibrosis: f32,
+) -> f32 {
     let c = &p.scenario.closure;
     let f = oxygen_gate(o2, c.o2_low_mmhg as f32, c.o2_high_mmhg as f32);
     let g = 1.0 / (1.0 + tnf.max(0.0) / c.tnf_half_ng_per_ml as f32);
@@ -56,9 +65,23 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 continue;
             }
             let mut closed = 0u32;
-            for (ddx, ddy) in [(-1i64, -1i64), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)] {
+            for (ddx, ddy) in [
+                (-1i64, -1i64),
+                (0, -1),
+                (1, -1),
+                (-1, 0),
+                (1, 0),
+                (-1, 1),
+                (0, 1),
+                (1, 1),
+            ] {
                 let (jx, jy) = (ix as i64 + ddx, iy as i64 + ddy);
-                if jx >= 0 && jy >= 0 && (jx as usize) < nx && (jy as usize) < ny && open[jy as usize * nx + jx as usize] == 0 {
+                if jx >= 0
+                    && jy >= 0
+                    && (jx as usize) < nx
+                    && (jy as usize) < ny
+                    && open[jy as usize * nx + jx as usize] == 0
+                {
                     closed += 1;
                 }
             }
@@ -66,9 +89,19 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 row[ix] = 1;
                 continue;
             }
-            let speed = local_speed(p, speed_mult, fields.at(ids.oxygen, v), fields.at(ids.tnf, v), fields.at_opt(ids.kgf, v), debris[v], bio, fib);
+            let speed = local_speed(
+                p,
+                speed_mult,
+                fields.at(ids.oxygen, v),
+                fields.at(ids.tnf, v),
+                fields.at_opt(ids.kgf, v),
+                debris[v],
+                bio,
+                fib,
+            );
             let rate = speed as f64 / g.dx_um * closed as f64 / 3.0;
-            let close = Stream::new(seed, v as u64, step, Purpose::Closure).chance(hazard_prob(rate, dt_d));
+            let close =
+                Stream::new(seed, v as u64, step, Purpose::Closure).chance(hazard_prob(rate, dt_d));
             row[ix] = if close { 0 } else { 1 };
         }
     });

@@ -56,7 +56,10 @@ pub fn apply(p: &Params, st: &mut SimState, k: usize) {
     let open = st.tissue.open.as_slice().expect("standard layout");
     let sites: Vec<(f64, f64)> = (0..tr.delivery.injection_sites)
         .map(|_| loop {
-            let (x, y) = (cx + (rng.uniform() - 0.5) * ww * 0.8, cy + (rng.uniform() - 0.5) * wh * 0.8);
+            let (x, y) = (
+                cx + (rng.uniform() - 0.5) * ww * 0.8,
+                cy + (rng.uniform() - 0.5) * wh * 0.8,
+            );
             if in_wound(&s.wound, &g, x, y) {
                 break (x, y);
             }
@@ -83,7 +86,10 @@ pub fn apply(p: &Params, st: &mut SimState, k: usize) {
                 // Uniform over the open wound (rejection sampling, bounded).
                 let mut pt = (cx, cy);
                 for _ in 0..64 {
-                    let (x, y) = (cx + (rng.uniform() - 0.5) * ww, cy + (rng.uniform() - 0.5) * wh);
+                    let (x, y) = (
+                        cx + (rng.uniform() - 0.5) * ww,
+                        cy + (rng.uniform() - 0.5) * wh,
+                    );
                     let v = g.index_of(x as f32, y as f32);
                     if in_wound(&s.wound, &g, x, y) && open[v] == 1 {
                         pt = (x, y);
@@ -117,6 +123,9 @@ pub fn decay_depot(p: &Params, st: &mut SimState) {
         return;
     }
     let dt = p.steps.dt_min * p.steps.field_every as f64;
-    let k = (-(dt * std::f64::consts::LN_2 / (p.scenario.treatment.depot_half_life_h() * 60.0))).exp() as f32;
-    st.tissue.depot.par_mapv_inplace(|d| if d < 1e-6 { 0.0 } else { d * k });
+    let k = (-(dt * std::f64::consts::LN_2 / (p.scenario.treatment.depot_half_life_h() * 60.0)))
+        .exp() as f32;
+    st.tissue
+        .depot
+        .par_mapv_inplace(|d| if d < 1e-6 { 0.0 } else { d * k });
 }

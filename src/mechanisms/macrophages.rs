@@ -26,14 +26,28 @@ pub struct Outcome {
 /// Polarization rate dp/dt (per day) for local signals.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn polarization_rate(p: &Params, switch_mult: f64, pol: f32, il10: f32, tgfb: f32, tnf: f32, o2: f32, damage: f32) -> f32 {
+pub fn polarization_rate(
+    p: &Params,
+    switch_mult: f64,
+    pol: f32,
+    il10: f32,
+    tgfb: f32,
+    tnf: f32,
+    o2: f32,
+    damage: f32,
+) -> f32 {
     let m = &p.scenario.macrophage;
     let t = &p.scenario.tissue;
     let d2 = m.intrinsic_m2_drive as f32
         + m.il10_m2_drive as f32 * sat(il10, m.il10_half_ng_per_ml as f32)
         + m.tgfb_m2_drive as f32 * sat(tgfb, m.tgfb_half_ng_per_ml as f32);
     let d1 = m.tnf_m1_drive as f32 * sat(tnf, m.tnf_half_ng_per_ml as f32)
-        + m.hypoxia_m1_drive as f32 * hif(o2, t.hypoxia_onset_mmhg as f32, t.hypoxia_saturation_mmhg as f32)
+        + m.hypoxia_m1_drive as f32
+            * hif(
+                o2,
+                t.hypoxia_onset_mmhg as f32,
+                t.hypoxia_saturation_mmhg as f32,
+            )
         + m.damage_m1_drive as f32 * damage;
     (m.switch_per_day * switch_mult) as f32 * (d2 * (1.0 - pol) - d1 * pol)
 }
@@ -66,7 +80,12 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let v = g.idx(ix, iy);
                 let mut rng = Stream::new(seed, id, step, Purpose::MacFate);
                 if rng.chance(death_p) {
-                    return Outcome { x, y, pol: mac.pol[i], dies: true };
+                    return Outcome {
+                        x,
+                        y,
+                        pol: mac.pol[i],
+                        dies: true,
+                    };
                 }
                 let damage = (debris[v] + bio * open[v] as f32).min(1.5);
                 let rate = polarization_rate(
@@ -84,12 +103,20 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
                 let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.angle());
                 let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
-                Outcome { x: nx, y: ny, pol, dies: false }
+                Outcome {
+                    x: nx,
+                    y: ny,
+                    pol,
+                    dies: false,
+                }
             })
             .collect_into_vec(&mut ws.mac_out);
     }
     // Apply in id order; clear debris where each cell stands.
-    let clear = hazard_prob(m.debris_clearance_per_day * st.patient.efferocytosis_mult / 1440.0, dt as f64) as f32;
+    let clear = hazard_prob(
+        m.debris_clearance_per_day * st.patient.efferocytosis_mult / 1440.0,
+        dt as f64,
+    ) as f32;
     let mut keep = vec![true; n];
     let debris = st.tissue.debris.as_slice_mut().expect("standard layout");
     for (i, o) in ws.mac_out.iter().enumerate() {
@@ -123,32 +150,36 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let cap = (m.max_per_voxel * (bins.size_um as f64 / g.dx_um).powi(2)).max(1e-9);
     ws.births.clear();
     let list = &ws.vessel_list;
-    ws.births.par_extend(list
-        .par_iter()
-        .filter_map(|&v| {
-            let v = v as usize;
-            let (ix, iy) = (v % g.nx, v / g.nx);
-            let (x, y) = g.center(ix, iy);
-            let crowd = 1.0 - bins.count(bins.bin_of(x as f32, y as f32)) as f64 / cap;
-            if crowd <= 0.0 {
-                return None;
-            }
-            let rate = crowd * (m.recruit_base_per_vessel_per_day
-                + m.recruit_tnf_per_vessel_per_day * sat(fields.at(ids.tnf, v), m.tnf_half_ng_per_ml as f32) as f64
+    ws.births.par_extend(list.par_iter().filter_map(|&v| {
+        let v = v as usize;
+        let (ix, iy) = (v % g.nx, v / g.nx);
+        let (x, y) = g.center(ix, iy);
+        let crowd = 1.0 - bins.count(bins.bin_of(x as f32, y as f32)) as f64 / cap;
+        if crowd <= 0.0 {
+            return None;
+        }
+        let rate = crowd
+            * (m.recruit_base_per_vessel_per_day
+                + m.recruit_tnf_per_vessel_per_day
+                    * sat(fields.at(ids.tnf, v), m.tnf_half_ng_per_ml as f32) as f64
                 + m.recruit_debris_per_vessel_per_day * debris[v] as f64)
-                * perf
-                / 1440.0;
-            let mut rng = Stream::new(seed, v as u64, step, Purpose::Recruit);
-            if rng.chance(hazard_prob(rate, dt as f64)) {
-                let jx = (rng.uniform() - 0.5) * g.dx_um;
-                let jy = (rng.uniform() - 0.5) * g.dx_um;
-                Some(((x + jx) as f32, (y + jy) as f32))
-            } else {
-                None
-            }
-        }));
+            * perf
+            / 1440.0;
+        let mut rng = Stream::new(seed, v as u64, step, Purpose::Recruit);
+        if rng.chance(hazard_prob(rate, dt as f64)) {
+            let jx = (rng.uniform() - 0.5) * g.dx_um;
+            let jy = (rng.uniform() - 0.5) * g.dx_um;
+            Some(((x + jx) as f32, (y + jy) as f32))
+        } else {
+            None
+        }
+    }));
     let pol0 = m.initial_polarization as f32;
-    let room = p.scenario.limits.max_agents.saturating_sub(st.agent_count() as u64) as usize;
+    let room = p
+        .scenario
+        .limits
+        .max_agents
+        .saturating_sub(st.agent_count() as u64) as usize;
     for k in 0..ws.births.len().min(room) {
         let (x, y) = ws.births[k];
         let (x, y) = g.clamp(x, y);

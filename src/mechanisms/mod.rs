@@ -37,7 +37,11 @@ pub fn fg_per_day_to_rate(voxel_ml: f64) -> f64 {
 pub fn blend_direction(gx: f32, gy: f32, bias: f32, angle: f64) -> (f32, f32) {
     let (rx, ry) = (angle.cos() as f32, angle.sin() as f32);
     let n = (gx * gx + gy * gy).sqrt();
-    let (ux, uy) = if n > 1e-12 { (gx / n, gy / n) } else { (0.0, 0.0) };
+    let (ux, uy) = if n > 1e-12 {
+        (gx / n, gy / n)
+    } else {
+        (0.0, 0.0)
+    };
     let b = if n > 1e-12 { bias } else { 0.0 };
     let (dx, dy) = (b * ux + (1.0 - b) * rx, b * uy + (1.0 - b) * ry);
     let m = (dx * dx + dy * dy).sqrt();

@@ -44,10 +44,22 @@ pub struct Outcome {
 /// Death hazard (per minute) of a live MSC in its environment.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn death_hazard_per_min(p: &Params, o2: f32, tnf: f32, ros: f32, unanchored: bool, in_carrier: bool, product_hazard: f32) -> f64 {
+pub fn death_hazard_per_min(
+    p: &Params,
+    o2: f32,
+    tnf: f32,
+    ros: f32,
+    unanchored: bool,
+    in_carrier: bool,
+    product_hazard: f32,
+) -> f64 {
     let m = &p.scenario.msc;
     let t = &p.scenario.tissue;
-    let h = hif(o2, t.hypoxia_onset_mmhg as f32, t.hypoxia_saturation_mmhg as f32) as f64;
+    let h = hif(
+        o2,
+        t.hypoxia_onset_mmhg as f32,
+        t.hypoxia_saturation_mmhg as f32,
+    ) as f64;
     let mut per_day = m.base_death_per_day
         + m.hypoxia_death_per_day * h
         + m.tnf_death_per_day * sat(tnf, m.tnf_half_max_ng_per_ml as f32) as f64
@@ -75,7 +87,11 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let seed = st.seed;
     let step = st.step;
     let release_h = p.scenario.treatment.release_half_life_h();
-    let release_p = if release_h > 0.0 { hazard_prob(std::f64::consts::LN_2 / (release_h * 60.0), dt as f64) } else { 1.0 };
+    let release_p = if release_h > 0.0 {
+        hazard_prob(std::f64::consts::LN_2 / (release_h * 60.0), dt as f64)
+    } else {
+        1.0
+    };
     let eff_rate = m.efferocytosis_per_macrophage_per_day * st.patient.efferocytosis_mult / 1440.0;
     let speed = (m.speed_um_per_min * p.product.motility) as f32;
     let ms = &st.mscs;
@@ -89,7 +105,13 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             let (x, y) = (ms.x[i], ms.y[i]);
             let (ix, iy) = g.voxel_of(x, y);
             let v = g.idx(ix, iy);
-            let mut out = Outcome { x, y, in_carrier: ms.in_carrier[i], unanchored_min: (ms.unanchored_min[i] - dt).max(0.0), event: Event::None };
+            let mut out = Outcome {
+                x,
+                y,
+                in_carrier: ms.in_carrier[i],
+                unanchored_min: (ms.unanchored_min[i] - dt).max(0.0),
+                event: Event::None,
+            };
             let mut rng = Stream::new(seed, id, step, Purpose::MscFate);
             if ms.state[i] == msc_state::DEAD {
                 // Efferocytosis by a macrophage nearby, or secondary necrosis.
@@ -106,16 +128,27 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             let o2 = fields.at(ids.oxygen, v);
             let tnf = fields.at(ids.tnf, v);
             let ros = fields.at_opt(ids.ros, v);
-            let h = death_hazard_per_min(p, o2, tnf, ros, ms.unanchored_min[i] > 0.0, ms.in_carrier[i], hazard_m);
+            let h = death_hazard_per_min(
+                p,
+                o2,
+                tnf,
+                ros,
+                ms.unanchored_min[i] > 0.0,
+                ms.in_carrier[i],
+                hazard_m,
+            );
             if rng.chance(hazard_prob(h, dt as f64)) {
                 out.event = Event::Died;
                 return out;
             }
             if ms.state[i] == msc_state::LIVE {
-                let s = m.senescence_per_day * sat(tnf, m.tnf_half_max_ng_per_ml as f32) as f64 / 1440.0;
+                let s = m.senescence_per_day * sat(tnf, m.tnf_half_max_ng_per_ml as f32) as f64
+                    / 1440.0;
                 if rng.chance(hazard_prob(s, dt as f64)) {
                     out.event = Event::Senesced;
-                } else if m.proliferation_per_day > 0.0 && rng.chance(hazard_prob(m.proliferation_per_day / 1440.0, dt as f64)) {
+                } else if m.proliferation_per_day > 0.0
+                    && rng.chance(hazard_prob(m.proliferation_per_day / 1440.0, dt as f64))
+                {
                     out.event = Event::Divided;
                 }
             }

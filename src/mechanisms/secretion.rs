@@ -78,7 +78,8 @@ impl Table {
             msc,
             m1,
             m2,
-            senescent_tnf: (s.msc.senescent_tnf_fg_per_cell_per_day * conv * tnf_mult.sqrt()) as f32,
+            senescent_tnf: (s.msc.senescent_tnf_fg_per_cell_per_day * conv * tnf_mult.sqrt())
+                as f32,
         }
     }
 }
@@ -90,7 +91,11 @@ pub fn product_mults(p: &Params, age_min: f32) -> (f32, f32, f32) {
     let half = p.scenario.treatment.preconditioning.effect_half_life_days * 1440.0;
     let w = (-(age_min as f64) * std::f64::consts::LN_2 / half).exp() * e.primed_fraction;
     let mix = |now: f64, base: f64| (base + (now - base) * w) as f32;
-    (mix(e.hazard, e.hazard0), mix(e.vegf, e.vegf0), mix(e.immunomod, e.immunomod0))
+    (
+        mix(e.hazard, e.hazard0),
+        mix(e.vegf, e.vegf0),
+        mix(e.immunomod, e.immunomod0),
+    )
 }
 
 /// VEGF environment factor of an MSC: hypoxia gain and two-sided TNF-α.
@@ -98,11 +103,17 @@ pub fn product_mults(p: &Params, age_min: f32) -> (f32, f32, f32) {
 pub fn msc_vegf_environment(p: &Params, o2: f32, tnf: f32) -> f32 {
     let m = &p.scenario.msc;
     let t = &p.scenario.tissue;
-    let h = hif(o2, t.hypoxia_onset_mmhg as f32, t.hypoxia_saturation_mmhg as f32);
+    let h = hif(
+        o2,
+        t.hypoxia_onset_mmhg as f32,
+        t.hypoxia_saturation_mmhg as f32,
+    );
     let hyp = 1.0 + (m.hypoxia_vegf_gain as f32 - 1.0).max(0.0) * h;
     let tn = tnf.max(0.0);
     let k2 = m.tnf_vegf_high_ng_per_ml as f32;
-    let two_sided = (1.0 + m.tnf_vegf_low_gain as f32 * sat(tn, m.tnf_vegf_low_half_ng_per_ml as f32)) / (1.0 + (tn / k2) * (tn / k2));
+    let two_sided = (1.0
+        + m.tnf_vegf_low_gain as f32 * sat(tn, m.tnf_vegf_low_half_ng_per_ml as f32))
+        / (1.0 + (tn / k2) * (tn / k2));
     hyp * two_sided
 }
 
@@ -120,7 +131,11 @@ pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
         }
         let v = g.index_of(ms.x[i], ms.y[i]);
         let (_, vegf_m, immuno_m) = product_mults(p, ms.age_min[i]);
-        let state_m = if state == msc_state::SENESCENT { sen_mult } else { 1.0 };
+        let state_m = if state == msc_state::SENESCENT {
+            sen_mult
+        } else {
+            1.0
+        };
         let env = msc_vegf_environment(p, st.fields.at(ids.oxygen, v), st.fields.at(ids.tnf, v));
         for &(f, rate, kind) in &table.msc {
             let m = match kind {

@@ -22,7 +22,11 @@ pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &m
     let target = t.blood_po2_mmhg as f32 * perf;
     let kbed = t.bed_o2_exchange_per_min as f32;
     let therapy = p.scenario.treatment.standard_care.oxygen_therapy_mmhg as f32;
-    let kther = if therapy > 0.0 { OXYGEN_THERAPY_EXCHANGE_PER_MIN } else { 0.0 };
+    let kther = if therapy > 0.0 {
+        OXYGEN_THERAPY_EXCHANGE_PER_MIN
+    } else {
+        0.0
+    };
     {
         let (s_o2, u_o2) = (&mut src.src[ids.oxygen], &mut src.uptake[ids.oxygen]);
         Zip::from(s_o2)
@@ -36,7 +40,10 @@ pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &m
                 *s += k * target + kt * therapy;
             });
     }
-    let (onset, satu) = (t.hypoxia_onset_mmhg as f32, t.hypoxia_saturation_mmhg as f32);
+    let (onset, satu) = (
+        t.hypoxia_onset_mmhg as f32,
+        t.hypoxia_saturation_mmhg as f32,
+    );
     let hv = t.hypoxic_vegf_ng_per_ml_per_min as f32;
     Zip::from(&mut src.src[ids.vegf])
         .and(&st.fields.data[ids.oxygen])
@@ -52,7 +59,8 @@ pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &m
             *s += ht * hif(o2, onset, satu) + dt * (deb + bio * open as f32);
         });
     if let Some(ros) = ids.ros {
-        let k = t.damage_ros_au_per_min as f32 * (bio + 10.0 * pat.reperfusion_damage_per_day as f32);
+        let k =
+            t.damage_ros_au_per_min as f32 * (bio + 10.0 * pat.reperfusion_damage_per_day as f32);
         if k > 0.0 {
             Zip::from(&mut src.src[ros])
                 .and(&st.tissue.open)

@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = tmp_name(path);
     let mut f = File::create(&tmp).map_err(|e| Error::io("writing", &tmp, e))?;
-    f.write_all(bytes).map_err(|e| Error::io("writing", &tmp, e))?;
+    f.write_all(bytes)
+        .map_err(|e| Error::io("writing", &tmp, e))?;
     f.sync_all().map_err(|e| Error::io("writing", &tmp, e))?;
     fs::rename(&tmp, path).map_err(|e| Error::io("writing", path, e))
 }
@@ -33,16 +34,19 @@ pub fn tmp_name(path: &Path) -> PathBuf {
 
 /// Write a value as pretty JSON atomically.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Other(format!("JSON for {}: {e}", path.display())))?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Other(format!("JSON for {}: {e}", path.display())))?;
     write_atomic(path, format!("{text}\n").as_bytes())
 }
 
 /// Render rows as CSV text.
 pub fn timeseries_csv(cols: &[String], rows: &[Row]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(cols).map_err(|e| Error::Other(e.to_string()))?;
+    w.write_record(cols)
+        .map_err(|e| Error::Other(e.to_string()))?;
     for r in rows {
-        w.write_record(r.values.iter().map(|v| format_value(*v))).map_err(|e| Error::Other(e.to_string()))?;
+        w.write_record(r.values.iter().map(|v| format_value(*v)))
+            .map_err(|e| Error::Other(e.to_string()))?;
     }
     w.into_inner().map_err(|e| Error::Other(e.to_string()))
 }
@@ -155,7 +159,11 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock> {
             )));
         }
         for e in entries {
-            let r = if e.is_dir() { fs::remove_dir_all(&e) } else { fs::remove_file(&e) };
+            let r = if e.is_dir() {
+                fs::remove_dir_all(&e)
+            } else {
+                fs::remove_file(&e)
+            };
             r.map_err(|err| Error::io("removing", &e, err))?;
         }
     }

@@ -53,7 +53,8 @@ pub struct Index {
 
 fn npy<A: WriteNpyExt>(path: &Path, a: &A) -> Result<()> {
     let mut buf = Vec::new();
-    a.write_npy(&mut buf).map_err(|e| Error::Other(format!("npy {}: {e}", path.display())))?;
+    a.write_npy(&mut buf)
+        .map_err(|e| Error::Other(format!("npy {}: {e}", path.display())))?;
     write_atomic(path, &buf)
 }
 
@@ -85,22 +86,39 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
             _ if m.in_carrier[i] => "carrier",
             _ => "live",
         };
-        text.push_str(&format!("msc,{},{:.2},{:.2},{state}\n", m.id[i], m.x[i], m.y[i]));
+        text.push_str(&format!(
+            "msc,{},{:.2},{:.2},{state}\n",
+            m.id[i], m.x[i], m.y[i]
+        ));
     }
     let mac = &st.macs;
     for i in 0..mac.len() {
         let s = if mac.pol[i] >= 0.5 { "m2" } else { "m1" };
-        text.push_str(&format!("macrophage,{},{:.2},{:.2},{s}\n", mac.id[i], mac.x[i], mac.y[i]));
+        text.push_str(&format!(
+            "macrophage,{},{:.2},{:.2},{s}\n",
+            mac.id[i], mac.x[i], mac.y[i]
+        ));
     }
     let t = &st.tips;
     for i in 0..t.len() {
-        text.push_str(&format!("tip,{},{:.2},{:.2},tip\n", t.id[i], t.x[i], t.y[i]));
+        text.push_str(&format!(
+            "tip,{},{:.2},{:.2},tip\n",
+            t.id[i], t.x[i], t.y[i]
+        ));
     }
     write_atomic(&sdir.join(&agents), text.as_bytes())?;
     index.dx_um = p.grid.dx_um;
     index.nx = p.grid.nx;
     index.ny = p.grid.ny;
     index.snapshots.retain(|e| e.tag != tag);
-    index.snapshots.push(Entry { day, tag, fields, units, wound, vessels, agents });
+    index.snapshots.push(Entry {
+        day,
+        tag,
+        fields,
+        units,
+        wound,
+        vessels,
+        agents,
+    });
     write_json(&sdir.join("index.json"), index)
 }

@@ -65,19 +65,35 @@ pub fn fraction(v: &impl Numbers) -> Result<(), String> {
 }
 /// A multiplier in [0, 100].
 pub fn mult(v: &impl Numbers) -> Result<(), String> {
-    all(v, |x| (0.0..=100.0).contains(&x), "a multiplier between 0 and 100")
+    all(
+        v,
+        |x| (0.0..=100.0).contains(&x),
+        "a multiplier between 0 and 100",
+    )
 }
 /// A perfusion level in [0, 2] (fraction of normal).
 pub fn perfusion(v: &impl Numbers) -> Result<(), String> {
-    all(v, |x| (0.0..=2.0).contains(&x), "a fraction of normal perfusion between 0 and 2")
+    all(
+        v,
+        |x| (0.0..=2.0).contains(&x),
+        "a fraction of normal perfusion between 0 and 2",
+    )
 }
 /// A partial pressure in [0, 800] mmHg.
 pub fn mmhg(v: &impl Numbers) -> Result<(), String> {
-    all(v, |x| (0.0..=800.0).contains(&x), "a partial pressure between 0 and 800 mmHg")
+    all(
+        v,
+        |x| (0.0..=800.0).contains(&x),
+        "a partial pressure between 0 and 800 mmHg",
+    )
 }
 /// A day in [0, 3650].
 pub fn days(v: &impl Numbers) -> Result<(), String> {
-    all(v, |x| (0.0..=3650.0).contains(&x), "a day between 0 and 3650")
+    all(
+        v,
+        |x| (0.0..=3650.0).contains(&x),
+        "a day between 0 and 3650",
+    )
 }
 
 /// Render a value for an error message.

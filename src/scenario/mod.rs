@@ -113,8 +113,19 @@ pub struct ParamInfo {
 
 impl ParamInfo {
     /// Build a row (used by the `section!` macro).
-    pub fn new<T: Serialize>(prefix: &str, field: &str, unit: &str, doc: &[&str], source: &str, default: &T) -> Self {
-        let key = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+    pub fn new<T: Serialize>(
+        prefix: &str,
+        field: &str,
+        unit: &str,
+        doc: &[&str],
+        source: &str,
+        default: &T,
+    ) -> Self {
+        let key = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
         let default = match toml::Value::try_from(default) {
             Ok(v) => v.to_string(),
             Err(_) => "(wound-type default)".to_string(),
@@ -132,8 +143,22 @@ impl ParamInfo {
 /// Every scenario key with unit, default, meaning and source.
 pub fn param_table() -> Vec<ParamInfo> {
     let mut out = vec![
-        ParamInfo::new("", "name", "-", &["Scenario name."], "user choice", &"scenario"),
-        ParamInfo::new("", "seed", "-", &["Master random seed."], "user choice", &1u64),
+        ParamInfo::new(
+            "",
+            "name",
+            "-",
+            &["Scenario name."],
+            "user choice",
+            &"scenario",
+        ),
+        ParamInfo::new(
+            "",
+            "seed",
+            "-",
+            &["Master random seed."],
+            "user choice",
+            &1u64,
+        ),
     ];
     Domain::describe("domain", &mut out);
     Wound::describe("wound", &mut out);
@@ -156,7 +181,10 @@ pub fn param_table() -> Vec<ParamInfo> {
                 }
                 _ => row.default.clone(),
             };
-            if matches!(field_key.as_str(), "diffusion_um2_per_min" | "half_life_min") {
+            if matches!(
+                field_key.as_str(),
+                "diffusion_um2_per_min" | "half_life_min"
+            ) {
                 row.source = sections::default_field_sources(&name).to_string();
             }
         }
@@ -184,12 +212,21 @@ pub fn all_keys() -> Vec<String> {
 
 /// Parse `text` (from `label`) into a TOML table, with clear errors.
 pub fn parse_table(text: &str, label: &str) -> Result<toml::Table, InputError> {
-    if text.trim().lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+    if text
+        .trim()
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
         return Err(InputError::new(label, None, "the file is empty")
             .hint("a scenario needs at least one key, e.g. name = \"my-wound\"; see `woundsim scenario show`"));
     }
-    text.parse::<toml::Table>()
-        .map_err(|e| InputError::new(label, None, format!("not valid TOML: {}", e.to_string().trim())))
+    text.parse::<toml::Table>().map_err(|e| {
+        InputError::new(
+            label,
+            None,
+            format!("not valid TOML: {}", e.to_string().trim()),
+        )
+    })
 }
 
 /// Read a file as UTF-8 text, naming it in errors.
@@ -199,16 +236,28 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
         Error::Input(InputError::new(
             path.display().to_string(),
             None,
-            format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         ))
     })
 }
 
 /// Set `path` (dotted) in `table` to `value`, creating tables on the way.
-pub fn set_path(table: &mut toml::Table, path: &str, value: toml::Value, label: &str) -> Result<(), InputError> {
+pub fn set_path(
+    table: &mut toml::Table,
+    path: &str,
+    value: toml::Value,
+    label: &str,
+) -> Result<(), InputError> {
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(InputError::new(label, Some(path), "empty component in a dotted key"));
+        return Err(InputError::new(
+            label,
+            Some(path),
+            "empty component in a dotted key",
+        ));
     }
     let mut cur = table;
     for (i, part) in parts.iter().enumerate() {
@@ -236,7 +285,8 @@ pub fn set_path(table: &mut toml::Table, path: &str, value: toml::Value, label: 
 /// Parse an override `key.path=value`; the value is read as TOML, else as a string.
 pub fn parse_override(s: &str) -> Result<(String, toml::Value), InputError> {
     let (k, v) = s.split_once('=').ok_or_else(|| {
-        InputError::new("<command line>", None, format!("--set '{s}' has no '='")).allowed("--set key.path=value")
+        InputError::new("<command line>", None, format!("--set '{s}' has no '='"))
+            .allowed("--set key.path=value")
     })?;
     let k = k.trim().to_string();
     let v = v.trim();
@@ -283,7 +333,11 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 fn backticked(s: &str) -> Vec<String> {
-    s.split('`').skip(1).step_by(2).map(str::to_string).collect()
+    s.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 /// Deserialize a merged table into a [`Scenario`], mapping serde errors to
@@ -300,16 +354,26 @@ fn deserialize(table: toml::Table, label: &str) -> Result<Scenario, InputError> 
             let bad = ticks.first().cloned().unwrap_or_default();
             let expected: Vec<&str> = ticks.iter().skip(1).map(String::as_str).collect();
             // The path already ends with the unknown key.
-            let parent = path.strip_suffix(bad.as_str()).unwrap_or("").trim_end_matches('.');
-            let prefix = if parent.is_empty() || parent == "." { String::new() } else { format!("{parent}.") };
+            let parent = path
+                .strip_suffix(bad.as_str())
+                .unwrap_or("")
+                .trim_end_matches('.');
+            let prefix = if parent.is_empty() || parent == "." {
+                String::new()
+            } else {
+                format!("{parent}.")
+            };
             let key = format!("{prefix}{bad}");
-            let mut err = InputError::new(label, Some(&key), "unknown key").allowed(expected.join(", "));
+            let mut err =
+                InputError::new(label, Some(&key), "unknown key").allowed(expected.join(", "));
             if let Some(n) = nearest(&bad, expected.iter().copied()) {
                 err = err.hint(format!("did you mean '{prefix}{n}'?"));
             }
             return err;
         }
-        let shown = value_at(&lookup, &path).map(|v| v.to_string()).unwrap_or_default();
+        let shown = value_at(&lookup, &path)
+            .map(|v| v.to_string())
+            .unwrap_or_default();
         if let Some(rest) = msg.strip_prefix("unknown variant ") {
             let ticks = backticked(rest);
             let bad = ticks.first().cloned().unwrap_or_default();
@@ -321,7 +385,11 @@ fn deserialize(table: toml::Table, label: &str) -> Result<Scenario, InputError> 
             }
             return err;
         }
-        let value = if shown.is_empty() { String::new() } else { format!("value {shown}: ") };
+        let value = if shown.is_empty() {
+            String::new()
+        } else {
+            format!("value {shown}: ")
+        };
         InputError::new(label, Some(&path), format!("{value}{msg}"))
     })
 }
@@ -330,7 +398,11 @@ impl Scenario {
     /// Load a scenario file with optional `--set` overrides.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, Error> {
         let text = read_text(path)?;
-        Ok(Self::from_toml_str(&text, &path.display().to_string(), overrides)?)
+        Ok(Self::from_toml_str(
+            &text,
+            &path.display().to_string(),
+            overrides,
+        )?)
     }
 
     /// The built-in default scenario with overrides.
@@ -339,13 +411,21 @@ impl Scenario {
     }
 
     /// Parse scenario text (from `label`) with overrides.
-    pub fn from_toml_str(text: &str, label: &str, overrides: &[String]) -> Result<Scenario, InputError> {
+    pub fn from_toml_str(
+        text: &str,
+        label: &str,
+        overrides: &[String],
+    ) -> Result<Scenario, InputError> {
         let table = parse_table(text, label)?;
         Self::from_table(table, label, overrides)
     }
 
     /// Build from a parsed table with overrides.
-    pub fn from_table(mut table: toml::Table, label: &str, overrides: &[String]) -> Result<Scenario, InputError> {
+    pub fn from_table(
+        mut table: toml::Table,
+        label: &str,
+        overrides: &[String],
+    ) -> Result<Scenario, InputError> {
         for o in overrides {
             let (k, v) = parse_override(o)?;
             set_path(&mut table, &k, v, "<command line --set>")?;
@@ -394,29 +474,47 @@ mod tests {
 
     #[test]
     fn partial_field_table_keeps_other_defaults() {
-        let s = Scenario::from_toml_str("[fields.vegf]\nhalf_life_min = 30\n", "t.toml", &[]).unwrap();
+        let s =
+            Scenario::from_toml_str("[fields.vegf]\nhalf_life_min = 30\n", "t.toml", &[]).unwrap();
         assert_eq!(s.fields["vegf"].half_life_min, 30.0);
         assert_eq!(s.fields["vegf"].diffusion_um2_per_min, 3300.0);
     }
 
     #[test]
     fn typo_suggests_nearest_key() {
-        let e = Scenario::from_toml_str("[domain]\nvoxel_size_um = 10\n", "t.toml", &[]).unwrap_err();
+        let e =
+            Scenario::from_toml_str("[domain]\nvoxel_size_um = 10\n", "t.toml", &[]).unwrap_err();
         let m = e.to_string();
-        assert!(m.contains("t.toml") && m.contains("domain.voxel_size_um"), "{m}");
+        assert!(
+            m.contains("t.toml") && m.contains("domain.voxel_size_um"),
+            "{m}"
+        );
         assert!(m.contains("did you mean 'domain.voxel_um'"), "{m}");
     }
 
     #[test]
     fn unknown_variant_lists_allowed() {
-        let e = Scenario::from_toml_str("[treatment.product]\nsource = \"adipos\"\n", "t.toml", &[]).unwrap_err();
+        let e =
+            Scenario::from_toml_str("[treatment.product]\nsource = \"adipos\"\n", "t.toml", &[])
+                .unwrap_err();
         let m = e.to_string();
-        assert!(m.contains("treatment.product.source") && m.contains("adipose"), "{m}");
+        assert!(
+            m.contains("treatment.product.source") && m.contains("adipose"),
+            "{m}"
+        );
     }
 
     #[test]
     fn overrides_apply_and_wrong_type_is_named() {
-        let s = Scenario::from_toml_str("name='a'", "t", &["time.days=3".into(), "patient.wound_type=diabetic_foot_ulcer".into()]).unwrap();
+        let s = Scenario::from_toml_str(
+            "name='a'",
+            "t",
+            &[
+                "time.days=3".into(),
+                "patient.wound_type=diabetic_foot_ulcer".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(s.time.days, 3.0);
         assert_eq!(s.patient.perfusion, Some(0.5));
         let e = Scenario::from_toml_str("name='a'", "t", &["time.days=\"x\"".into()]).unwrap_err();

@@ -25,9 +25,15 @@ pub fn describe(t: WoundType) -> &'static str {
             "perfusion 0.5 (TcPO₂, Kalani 1999), TNF ×4 (Mi 2007), polarization ×0.5 (Mirza 2013), \
              efferocytosis ×0.5 (Khanna 2010), bioburden 0.5"
         }
-        WoundType::VenousLegUlcer => "oedema 0.6 halves O₂ delivery by a third, TNF ×2, chronic inflammation",
-        WoundType::PressureUlcer => "ischaemia–reperfusion adds debris daily; high initial necrosis (0.8)",
-        WoundType::RadiationUlcer => "vessel density ×0.4 (rarefaction), fibrosis 0.7 slows sprouting and closure",
+        WoundType::VenousLegUlcer => {
+            "oedema 0.6 halves O₂ delivery by a third, TNF ×2, chronic inflammation"
+        }
+        WoundType::PressureUlcer => {
+            "ischaemia–reperfusion adds debris daily; high initial necrosis (0.8)"
+        }
+        WoundType::RadiationUlcer => {
+            "vessel density ×0.4 (rarefaction), fibrosis 0.7 slows sprouting and closure"
+        }
     }
 }
 

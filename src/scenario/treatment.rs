@@ -349,12 +349,17 @@ fn engineering_key(e: Engineering) -> &'static str {
 impl Treatment {
     /// True when an MSC product (cells or cell-free) is given.
     pub fn has_product(&self) -> bool {
-        self.product.source != Source::None && self.dose.dose_cells > 0.0 && !self.dose.days.is_empty()
+        self.product.source != Source::None
+            && self.dose.dose_cells > 0.0
+            && !self.dose.days.is_empty()
     }
 
     /// True when the product is cell-free (vesicles or conditioned medium).
     pub fn cell_free(&self) -> bool {
-        matches!(self.product.form, Form::ExtracellularVesicles | Form::ConditionedMedium)
+        matches!(
+            self.product.form,
+            Form::ExtracellularVesicles | Form::ConditionedMedium
+        )
     }
 
     /// The product's resolved multipliers (catalog × free effects).
@@ -385,7 +390,11 @@ impl Treatment {
             anoikis: prod("anoikis"),
             motility: prod("motility"),
             regression: prod("regression"),
-            primed_fraction: if self.preconditioning.kind == Precondition::None { 0.0 } else { 1.0 },
+            primed_fraction: if self.preconditioning.kind == Precondition::None {
+                0.0
+            } else {
+                1.0
+            },
             hazard0: prod("hazard") * e.survival_hazard_mult,
             vegf0: prod("vegf") * e.vegf_mult,
             immunomod0: prod("immunomod") * e.immunomodulation_mult,
@@ -430,6 +439,9 @@ impl Treatment {
 
     /// True when the route uses a carrier.
     pub fn has_carrier(&self) -> bool {
-        matches!(self.delivery.route, Route::FibrinSpray | Route::Hydrogel | Route::Scaffold)
+        matches!(
+            self.delivery.route,
+            Route::FibrinSpray | Route::Hydrogel | Route::Scaffold
+        )
     }
 }
