@@ -12,6 +12,7 @@ use woundsim::run::{self, RunOptions};
 use woundsim::scenario::{Params, Scenario, BUILTIN_LABEL};
 
 mod params_cmd;
+mod sweep_cmd;
 
 /// woundsim: agent-based simulation of chronic wounds under MSC therapy.
 #[derive(Parser)]
@@ -42,6 +43,8 @@ enum Command {
     Params(params_cmd::ParamsArgs),
     /// Draw a run's time-series panel and field maps (and an animation).
     Plot(PlotArgs),
+    /// Parameter sweeps: run (resumable, shardable), merge shards, report.
+    Sweep(sweep_cmd::SweepArgs),
     /// Explain one parameter in plain words.
     Explain {
         /// Dotted key, e.g. msc.hypoxia_death_per_day.
@@ -187,6 +190,7 @@ pub fn main() -> Result<ExitCode> {
         }
         Command::Params(a) => params_cmd::params(a),
         Command::Explain { key } => params_cmd::explain(&key),
+        Command::Sweep(a) => sweep_cmd::sweep(a, cli.quiet),
         Command::Plot(a) => cmd_plot(a),
     }
 }

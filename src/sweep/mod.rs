@@ -2,4 +2,8 @@
 //! and sensitivity analysis (PRCC, Sobol indices).
 
 pub mod design;
+pub mod file;
+pub mod report;
+pub mod run;
 pub mod sensitivity;
+pub mod store;

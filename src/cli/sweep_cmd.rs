@@ -1,0 +1,284 @@
+//! `woundsim sweep`: run, resume, shard, merge, sort and report parameter sweeps.
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use woundsim::error::Error;
+use woundsim::sweep::file::SweepSpec;
+use woundsim::sweep::report;
+use woundsim::sweep::run::{self, Options, Progress, Start};
+use woundsim::sweep::store::{self, Shard};
+
+/// Arguments of `woundsim sweep`: either a subcommand or the arguments of
+/// `sweep run` directly (`woundsim sweep FILE --out DIR`).
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepArgs {
+    #[command(subcommand)]
+    cmd: Option<SweepCmd>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum SweepCmd {
+    /// Run a sweep file (the default: `woundsim sweep FILE` is the same).
+    Run(RunArgs),
+    /// Validate a sweep file and print its size; runs nothing.
+    Check {
+        /// Sweep file (TOML).
+        file: PathBuf,
+    },
+    /// Per-point statistics and sensitivity indices into DIR/report/.
+    Report {
+        /// Sweep directory.
+        dir: PathBuf,
+    },
+    /// Join shard directories into OUT (same sweep required; rows sorted by run).
+    Merge {
+        /// Output directory (new or empty).
+        out: PathBuf,
+        /// Shard directories.
+        #[arg(required = true, num_args = 1..)]
+        dirs: Vec<PathBuf>,
+        /// Overwrite a non-empty OUT.
+        #[arg(long)]
+        force: bool,
+        /// Merge even if some runs are in no shard.
+        #[arg(long)]
+        allow_missing: bool,
+    },
+    /// Sort DIR/runs.csv by run index (a finished sweep is already sorted).
+    Sort {
+        /// Sweep directory.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Sweep file (TOML).
+    #[arg(required = true)]
+    file: Option<PathBuf>,
+    /// Output directory (default results/<sweep file name>[-shard-K-of-N]).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue an interrupted sweep in --out: run only the missing runs.
+    #[arg(long, conflicts_with = "force")]
+    resume: bool,
+    /// Clear a non-empty output directory first.
+    #[arg(long)]
+    force: bool,
+    /// Run only shard K of N (runs i with i % N == K-1), e.g. --shard 2/8.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Write each run's time series to timeseries/run_<i>.csv.
+    #[arg(long)]
+    timeseries: bool,
+    /// Print this process's peak resident memory (VmHWM) at the end.
+    #[arg(long, hide = true)]
+    report_rss: bool,
+}
+
+/// Entry point of `woundsim sweep`.
+pub fn sweep(a: SweepArgs, quiet: bool) -> Result<ExitCode> {
+    match a.cmd {
+        Some(SweepCmd::Run(r)) => cmd_run(r, quiet),
+        None => cmd_run(a.run, quiet),
+        Some(SweepCmd::Check { file }) => {
+            let spec = SweepSpec::load(&file).map_err(lib)?;
+            println!(
+                "{}: {} design, {} factors, {} points × {} replicates = {} runs, {} outcomes; hash {}",
+                file.display(),
+                spec.kind.as_str(),
+                spec.factors.len(),
+                spec.n_points(),
+                spec.replicates,
+                spec.n_runs(),
+                spec.outcomes.len(),
+                spec.hash
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(SweepCmd::Report { dir }) => {
+            let s = report::report(&dir).map_err(lib)?;
+            let missing = if s.missing > 0 {
+                format!(", {} runs missing", s.missing)
+            } else {
+                String::new()
+            };
+            eprintln!("report of {} runs ({} failed{missing}):", s.runs, s.failed);
+            for f in &s.files {
+                eprintln!("  {}", f.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(SweepCmd::Merge {
+            out,
+            dirs,
+            force,
+            allow_missing,
+        }) => {
+            let s = store::merge(&out, &dirs, force, allow_missing).map_err(lib)?;
+            let missing = if s.missing > 0 {
+                format!(" ({} runs missing)", s.missing)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "merged {} runs{missing} from {} shards into {}",
+                s.runs,
+                dirs.len(),
+                out.join(store::RUNS_CSV).display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(SweepCmd::Sort { dir }) => {
+            let n = store::sort_dir(&dir).map_err(lib)?;
+            eprintln!("sorted {n} runs in {}", dir.join(store::RUNS_CSV).display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template("sweep [{bar:40}] {pos}/{len} runs{msg} ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+fn default_out(file: &Path, shard: Option<Shard>) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
+    let name = match shard {
+        Some(s) => format!("{stem}-shard-{}-of-{}", s.index, s.count),
+        None => stem,
+    };
+    PathBuf::from("results").join(name)
+}
+
+fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
+    let file = a.file.context("a sweep file is required")?;
+    let shard = a
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(|e| lib(e.into()))?;
+    let spec = SweepSpec::load(&file).map_err(lib)?;
+    let dir = a.out.clone().unwrap_or_else(|| default_out(&file, shard));
+    let start = if a.resume {
+        Start::Resume
+    } else if a.force {
+        Start::Force
+    } else {
+        Start::Fresh
+    };
+    let pb = progress_bar(quiet, 0);
+    let cb = |p: &Progress| {
+        if pb.length() != Some(p.pending) {
+            pb.set_length(p.pending);
+        }
+        pb.set_position(p.done);
+        let earlier = if p.previously_done > 0 {
+            format!(" (+{} earlier)", p.previously_done)
+        } else {
+            String::new()
+        };
+        pb.set_message(format!(", {} failed{earlier}", p.failed));
+    };
+    let opts = Options {
+        start,
+        shard,
+        timeseries: a.timeseries,
+        threads: 0,
+        interrupt: Some(super::interrupt_flag()?),
+        progress: Some(&cb),
+    };
+    let out = run::run(&spec, &dir, &opts);
+    pb.finish_and_clear();
+    let out = out.map_err(lib)?;
+    let p = out.progress;
+    let rate = if out.wall_s > 0.0 {
+        p.done as f64 / out.wall_s * 3600.0
+    } else {
+        0.0
+    };
+    let scope = shard.map(|s| format!(" of shard {s}")).unwrap_or_default();
+    let earlier = if p.previously_done > 0 {
+        format!(", {} done earlier", p.previously_done)
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "sweep: {} runs in {:.1} s on {} threads ({} ok, {} failed{earlier}; {:.0} runs/h); {}/{} runs{scope} in {}",
+        p.done,
+        out.wall_s,
+        out.threads,
+        p.done - p.failed,
+        p.failed,
+        rate,
+        p.previously_done + p.done,
+        p.total,
+        out.runs_csv.display()
+    );
+    if a.report_rss {
+        eprintln!(
+            "peak RSS (VmHWM): {} kB",
+            vm_hwm_kb()
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| "unknown".into())
+        );
+    }
+    if out.interrupted {
+        let shard_arg = shard.map(|s| format!(" --shard {s}")).unwrap_or_default();
+        eprintln!(
+            "interrupted: {} of {} runs{scope} not run; resume with `woundsim sweep run {} --out {}{shard_arg} --resume`",
+            p.total - p.previously_done - p.done,
+            p.total,
+            file.display(),
+            dir.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    if p.failed > 0 {
+        eprintln!(
+            "{} runs failed; their errors are in the 'error' column of runs.csv",
+            p.failed
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Library error to anyhow, unwrapping input errors so that the message
+/// is not repeated as its own cause (main still maps them to exit status 2).
+fn lib(e: Error) -> anyhow::Error {
+    match e {
+        Error::Input(i) => i.into(),
+        other => other.into(),
+    }
+}
+
+/// Peak resident set size of this process (kB), from /proc/self/status.
+fn vm_hwm_kb() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,341 @@
+//! `woundsim sweep` end to end: a tiny sweep, resume after `kill -9`,
+//! interruption by SIGINT, shards + merge equal to the unsharded sweep,
+//! validation errors, and flat memory over 10,000 (dry-run) runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_woundsim");
+
+fn tiny() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sweeps/tiny.toml")
+}
+
+fn woundsim(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["--threads", "2", "-q"])
+        .args(args)
+        .output()
+        .expect("running woundsim")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = woundsim(args);
+    assert!(
+        out.status.success(),
+        "woundsim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Header plus data lines sorted by run index (independent of the tool's own sorting).
+fn sorted_rows(text: &str) -> String {
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default().to_string();
+    let mut rows: Vec<(u64, &str)> = lines
+        .map(|l| (l.split(',').next().unwrap().parse().unwrap(), l))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let mut s = header + "\n";
+    for (_, l) in rows {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
+}
+
+fn data_lines(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|s| s.matches('\n').count().saturating_sub(1))
+        .unwrap_or(0)
+}
+
+/// A sweep long enough to interrupt: 12 points × 3 replicates of 2 days.
+fn write_medium(dir: &Path) -> PathBuf {
+    let f = dir.join("medium.toml");
+    std::fs::write(
+        &f,
+        "seed = 9\nreplicates = 3\ndays = 2\noutcomes = [\"closure_pct_final\", \"msc_peak\", \"o2_mean_mmhg\"]\n\
+         [design]\nkind = \"lhs\"\nsamples = 12\n\
+         [[factor]]\nkey = \"treatment.dose.dose_cells\"\nrange = [1e5, 1e6]\nscale = \"log\"\n\
+         [[factor]]\nkey = \"patient.perfusion\"\nrange = [0.2, 1.0]\n\
+         [base_inline.domain]\nwidth_um = 2000\nheight_um = 2000\n[base_inline.wound]\ndiameter_um = 1500\n",
+    )
+    .unwrap();
+    f
+}
+
+/// Spawn a sweep with one worker and wait until it has written `rows` rows.
+fn spawn_until(sweep: &Path, out: &Path, rows: usize) -> std::process::Child {
+    let child = Command::new(BIN)
+        .args([
+            "--threads",
+            "1",
+            "-q",
+            "sweep",
+            "run",
+            p(sweep),
+            "--out",
+            p(out),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while data_lines(&out.join("runs.csv")) < rows {
+        assert!(Instant::now() < deadline, "no {rows} rows within 120 s");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
+}
+
+#[test]
+fn tiny_sweep_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tiny");
+    ok(&["sweep", p(&tiny()), "--out", p(&out), "--timeseries"]);
+    let runs = read(&out.join("runs.csv"));
+    let lines: Vec<&str> = runs.lines().collect();
+    assert_eq!(lines.len(), 9, "{runs}");
+    assert!(lines[0].starts_with("run,point,replicate,seed,treatment.dose.dose_cells,treatment.product.source,status,error,closure_pct_final"));
+    for (i, l) in lines[1..].iter().enumerate() {
+        assert!(l.starts_with(&format!("{i},{},{},", i / 2, i % 2)), "{l}");
+        assert!(l.contains(",ok,,"), "{l}");
+        assert!(out.join(format!("timeseries/run_{i}.csv")).exists());
+    }
+    for f in ["sweep.toml", "sweep.json", "base.toml"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    assert_eq!(read(&out.join("sweep.toml")), read(&tiny()));
+
+    // Same sweep again: identical rows.
+    let again = tmp.path().join("again");
+    ok(&["sweep", "run", p(&tiny()), "--out", p(&again)]);
+    assert_eq!(read(&again.join("runs.csv")), runs);
+
+    // A fresh sweep into a non-empty directory is refused; --force clears it.
+    let r = woundsim(&["sweep", p(&tiny()), "--out", p(&out)]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--resume"));
+    ok(&["sweep", p(&tiny()), "--out", p(&out), "--force"]);
+    assert_eq!(read(&out.join("runs.csv")), runs);
+
+    // Report: 4 points × 5 outcomes.
+    ok(&["sweep", "report", p(&out)]);
+    let points = read(&out.join("report/points.csv"));
+    assert_eq!(points.lines().count(), 1 + 4 * 5, "{points}");
+    assert!(points.starts_with("point,treatment.dose.dose_cells,treatment.product.source,outcome,n,failed,mean,sd,ci95_lo,ci95_hi"));
+    assert!(read(&out.join("report/points.md")).contains("## closure_pct_final"));
+}
+
+#[test]
+fn resume_after_kill_matches_uninterrupted_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = write_medium(tmp.path());
+    let full = tmp.path().join("full");
+    ok(&["sweep", p(&sweep), "--out", p(&full)]);
+    let expected = read(&full.join("runs.csv"));
+    assert_eq!(expected.lines().count(), 37);
+
+    let cut = tmp.path().join("cut");
+    let mut child = spawn_until(&sweep, &cut, 3);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let written = data_lines(&cut.join("runs.csv"));
+    assert!(written < 36, "the sweep finished before it was killed");
+    // A record torn by the kill: a trailing line without its newline.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(cut.join("runs.csv"))
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"35,11,2,1234").unwrap();
+    drop(f);
+
+    let r = ok(&["sweep", p(&sweep), "--out", p(&cut), "--resume"]);
+    let msg = String::from_utf8_lossy(&r.stderr);
+    assert!(msg.contains(&format!("{written} done earlier")), "{msg}");
+    let resumed = read(&cut.join("runs.csv"));
+    assert_eq!(sorted_rows(&resumed), sorted_rows(&expected));
+    assert_eq!(
+        resumed, expected,
+        "a finished sweep's runs.csv is sorted by run"
+    );
+
+    // Resuming a complete sweep runs nothing and changes nothing.
+    ok(&["sweep", p(&sweep), "--out", p(&cut), "--resume"]);
+    assert_eq!(read(&cut.join("runs.csv")), expected);
+}
+
+#[test]
+fn sigint_stops_launching_runs_and_says_how_to_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = write_medium(tmp.path());
+    let out = tmp.path().join("int");
+    let child = spawn_until(&sweep, &out, 2);
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let res = child.wait_with_output().unwrap();
+    let msg = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{msg}");
+    assert!(
+        msg.contains("interrupted") && msg.contains("--resume"),
+        "{msg}"
+    );
+    let written = data_lines(&out.join("runs.csv"));
+    assert!((2..36).contains(&written), "{written}");
+    // Every written row is complete (runs in flight finished and were written).
+    assert!(read(&out.join("runs.csv")).ends_with('\n'));
+    ok(&["sweep", p(&sweep), "--out", p(&out), "--resume"]);
+    assert_eq!(data_lines(&out.join("runs.csv")), 36);
+}
+
+#[test]
+fn shards_merged_equal_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tiny();
+    let (all, s1, s2, merged) = (
+        tmp.path().join("all"),
+        tmp.path().join("s1"),
+        tmp.path().join("s2"),
+        tmp.path().join("merged"),
+    );
+    ok(&["sweep", p(&t), "--out", p(&all)]);
+    ok(&["sweep", p(&t), "--out", p(&s1), "--shard", "1/2"]);
+    ok(&["sweep", p(&t), "--out", p(&s2), "--shard", "2/2"]);
+    assert_eq!(data_lines(&s1.join("runs.csv")), 4);
+    ok(&["sweep", "merge", p(&merged), p(&s2), p(&s1)]);
+    let (a, m) = (read(&all.join("runs.csv")), read(&merged.join("runs.csv")));
+    assert_eq!(sorted_rows(&m), sorted_rows(&a));
+    assert_eq!(
+        m, a,
+        "merged runs.csv is byte-identical to the unsharded one"
+    );
+    ok(&["sweep", "sort", p(&merged)]);
+    assert_eq!(read(&merged.join("runs.csv")), a);
+
+    // Incomplete, duplicated and foreign shards are refused.
+    let r = woundsim(&["sweep", "merge", p(&tmp.path().join("m2")), p(&s1)]);
+    assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("in no shard"));
+    let copy = tmp.path().join("s1copy");
+    std::fs::create_dir(&copy).unwrap();
+    for f in ["sweep.json", "sweep.toml", "runs.csv"] {
+        std::fs::copy(s1.join(f), copy.join(f)).unwrap();
+    }
+    let r = woundsim(&[
+        "sweep",
+        "merge",
+        p(&tmp.path().join("m3")),
+        p(&s1),
+        p(&copy),
+        p(&s2),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("appears in both"),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let other = tmp.path().join("other.toml");
+    std::fs::write(&other, read(&t).replace("seed = 42", "seed = 43")).unwrap();
+    let o2 = tmp.path().join("o2");
+    ok(&["sweep", p(&other), "--out", p(&o2), "--shard", "2/2"]);
+    let r = woundsim(&["sweep", "merge", p(&tmp.path().join("m4")), p(&s1), p(&o2)]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("sweep_hash"));
+    // Resuming a shard with another shard spec is refused.
+    let r = woundsim(&[
+        "sweep",
+        p(&t),
+        "--out",
+        p(&s1),
+        "--shard",
+        "2/2",
+        "--resume",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_sweeps_are_rejected_before_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "treatment.dose.dose_cellz",
+            "values = [1, 2]",
+            "treatment.dose.dose_cellz",
+        ),
+        ("time.days", "values = [\"two\"]", "time.days"),
+        ("domain.voxel_um", "values = [20, -1]", "domain.voxel_um"),
+    ];
+    for (key, spec, named) in cases {
+        let f = tmp.path().join("bad.toml");
+        std::fs::write(
+            &f,
+            format!("days = 1\n[[factor]]\nkey = \"{key}\"\n{spec}\n"),
+        )
+        .unwrap();
+        let out = tmp.path().join("never");
+        let r = woundsim(&["sweep", p(&f), "--out", p(&out)]);
+        let msg = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{msg}");
+        assert!(msg.contains("bad.toml") && msg.contains(named), "{msg}");
+        assert!(
+            !out.exists(),
+            "nothing may run or be written for an invalid sweep"
+        );
+    }
+    let f = tmp.path().join("bad2.toml");
+    std::fs::write(
+        &f,
+        "outcomes = [\"closure_final\"]\n[[factor]]\nkey = \"time.days\"\nvalues = [1]\n",
+    )
+    .unwrap();
+    let msg = String::from_utf8_lossy(&woundsim(&["sweep", "check", p(&f)]).stderr).to_string();
+    assert!(msg.contains("unknown outcome 'closure_final'"), "{msg}");
+}
+
+fn peak_rss_kb(runs_per_replicate: u64, dir: &Path) -> u64 {
+    let f = dir.join(format!("dry{runs_per_replicate}.toml"));
+    std::fs::write(
+        &f,
+        format!(
+            "seed = 5\nreplicates = 2\ndry_run = true\ndays = 1\n[design]\nkind = \"random\"\nsamples = {runs_per_replicate}\n\
+             [[factor]]\nkey = \"treatment.dose.dose_cells\"\nrange = [1e5, 1e6]\n\
+             [[factor]]\nkey = \"patient.perfusion\"\nrange = [0.1, 1.0]\n\
+             [base_inline.domain]\nwidth_um = 1000\nheight_um = 1000\n[base_inline.wound]\ndiameter_um = 600\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.join(format!("dry{runs_per_replicate}"));
+    let r = ok(&["sweep", p(&f), "--out", p(&out), "--report-rss"]);
+    assert_eq!(
+        data_lines(&out.join("runs.csv")) as u64,
+        2 * runs_per_replicate
+    );
+    let msg = String::from_utf8_lossy(&r.stderr);
+    msg.lines()
+        .find_map(|l| l.strip_prefix("peak RSS (VmHWM): "))
+        .and_then(|l| l.trim_end_matches(" kB").parse().ok())
+        .unwrap_or_else(|| panic!("no VmHWM in {msg}"))
+}
+
+#[test]
+fn ten_thousand_runs_keep_memory_flat() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = peak_rss_kb(500, tmp.path());
+    let large = peak_rss_kb(5_000, tmp.path());
+    println!("peak RSS: {small} kB for 1,000 runs, {large} kB for 10,000 runs");
+    assert!(large < 200 * 1024, "peak RSS {large} kB for 10,000 runs");
+}
