@@ -172,15 +172,18 @@ fn perfused_vessels_raise_oxygen() {
 #[test]
 fn closure_slows_at_low_oxygen_and_high_tnf() {
     let p = params("name='t'", &[]);
-    let good = closure::local_speed(&p, 1.0, 45.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let env = |o2_mmhg, tnf_ng_per_ml, kgf_ng_per_ml| closure::MarginEnv {
+        o2_mmhg,
+        tnf_ng_per_ml,
+        kgf_ng_per_ml,
+        ..Default::default()
+    };
+    let good = closure::local_speed(&p, 1.0, env(45.0, 0.0, 0.0));
     assert!((good - p.scenario.closure.max_speed_um_per_day as f32).abs() < 1e-3);
-    assert_eq!(
-        closure::local_speed(&p, 1.0, 8.0, 0.0, 0.0, 0.0, 0.0, 0.0),
-        0.0
-    );
-    assert!(closure::local_speed(&p, 1.0, 25.0, 0.0, 0.0, 0.0, 0.0, 0.0) < good);
-    assert!(closure::local_speed(&p, 1.0, 45.0, 2.0, 0.0, 0.0, 0.0, 0.0) < 0.5 * good);
-    assert!(closure::local_speed(&p, 1.0, 45.0, 0.0, 1.0, 0.0, 0.0, 0.0) > good);
+    assert_eq!(closure::local_speed(&p, 1.0, env(8.0, 0.0, 0.0)), 0.0);
+    assert!(closure::local_speed(&p, 1.0, env(25.0, 0.0, 0.0)) < good);
+    assert!(closure::local_speed(&p, 1.0, env(45.0, 2.0, 0.0)) < 0.5 * good);
+    assert!(closure::local_speed(&p, 1.0, env(45.0, 0.0, 1.0)) > good);
 }
 
 #[test]

@@ -173,9 +173,9 @@ fn decay_profile(
     // Rows must agree (the problem is uniform in y) up to f32 round-off,
     // which many tiny steps accumulate to ~1e-7 / (D·dt/dx²).
     let mut row_diff = 0.0f64;
-    for i in 0..nx {
+    for (i, &mid) in last.iter().enumerate() {
         for j in [0, 2] {
-            row_diff = row_diff.max((f.data[0][[j, i]] as f64 - last[i]).abs() / cb);
+            row_diff = row_diff.max((f.data[0][[j, i]] as f64 - mid).abs() / cb);
         }
     }
     eprintln!("decay 1D: nx = {nx}: max difference between rows {row_diff:.2e} of c_b");

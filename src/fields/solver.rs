@@ -93,9 +93,9 @@ impl Line {
         let r = self.r;
         let mut prev = d[0] * self.inv[0];
         d[0] = prev;
-        for i in 1..n {
-            prev = (d[i] + r * prev) * self.inv[i];
-            d[i] = prev;
+        for (di, &inv) in d.iter_mut().zip(&self.inv).skip(1) {
+            prev = (*di + r * prev) * inv;
+            *di = prev;
         }
         let mut next = d[n - 1];
         for i in (0..n - 1).rev() {

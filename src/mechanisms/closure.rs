@@ -18,18 +18,34 @@ pub fn oxygen_gate(o2: f32, low: f32, high: f32) -> f32 {
     ((o2 - low) / (high - low)).clamp(0.0, 1.0)
 }
 
+/// What a margin voxel senses when deciding how fast it closes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MarginEnv {
+    /// Local oxygen (mmHg).
+    pub o2_mmhg: f32,
+    /// Local TNF-α (ng/mL).
+    pub tnf_ng_per_ml: f32,
+    /// Local keratinocyte growth factor (ng/mL).
+    pub kgf_ng_per_ml: f32,
+    /// Necrotic debris fraction in the voxel, 0–1.
+    pub debris: f32,
+    /// Wound bioburden, 0–1.
+    pub bioburden: f32,
+    /// Patient fibrosis, 0–1.
+    pub fibrosis: f32,
+}
+
 /// Local closure speed (µm/day) at a margin voxel.
 #[inline]
-pub fn local_speed(
-    p: &Params,
-    speed_mult: f64,
-    o2: f32,
-    tnf: f32,
-    kgf: f32,
-    debris: f32,
-    bioburden: f32,
-    fibrosis: f32,
-) -> f32 {
+pub fn local_speed(p: &Params, speed_mult: f64, env: MarginEnv) -> f32 {
+    let MarginEnv {
+        o2_mmhg: o2,
+        tnf_ng_per_ml: tnf,
+        kgf_ng_per_ml: kgf,
+        debris,
+        bioburden,
+        fibrosis,
+    } = env;
     let c = &p.scenario.closure;
     let f = oxygen_gate(o2, c.o2_low_mmhg as f32, c.o2_high_mmhg as f32);
     let g = 1.0 / (1.0 + tnf.max(0.0) / c.tnf_half_ng_per_ml as f32);
@@ -89,16 +105,15 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 row[ix] = 1;
                 continue;
             }
-            let speed = local_speed(
-                p,
-                speed_mult,
-                fields.at(ids.oxygen, v),
-                fields.at(ids.tnf, v),
-                fields.at_opt(ids.kgf, v),
-                debris[v],
-                bio,
-                fib,
-            );
+            let env = MarginEnv {
+                o2_mmhg: fields.at(ids.oxygen, v),
+                tnf_ng_per_ml: fields.at(ids.tnf, v),
+                kgf_ng_per_ml: fields.at_opt(ids.kgf, v),
+                debris: debris[v],
+                bioburden: bio,
+                fibrosis: fib,
+            };
+            let speed = local_speed(p, speed_mult, env);
             let rate = speed as f64 / g.dx_um * closed as f64 / 3.0;
             let close =
                 Stream::new(seed, v as u64, step, Purpose::Closure).chance(hazard_prob(rate, dt_d));

@@ -202,7 +202,7 @@ impl Params {
             "time.step_min",
         )?;
         let total_f = (t.days * 1440.0 / dt).round();
-        if total_f < 1.0 || total_f > 1e9 {
+        if !(1.0..=1e9).contains(&total_f) {
             return Err(err(
                 "time.days",
                 format!("{} days at {dt} min steps is {total_f} steps", t.days),
