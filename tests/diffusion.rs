@@ -343,7 +343,7 @@ fn secreting_voxel_mass(lambda: f64, s_rate: f32, dt: f64, steps: usize) -> f64 
     for _ in 0..steps {
         src.add(0, centre, s_rate);
         assert!(solver.step(&mut f, &mut src));
-        assert_eq!(src.src[0].sum(), 0.0, "solver must zero the sources");
+        assert_eq!(src.src(0).sum(), 0.0, "solver must zero the sources");
     }
     // The source spreads over the domain (it is not stuck in one voxel).
     assert!(f.data[0][[40, 40]] < 0.5 * mass(&f) as f32);
@@ -405,7 +405,7 @@ fn huge_uptake_never_drives_negative() {
     }
     for k in 0..20 {
         // Huge uptake on a checkerboard, plus a few sources.
-        for ((iy, ix), u) in src.uptake[0].indexed_iter_mut() {
+        for ((iy, ix), u) in src.uptake_mut(0).indexed_iter_mut() {
             if (ix + iy + k) % 2 == 0 {
                 *u = 1e20;
             }
@@ -418,10 +418,10 @@ fn huge_uptake_never_drives_negative() {
             lo >= 0.0 && f.data[0].iter().all(|v| v.is_finite()),
             "negative or non-finite value {lo} at step {k}"
         );
-        assert!(src.uptake[0].iter().all(|&u| u == 0.0), "uptake not reset");
+        assert!(src.uptake(0).iter().all(|&u| u == 0.0), "uptake not reset");
     }
     // Uptake everywhere removes (almost) everything in one step.
-    src.uptake[0].fill(1e20);
+    src.uptake_mut(0).fill(1e20);
     assert!(solver.step(&mut f, &mut src));
     let hi = f.data[0].iter().copied().fold(0.0f32, f32::max);
     let lo = f.data[0].iter().copied().fold(f32::INFINITY, f32::min);

@@ -83,13 +83,15 @@ impl Fields {
 /// Source and uptake rates for one field step (scratch workspace, not state).
 ///
 /// The solver applies `c ← (c + dt·S) / (1 + dt·U)` per voxel, then zeroes
-/// `S` and `U`, so mechanisms only ever add to them.
+/// `S` and `U`, so mechanisms only ever add to them. Each buffer remembers
+/// whether anything was written to it this step, so the solver can skip
+/// reading buffers that are still all zero (skipping changes no result).
 #[derive(Debug, Clone)]
 pub struct Sources {
-    /// Source rate per field (unit/min).
-    pub src: Vec<Array2<f32>>,
-    /// First-order uptake rate per field (1/min).
-    pub uptake: Vec<Array2<f32>>,
+    src: Vec<Array2<f32>>,
+    uptake: Vec<Array2<f32>>,
+    src_active: Vec<bool>,
+    uptake_active: Vec<bool>,
 }
 
 impl Sources {
@@ -98,15 +100,82 @@ impl Sources {
         Sources {
             src: (0..n).map(|_| Array2::zeros((grid.ny, grid.nx))).collect(),
             uptake: (0..n).map(|_| Array2::zeros((grid.ny, grid.nx))).collect(),
+            src_active: vec![false; n],
+            uptake_active: vec![false; n],
         }
     }
 
     /// Add `rate` (unit/min) to field `f` at flat index `i`.
     #[inline]
     pub fn add(&mut self, f: usize, i: usize, rate: f32) {
-        self.src[f].as_slice_mut().expect("standard layout")[i] += rate;
+        self.src_mut(f).as_slice_mut().expect("standard layout")[i] += rate;
+    }
+
+    /// Source rates of field `f` (unit/min), for writing.
+    #[inline]
+    pub fn src_mut(&mut self, f: usize) -> &mut Array2<f32> {
+        self.src_active[f] = true;
+        &mut self.src[f]
+    }
+
+    /// First-order uptake rates of field `f` (1/min), for writing.
+    #[inline]
+    pub fn uptake_mut(&mut self, f: usize) -> &mut Array2<f32> {
+        self.uptake_active[f] = true;
+        &mut self.uptake[f]
+    }
+
+    /// Source and uptake rates of field `f`, both for writing.
+    #[inline]
+    pub fn src_and_uptake_mut(&mut self, f: usize) -> (&mut Array2<f32>, &mut Array2<f32>) {
+        self.src_active[f] = true;
+        self.uptake_active[f] = true;
+        (&mut self.src[f], &mut self.uptake[f])
+    }
+
+    /// Source rates of field `f` (unit/min).
+    pub fn src(&self, f: usize) -> &Array2<f32> {
+        &self.src[f]
+    }
+
+    /// Uptake rates of field `f` (1/min).
+    pub fn uptake(&self, f: usize) -> &Array2<f32> {
+        &self.uptake[f]
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.src.len()
+    }
+
+    /// True when there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.src.is_empty()
+    }
+
+    /// Per field, the buffers written since the last solve (`None` for a
+    /// buffer that is still all zero), marked clean again: the caller must
+    /// leave them zeroed.
+    pub(crate) fn take_active(&mut self) -> Vec<ActiveSources<'_>> {
+        let mut out = Vec::with_capacity(self.src.len());
+        for (((s, u), sa), ua) in self
+            .src
+            .iter_mut()
+            .zip(self.uptake.iter_mut())
+            .zip(self.src_active.iter_mut())
+            .zip(self.uptake_active.iter_mut())
+        {
+            out.push((
+                std::mem::take(sa).then(|| s.as_slice_mut().expect("standard layout")),
+                std::mem::take(ua).then(|| u.as_slice_mut().expect("standard layout")),
+            ));
+        }
+        out
     }
 }
+
+/// One field's written source and uptake buffers (see [`Sources::take_active`]).
+pub(crate) type ActiveSources<'a> = (Option<&'a mut [f32]>, Option<&'a mut [f32]>);
 
 /// In-place box blur of half-width `r` voxels (separable, edges renormalised).
 /// Conserves the local mean; used to spread vessel O₂ exchange over the

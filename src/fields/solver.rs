@@ -153,46 +153,75 @@ impl Solver {
 
     /// Advance every field by one step: sources, x sweep, y sweep. Zeroes the sources.
     /// Returns false if a non-finite or negative value appeared.
+    ///
+    /// With at least as many fields as threads, each field is solved whole on
+    /// one thread by the fused kernel (two passes over memory); otherwise each
+    /// field is split across threads by rows (x) and column bands (y). Both
+    /// paths apply the same operations to every voxel, so the result does not
+    /// depend on the thread count.
     pub fn step(&self, fields: &mut Fields, sources: &mut Sources) -> bool {
-        let mut ok = true;
-        for f in 0..fields.len() {
-            ok &= self.step_field(f, fields, sources);
+        let threads = rayon::current_num_threads().max(1);
+        let (ny, nx) = fields.data[0].dim();
+        let active = sources.take_active();
+        if fields.len() >= threads {
+            fields
+                .data
+                .par_iter_mut()
+                .zip(active)
+                .enumerate()
+                .with_max_len(1)
+                .map(|(f, (c, (s, u)))| {
+                    let c = c.as_slice_mut().expect("standard layout");
+                    self.field_kernel(f).fused(c, s, u, nx, ny)
+                })
+                .reduce(|| true, |a, b| a && b)
+        } else {
+            let mut ok = true;
+            for (f, (c, (s, u))) in fields.data.iter_mut().zip(active).enumerate() {
+                let c = c.as_slice_mut().expect("standard layout");
+                ok &= self.split_field(f, c, s, u, nx, ny);
+            }
+            ok
         }
-        ok
     }
 
-    /// Advance field `f` by one step. Returns false if a non-finite or
-    /// negative value appeared (the caller then locates it).
-    pub fn step_field(&self, f: usize, fields: &mut Fields, sources: &mut Sources) -> bool {
-        let dt = self.dt;
-        let (ny, nx) = fields.data[f].dim();
-        let xl = &self.x[f];
-        let lam = self.lambda[f];
-        let c = fields.data[f].as_slice_mut().expect("standard layout");
-        let sv = sources.src[f].as_slice_mut().expect("standard layout");
-        let uv = sources.uptake[f].as_slice_mut().expect("standard layout");
-        // Stages 1 and 2 fused per block of rows: sources (then reset), then
-        // the x sweep, interleaving ROWS independent lines to hide latency.
+    /// The per-voxel constants of field `f`.
+    fn field_kernel(&self, f: usize) -> Kernel<'_> {
+        Kernel {
+            x: &self.x[f],
+            y: &self.y[f],
+            dt: self.dt,
+            lam: self.lambda[f],
+        }
+    }
+
+    /// Advance field `f` by one step, splitting it across threads by rows
+    /// and column bands. Returns false if a non-finite or negative value
+    /// appeared (the caller then locates it).
+    fn split_field(
+        &self,
+        f: usize,
+        c: &mut [f32],
+        s: Option<&mut [f32]>,
+        u: Option<&mut [f32]>,
+        nx: usize,
+        ny: usize,
+    ) -> bool {
+        let k = self.field_kernel(f);
+        // Stages 1 and 2 per block of rows: sources (then reset), then the x sweep.
         let block = ROWS * nx;
+        let nblocks = ny.div_ceil(ROWS);
         c.par_chunks_mut(block)
-            .zip(sv.par_chunks_mut(block))
-            .zip(uv.par_chunks_mut(block))
+            .zip(block_chunks(s, block, nblocks))
+            .zip(block_chunks(u, block, nblocks))
             .with_min_len((self.rows_per_task / ROWS).max(1))
-            .for_each(|((blk, sb), ub)| {
-                for ((v, s), u) in blk.iter_mut().zip(sb.iter_mut()).zip(ub.iter_mut()) {
-                    *v = (*v + dt * *s) / (1.0 + dt * (*u + lam));
-                    *s = 0.0;
-                    *u = 0.0;
-                }
-                xl.solve_rows(blk, nx);
-            });
+            .for_each(|((blk, sb), ub)| k.rows(blk, sb, ub, nx));
         // Stage 3: y sweep, vectorised across columns, parallel over column bands.
-        let yl = &self.y[f];
         let threads = rayon::current_num_threads().max(1);
         let band = (nx / (threads * 4)).clamp(32, 256).min(nx);
         let nbands = nx.div_ceil(band);
         let ptr = SharedGrid(c.as_mut_ptr());
-        let ok = (0..nbands)
+        (0..nbands)
             .into_par_iter()
             .map(|b| {
                 let x0 = b * band;
@@ -203,20 +232,35 @@ impl Solver {
                 let row = |j: usize| unsafe {
                     std::slice::from_raw_parts_mut(ptr.get().add(j * nx + x0), w)
                 };
-                yl.solve_band(ny, row)
+                k.y_band(ny, row)
             })
-            .reduce(|| true, |a, b| a && b);
-        ok
+            .reduce(|| true, |a, b| a && b)
     }
 }
 
-/// Lines interleaved in the x sweep.
-const ROWS: usize = 8;
+/// An optional buffer cut into blocks of `block` values (`n` blocks).
+fn block_chunks(b: Option<&mut [f32]>, block: usize, n: usize) -> Vec<Option<&mut [f32]>> {
+    match b {
+        Some(b) => b.chunks_mut(block).map(Some).collect(),
+        None => (0..n).map(|_| None).collect(),
+    }
+}
+
+/// Rows per block: the unit of work of stages 1–2.
+const ROWS: usize = 32;
+
+/// Lines interleaved in the scalar x sweep.
+const LANES: usize = 8;
+
+/// Values below this (in the field's unit) are flushed to zero after each
+/// step: far below any biological effect, and it keeps the solver out of
+/// slow subnormal arithmetic in regions a species never reaches.
+pub const FLUSH_BELOW: f32 = 1e-30;
 
 /// A raw pointer to field data shared by tasks that touch disjoint parts.
 #[derive(Clone, Copy)]
 struct SharedGrid(*mut f32);
-// SAFETY: used only for disjoint column bands (see `step_field`).
+// SAFETY: used only for disjoint column bands (see `split_field`).
 unsafe impl Send for SharedGrid {}
 unsafe impl Sync for SharedGrid {}
 impl SharedGrid {
@@ -226,27 +270,299 @@ impl SharedGrid {
     }
 }
 
+/// One field's step constants and the kernels that apply them. Every path
+/// (fused or split across threads) is built from the row operations below,
+/// so each voxel sees the same arithmetic whichever path runs.
+#[derive(Clone, Copy)]
+struct Kernel<'a> {
+    x: &'a Line,
+    y: &'a Line,
+    dt: f32,
+    lam: f32,
+}
+
+impl Kernel<'_> {
+    /// Stages 1 and 2 on a block of whole rows: sources, uptake and decay
+    /// (resetting the source buffers), then the x sweep.
+    #[inline(always)]
+    fn rows_generic(
+        &self,
+        blk: &mut [f32],
+        sb: Option<&mut [f32]>,
+        ub: Option<&mut [f32]>,
+        nx: usize,
+    ) {
+        let (dt, lam) = (self.dt, self.lam);
+        // An absent buffer is all zero: each branch is the full formula
+        // `(v + dt·s) / (1 + dt·(u + λ))` with the zero terms dropped, which
+        // gives the same bits.
+        match (sb, ub) {
+            (Some(sb), Some(ub)) => {
+                for ((v, s), u) in blk.iter_mut().zip(sb.iter_mut()).zip(ub.iter_mut()) {
+                    *v = (*v + dt * *s) / (1.0 + dt * (*u + lam));
+                    *s = 0.0;
+                    *u = 0.0;
+                }
+            }
+            (Some(sb), None) => {
+                let den = 1.0 + dt * lam;
+                for (v, s) in blk.iter_mut().zip(sb.iter_mut()) {
+                    *v = (*v + dt * *s) / den;
+                    *s = 0.0;
+                }
+            }
+            (None, Some(ub)) => {
+                for (v, u) in blk.iter_mut().zip(ub.iter_mut()) {
+                    *v /= 1.0 + dt * (*u + lam);
+                    *u = 0.0;
+                }
+            }
+            (None, None) => {
+                let den = 1.0 + dt * lam;
+                blk.iter_mut().for_each(|v| *v /= den);
+            }
+        }
+        self.x.solve_rows(blk, nx);
+    }
+
+    /// Forward elimination of the y sweep for row `j` given row `j − 1`.
+    #[inline(always)]
+    fn y_forward(&self, j: usize, ny: usize, prev: Option<&[f32]>, cur: &mut [f32]) {
+        let y = self.y;
+        let inv = y.inv[j];
+        if j + 1 == ny {
+            cur.iter_mut().for_each(|v| *v += y.hi_add);
+        }
+        match prev {
+            None => cur.iter_mut().for_each(|v| *v = (*v + y.lo_add) * inv),
+            Some(p) => {
+                let r = y.r;
+                for (cv, pv) in cur.iter_mut().zip(p) {
+                    *cv = (*cv + r * *pv) * inv;
+                }
+            }
+        }
+    }
+
+    /// Back substitution of the y sweep for row `j` given row `j + 1`, with
+    /// subnormal flush and the health check (false on NaN, ±inf or negative).
+    #[inline(always)]
+    fn y_back(&self, j: usize, next: Option<&[f32]>, cur: &mut [f32]) -> bool {
+        // Branch-free so it vectorises: keep NaN (it must be reported),
+        // zero |v| < FLUSH_BELOW, and flag NaN, ±inf and negatives.
+        #[inline(always)]
+        fn settle(v: f32, bad: &mut u32) -> f32 {
+            let keep = ((v.abs() >= FLUSH_BELOW) | v.is_nan()) as u32;
+            let v = f32::from_bits(v.to_bits() & keep.wrapping_neg());
+            *bad |= (!(-1e-6..=f32::MAX).contains(&v)) as u32;
+            v
+        }
+        let mut bad = 0u32;
+        match next {
+            None => cur.iter_mut().for_each(|cv| *cv = settle(*cv, &mut bad)),
+            Some(nx) => {
+                let cp = self.y.cp[j];
+                for (cv, nv) in cur.iter_mut().zip(nx) {
+                    *cv = settle(*cv - cp * *nv, &mut bad);
+                }
+            }
+        }
+        bad == 0
+    }
+
+    /// The y sweep over one band of columns: `row(j)` gives row j's slice.
+    #[inline(always)]
+    fn y_band_generic<'a>(&self, ny: usize, row: impl Fn(usize) -> &'a mut [f32]) -> bool {
+        self.y_forward(0, ny, None, row(0));
+        for j in 1..ny {
+            let (p, c) = (row(j - 1), row(j));
+            self.y_forward(j, ny, Some(p), c);
+        }
+        let mut ok = self.y_back(ny - 1, None, row(ny - 1));
+        for j in (0..ny - 1).rev() {
+            let (c, n) = (row(j), row(j + 1));
+            ok &= self.y_back(j, Some(n), c);
+        }
+        ok
+    }
+
+    /// A whole field on the calling thread in two passes over memory:
+    /// top to bottom, per block of rows, stages 1–2 and the y forward
+    /// elimination (the block is still in cache); then the y back
+    /// substitution bottom to top.
+    #[inline(always)]
+    fn fused_generic(
+        &self,
+        c: &mut [f32],
+        mut s: Option<&mut [f32]>,
+        mut u: Option<&mut [f32]>,
+        nx: usize,
+        ny: usize,
+    ) -> bool {
+        let mut j0 = 0;
+        while j0 < ny {
+            let j1 = (j0 + ROWS).min(ny);
+            let (lo, hi) = (j0 * nx, j1 * nx);
+            let sb = s.as_deref_mut().map(|s| &mut s[lo..hi]);
+            let ub = u.as_deref_mut().map(|u| &mut u[lo..hi]);
+            self.rows_generic(&mut c[lo..hi], sb, ub, nx);
+            for j in j0..j1 {
+                if j == 0 {
+                    self.y_forward(0, ny, None, &mut c[..nx]);
+                } else {
+                    let (done, rest) = c.split_at_mut(j * nx);
+                    self.y_forward(j, ny, Some(&done[(j - 1) * nx..]), &mut rest[..nx]);
+                }
+            }
+            j0 = j1;
+        }
+        let mut ok = self.y_back(ny - 1, None, &mut c[(ny - 1) * nx..]);
+        for j in (0..ny - 1).rev() {
+            let (head, below) = c.split_at_mut((j + 1) * nx);
+            ok &= self.y_back(j, Some(&below[..nx]), &mut head[j * nx..]);
+        }
+        ok
+    }
+
+    /// Stages 1–2 on a block of rows (see [`Kernel::rows_generic`]), using
+    /// the widest vector instructions this CPU has.
+    fn rows(&self, blk: &mut [f32], sb: Option<&mut [f32]>, ub: Option<&mut [f32]>, nx: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: each wrapper is called only when its feature is present.
+            if simd::has_avx512() {
+                return unsafe { simd::rows_avx512(self, blk, sb, ub, nx) };
+            }
+            if simd::has_avx2() {
+                return unsafe { simd::rows_avx2(self, blk, sb, ub, nx) };
+            }
+        }
+        self.rows_generic(blk, sb, ub, nx)
+    }
+
+    /// The y sweep of one column band (see [`Kernel::y_band_generic`]).
+    fn y_band<'a>(&self, ny: usize, row: impl Fn(usize) -> &'a mut [f32]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: as in `rows`.
+            if simd::has_avx512() {
+                return unsafe { simd::y_band_avx512(self, ny, row) };
+            }
+            if simd::has_avx2() {
+                return unsafe { simd::y_band_avx2(self, ny, row) };
+            }
+        }
+        self.y_band_generic(ny, row)
+    }
+
+    /// A whole field on this thread (see [`Kernel::fused_generic`]).
+    fn fused(
+        &self,
+        c: &mut [f32],
+        s: Option<&mut [f32]>,
+        u: Option<&mut [f32]>,
+        nx: usize,
+        ny: usize,
+    ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: as in `rows`.
+            if simd::has_avx512() {
+                return unsafe { simd::fused_avx512(self, c, s, u, nx, ny) };
+            }
+            if simd::has_avx2() {
+                return unsafe { simd::fused_avx2(self, c, s, u, nx, ny) };
+            }
+        }
+        self.fused_generic(c, s, u, nx, ny)
+    }
+}
+
+/// The generic kernels compiled for wider vector units, chosen at run time.
+/// Vectorising independent voxels does not change any voxel's arithmetic
+/// (no fused multiply-add, no reassociation), so every variant gives
+/// bit-identical results.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use super::Kernel;
+
+    /// Whether AVX-512F is available (cached by the standard library).
+    #[inline]
+    pub fn has_avx512() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+
+    /// Whether AVX2 is available.
+    #[inline]
+    pub fn has_avx2() -> bool {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+
+    macro_rules! variants {
+        ($feat:literal, $rows:ident, $band:ident, $fused:ident) => {
+            #[target_feature(enable = $feat)]
+            pub unsafe fn $rows(
+                k: &Kernel,
+                b: &mut [f32],
+                s: Option<&mut [f32]>,
+                u: Option<&mut [f32]>,
+                nx: usize,
+            ) {
+                k.rows_generic(b, s, u, nx)
+            }
+            #[target_feature(enable = $feat)]
+            pub unsafe fn $band<'a>(
+                k: &Kernel,
+                ny: usize,
+                row: impl Fn(usize) -> &'a mut [f32],
+            ) -> bool {
+                k.y_band_generic(ny, row)
+            }
+            #[target_feature(enable = $feat)]
+            pub unsafe fn $fused(
+                k: &Kernel,
+                c: &mut [f32],
+                s: Option<&mut [f32]>,
+                u: Option<&mut [f32]>,
+                nx: usize,
+                ny: usize,
+            ) -> bool {
+                k.fused_generic(c, s, u, nx, ny)
+            }
+        };
+    }
+    variants!("avx2", rows_avx2, y_band_avx2, fused_avx2);
+    variants!("avx512f", rows_avx512, y_band_avx512, fused_avx512);
+}
+
 impl Line {
     /// Solve `blk.len() / n` independent lines of length `n` stored one after
-    /// another, interleaving them so their recurrences overlap.
+    /// another, in groups of [`LANES`] interleaved so their recurrences
+    /// overlap; gives the same bits as [`Line::solve`] on each line.
     #[inline]
     pub fn solve_rows(&self, blk: &mut [f32], n: usize) {
-        let rows = blk.len() / n;
-        if rows != ROWS {
-            for line in blk.chunks_exact_mut(n) {
-                self.solve(line);
-            }
-            return;
+        let mut groups = blk.chunks_exact_mut(LANES * n);
+        for g in groups.by_ref() {
+            self.solve_interleaved(g, n);
         }
+        for line in groups.into_remainder().chunks_exact_mut(n) {
+            self.solve(line);
+        }
+    }
+
+    /// Solve exactly [`LANES`] lines stored one after another, interleaved.
+    #[inline]
+    fn solve_interleaved(&self, blk: &mut [f32], n: usize) {
         let r = self.r;
-        let mut prev = [0.0f32; ROWS];
+        for k in 0..LANES {
+            blk[k * n] += self.lo_add;
+            blk[k * n + n - 1] += self.hi_add;
+        }
+        let mut prev = [0.0f32; LANES];
         for (k, p) in prev.iter_mut().enumerate() {
             let v = &mut blk[k * n];
-            *v = (*v + self.lo_add) * self.inv[0];
+            *v *= self.inv[0];
             *p = *v;
-        }
-        for k in 0..ROWS {
-            blk[k * n + n - 1] += self.hi_add;
         }
         for i in 1..n {
             let inv = self.inv[i];
@@ -256,7 +572,7 @@ impl Line {
                 *v = *p;
             }
         }
-        let mut next = [0.0f32; ROWS];
+        let mut next = [0.0f32; LANES];
         for (k, nx) in next.iter_mut().enumerate() {
             *nx = blk[k * n + n - 1];
         }
@@ -268,42 +584,6 @@ impl Line {
                 *v = *nx;
             }
         }
-    }
-
-    /// Solve along y for one band: `row(j)` gives row j's slice of the band.
-    /// Returns false if a non-finite or negative value appeared.
-    #[inline]
-    fn solve_band<'a>(&self, ny: usize, row: impl Fn(usize) -> &'a mut [f32]) -> bool {
-        let r = self.r;
-        {
-            let r0 = row(0);
-            let inv = self.inv[0];
-            r0.iter_mut().for_each(|v| *v = (*v + self.lo_add) * inv);
-        }
-        row(ny - 1).iter_mut().for_each(|v| *v += self.hi_add);
-        for j in 1..ny {
-            let inv = self.inv[j];
-            let (p, c) = (row(j - 1), row(j));
-            for (cv, pv) in c.iter_mut().zip(p.iter()) {
-                *cv = (*cv + r * *pv) * inv;
-            }
-        }
-        let mut lo = f32::INFINITY;
-        let mut sum = 0.0f32;
-        for j in (0..ny - 1).rev() {
-            let cp = self.cp[j];
-            let (c, nx) = (row(j), row(j + 1));
-            for (cv, nv) in c.iter_mut().zip(nx.iter()) {
-                *cv -= cp * *nv;
-                lo = lo.min(*cv);
-                sum += *cv;
-            }
-        }
-        for v in row(ny - 1).iter() {
-            lo = lo.min(*v);
-            sum += *v;
-        }
-        sum.is_finite() && lo >= -1e-6
     }
 }
 
@@ -379,8 +659,115 @@ mod tests {
         let mut f = Fields::new(&grid, &specs);
         f.data[0].fill(1.0);
         let mut s = Sources::new(&grid, 1);
-        s.uptake[0].fill(1e6);
+        s.uptake_mut(0).fill(1e6);
         Solver::new(&grid, &specs, 10.0).step(&mut f, &mut s);
         assert!(f.data[0].iter().all(|&v| (0.0..1e-4).contains(&v)));
+    }
+
+    /// A 4-field problem with sources, uptake and mixed boundaries.
+    fn problem(nx: usize, ny: usize) -> (Grid, Vec<(String, FieldSpec)>, Fields, Sources) {
+        let grid = Grid {
+            nx,
+            ny,
+            dx_um: 20.0,
+        };
+        let specs: Vec<(String, FieldSpec)> = vec![
+            ("a".into(), spec(2000.0, 1e9, Boundary::Dirichlet, 40.0)),
+            ("b".into(), spec(300.0, 60.0, Boundary::NoFlux, 0.0)),
+            ("c".into(), spec(50.0, 600.0, Boundary::Dirichlet, 0.5)),
+            ("d".into(), spec(900.0, 20.0, Boundary::NoFlux, 0.0)),
+        ];
+        let mut f = Fields::new(&grid, &specs);
+        for (k, a) in f.data.iter_mut().enumerate() {
+            for ((iy, ix), v) in a.indexed_iter_mut() {
+                *v = ((ix * 7 + iy * 13 + k * 5) % 17) as f32 * 0.3;
+            }
+        }
+        let mut s = Sources::new(&grid, specs.len());
+        for ((iy, ix), v) in s.src_mut(0).indexed_iter_mut() {
+            *v = ((ix + 3 * iy) % 5) as f32;
+        }
+        for ((iy, ix), v) in s.uptake_mut(0).indexed_iter_mut() {
+            *v = ((ix * iy) % 3) as f32 * 0.1;
+        }
+        s.add(1, nx * (ny / 2) + nx / 2, 50.0);
+        s.uptake_mut(3).fill(0.01);
+        (grid, specs, f, s)
+    }
+
+    fn bits(f: &Fields) -> Vec<u32> {
+        f.data
+            .iter()
+            .flat_map(|a| a.iter().map(|v| v.to_bits()))
+            .collect()
+    }
+
+    #[test]
+    fn fused_and_split_paths_agree_bitwise() {
+        // Odd sizes exercise partial row blocks and bands.
+        let (grid, specs, mut f1, mut s1) = problem(45, 71);
+        let (_, _, mut f2, mut s2) = problem(45, 71);
+        let solver = Solver::new(&grid, &specs, 15.0);
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let many = rayon::ThreadPoolBuilder::new()
+            .num_threads(8)
+            .build()
+            .unwrap();
+        for _ in 0..3 {
+            // 4 fields ≥ 1 thread: fused kernel; 4 fields < 8 threads: split path.
+            assert!(one.install(|| solver.step(&mut f1, &mut s1)));
+            assert!(many.install(|| solver.step(&mut f2, &mut s2)));
+        }
+        assert_eq!(bits(&f1), bits(&f2));
+    }
+
+    #[test]
+    fn skipping_untouched_sources_changes_nothing() {
+        let (grid, specs, mut f1, mut s1) = problem(40, 40);
+        let (_, _, mut f2, mut s2) = problem(40, 40);
+        // Mark every buffer as written (all zero for most fields).
+        for k in 0..specs.len() {
+            s2.src_and_uptake_mut(k);
+        }
+        let solver = Solver::new(&grid, &specs, 15.0);
+        solver.step(&mut f1, &mut s1);
+        solver.step(&mut f2, &mut s2);
+        assert_eq!(bits(&f1), bits(&f2));
+        for k in 0..specs.len() {
+            assert!(s1
+                .src(k)
+                .iter()
+                .chain(s1.uptake(k).iter())
+                .all(|&v| v == 0.0));
+            assert!(s2
+                .src(k)
+                .iter()
+                .chain(s2.uptake(k).iter())
+                .all(|&v| v == 0.0));
+        }
+    }
+
+    #[test]
+    fn tiny_values_are_flushed_and_bad_values_flagged() {
+        let grid = Grid {
+            nx: 16,
+            ny: 16,
+            dx_um: 20.0,
+        };
+        let specs = vec![("t".to_string(), spec(10.0, 1e9, Boundary::NoFlux, 0.0))];
+        let solver = Solver::new(&grid, &specs, 1.0);
+        let mut s = Sources::new(&grid, 1);
+        let mut f = Fields::new(&grid, &specs);
+        f.data[0].fill(1e-35);
+        assert!(solver.step(&mut f, &mut s));
+        assert!(f.data[0].iter().all(|&v| v == 0.0));
+        for bad in [f32::NAN, f32::INFINITY, -1.0] {
+            f.data[0].fill(1.0);
+            f.data[0][[3, 5]] = bad;
+            assert!(!solver.step(&mut f, &mut s), "{bad} not flagged");
+        }
     }
 }

@@ -171,7 +171,7 @@ pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
                     Kind::Kgf => kgf_mult,
                     Kind::Other => 1.0,
                 };
-            Zip::from(&mut src.src[f])
+            Zip::from(src.src_mut(f))
                 .and(&st.tissue.depot)
                 .par_for_each(|s, &d| *s += rate * m * d);
         }

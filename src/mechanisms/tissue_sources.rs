@@ -28,7 +28,7 @@ pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &m
         0.0
     };
     {
-        let (s_o2, u_o2) = (&mut src.src[ids.oxygen], &mut src.uptake[ids.oxygen]);
+        let (s_o2, u_o2) = src.src_and_uptake_mut(ids.oxygen);
         Zip::from(s_o2)
             .and(u_o2)
             .and(exchange)
@@ -45,13 +45,13 @@ pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &m
         t.hypoxia_saturation_mmhg as f32,
     );
     let hv = t.hypoxic_vegf_ng_per_ml_per_min as f32;
-    Zip::from(&mut src.src[ids.vegf])
+    Zip::from(src.src_mut(ids.vegf))
         .and(&st.fields.data[ids.oxygen])
         .par_for_each(|s, &o2| *s += hv * hif(o2, onset, satu));
     let ht = t.hypoxic_tnf_ng_per_ml_per_min as f32;
     let dt = t.damage_tnf_ng_per_ml_per_min as f32;
     let bio = st.tissue.bioburden as f32;
-    Zip::from(&mut src.src[ids.tnf])
+    Zip::from(src.src_mut(ids.tnf))
         .and(&st.fields.data[ids.oxygen])
         .and(&st.tissue.debris)
         .and(&st.tissue.open)
@@ -62,7 +62,7 @@ pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &m
         let k =
             t.damage_ros_au_per_min as f32 * (bio + 10.0 * pat.reperfusion_damage_per_day as f32);
         if k > 0.0 {
-            Zip::from(&mut src.src[ros])
+            Zip::from(src.src_mut(ros))
                 .and(&st.tissue.open)
                 .par_for_each(|s, &open| *s += k * open as f32);
         }
