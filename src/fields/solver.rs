@@ -154,16 +154,28 @@ impl Solver {
     /// Advance every field by one step: sources, x sweep, y sweep. Zeroes the sources.
     /// Returns false if a non-finite or negative value appeared.
     pub fn step(&self, fields: &mut Fields, sources: &mut Sources) -> bool {
-        let mut ok = true;
-        for f in 0..fields.len() {
-            ok &= self.step_field(f, fields, sources);
-        }
-        ok
+        self.step_checked(fields, sources).is_ok()
     }
 
-    /// Advance field `f` by one step. Returns false if a non-finite or
-    /// negative value appeared (the caller then locates it).
-    pub fn step_field(&self, f: usize, fields: &mut Fields, sources: &mut Sources) -> bool {
+    /// Advance every field by one step, stopping at the first field in which
+    /// a non-finite or negative value appeared and saying where.
+    pub fn step_checked(&self, fields: &mut Fields, sources: &mut Sources) -> Result<(), BadValue> {
+        for f in 0..fields.len() {
+            self.step_field(f, fields, sources)?;
+        }
+        Ok(())
+    }
+
+    /// Advance field `f` by one step. A non-finite or negative value after
+    /// the reaction stage is located there, before diffusion spreads it over
+    /// the domain; one that appears in the diffusion sweeps is located after
+    /// them.
+    pub fn step_field(
+        &self,
+        f: usize,
+        fields: &mut Fields,
+        sources: &mut Sources,
+    ) -> Result<(), BadValue> {
         let dt = self.dt;
         let (ny, nx) = fields.data[f].dim();
         let xl = &self.x[f];
@@ -174,18 +186,38 @@ impl Solver {
         // Stages 1 and 2 fused per block of rows: sources (then reset), then
         // the x sweep, interleaving ROWS independent lines to hide latency.
         let block = ROWS * nx;
-        c.par_chunks_mut(block)
+        let reaction_bad = c
+            .par_chunks_mut(block)
             .zip(sv.par_chunks_mut(block))
             .zip(uv.par_chunks_mut(block))
+            .enumerate()
             .with_min_len((self.rows_per_task / ROWS).max(1))
-            .for_each(|((blk, sb), ub)| {
+            .map(|(b, ((blk, sb), ub))| {
+                let mut ok = true;
                 for ((v, s), u) in blk.iter_mut().zip(sb.iter_mut()).zip(ub.iter_mut()) {
                     *v = (*v + dt * *s) / (1.0 + dt * (*u + lam));
+                    ok &= good(*v);
                     *s = 0.0;
                     *u = 0.0;
                 }
+                let bad = if ok {
+                    None
+                } else {
+                    blk.iter()
+                        .position(|&v| !good(v))
+                        .map(|i| (b * block + i, blk[i]))
+                };
                 xl.solve_rows(blk, nx);
-            });
+                bad
+            })
+            .reduce(
+                || None,
+                |a, b| match (a, b) {
+                    (Some(x), Some(y)) => Some(if x.0 <= y.0 { x } else { y }),
+                    (x, None) => x,
+                    (None, y) => y,
+                },
+            );
         // Stage 3: y sweep, vectorised across columns, parallel over column bands.
         let yl = &self.y[f];
         let threads = rayon::current_num_threads().max(1);
@@ -206,8 +238,54 @@ impl Solver {
                 yl.solve_band(ny, row)
             })
             .reduce(|| true, |a, b| a && b);
-        ok
+        if let Some((index, value)) = reaction_bad {
+            return Err(BadValue {
+                field: f,
+                index,
+                value,
+                stage: Stage::Reaction,
+            });
+        }
+        if !ok {
+            let (index, value) = find_bad_in(c).unwrap_or((0, f32::NAN));
+            return Err(BadValue {
+                field: f,
+                index,
+                value,
+                stage: Stage::Diffusion,
+            });
+        }
+        Ok(())
     }
+}
+
+/// True for a value a field may hold: finite and not below −1e-6.
+/// (Written so that NaN and ±∞ fail one comparison each, without branches.)
+#[inline(always)]
+fn good(v: f32) -> bool {
+    (v >= -1e-6) & (v <= f32::MAX)
+}
+
+/// Where a field step produced a non-finite or negative value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BadValue {
+    /// Field index.
+    pub field: usize,
+    /// Flat voxel index (`iy * nx + ix`).
+    pub index: usize,
+    /// The offending value.
+    pub value: f32,
+    /// The stage that produced it.
+    pub stage: Stage,
+}
+
+/// Stage of a field step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Sources, uptake and decay (per voxel): the value is located where it arose.
+    Reaction,
+    /// The diffusion sweeps: the first bad voxel in memory order.
+    Diffusion,
 }
 
 /// Lines interleaved in the x sweep.
@@ -288,38 +366,35 @@ impl Line {
                 *cv = (*cv + r * *pv) * inv;
             }
         }
-        let mut lo = f32::INFINITY;
-        let mut sum = 0.0f32;
+        let mut ok = true;
         for j in (0..ny - 1).rev() {
             let cp = self.cp[j];
             let (c, nx) = (row(j), row(j + 1));
             for (cv, nv) in c.iter_mut().zip(nx.iter()) {
                 *cv -= cp * *nv;
-                lo = lo.min(*cv);
-                sum += *cv;
+                ok &= good(*cv);
             }
         }
         for v in row(ny - 1).iter() {
-            lo = lo.min(*v);
-            sum += *v;
+            ok &= good(*v);
         }
-        sum.is_finite() && lo >= -1e-6
+        ok
     }
 }
 
 /// Find the first non-finite or negative value (below −1e-6) in any field.
 /// Returns (field, flat index, value).
 pub fn find_bad(fields: &Fields) -> Option<(usize, usize, f32)> {
-    for (f, a) in fields.data.iter().enumerate() {
-        let s = a.as_slice().expect("standard layout");
-        if let Some(i) = s
-            .par_iter()
-            .position_first(|v| !(v.is_finite() && *v >= -1e-6))
-        {
-            return Some((f, i, s[i]));
-        }
-    }
-    None
+    fields.data.iter().enumerate().find_map(|(f, a)| {
+        find_bad_in(a.as_slice().expect("standard layout")).map(|(i, v)| (f, i, v))
+    })
+}
+
+/// The first non-finite or negative value (below −1e-6) of one field's data.
+fn find_bad_in(s: &[f32]) -> Option<(usize, f32)> {
+    s.par_iter()
+        .position_first(|&v| !good(v))
+        .map(|i| (i, s[i]))
 }
 
 #[cfg(test)]
