@@ -416,7 +416,23 @@ fn drive(
     }
 }
 
-/// Default output directory for a scenario and seed.
+/// Default output directory for a scenario and seed: `results/<name>-<seed>`,
+/// with every character of the name other than ASCII letters, digits, `-`,
+/// `_` and inner `.` replaced by `_`, so that it stays inside `results/`.
 pub fn default_out_dir(p: &Params, seed: u64) -> PathBuf {
-    PathBuf::from("results").join(format!("{}-{seed}", p.scenario.name))
+    let name: String = p
+        .scenario
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = name.trim_start_matches('.');
+    let name = if name.is_empty() { "scenario" } else { name };
+    PathBuf::from("results").join(format!("{name}-{seed}"))
 }

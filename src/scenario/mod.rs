@@ -252,15 +252,47 @@ pub fn parse_toml(text: &str, label: &str) -> Result<toml::Table, InputError> {
 
 /// The dotted key assigned on the line of byte `offset` of `text`, with the
 /// table header above it (`[[name]]` tables are numbered: `name[2].key`).
+/// An error on a line without a key (e.g. the line after an unclosed
+/// array) is put on the key above when that key's value is still open.
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let offset = offset.min(text.len());
-    let start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line = text[start..].lines().next().unwrap_or("");
-    let (k, _) = line.split_once('=')?;
-    let k = clean_key(k);
-    if k.is_empty() || k.starts_with('[') || k.starts_with('#') {
-        return None;
-    }
+    let line_start = |at: usize| text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let key_of = |start: usize| -> Option<String> {
+        let line = text[start..].lines().next().unwrap_or("");
+        let (k, _) = line.split_once('=')?;
+        let k = clean_key(k);
+        (!k.is_empty() && !k.starts_with('[') && !k.starts_with('#')).then_some(k)
+    };
+    let mut start = line_start(offset);
+    let k = match key_of(start) {
+        Some(k) => k,
+        None => {
+            let mut prev = start;
+            loop {
+                if prev == 0 {
+                    return None;
+                }
+                prev = line_start(prev - 1);
+                let l = text[prev..].lines().next().unwrap_or("").trim();
+                if !(l.is_empty() || l.starts_with('#')) {
+                    break;
+                }
+            }
+            let l = text[prev..].lines().next().unwrap_or("");
+            let open = l.split_once('=').is_some_and(|(_, v)| {
+                let v = v.trim_start();
+                v.starts_with('[')
+                    || v.starts_with('{')
+                    || v.starts_with("\"\"\"")
+                    || v.starts_with("'''")
+            });
+            if !open {
+                return None;
+            }
+            start = prev;
+            key_of(prev)?
+        }
+    };
     let mut table = String::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for l in text[..start].lines() {
@@ -304,6 +336,8 @@ pub fn allowed_for_type(msg: &str) -> Option<&'static str> {
         "a list such as [1, 2]"
     } else if t.starts_with("a map") || t.starts_with("struct") {
         "a table"
+    } else if t.starts_with("string only") {
+        "one of the quoted names that `woundsim explain <key>` lists"
     } else {
         return None;
     })
@@ -476,7 +510,10 @@ fn deserialize(table: toml::Table, label: &str) -> Result<Scenario, InputError> 
             return err;
         }
         let shown = value_at(&lookup, &path)
-            .map(|v| v.to_string())
+            .map(|v| match v {
+                toml::Value::Float(f) => format!("{f:?}"),
+                other => other.to_string(),
+            })
             .unwrap_or_default();
         if let Some(rest) = msg.strip_prefix("unknown variant ") {
             let ticks = backticked(rest);
@@ -627,6 +664,44 @@ mod tests {
         assert_eq!(s.patient.perfusion, Some(0.5));
         let e = Scenario::from_toml_str("name='a'", "t", &["time.days=\"x\"".into()]).unwrap_err();
         assert!(e.to_string().contains("time.days"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_key() {
+        let key = |text: &str| {
+            parse_toml(text, "t.toml")
+                .expect_err("invalid TOML")
+                .key
+                .unwrap_or_default()
+        };
+        assert_eq!(key("[domain]\nwidth_um = 1e400\n"), "domain.width_um");
+        assert_eq!(key("seed = 99999999999999999999\n"), "seed");
+        assert_eq!(
+            key("[[factor]]\nkey = 'a'\n[[factor]]\nvalues = [1,\n\n[x]\n"),
+            "factor[1].values"
+        );
+        assert_eq!(
+            key("[fields.\"o2\"]\n'far_field' = 1e999\n"),
+            "fields.o2.far_field"
+        );
+        assert_eq!(key("days = 2\n[design\n"), "");
+        let e = parse_toml("a = 1e400", "t.toml").unwrap_err().to_string();
+        assert!(e.contains("t.toml") && e.contains("1.7e308"), "{e}");
+    }
+
+    #[test]
+    fn set_overrides_are_blamed() {
+        let sets = vec![
+            "domain.voxel_um=-1".to_string(),
+            "treatment.dose={x=1}".into(),
+        ];
+        let blame =
+            |key: &str| blame_overrides(InputError::new("f.toml", Some(key), "bad"), &sets).file;
+        assert_eq!(blame("domain.voxel_um"), SET_LABEL);
+        assert_eq!(blame("treatment.dose.x"), SET_LABEL);
+        assert_eq!(blame("treatment.dose"), SET_LABEL);
+        assert_eq!(blame("domain.voxel_umm"), "f.toml");
+        assert_eq!(blame("domain"), "f.toml");
     }
 
     #[test]

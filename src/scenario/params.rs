@@ -302,6 +302,18 @@ impl Params {
                 err("fields", format!("{} fields", fields.len())).allowed("at most 64 fields")
             );
         }
+        for name in s.fields.keys() {
+            let plain = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !plain || name.is_empty() || name.len() > 32 {
+                return Err(err(
+                    &format!("fields.{name}"),
+                    "a field name is used in file and column names".into(),
+                )
+                .allowed("1 to 32 ASCII letters, digits, '_' or '-'"));
+            }
+        }
         let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
         let find = |n: &str| names.iter().position(|&m| m == n);
         let need = |n: &str| {

@@ -398,6 +398,18 @@ impl SweepSpec {
         let raw = parse_raw(text, label)?;
         let err = |key: &str, msg: String| InputError::new(label, Some(key), msg);
 
+        // Errors in the base scenario name the sweep file too.
+        let of_sweep = |e: InputError| {
+            if e.file.contains(label) {
+                e
+            } else {
+                InputError {
+                    file: format!("{} (base scenario of {label})", e.file),
+                    ..e
+                }
+            }
+        };
+
         // Base scenario.
         let (mut base, base_label) = match (&raw.base, &raw.base_inline) {
             (Some(_), Some(_)) => {
@@ -421,10 +433,12 @@ impl SweepSpec {
                         )
                         .hint("`base` is relative to the sweep file"),
                     ),
+                    Error::Input(e) => Error::Input(of_sweep(e)),
                     other => other,
                 })?;
-                let label = p.display().to_string();
-                (scenario::parse_table(&text, &label)?, label)
+                let base_file = p.display().to_string();
+                let table = scenario::parse_table(&text, &base_file).map_err(of_sweep)?;
+                (table, base_file)
             }
             (None, Some(t)) => (t.clone(), format!("{label} [base_inline]")),
             (None, None) => (
@@ -454,7 +468,7 @@ impl SweepSpec {
             }
             scenario::set_path(&mut base, "time.days", toml::Value::Float(d), label)?;
         }
-        let base_params = load_params(base.clone(), &base_label)?;
+        let base_params = load_params(base.clone(), &base_label).map_err(of_sweep)?;
 
         if raw.replicates == 0 {
             return Err(err("replicates", "value 0: need at least 1 replicate".into()).into());
