@@ -714,3 +714,28 @@ fn set_overrides_are_blamed_on_the_command_line() {
     let err = stderr(&o);
     assert!(err.contains(p(&f)) && !err.contains("--set"), "{err}");
 }
+
+#[test]
+fn scenario_name_cannot_steer_the_default_output_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join("work");
+    std::fs::create_dir(&cwd).unwrap();
+    for name in ["../../escape", "/tmp/abs", ".hidden"] {
+        let set = format!("name={name:?}");
+        let mut args = vec!["run", "--days", "1", "--no-snapshots", "--no-plots"];
+        args.extend(&SMALL[..6]);
+        args.extend(["--set", &set]);
+        let o = command(&args).current_dir(&cwd).output().unwrap();
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+    }
+    let mut made: Vec<String> = std::fs::read_dir(cwd.join("results"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    made.sort();
+    assert_eq!(made, ["_.._escape-1", "_tmp_abs-1", "hidden-1"]);
+    let outside: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+    assert_eq!(outside.len(), 1, "something was written outside results/");
+    assert!(!Path::new("/tmp/abs-1").exists());
+}
