@@ -186,14 +186,14 @@ fn resumed_day(o: &Output) -> f64 {
 fn sigint_then_resume_equals_uninterrupted_run() {
     let tmp = tempfile::tempdir().unwrap();
     let (full, cut) = (tmp.path().join("full"), tmp.path().join("cut"));
-    ok(&run_args(&full, "16", &["--checkpoint-every", "1"]));
+    ok(&run_args(&full, "16", &["--checkpoint-every", "0.5"]));
     assert_eq!(status(&full), "complete");
     assert!(
         !full.join("checkpoint.bin").exists(),
         "a complete run keeps no checkpoint"
     );
 
-    let child = spawn(&run_args(&cut, "16", &["--checkpoint-every", "1"]));
+    let child = spawn(&run_args(&cut, "16", &["--checkpoint-every", "0.5"]));
     wait_for("the first checkpoint", || {
         cut.join("checkpoint.bin").exists()
     });
@@ -213,18 +213,36 @@ fn sigint_then_resume_equals_uninterrupted_run() {
     assert_eq!(status(&cut), "interrupted");
     let m = json(&cut.join("manifest.json"));
     assert!(m["error"].as_str().unwrap_or("").contains("interrupted"));
-    assert!(m["day_reached"].as_f64().unwrap() < 16.0);
+    let day = m["day_reached"].as_f64().unwrap();
+    assert!(day < 16.0, "day_reached {day}");
     // What is complete is written; what is not does not look finished.
     assert!(cut.join("checkpoint.bin").exists());
     assert!(cut.join("snapshots/index.json").exists());
-    assert!(cut.join("timeseries.partial.csv").exists());
+    assert_eq!(
+        cut.join("timeseries.partial.csv").exists(),
+        day >= 1.0,
+        "the daily rows so far (day {day})"
+    );
     for f in ["timeseries.csv", "summary.json"] {
         assert!(!cut.join(f).exists(), "an interrupted run wrote {f}");
     }
 
+    // Interrupt the resumed run too, once it has gone further.
+    let at_interrupt = std::fs::read(cut.join("checkpoint.bin")).unwrap();
+    let child = spawn(&["resume", p(&cut), "--no-plots"]);
+    wait_for("a checkpoint of the resumed run", || {
+        std::fs::read(cut.join("checkpoint.bin")).is_ok_and(|b| b != at_interrupt)
+    });
+    signal(&child, "-INT");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_eq!(status(&cut), "interrupted");
+    let first = resumed_day(&o);
+    assert!(first > 0.0 && first < 16.0, "resumed at day {first}");
+
     let r = ok(&["resume", p(&cut), "--no-plots"]);
-    let day = resumed_day(&r);
-    assert!(day > 0.0 && day < 16.0, "resumed at day {day}");
+    let second = resumed_day(&r);
+    assert!(second > first, "resumed at day {second} after day {first}");
     assert_eq!(status(&cut), "complete");
     assert_same_results(&full, &cut);
 }
@@ -233,7 +251,7 @@ fn sigint_then_resume_equals_uninterrupted_run() {
 fn sigterm_and_crash_resume_keep_settings_and_checkpoints() {
     let tmp = tempfile::tempdir().unwrap();
     let (full, cut) = (tmp.path().join("full"), tmp.path().join("cut"));
-    let extra = ["--checkpoint-every", "1", "--no-snapshots"];
+    let extra = ["--checkpoint-every", "0.5", "--no-snapshots"];
     ok(&run_args(&full, "16", &extra));
     assert!(!full.join("snapshots").exists());
 
@@ -301,7 +319,7 @@ fn resume_refuses_what_it_cannot_resume() {
 
     // A damaged checkpoint is reported, not trusted.
     let cut = tmp.path().join("cut");
-    let child = spawn(&run_args(&cut, "16", &["--checkpoint-every", "1"]));
+    let child = spawn(&run_args(&cut, "16", &["--checkpoint-every", "0.5"]));
     wait_for("the first checkpoint", || {
         cut.join("checkpoint.bin").exists()
     });
@@ -325,7 +343,7 @@ fn resume_refuses_what_it_cannot_resume() {
 fn a_second_writer_is_refused_while_a_run_holds_the_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("busy");
-    let child = spawn(&run_args(&dir, "16", &["--checkpoint-every", "1"]));
+    let child = spawn(&run_args(&dir, "16", &["--checkpoint-every", "0.5"]));
     wait_for("the first run to start", || {
         dir.join("manifest.json").exists() && dir.join("checkpoint.bin").exists()
     });
