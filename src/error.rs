@@ -25,7 +25,7 @@ pub enum Error {
     /// The simulation produced a non-finite or negative value.
     #[error(
         "numerical failure in field '{field}' at voxel (ix={ix}, iy={iy}) on step {step} (day {day:.3}): \
-         value {value}; {cause}"
+         value {value:?}; {cause}"
     )]
     Numerical {
         /// Field name.

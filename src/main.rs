@@ -1,5 +1,6 @@
 //! The `woundsim` command-line tool. Library errors are reported here; exit
-//! status 0 on success, 2 on bad input, 1 on an internal error.
+//! status 0 on success, 2 on bad input, 1 on an internal error, 130 when a
+//! run was interrupted by SIGINT or SIGTERM (it is resumable).
 
 mod cli;
 
@@ -17,6 +18,12 @@ fn main() -> ExitCode {
                     eprintln!("  caused by: {text}");
                 }
                 last = text;
+            }
+            if matches!(
+                err.downcast_ref::<woundsim::error::Error>(),
+                Some(woundsim::error::Error::Interrupted { .. })
+            ) {
+                return ExitCode::from(130);
             }
             let input = err
                 .downcast_ref::<woundsim::error::Error>()

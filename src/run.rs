@@ -2,7 +2,7 @@
 //! manifest, snapshots, checkpoints and interruption handling
 //! ([`run_in_dir`], [`resume`]).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Result};
 use crate::observe::{self, Row, Summary};
 use crate::output::{self, snapshot, Manifest, Status};
 use crate::scenario::{Params, Scenario};
@@ -49,7 +49,10 @@ pub struct RunOutput {
 }
 
 /// Simulate in memory (no files), with the cohort patient for `seed`.
+/// A run that would need more memory than the machine has installed (or
+/// than `limits.max_memory_mib`) is refused before allocating.
 pub fn simulate(p: &Params, seed: u64) -> Result<RunOutput> {
+    check_memory(p, total_memory_mib())?;
     let patient = crate::cohort::patient_for(p, seed);
     let mut st = SimState::new(p, seed, patient);
     let mut ws = Workspace::new(p, &st);
@@ -73,12 +76,16 @@ fn finish(p: &Params, st: SimState, ws: Workspace, wall_s: f64) -> RunOutput {
     }
 }
 
-/// A checkpoint: the scenario and the full state.
+/// A checkpoint: the scenario, the run's output settings and the full state.
 #[derive(Serialize, Deserialize)]
 struct Checkpoint {
     version: String,
     label: String,
     scenario_toml: String,
+    /// Field snapshots are written (as in [`RunOptions::snapshots`]).
+    snapshots: bool,
+    /// Checkpoint interval (as in [`RunOptions::checkpoint_every_days`]).
+    checkpoint_every_days: Option<f64>,
     state: SimState,
     snapshot_index: snapshot::Index,
     wall_s: f64,
@@ -134,39 +141,162 @@ fn walk(dir: &Path) -> Vec<String> {
     out
 }
 
-/// Run `p` with `seed` into `dir`.
+/// Run `p` with `seed` into `dir`. A run that would need more memory than
+/// is available is refused before anything is allocated or written.
 pub fn run_in_dir(p: &Params, seed: u64, dir: &Path, opts: &RunOptions) -> Result<RunOutput> {
+    check_memory(p, available_memory_mib())?;
     let _lock = output::prepare_dir(dir, opts.force)?;
     let patient = crate::cohort::patient_for(p, seed);
     let st = SimState::new(p, seed, patient);
     drive(p, st, snapshot::Index::default(), 0.0, dir, opts)
 }
 
-/// Resume an interrupted or checkpointed run in `dir`.
-pub fn resume(dir: &Path, opts: &RunOptions) -> Result<(Params, RunOutput)> {
-    let _lock = output::DirLock::acquire(dir)?;
-    let path = dir.join(CHECKPOINT);
-    let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
-    let ck: Checkpoint = bincode::deserialize(&bytes).map_err(|e| {
-        Error::Other(format!(
-            "checkpoint '{}' is unreadable: {e}",
-            path.display()
-        ))
-    })?;
-    if ck.version != crate::VERSION {
-        return Err(Error::Other(format!(
-            "checkpoint '{}' was written by woundsim {}, this is {}",
-            path.display(),
-            ck.version,
-            crate::VERSION
-        )));
+/// A run directory opened for resumption: locked, its checkpoint read and
+/// its scenario validated. [`Resumable::run`] continues it.
+pub struct Resumable {
+    _lock: output::DirLock,
+    dir: PathBuf,
+    params: Params,
+    ck: Checkpoint,
+}
+
+impl Resumable {
+    /// Lock `dir` and read its checkpoint. Errors are input errors when the
+    /// directory is not a resumable run (missing, already complete, no
+    /// checkpoint yet, or a checkpoint of another woundsim version).
+    pub fn open(dir: &Path) -> Result<Resumable> {
+        let bad = |msg: String| Error::Input(InputError::new(dir.display().to_string(), None, msg));
+        if !dir.is_dir() {
+            return Err(bad("no such run directory".into()));
+        }
+        let lock = output::DirLock::acquire(dir)?;
+        let path = dir.join(CHECKPOINT);
+        if !path.exists() {
+            let status = std::fs::read(dir.join("manifest.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
+                .map(|m| m.status);
+            let why = match status {
+                Some(Status::Complete) => "the run is already complete; nothing to resume".into(),
+                Some(_) => format!(
+                    "no {CHECKPOINT}: the run stopped before its first checkpoint; start it again with `woundsim run ... --force`"
+                ),
+                None => format!("not a woundsim run directory (no manifest.json and no {CHECKPOINT})"),
+            };
+            return Err(bad(why));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+        let ck: Checkpoint = bincode::deserialize(&bytes).map_err(|e| {
+            bad(format!(
+                "checkpoint '{}' is unreadable ({e}); it may be damaged or written by another woundsim version",
+                path.display()
+            ))
+        })?;
+        if ck.version != crate::VERSION {
+            return Err(bad(format!(
+                "checkpoint '{}' was written by woundsim {}, this is {}",
+                path.display(),
+                ck.version,
+                crate::VERSION
+            )));
+        }
+        let scenario = Scenario::from_toml_str(&ck.scenario_toml, &ck.label, &[])?;
+        let params = Params::new(scenario, &ck.label)?;
+        Ok(Resumable {
+            _lock: lock,
+            dir: dir.to_path_buf(),
+            params,
+            ck,
+        })
     }
-    let scenario = Scenario::from_toml_str(&ck.scenario_toml, &ck.label, &[])?;
-    let p = Params::new(scenario, &ck.label)?;
-    drop(_lock);
-    let _lock = output::DirLock::acquire(dir)?;
-    let out = drive(&p, ck.state, ck.snapshot_index, ck.wall_s, dir, opts)?;
+
+    /// The run's validated parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The simulated day the checkpoint was taken at.
+    pub fn day(&self) -> f64 {
+        self.ck.state.day(&self.params)
+    }
+
+    /// Continue the run to its end. Snapshots and the checkpoint interval
+    /// are those of the original run (`opts.snapshots` and
+    /// `opts.checkpoint_every_days` are ignored), so the result equals an
+    /// uninterrupted run byte for byte.
+    pub fn run(self, opts: &RunOptions) -> Result<RunOutput> {
+        check_memory(&self.params, available_memory_mib())?;
+        let opts = RunOptions {
+            force: false,
+            snapshots: self.ck.snapshots,
+            checkpoint_every_days: self.ck.checkpoint_every_days,
+            interrupt: opts.interrupt.clone(),
+            progress: opts.progress,
+        };
+        let ck = self.ck;
+        drive(
+            &self.params,
+            ck.state,
+            ck.snapshot_index,
+            ck.wall_s,
+            &self.dir,
+            &opts,
+        )
+    }
+}
+
+/// Resume an interrupted or checkpointed run in `dir` (see [`Resumable`]).
+pub fn resume(dir: &Path, opts: &RunOptions) -> Result<(Params, RunOutput)> {
+    let r = Resumable::open(dir)?;
+    let p = r.params.clone();
+    let out = r.run(opts)?;
     Ok((p, out))
+}
+
+/// Available memory (MiB) from `/proc/meminfo` (`MemAvailable`), or infinity
+/// where it cannot be read.
+pub fn available_memory_mib() -> f64 {
+    meminfo_mib("MemAvailable:")
+}
+
+/// Installed memory (MiB) from `/proc/meminfo` (`MemTotal`), or infinity
+/// where it cannot be read.
+pub fn total_memory_mib() -> f64 {
+    meminfo_mib("MemTotal:")
+}
+
+fn meminfo_mib(key: &str) -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with(key)).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::INFINITY)
+}
+
+/// Refuse a run whose estimated memory ([`Params::memory_estimate_mib`])
+/// exceeds `limits.max_memory_mib` (when set) or else `available_mib`,
+/// before anything is allocated.
+pub fn check_memory(p: &Params, available_mib: f64) -> Result<()> {
+    let need = p.memory_estimate_mib();
+    let avail = if p.scenario.limits.max_memory_mib > 0.0 {
+        p.scenario.limits.max_memory_mib
+    } else {
+        available_mib
+    };
+    if need > avail {
+        return Err(Error::Resources {
+            needed_mib: need,
+            available_mib: avail,
+            keys: "domain.width_um / domain.height_um, raise domain.voxel_um, disable fields (fields.<name>.enabled = false) or lower treatment.dose.dose_cells / limits.max_agents".into(),
+        });
+    }
+    Ok(())
 }
 
 fn write_checkpoint(
@@ -175,11 +305,14 @@ fn write_checkpoint(
     index: &snapshot::Index,
     wall: f64,
     dir: &Path,
+    opts: &RunOptions,
 ) -> Result<()> {
     let ck = Checkpoint {
         version: crate::VERSION.to_string(),
         label: p.label.clone(),
         scenario_toml: p.scenario.to_toml(),
+        snapshots: opts.snapshots,
+        checkpoint_every_days: opts.checkpoint_every_days,
         state: st.clone(),
         snapshot_index: index.clone(),
         wall_s: wall,
@@ -230,7 +363,7 @@ fn drive(
         }
         if let Some(flag) = &opts.interrupt {
             if flag.load(Ordering::SeqCst) {
-                write_checkpoint(p, &st, &index, wall(&t0), dir)?;
+                write_checkpoint(p, &st, &index, wall(&t0), dir, opts)?;
                 return Err(Error::Interrupted {
                     day: st.day(p),
                     run_dir: dir.to_path_buf(),
@@ -246,7 +379,7 @@ fn drive(
         }
         if let Some(every) = ck_every {
             if st.step % every == 0 && st.step < total {
-                write_checkpoint(p, &st, &index, wall(&t0), dir)?;
+                write_checkpoint(p, &st, &index, wall(&t0), dir, opts)?;
             }
         }
         if let Some(cb) = opts.progress {
@@ -283,7 +416,23 @@ fn drive(
     }
 }
 
-/// Default output directory for a scenario and seed.
+/// Default output directory for a scenario and seed: `results/<name>-<seed>`,
+/// with every character of the name other than ASCII letters, digits, `-`,
+/// `_` and inner `.` replaced by `_`, so that it stays inside `results/`.
 pub fn default_out_dir(p: &Params, seed: u64) -> PathBuf {
-    PathBuf::from("results").join(format!("{}-{seed}", p.scenario.name))
+    let name: String = p
+        .scenario
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = name.trim_start_matches('.');
+    let name = if name.is_empty() { "scenario" } else { name };
+    PathBuf::from("results").join(format!("{name}-{seed}"))
 }

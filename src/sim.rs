@@ -16,7 +16,7 @@
 
 use crate::agents::{Bins, Macrophages, Mscs, Tips};
 use crate::error::{Error, Result};
-use crate::fields::solver::{find_bad, Solver};
+use crate::fields::solver::{BadValue, Solver, Stage};
 use crate::fields::{Fields, Sources};
 use crate::mechanisms::{self, secretion};
 use crate::observe::{self, Row};
@@ -302,12 +302,12 @@ pub fn step(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
         });
         ws.times.sources = t;
         let mut t = ws.times.fields;
-        let ok = timed(&mut t, || ws.solver.step(&mut st.fields, &mut ws.sources));
+        let checked = timed(&mut t, || {
+            ws.solver.step_checked(&mut st.fields, &mut ws.sources)
+        });
         ws.times.fields = t;
-        if !ok {
-            if let Some((f, i, v)) = find_bad(&st.fields) {
-                return Err(numerical_error(p, st, f, i, v));
-            }
+        if let Err(bad) = checked {
+            return Err(numerical_error(p, st, bad));
         }
     }
     // 4–7. Cell processes.
@@ -347,20 +347,40 @@ pub fn step(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
     Ok(())
 }
 
-fn numerical_error(p: &Params, st: &SimState, f: usize, i: usize, v: f32) -> Error {
+fn numerical_error(p: &Params, st: &SimState, bad: BadValue) -> Error {
+    let BadValue {
+        field: f,
+        index: i,
+        value: v,
+        stage,
+    } = bad;
     let name = st.fields.names[f].clone();
     let spec = &p.fields[f].1;
-    let cause = if v.is_nan() {
-        format!(
-            "a NaN appeared; check that fields.{name} parameters and the secretion rates into '{name}' are finite and of sensible size"
-        )
-    } else if v.is_infinite() {
-        format!("the source term of '{name}' overflowed; a secretion rate or tissue source into '{name}' is far too large")
-    } else {
-        format!(
-            "a negative value appeared; check fields.{name}.far_field ({}) and uptake rates",
-            spec.far_field
-        )
+    let cause = match stage {
+        Stage::Reaction if v.is_nan() => format!(
+            "a NaN appeared where sources, uptake and decay are applied; a rate in fields.{name}, \
+             a secretion rate into '{name}' or a tissue source of '{name}' is not finite, \
+             or the state was already corrupt"
+        ),
+        Stage::Reaction if v.is_infinite() => format!(
+            "the source term of '{name}' overflowed; a secretion rate or tissue source into '{name}' \
+             (or fields.{name}.initial) is far too large"
+        ),
+        Stage::Reaction => format!(
+            "a negative value appeared where sources, uptake and decay are applied; check \
+             fields.{name}.initial ({:?}) and the uptake rates of '{name}'",
+            spec.initial
+        ),
+        Stage::Diffusion if v.is_finite() => format!(
+            "diffusion produced a negative value; check fields.{name}.far_field ({:?}) and \
+             fields.{name}.diffusion_um2_per_min ({:?})",
+            spec.far_field, spec.diffusion_um2_per_min
+        ),
+        Stage::Diffusion => format!(
+            "diffusion overflowed; fields.{name}.far_field ({:?}), \
+             fields.{name}.diffusion_um2_per_min ({:?}) or the values of '{name}' are far too large",
+            spec.far_field, spec.diffusion_um2_per_min
+        ),
     };
     Error::Numerical {
         field: name,

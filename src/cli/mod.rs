@@ -91,7 +91,9 @@ pub fn load_params(path: Option<&Path>, sets: &[String]) -> Result<Params> {
             BUILTIN_LABEL.to_string(),
         ),
     };
-    Ok(Params::new(scenario, &label).map_err(woundsim::error::Error::from)?)
+    Ok(Params::new(scenario, &label)
+        .map_err(|e| woundsim::scenario::blame_overrides(e, sets))
+        .map_err(woundsim::error::Error::from)?)
 }
 
 #[derive(Args)]
@@ -134,6 +136,9 @@ struct PlotArgs {
 struct ResumeArgs {
     /// Run directory holding checkpoint.bin.
     run_dir: PathBuf,
+    /// Skip the plots drawn at the end of the run.
+    #[arg(long)]
+    no_plots: bool,
 }
 
 #[derive(Subcommand)]
@@ -223,7 +228,6 @@ fn report(dir: &Path, out: &run::RunOutput) {
 fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
     let p = a.input.load()?;
     let seed = p.scenario.seed;
-    check_memory(&p)?;
     let dir = a
         .out
         .clone()
@@ -285,54 +289,28 @@ fn cmd_plot(a: PlotArgs) -> Result<ExitCode> {
 }
 
 fn cmd_resume(a: ResumeArgs, quiet: bool) -> Result<ExitCode> {
-    let pb = progress_bar(quiet, 0, "resume");
-    let cb = |done: u64, total: u64| {
-        pb.set_length(total);
-        pb.set_position(done)
-    };
+    let r = run::Resumable::open(&a.run_dir)?;
+    let p = r.params();
+    eprintln!(
+        "resuming {} at day {:.2} of {}",
+        a.run_dir.display(),
+        r.day(),
+        p.scenario.time.days
+    );
+    let pb = progress_bar(quiet, p.steps.total, &p.scenario.name);
+    let cb = |done: u64, _total: u64| pb.set_position(done);
     let opts = RunOptions {
-        snapshots: true,
         interrupt: Some(interrupt_flag()?),
         progress: Some(&cb),
         ..RunOptions::default()
     };
-    let (_, out) = run::resume(&a.run_dir, &opts)?;
+    let out = r.run(&opts);
     pb.finish_and_clear();
+    let out = out?;
     report(&a.run_dir, &out);
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Refuse scenarios that would not fit in memory.
-pub fn check_memory(p: &Params) -> Result<()> {
-    let need = p.memory_estimate_mib();
-    let avail = if p.scenario.limits.max_memory_mib > 0.0 {
-        p.scenario.limits.max_memory_mib
-    } else {
-        available_mib()
-    };
-    if need > avail {
-        return Err(woundsim::error::Error::Resources {
-            needed_mib: need,
-            available_mib: avail,
-            keys: "domain.width_um / domain.height_um, raise domain.voxel_um, disable fields (fields.<name>.enabled = false) or lower treatment.dose.dose_cells / limits.max_agents".into(),
-        }
-        .into());
+    if !a.no_plots {
+        let files = draw_plots(&a.run_dir, None, woundsim::plot::ImageFormat::Png, None)?;
+        eprintln!("plots: {}", files.len());
     }
-    Ok(())
-}
-
-fn available_mib() -> f64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemAvailable:"))
-                .and_then(|l| {
-                    l.split_whitespace()
-                        .nth(1)
-                        .and_then(|v| v.parse::<f64>().ok())
-                })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::INFINITY)
+    Ok(ExitCode::SUCCESS)
 }

@@ -160,10 +160,18 @@ impl Solver {
     /// paths apply the same operations to every voxel, so the result does not
     /// depend on the thread count.
     pub fn step(&self, fields: &mut Fields, sources: &mut Sources) -> bool {
+        self.step_checked(fields, sources).is_ok()
+    }
+
+    /// Advance every field by one step, reporting the first field (in field
+    /// order) in which a non-finite or negative value appeared, and where.
+    /// A value that goes bad where sources, uptake and decay are applied is
+    /// located there, before diffusion spreads it over the domain.
+    pub fn step_checked(&self, fields: &mut Fields, sources: &mut Sources) -> Result<(), BadValue> {
         let threads = rayon::current_num_threads().max(1);
         let (ny, nx) = fields.data[0].dim();
         let active = sources.take_active();
-        if fields.len() >= threads {
+        let verdicts: Vec<Option<(usize, f32, Stage)>> = if fields.len() >= threads {
             fields
                 .data
                 .par_iter_mut()
@@ -174,14 +182,31 @@ impl Solver {
                     let c = c.as_slice_mut().expect("standard layout");
                     self.field_kernel(f).fused(c, s, u, nx, ny)
                 })
-                .reduce(|| true, |a, b| a && b)
+                .collect()
         } else {
-            let mut ok = true;
-            for (f, (c, (s, u))) in fields.data.iter_mut().zip(active).enumerate() {
-                let c = c.as_slice_mut().expect("standard layout");
-                ok &= self.split_field(f, c, s, u, nx, ny);
-            }
-            ok
+            fields
+                .data
+                .iter_mut()
+                .zip(active)
+                .enumerate()
+                .map(|(f, (c, (s, u)))| {
+                    let c = c.as_slice_mut().expect("standard layout");
+                    self.split_field(f, c, s, u, nx, ny)
+                })
+                .collect()
+        };
+        match verdicts
+            .into_iter()
+            .enumerate()
+            .find_map(|(f, v)| v.map(|v| (f, v)))
+        {
+            None => Ok(()),
+            Some((field, (index, value, stage))) => Err(BadValue {
+                field,
+                index,
+                value,
+                stage,
+            }),
         }
     }
 
@@ -206,22 +231,25 @@ impl Solver {
         u: Option<&mut [f32]>,
         nx: usize,
         ny: usize,
-    ) -> bool {
+    ) -> Option<(usize, f32, Stage)> {
         let k = self.field_kernel(f);
         // Stages 1 and 2 per block of rows: sources (then reset), then the x sweep.
         let block = ROWS * nx;
         let nblocks = ny.div_ceil(ROWS);
-        c.par_chunks_mut(block)
+        let reaction_bad = c
+            .par_chunks_mut(block)
             .zip(block_chunks(s, block, nblocks))
             .zip(block_chunks(u, block, nblocks))
+            .enumerate()
             .with_min_len((self.rows_per_task / ROWS).max(1))
-            .for_each(|((blk, sb), ub)| k.rows(blk, sb, ub, nx));
+            .map(|(b, ((blk, sb), ub))| k.rows(blk, sb, ub, nx).map(|(i, v)| (b * block + i, v)))
+            .reduce(|| None, first_bad);
         // Stage 3: y sweep, vectorised across columns, parallel over column bands.
         let threads = rayon::current_num_threads().max(1);
         let band = (nx / (threads * 4)).clamp(32, 256).min(nx);
         let nbands = nx.div_ceil(band);
         let ptr = SharedGrid(c.as_mut_ptr());
-        (0..nbands)
+        let ok = (0..nbands)
             .into_par_iter()
             .map(|b| {
                 let x0 = b * band;
@@ -234,7 +262,8 @@ impl Solver {
                 };
                 k.y_band(ny, row)
             })
-            .reduce(|| true, |a, b| a && b)
+            .reduce(|| true, |a, b| a && b);
+        settle_verdict(c, reaction_bad, ok)
     }
 }
 
@@ -244,6 +273,64 @@ fn block_chunks(b: Option<&mut [f32]>, block: usize, n: usize) -> Vec<Option<&mu
         Some(b) => b.chunks_mut(block).map(Some).collect(),
         None => (0..n).map(|_| None).collect(),
     }
+}
+
+/// The earlier (lower index) of two optional bad values.
+fn first_bad(a: Option<(usize, f32)>, b: Option<(usize, f32)>) -> Option<(usize, f32)> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if x.0 <= y.0 { x } else { y }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// A field's verdict: a bad value found in the reaction stage wins (it is
+/// where the value arose); otherwise, if the sweeps' check failed, the first
+/// bad value in memory order.
+fn settle_verdict(
+    c: &[f32],
+    reaction_bad: Option<(usize, f32)>,
+    ok: bool,
+) -> Option<(usize, f32, Stage)> {
+    if let Some((i, v)) = reaction_bad {
+        return Some((i, v, Stage::Reaction));
+    }
+    if ok {
+        return None;
+    }
+    Some(match find_bad_in(c) {
+        Some((i, v)) => (i, v, Stage::Diffusion),
+        None => (0, f32::NAN, Stage::Diffusion),
+    })
+}
+
+/// True for a value a field may hold: finite and not below −1e-6.
+/// (NaN and ±∞ lie outside the range, so one test covers all three.)
+#[inline(always)]
+fn good(v: f32) -> bool {
+    (-1e-6..=f32::MAX).contains(&v)
+}
+
+/// Where a field step produced a non-finite or negative value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BadValue {
+    /// Field index.
+    pub field: usize,
+    /// Flat voxel index (`iy * nx + ix`).
+    pub index: usize,
+    /// The offending value.
+    pub value: f32,
+    /// The stage that produced it.
+    pub stage: Stage,
+}
+
+/// Stage of a field step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Sources, uptake and decay (per voxel): the value is located where it arose.
+    Reaction,
+    /// The diffusion sweeps: the first bad voxel in memory order.
+    Diffusion,
 }
 
 /// Rows per block: the unit of work of stages 1–2.
@@ -291,8 +378,9 @@ impl Kernel<'_> {
         sb: Option<&mut [f32]>,
         ub: Option<&mut [f32]>,
         nx: usize,
-    ) {
+    ) -> Option<(usize, f32)> {
         let (dt, lam) = (self.dt, self.lam);
+        let mut bad = 0u32;
         // An absent buffer is all zero: each branch is the full formula
         // `(v + dt·s) / (1 + dt·(u + λ))` with the zero terms dropped, which
         // gives the same bits.
@@ -300,6 +388,7 @@ impl Kernel<'_> {
             (Some(sb), Some(ub)) => {
                 for ((v, s), u) in blk.iter_mut().zip(sb.iter_mut()).zip(ub.iter_mut()) {
                     *v = (*v + dt * *s) / (1.0 + dt * (*u + lam));
+                    bad |= !good(*v) as u32;
                     *s = 0.0;
                     *u = 0.0;
                 }
@@ -308,21 +397,33 @@ impl Kernel<'_> {
                 let den = 1.0 + dt * lam;
                 for (v, s) in blk.iter_mut().zip(sb.iter_mut()) {
                     *v = (*v + dt * *s) / den;
+                    bad |= !good(*v) as u32;
                     *s = 0.0;
                 }
             }
             (None, Some(ub)) => {
                 for (v, u) in blk.iter_mut().zip(ub.iter_mut()) {
                     *v /= 1.0 + dt * (*u + lam);
+                    bad |= !good(*v) as u32;
                     *u = 0.0;
                 }
             }
             (None, None) => {
                 let den = 1.0 + dt * lam;
-                blk.iter_mut().for_each(|v| *v /= den);
+                for v in blk.iter_mut() {
+                    *v /= den;
+                    bad |= !good(*v) as u32;
+                }
             }
         }
+        // Locate a bad value here, before the sweeps spread it.
+        let found = if bad == 0 {
+            None
+        } else {
+            blk.iter().position(|&v| !good(v)).map(|i| (i, blk[i]))
+        };
         self.x.solve_rows(blk, nx);
+        found
     }
 
     /// Forward elimination of the y sweep for row `j` given row `j − 1`.
@@ -354,7 +455,7 @@ impl Kernel<'_> {
         fn settle(v: f32, bad: &mut u32) -> f32 {
             let keep = ((v.abs() >= FLUSH_BELOW) | v.is_nan()) as u32;
             let v = f32::from_bits(v.to_bits() & keep.wrapping_neg());
-            *bad |= (!(-1e-6..=f32::MAX).contains(&v)) as u32;
+            *bad |= !good(v) as u32;
             v
         }
         let mut bad = 0u32;
@@ -398,14 +499,16 @@ impl Kernel<'_> {
         mut u: Option<&mut [f32]>,
         nx: usize,
         ny: usize,
-    ) -> bool {
+    ) -> Option<(usize, f32, Stage)> {
+        let mut reaction_bad = None;
         let mut j0 = 0;
         while j0 < ny {
             let j1 = (j0 + ROWS).min(ny);
             let (lo, hi) = (j0 * nx, j1 * nx);
             let sb = s.as_deref_mut().map(|s| &mut s[lo..hi]);
             let ub = u.as_deref_mut().map(|u| &mut u[lo..hi]);
-            self.rows_generic(&mut c[lo..hi], sb, ub, nx);
+            let found = self.rows_generic(&mut c[lo..hi], sb, ub, nx);
+            reaction_bad = reaction_bad.or(found.map(|(i, v)| (lo + i, v)));
             for j in j0..j1 {
                 if j == 0 {
                     self.y_forward(0, ny, None, &mut c[..nx]);
@@ -421,12 +524,18 @@ impl Kernel<'_> {
             let (head, below) = c.split_at_mut((j + 1) * nx);
             ok &= self.y_back(j, Some(&below[..nx]), &mut head[j * nx..]);
         }
-        ok
+        settle_verdict(c, reaction_bad, ok)
     }
 
     /// Stages 1–2 on a block of rows (see [`Kernel::rows_generic`]), using
     /// the widest vector instructions this CPU has.
-    fn rows(&self, blk: &mut [f32], sb: Option<&mut [f32]>, ub: Option<&mut [f32]>, nx: usize) {
+    fn rows(
+        &self,
+        blk: &mut [f32],
+        sb: Option<&mut [f32]>,
+        ub: Option<&mut [f32]>,
+        nx: usize,
+    ) -> Option<(usize, f32)> {
         #[cfg(target_arch = "x86_64")]
         {
             // SAFETY: each wrapper is called only when its feature is present.
@@ -463,7 +572,7 @@ impl Kernel<'_> {
         u: Option<&mut [f32]>,
         nx: usize,
         ny: usize,
-    ) -> bool {
+    ) -> Option<(usize, f32, Stage)> {
         #[cfg(target_arch = "x86_64")]
         {
             // SAFETY: as in `rows`.
@@ -484,7 +593,7 @@ impl Kernel<'_> {
 /// bit-identical results.
 #[cfg(target_arch = "x86_64")]
 mod simd {
-    use super::Kernel;
+    use super::{Kernel, Stage};
 
     /// Whether AVX-512F is available (cached by the standard library).
     #[inline]
@@ -507,7 +616,7 @@ mod simd {
                 s: Option<&mut [f32]>,
                 u: Option<&mut [f32]>,
                 nx: usize,
-            ) {
+            ) -> Option<(usize, f32)> {
                 k.rows_generic(b, s, u, nx)
             }
             #[target_feature(enable = $feat)]
@@ -526,7 +635,7 @@ mod simd {
                 u: Option<&mut [f32]>,
                 nx: usize,
                 ny: usize,
-            ) -> bool {
+            ) -> Option<(usize, f32, Stage)> {
                 k.fused_generic(c, s, u, nx, ny)
             }
         };
@@ -590,16 +699,16 @@ impl Line {
 /// Find the first non-finite or negative value (below −1e-6) in any field.
 /// Returns (field, flat index, value).
 pub fn find_bad(fields: &Fields) -> Option<(usize, usize, f32)> {
-    for (f, a) in fields.data.iter().enumerate() {
-        let s = a.as_slice().expect("standard layout");
-        if let Some(i) = s
-            .par_iter()
-            .position_first(|v| !(v.is_finite() && *v >= -1e-6))
-        {
-            return Some((f, i, s[i]));
-        }
-    }
-    None
+    fields.data.iter().enumerate().find_map(|(f, a)| {
+        find_bad_in(a.as_slice().expect("standard layout")).map(|(i, v)| (f, i, v))
+    })
+}
+
+/// The first non-finite or negative value (below −1e-6) of one field's data.
+fn find_bad_in(s: &[f32]) -> Option<(usize, f32)> {
+    s.par_iter()
+        .position_first(|&v| !good(v))
+        .map(|i| (i, s[i]))
 }
 
 #[cfg(test)]

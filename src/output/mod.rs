@@ -118,31 +118,82 @@ pub struct DirLock {
 
 impl DirLock {
     /// Lock `dir` (creating `.woundsim.lock`), refusing if another process holds it.
+    ///
+    /// The lock file is removed when the lock is dropped, so a process that
+    /// opened the old file just before its removal could lock a file that no
+    /// longer has a name; the lock is therefore only taken once the locked
+    /// file is still the one at `.woundsim.lock`.
     pub fn acquire(dir: &Path) -> Result<DirLock> {
         use fs4::fs_std::FileExt;
         let path = dir.join(".woundsim.lock");
-        let file = File::create(&path).map_err(|e| Error::io("writing", &path, e))?;
-        match file.try_lock_exclusive() {
-            Ok(()) => Ok(DirLock { file, path }),
-            _ => Err(Error::OutputInUse(format!(
+        let in_use = || {
+            Error::OutputInUse(format!(
                 "output directory '{}' is in use by another woundsim process (lock file {})",
                 dir.display(),
                 path.display()
-            ))),
+            ))
+        };
+        for _ in 0..100 {
+            let file = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::io("writing", &path, e))?;
+            if file.try_lock_exclusive().is_err() {
+                return Err(in_use());
+            }
+            if same_file(&file, &path) {
+                return Ok(DirLock { file, path });
+            }
+            // The holder removed the file between our open and our lock: retry.
+            let _ = FileExt::unlock(&file);
         }
+        Err(in_use())
     }
+}
+
+/// True when `file` is the file currently named `path`.
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// True when `file` is the file currently named `path` (always assumed
+/// elsewhere than on Unix).
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 impl Drop for DirLock {
     fn drop(&mut self) {
         use fs4::fs_std::FileExt;
-        let _ = FileExt::unlock(&self.file);
+        // Remove the name first: a process waiting on this file then sees
+        // that it is stale (see `acquire`).
         let _ = fs::remove_file(&self.path);
+        let _ = FileExt::unlock(&self.file);
     }
 }
 
+/// Files whose presence marks a directory as woundsim output (a run's or a
+/// sweep's), which `--force` may clear.
+pub const OUTPUT_MARKERS: &[&str] = &[
+    "manifest.json",
+    "checkpoint.bin",
+    "sweep.json",
+    "sweep.toml",
+    "runs.csv",
+];
+
 /// Prepare an output directory: create it, refuse a non-empty one unless
-/// `force` (which clears woundsim's own files), and lock it.
+/// `force`, and lock it. `force` clears the directory only if it holds
+/// woundsim output (one of [`OUTPUT_MARKERS`]), so a mistyped `--out` never
+/// deletes other files.
 pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock> {
     fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
     let lock = DirLock::acquire(dir)?;
@@ -156,6 +207,20 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock> {
             return Err(Error::OutputInUse(format!(
                 "output directory '{}' is not empty; choose another --out or pass --force to overwrite it",
                 dir.display()
+            )));
+        }
+        if !OUTPUT_MARKERS.iter().any(|m| dir.join(m).is_file()) {
+            let mut names: Vec<String> = entries
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            names.sort();
+            names.truncate(3);
+            return Err(Error::OutputInUse(format!(
+                "output directory '{}' holds files woundsim did not write (e.g. {}); \
+                 --force only overwrites woundsim results: choose another --out",
+                dir.display(),
+                names.join(", ")
             )));
         }
         for e in entries {

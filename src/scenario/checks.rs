@@ -97,8 +97,10 @@ pub fn days(v: &impl Numbers) -> Result<(), String> {
 }
 
 /// Render a value for an error message.
+/// Floats are written in their shortest round-trip form (`1e300`, not 301 digits).
 pub fn show<T: Serialize>(v: &T) -> String {
     match toml::Value::try_from(v) {
+        Ok(toml::Value::Float(f)) => format!("{f:?}"),
         Ok(v) => v.to_string(),
         Err(_) => "<unprintable>".into(),
     }

@@ -210,23 +210,161 @@ pub fn all_keys() -> Vec<String> {
     param_table().into_iter().map(|p| p.key).collect()
 }
 
+/// Label of values given with `--set` on the command line, in messages.
+pub const SET_LABEL: &str = "<command line --set>";
+
 /// Parse `text` (from `label`) into a TOML table, with clear errors.
 pub fn parse_table(text: &str, label: &str) -> Result<toml::Table, InputError> {
-    if text
-        .trim()
-        .lines()
-        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-    {
+    if is_blank(text) {
         return Err(InputError::new(label, None, "the file is empty")
             .hint("a scenario needs at least one key, e.g. name = \"my-wound\"; see `woundsim scenario show`"));
     }
+    parse_toml(text, label)
+}
+
+/// True when `text` holds nothing but blank lines and comments.
+pub fn is_blank(text: &str) -> bool {
+    text.lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+}
+
+/// Parse TOML `text` (from `label`); a syntax error names the line, the key
+/// on it (when there is one) and, for numbers out of range, what is allowed.
+pub fn parse_toml(text: &str, label: &str) -> Result<toml::Table, InputError> {
     text.parse::<toml::Table>().map_err(|e| {
-        InputError::new(
+        let key = e.span().and_then(|sp| key_at(text, sp.start));
+        let message = e.message();
+        let mut err = InputError::new(
             label,
-            None,
+            key.as_deref(),
             format!("not valid TOML: {}", e.to_string().trim()),
-        )
+        );
+        if message.contains("too large") {
+            err = err.allowed(
+                "integers from -9223372036854775808 to 9223372036854775807; for a real number write a float such as 1e20",
+            );
+        } else if message.contains("floating-point") {
+            err = err.allowed("a number such as 0.5, 2e-3 or 1e6, at most ±1.7e308 in size");
+        }
+        err
     })
+}
+
+/// The dotted key assigned on the line of byte `offset` of `text`, with the
+/// table header above it (`[[name]]` tables are numbered: `name[2].key`).
+/// An error on a line without a key (e.g. the line after an unclosed
+/// array) is put on the key above when that key's value is still open.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = |at: usize| text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let key_of = |start: usize| -> Option<String> {
+        let line = text[start..].lines().next().unwrap_or("");
+        let (k, _) = line.split_once('=')?;
+        let k = clean_key(k);
+        (!k.is_empty() && !k.starts_with('[') && !k.starts_with('#')).then_some(k)
+    };
+    let mut start = line_start(offset);
+    let k = match key_of(start) {
+        Some(k) => k,
+        None => {
+            let mut prev = start;
+            loop {
+                if prev == 0 {
+                    return None;
+                }
+                prev = line_start(prev - 1);
+                let l = text[prev..].lines().next().unwrap_or("").trim();
+                if !(l.is_empty() || l.starts_with('#')) {
+                    break;
+                }
+            }
+            let l = text[prev..].lines().next().unwrap_or("");
+            let open = l.split_once('=').is_some_and(|(_, v)| {
+                let v = v.trim_start();
+                v.starts_with('[')
+                    || v.starts_with('{')
+                    || v.starts_with("\"\"\"")
+                    || v.starts_with("'''")
+            });
+            if !open {
+                return None;
+            }
+            start = prev;
+            key_of(prev)?
+        }
+    };
+    let mut table = String::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for l in text[..start].lines() {
+        let l = l.trim();
+        if let Some(name) = l.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = clean_key(name);
+            let n = counts.entry(name.clone()).or_insert(0);
+            table = format!("{name}[{n}]");
+            *n += 1;
+        } else if let Some(name) = l.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            table = clean_key(name);
+        }
+    }
+    Some(if table.is_empty() {
+        k
+    } else {
+        format!("{table}.{k}")
+    })
+}
+
+fn clean_key(k: &str) -> String {
+    k.split('.')
+        .map(|p| p.trim().trim_matches(|c| c == '"' || c == '\''))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// What a value of the type named in a serde "expected ..." message may be.
+pub fn allowed_for_type(msg: &str) -> Option<&'static str> {
+    let expected = msg.split("expected ").nth(1)?;
+    let t = expected.trim();
+    Some(if t.starts_with("f64") || t.starts_with("f32") {
+        "a number"
+    } else if t.starts_with("u64") || t.starts_with("usize") || t.starts_with("u32") {
+        "a whole number >= 0 (at most 18446744073709551615)"
+    } else if t.starts_with("a boolean") || t.starts_with("bool") {
+        "true or false"
+    } else if t.starts_with("a string") {
+        "a quoted string"
+    } else if t.starts_with("a sequence") || t.starts_with("an array") {
+        "a list such as [1, 2]"
+    } else if t.starts_with("a map") || t.starts_with("struct") {
+        "a table"
+    } else if t.starts_with("string only") {
+        "one of the quoted names that `woundsim explain <key>` lists"
+    } else {
+        return None;
+    })
+}
+
+/// Report `err` as coming from `--set` when its key (or a section holding
+/// it) was given by one of `overrides` (`key.path=value`).
+pub fn blame_overrides(err: InputError, overrides: &[String]) -> InputError {
+    let Some(key) = err.key.as_deref() else {
+        return err;
+    };
+    let from_set = overrides.iter().any(|o| {
+        let set = o.split_once('=').map(|(k, _)| k.trim()).unwrap_or("");
+        !set.is_empty()
+            && (key == set
+                || key
+                    .strip_prefix(set)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('[')))
+    });
+    if from_set {
+        InputError {
+            file: SET_LABEL.to_string(),
+            ..err
+        }
+    } else {
+        err
+    }
 }
 
 /// Read a file as UTF-8 text, naming it in errors.
@@ -285,7 +423,7 @@ pub fn set_path(
 /// Parse an override `key.path=value`; the value is read as TOML, else as a string.
 pub fn parse_override(s: &str) -> Result<(String, toml::Value), InputError> {
     let (k, v) = s.split_once('=').ok_or_else(|| {
-        InputError::new("<command line>", None, format!("--set '{s}' has no '='"))
+        InputError::new(SET_LABEL, None, format!("--set '{s}' has no '='"))
             .allowed("--set key.path=value")
     })?;
     let k = k.trim().to_string();
@@ -372,7 +510,10 @@ fn deserialize(table: toml::Table, label: &str) -> Result<Scenario, InputError> 
             return err;
         }
         let shown = value_at(&lookup, &path)
-            .map(|v| v.to_string())
+            .map(|v| match v {
+                toml::Value::Float(f) => format!("{f:?}"),
+                other => other.to_string(),
+            })
             .unwrap_or_default();
         if let Some(rest) = msg.strip_prefix("unknown variant ") {
             let ticks = backticked(rest);
@@ -390,7 +531,11 @@ fn deserialize(table: toml::Table, label: &str) -> Result<Scenario, InputError> 
         } else {
             format!("value {shown}: ")
         };
-        InputError::new(label, Some(&path), format!("{value}{msg}"))
+        let err = InputError::new(label, Some(&path), format!("{value}{msg}"));
+        match allowed_for_type(&msg) {
+            Some(a) => err.allowed(a),
+            None => err,
+        }
     })
 }
 
@@ -428,12 +573,12 @@ impl Scenario {
     ) -> Result<Scenario, InputError> {
         for o in overrides {
             let (k, v) = parse_override(o)?;
-            set_path(&mut table, &k, v, "<command line --set>")?;
+            set_path(&mut table, &k, v, SET_LABEL)?;
         }
         let mut merged = toml::Table::try_from(Scenario::default())
             .map_err(|e| InputError::new(label, None, format!("internal: {e}")))?;
         deep_merge(&mut merged, table);
-        let mut s = deserialize(merged, label)?;
+        let mut s = deserialize(merged, label).map_err(|e| blame_overrides(e, overrides))?;
         s.patient = patient::resolve(&s.patient);
         Ok(s)
     }
@@ -519,6 +664,44 @@ mod tests {
         assert_eq!(s.patient.perfusion, Some(0.5));
         let e = Scenario::from_toml_str("name='a'", "t", &["time.days=\"x\"".into()]).unwrap_err();
         assert!(e.to_string().contains("time.days"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_key() {
+        let key = |text: &str| {
+            parse_toml(text, "t.toml")
+                .expect_err("invalid TOML")
+                .key
+                .unwrap_or_default()
+        };
+        assert_eq!(key("[domain]\nwidth_um = 1e400\n"), "domain.width_um");
+        assert_eq!(key("seed = 99999999999999999999\n"), "seed");
+        assert_eq!(
+            key("[[factor]]\nkey = 'a'\n[[factor]]\nvalues = [1,\n\n[x]\n"),
+            "factor[1].values"
+        );
+        assert_eq!(
+            key("[fields.\"o2\"]\n'far_field' = 1e999\n"),
+            "fields.o2.far_field"
+        );
+        assert_eq!(key("days = 2\n[design\n"), "");
+        let e = parse_toml("a = 1e400", "t.toml").unwrap_err().to_string();
+        assert!(e.contains("t.toml") && e.contains("1.7e308"), "{e}");
+    }
+
+    #[test]
+    fn set_overrides_are_blamed() {
+        let sets = vec![
+            "domain.voxel_um=-1".to_string(),
+            "treatment.dose={x=1}".into(),
+        ];
+        let blame =
+            |key: &str| blame_overrides(InputError::new("f.toml", Some(key), "bad"), &sets).file;
+        assert_eq!(blame("domain.voxel_um"), SET_LABEL);
+        assert_eq!(blame("treatment.dose.x"), SET_LABEL);
+        assert_eq!(blame("treatment.dose"), SET_LABEL);
+        assert_eq!(blame("domain.voxel_umm"), "f.toml");
+        assert_eq!(blame("domain"), "f.toml");
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub struct Params {
     pub product: ProductEffects,
 }
 
+/// Most field snapshots one run may write.
+pub const MAX_SNAPSHOTS: u64 = 100_000;
+
 fn whole(label: &str, key: &str, num: f64, den: f64, den_key: &str) -> Result<u64, InputError> {
     let r = num / den;
     let n = r.round();
@@ -211,6 +214,20 @@ impl Params {
         }
         let total = total_f as u64;
         let to_step = |day: f64| (day * 1440.0 / dt).round() as u64;
+        if s.output.snapshot_every_days > 0.0 {
+            let every = to_step(s.output.snapshot_every_days).max(1);
+            let count = total / every + 1 + s.output.snapshot_days.len() as u64;
+            if count > MAX_SNAPSHOTS {
+                return Err(err(
+                    "output.snapshot_every_days",
+                    format!(
+                        "value {} would write {count} snapshots over the {}-day run",
+                        s.output.snapshot_every_days, t.days
+                    ),
+                )
+                .allowed(format!("at most {MAX_SNAPSHOTS} snapshots per run")));
+            }
+        }
         let mut snapshots: Vec<u64> = s
             .output
             .snapshot_days
@@ -284,6 +301,18 @@ impl Params {
             return Err(
                 err("fields", format!("{} fields", fields.len())).allowed("at most 64 fields")
             );
+        }
+        for name in s.fields.keys() {
+            let plain = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !plain || name.is_empty() || name.len() > 32 {
+                return Err(err(
+                    &format!("fields.{name}"),
+                    "a field name is used in file and column names".into(),
+                )
+                .allowed("1 to 32 ASCII letters, digits, '_' or '-'"));
+            }
         }
         let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
         let find = |n: &str| names.iter().position(|&m| m == n);

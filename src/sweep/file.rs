@@ -258,6 +258,9 @@ pub struct SweepSpec {
     pub hash: String,
 }
 
+/// Most runs (design points × replicates) one sweep may have.
+pub const MAX_RUNS: u64 = 100_000_000;
+
 /// Fixed leading columns of `runs.csv`.
 pub const LEAD_COLUMNS: [&str; 4] = ["run", "point", "replicate", "seed"];
 
@@ -325,7 +328,12 @@ fn backticked(s: &str) -> Vec<String> {
 
 /// Parse sweep-file text into [`RawSweep`], with errors naming the key.
 pub fn parse_raw(text: &str, label: &str) -> Result<RawSweep, InputError> {
-    let table = scenario::parse_table(text, label)?;
+    if scenario::is_blank(text) {
+        return Err(InputError::new(label, None, "the file is empty").hint(
+            "a sweep needs at least one [[factor]] table with `key` and `values`; see examples/sweeps/tiny.toml",
+        ));
+    }
+    let table = scenario::parse_toml(text, label)?;
     serde_path_to_error::deserialize::<_, RawSweep>(toml::Value::Table(table)).map_err(|e| {
         let path = e.path().to_string();
         let msg = e
@@ -369,7 +377,11 @@ pub fn parse_raw(text: &str, label: &str) -> Result<RawSweep, InputError> {
         } else {
             Some(path.as_str())
         };
-        InputError::new(label, key, msg)
+        let err = InputError::new(label, key, msg.as_str());
+        match scenario::allowed_for_type(&msg) {
+            Some(a) => err.allowed(a),
+            None => err,
+        }
     })
 }
 
@@ -385,6 +397,18 @@ impl SweepSpec {
     pub fn from_str(text: &str, label: &str, dir: &Path) -> Result<SweepSpec, Error> {
         let raw = parse_raw(text, label)?;
         let err = |key: &str, msg: String| InputError::new(label, Some(key), msg);
+
+        // Errors in the base scenario name the sweep file too.
+        let of_sweep = |e: InputError| {
+            if e.file.contains(label) {
+                e
+            } else {
+                InputError {
+                    file: format!("{} (base scenario of {label})", e.file),
+                    ..e
+                }
+            }
+        };
 
         // Base scenario.
         let (mut base, base_label) = match (&raw.base, &raw.base_inline) {
@@ -409,10 +433,12 @@ impl SweepSpec {
                         )
                         .hint("`base` is relative to the sweep file"),
                     ),
+                    Error::Input(e) => Error::Input(of_sweep(e)),
                     other => other,
                 })?;
-                let label = p.display().to_string();
-                (scenario::parse_table(&text, &label)?, label)
+                let base_file = p.display().to_string();
+                let table = scenario::parse_table(&text, &base_file).map_err(of_sweep)?;
+                (table, base_file)
             }
             (None, Some(t)) => (t.clone(), format!("{label} [base_inline]")),
             (None, None) => (
@@ -426,10 +452,11 @@ impl SweepSpec {
             })?;
             scenario::set_path(&mut base, &k, v, label)?;
         }
-        let base_label = if raw.set.is_empty() {
-            base_label
-        } else {
-            format!("{base_label} with `set` from {label}")
+        let base_label = match (raw.set.is_empty(), raw.days.is_none()) {
+            (true, true) => base_label,
+            (false, true) => format!("{base_label} with `set` from {label}"),
+            (true, false) => format!("{base_label} with `days` from {label}"),
+            (false, false) => format!("{base_label} with `set` and `days` from {label}"),
         };
         if let Some(d) = raw.days {
             if !(d.is_finite() && d > 0.0) {
@@ -441,7 +468,7 @@ impl SweepSpec {
             }
             scenario::set_path(&mut base, "time.days", toml::Value::Float(d), label)?;
         }
-        let base_params = load_params(base.clone(), &base_label)?;
+        let base_params = load_params(base.clone(), &base_label).map_err(of_sweep)?;
 
         if raw.replicates == 0 {
             return Err(err("replicates", "value 0: need at least 1 replicate".into()).into());
@@ -496,6 +523,22 @@ impl SweepSpec {
             DesignError::ZeroSamples => err("design.samples", "value 0: need at least 1".into()),
             other => err("design", other.to_string()),
         })?;
+
+        let runs = (points.len() as u64).checked_mul(raw.replicates);
+        if runs.map_or(true, |r| r > MAX_RUNS) {
+            return Err(err(
+                "replicates",
+                format!(
+                    "{} points × {} replicates is more than {MAX_RUNS} runs",
+                    points.len(),
+                    raw.replicates
+                ),
+            )
+            .allowed(format!(
+                "at most {MAX_RUNS} runs (design points × replicates)"
+            ))
+            .into());
+        }
 
         // Outcomes.
         let outcomes: Vec<String> = match &raw.outcomes {
