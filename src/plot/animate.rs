@@ -233,7 +233,11 @@ fn write_gif(
             layers: &layers,
             extent_um,
             day: meta.day,
-            marker_r: marker_radius(layout.map.w, run.index.nx),
+            marker_r: marker_radius(
+                (layout.map.w, layout.map.h),
+                run.index.nx,
+                layers.agents.len(),
+            ),
             font_px: SMALL_PX + 1.0,
         };
         let title = format!("{name} ({units})");

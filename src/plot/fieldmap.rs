@@ -442,12 +442,17 @@ pub(super) fn agent_color(kind: AgentKind) -> RGBColor {
     }
 }
 
-/// Marker radius in pixels for a map `map_w_px` wide showing `nx` voxels:
-/// about one voxel (a cell is about one voxel across), between 2 and 5
-/// pixels, so that markers stay recognisable without hiding the field.
-pub(super) fn marker_radius(map_w_px: u32, nx: usize) -> i32 {
-    let px_per_voxel = map_w_px as f64 / nx.max(1) as f64;
-    px_per_voxel.round().clamp(2.0, 5.0) as i32
+/// Marker radius in pixels on a map of `map` pixels showing `nx` voxels
+/// across and `n_agents` agents: about one voxel (a cell is about one voxel
+/// across) but 2 to 5 pixels, and smaller (down to 1) where there are so
+/// many agents that their markers would cover more than about 15 % of the
+/// map, so that the field stays visible between the markers.
+pub(super) fn marker_radius(map: (u32, u32), nx: usize, n_agents: usize) -> i32 {
+    let px_per_voxel = map.0 as f64 / nx.max(1) as f64;
+    let area = map.0 as f64 * map.1 as f64;
+    let crowded = (0.15 * area / (std::f64::consts::PI * n_agents.max(1) as f64)).sqrt();
+    let r = px_per_voxel.round().clamp(2.0, 5.0).min(crowded.round());
+    r.max(1.0) as i32
 }
 
 /// Heat-map side lengths in pixels fitting `max_w`×`max_h` with the domain's
@@ -954,7 +959,7 @@ impl Figure for FieldmapFigure<'_> {
                 layers: &self.layers,
                 extent_um: self.extent_um,
                 day: self.meta.day,
-                marker_r: marker_radius(rect.w, self.nx),
+                marker_r: marker_radius((rect.w, rect.h), self.nx, self.layers.agents.len()),
                 font_px: SMALL_PX,
             };
             draw_map(root, rect, &view, vector)?;
@@ -1205,10 +1210,13 @@ mod tests {
                 assert_ne!(a, b);
             }
         }
-        assert_eq!(marker_radius(400, 200), 2);
-        assert_eq!(marker_radius(400, 600), 2);
-        assert_eq!(marker_radius(400, 100), 4);
-        assert_eq!(marker_radius(400, 60), 5);
+        let map = (400, 400);
+        assert_eq!(marker_radius(map, 200, 100), 2);
+        assert_eq!(marker_radius(map, 600, 100), 2);
+        assert_eq!(marker_radius(map, 100, 100), 4);
+        assert_eq!(marker_radius(map, 60, 100), 5);
+        // Crowded: 5000 agents on the map.
+        assert_eq!(marker_radius(map, 100, 5000), 1);
     }
 
     #[test]
