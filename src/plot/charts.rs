@@ -63,8 +63,12 @@ fn draw_category_labels<DB: DrawingBackend>(
 // Bars with intervals
 // ---------------------------------------------------------------------------
 
-/// One category of a bar chart: its label and one `(mean, lo, hi)` per series.
-type BarRow = (String, Vec<(f64, f64, f64)>);
+/// A value with its interval, `(mean, lo, hi)`.
+pub type Estimate = (f64, f64, f64);
+
+/// One row (category) of a grouped bar chart: its label and one [`Estimate`]
+/// per series.
+pub type BarRow = (String, Vec<Estimate>);
 
 struct BarFigure<'a> {
     title: &'a str,
@@ -277,7 +281,7 @@ pub fn grouped_bars_with_intervals(
     title: &str,
     value_label: &str,
     series_names: &[String],
-    rows: &[(String, Vec<(f64, f64, f64)>)],
+    rows: &[BarRow],
     format: ImageFormat,
 ) -> Result<PathBuf, PlotError> {
     if series_names.is_empty() {
@@ -772,13 +776,15 @@ mod tests {
         check_png(&out, HEATMAP_SIZE.0, HEATMAP_SIZE.1);
         let mut holes = values.clone();
         holes[1][2] = f64::NAN;
-        let out = heatmap_2d(
+        let sources = ["adipose", "bone_marrow", "cord", "placenta"].map(String::from);
+        let routes = ["topical", "hydrogel", "scaffold"].map(String::from);
+        let out = heatmap_2d_labelled(
             dir.path(),
             "t",
-            "x",
-            "y",
-            &xs,
-            &ys,
+            "source",
+            "route",
+            &sources,
+            &routes,
             &holes,
             "c",
             ImageFormat::Svg,
@@ -878,26 +884,5 @@ mod tests {
         let err = lines_with_bands_on(dir.path(), "t", "x", "y", &[cat], &levels, ImageFormat::Png)
             .unwrap_err();
         assert!(matches!(err, PlotError::InvalidInput(m) if m.contains("x = 3")));
-    }
-
-    #[test]
-    fn heatmap_with_labels() {
-        let dir = tempfile::tempdir().unwrap();
-        let xs = ["adipose", "bone_marrow"].map(String::from);
-        let ys = ["topical", "hydrogel", "scaffold"].map(String::from);
-        let values = vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, f64::NAN]];
-        let out = heatmap_2d_labelled(
-            &dir.path().join("hm"),
-            "Closure by source and route",
-            "source",
-            "route",
-            &xs,
-            &ys,
-            &values,
-            "closure (%)",
-            ImageFormat::Png,
-        )
-        .unwrap();
-        check_png(&out, HEATMAP_SIZE.0, HEATMAP_SIZE.1);
     }
 }

@@ -8,8 +8,8 @@ use plotters::prelude::*;
 
 use super::timeseries::TimeSeries;
 use super::{
-    draw_figure_title, draw_line_panel, field_display_name, render, resolve_output, Figure,
-    ImageFormat, Line, LinePanel, PlotError, XAxis, SERIES_COLORS,
+    draw_line_panel, field_display_name, render, resolve_output, titled_grid, Figure, ImageFormat,
+    Line, LinePanel, PlotError, XAxis, SERIES_COLORS,
 };
 
 /// Columns compared by default: closure, live MSCs, the M2 fraction,
@@ -82,10 +82,8 @@ impl Figure for CompareFigure<'_> {
         root: &DrawingArea<DB, Shift>,
         _vector: bool,
     ) -> Result<(), PlotError> {
-        let (head, body) = root.split_vertically(TITLE_H);
-        draw_figure_title(&head, self.title, TITLE_H)?;
         let (cols, rows) = self.grid;
-        let areas = body.split_evenly((rows, cols));
+        let areas = titled_grid(root, self.title, TITLE_H, (rows, cols))?;
         for (c, (area, column)) in areas.iter().zip(self.columns).enumerate() {
             let (title, y_label) = describe(column);
             let lines = self

@@ -42,7 +42,7 @@ mod timeseries;
 pub use self::animate::animate;
 pub use self::charts::{
     bar_with_intervals, grouped_bars_with_intervals, heatmap_2d, heatmap_2d_labelled,
-    lines_with_bands, lines_with_bands_on, Series, XAxis,
+    lines_with_bands, lines_with_bands_on, BarRow, Estimate, Series, XAxis,
 };
 pub use self::compare::{plot_comparison, COMPARE_COLUMNS, COMPARE_MAX_PANELS};
 pub(crate) use self::fieldmap::safe_tag;
@@ -846,6 +846,19 @@ pub(crate) fn draw_figure_title<DB: DrawingBackend>(
         anchored(TITLE_PX + 2.0, HPos::Center, VPos::Center),
     ))?;
     Ok(())
+}
+
+/// Draws a centred `title` in the top `title_h` pixels of `root` and splits
+/// the rest into a grid of `rows`×`cols` equal panels (row by row).
+pub(crate) fn titled_grid<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    title_h: u32,
+    (rows, cols): (usize, usize),
+) -> Result<Vec<DrawingArea<DB, Shift>>, PlotError> {
+    let (head, body) = root.split_vertically(title_h);
+    draw_figure_title(&head, title, title_h)?;
+    Ok(body.split_evenly((rows, cols)))
 }
 
 /// Centred "no data" message for an empty panel, under its title.

@@ -6,9 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    draw_figure_title, draw_line_panel, field_display_name, render, resolve_output, Figure,
-    ImageFormat, Line, LinePanel, PlotError, XAxis, NEUTRAL_GREY, OI_BLACK, OI_BLUE,
-    OI_BLUISH_GREEN, OI_ORANGE, OI_REDDISH_PURPLE, OI_SKY_BLUE, OI_VERMILLION,
+    draw_line_panel, field_display_name, render, resolve_output, titled_grid, Figure, ImageFormat,
+    Line, LinePanel, PlotError, XAxis, NEUTRAL_GREY, OI_BLACK, OI_BLUE, OI_BLUISH_GREEN, OI_ORANGE,
+    OI_REDDISH_PURPLE, OI_SKY_BLUE, OI_VERMILLION,
 };
 
 const SIZE: (u32, u32) = (1600, 1000);
@@ -249,9 +249,7 @@ impl Figure for TimeseriesFigure {
         root: &DrawingArea<DB, Shift>,
         _vector: bool,
     ) -> Result<(), PlotError> {
-        let (head, body) = root.split_vertically(TITLE_H);
-        draw_figure_title(&head, &self.title, TITLE_H)?;
-        let areas = body.split_evenly((2, 3));
+        let areas = titled_grid(root, &self.title, TITLE_H, (2, 3))?;
         for (area, panel) in areas.iter().zip(self.panels()) {
             draw_line_panel(area, &panel)?;
         }

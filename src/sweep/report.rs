@@ -20,7 +20,7 @@
 
 use crate::error::{Error, Result};
 use crate::output;
-use crate::plot::{self, ImageFormat, Series, XAxis};
+use crate::plot::{self, BarRow, Estimate, ImageFormat, Series, XAxis};
 use crate::stats;
 use crate::sweep::design::DesignPoint;
 use crate::sweep::sensitivity;
@@ -453,7 +453,7 @@ fn sensitivity_md(d: &ReportData) -> String {
 }
 
 /// Mean and 95 % interval of a group of point means (the interval needs two).
-fn pooled(means: &[f64]) -> (f64, f64, f64) {
+fn pooled(means: &[f64]) -> Estimate {
     match means {
         [] => (f64::NAN, f64::NAN, f64::NAN),
         [m] => (*m, f64::NAN, f64::NAN),
@@ -536,7 +536,7 @@ fn level_series(
     factors: &[FactorValues],
     j: usize,
     outcome: usize,
-) -> (Vec<String>, Vec<Vec<(f64, f64, f64)>>) {
+) -> (Vec<String>, Vec<Vec<Estimate>>) {
     let m = &data.manifest;
     let f = &factors[j];
     let combo = |p: usize| -> Vec<String> {
@@ -700,7 +700,7 @@ pub fn plots(report_dir: &Path, data: &ReportData, format: ImageFormat) -> Resul
                 }
                 None => {
                     let (names, values) = level_series(data, &factors, j, o);
-                    let rows: Vec<(String, Vec<(f64, f64, f64)>)> = f
+                    let rows: Vec<BarRow> = f
                         .levels
                         .iter()
                         .enumerate()
@@ -789,7 +789,7 @@ fn sensitivity_plot(
             .map(|r| (r.value, ci(r).0, ci(r).1))
             .unwrap_or((f64::NAN, f64::NAN, f64::NAN))
     };
-    let mut bars: Vec<(String, Vec<(f64, f64, f64)>)> = factors
+    let mut bars: Vec<BarRow> = factors
         .iter()
         .map(|f| {
             (
@@ -799,7 +799,7 @@ fn sensitivity_plot(
         })
         .collect();
     bars.sort_by(|a, b| {
-        let total = |v: &[(f64, f64, f64)]| {
+        let total = |v: &[Estimate]| {
             let t = v[1].0;
             if t.is_finite() {
                 t
