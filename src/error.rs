@@ -67,6 +67,9 @@ pub enum Error {
     /// An output directory is already used.
     #[error("{0}")]
     OutputInUse(String),
+    /// Drawing or writing a figure failed.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
     /// Any other failure with a message.
     #[error("{0}")]
     Other(String),

@@ -32,6 +32,10 @@ fn main() -> ExitCode {
                     err.downcast_ref::<woundsim::error::InputError>()
                         .map(|_| true)
                 })
+                .or_else(|| {
+                    err.downcast_ref::<woundsim::plot::PlotError>()
+                        .map(|e| e.is_input())
+                })
                 .unwrap_or(false);
             ExitCode::from(if input { 2 } else { 1 })
         }

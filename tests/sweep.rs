@@ -1,6 +1,7 @@
 //! `woundsim sweep` end to end: a tiny sweep, resume after `kill -9`,
 //! interruption by SIGINT, shards + merge equal to the unsharded sweep,
-//! validation errors, and flat memory over 10,000 (dry-run) runs.
+//! validation errors, flat memory over 10,000 (dry-run) runs, and the
+//! report's figures (PNG files of the expected size, not one colour).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -338,4 +339,130 @@ fn ten_thousand_runs_keep_memory_flat() {
     let large = peak_rss_kb(5_000, tmp.path());
     println!("peak RSS: {small} kB for 1,000 runs, {large} kB for 10,000 runs");
     assert!(large < 200 * 1024, "peak RSS {large} kB for 10,000 runs");
+}
+
+// ---------------------------------------------------------------------------
+// Report figures
+// ---------------------------------------------------------------------------
+
+/// Decodes a PNG; checks its size and that it has many pixels unlike the
+/// first one (not a blank or flat image).
+fn check_png(path: &Path, size: (u32, u32)) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(file).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(
+        (info.width, info.height),
+        size,
+        "size of {}",
+        path.display()
+    );
+    let px = info.color_type.samples();
+    let data = &buf[..info.buffer_size()];
+    let first = &data[..px];
+    let other = data.chunks(px).filter(|c| *c != first).count();
+    assert!(other > 5000, "{} is (nearly) one colour", path.display());
+}
+
+/// The PNG files directly in `dir`, sorted.
+fn pngs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|f| f.extension().is_some_and(|e| e == "png"))
+        .collect();
+    v.sort();
+    v
+}
+
+const LINES: (u32, u32) = (1000, 650);
+const HEATMAP: (u32, u32) = (1000, 800);
+
+#[test]
+fn report_plots_of_a_factorial_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tiny");
+    ok(&["sweep", p(&tiny()), "--out", p(&out)]);
+    ok(&["sweep", "report", p(&out)]);
+    let plots = out.join("report/plots");
+    let dose = "treatment.dose.dose_cells";
+    let source = "treatment.product.source";
+    let mut expected = Vec::new();
+    // m2_fraction_d7 is undefined in a 2-day sweep: no figures for it.
+    for o in [
+        "closure_pct_final",
+        "msc_peak",
+        "vegf_mean_ng_per_ml",
+        "o2_mean_mmhg",
+    ] {
+        let lines = plots.join(format!("{o}_vs_{dose}.png"));
+        check_png(&lines, LINES);
+        // Two sources × two doses: one bar per dose in each source's row.
+        let bars = plots.join(format!("{o}_vs_{source}.png"));
+        check_png(&bars, (1000, 320));
+        let heat = plots.join(format!("{o}_heatmap.png"));
+        check_png(&heat, HEATMAP);
+        expected.extend([lines, bars, heat]);
+    }
+    expected.sort();
+    assert_eq!(pngs(&plots), expected);
+
+    // SVG on request.
+    ok(&["sweep", "report", p(&out), "--svg"]);
+    let svg = plots.join(format!("msc_peak_vs_{dose}.svg"));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.trim_start().starts_with("<svg"), "{}", svg.display());
+}
+
+/// A dry-run sweep (a cheap stand-in for each simulation) of 3 factors.
+fn dry_sweep(dir: &Path, design: &str, samples: usize) -> PathBuf {
+    let file = dir.join(format!("{design}.toml"));
+    std::fs::write(
+        &file,
+        format!(
+            "seed = 3\nreplicates = 2\ndry_run = true\ndays = 1\n\
+             outcomes = [\"closure_pct_final\", \"msc_peak\"]\n\
+             [design]\nkind = \"{design}\"\nsamples = {samples}\n\
+             [[factor]]\nkey = \"treatment.dose.dose_cells\"\nrange = [1e5, 1e7]\nscale = \"log\"\n\
+             [[factor]]\nkey = \"patient.perfusion\"\nrange = [0.2, 1.0]\n\
+             [[factor]]\nkey = \"treatment.delivery.injection_sites\"\nrange = [2, 5]\nscale = \"integer\"\n\
+             [base_inline.domain]\nwidth_um = 1000\nheight_um = 1000\n[base_inline.wound]\ndiameter_um = 600\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.join(design);
+    ok(&["sweep", p(&file), "--out", p(&out)]);
+    ok(&["sweep", "report", p(&out)]);
+    out.join("report/plots")
+}
+
+#[test]
+fn report_plots_of_lhs_and_saltelli_sweeps() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (design, samples, index, height) in [
+        // Three PRCC bars: 150 + 3 × 40 px, at least 320.
+        ("lhs", 40, "prcc", 320),
+        // Three factors × two indices: 150 + 3 × 64 px.
+        ("saltelli", 16, "sobol", 342),
+    ] {
+        let plots = dry_sweep(tmp.path(), design, samples);
+        let mut expected = Vec::new();
+        for o in ["closure_pct_final", "msc_peak"] {
+            for f in [
+                "treatment.dose.dose_cells",
+                "patient.perfusion",
+                "treatment.delivery.injection_sites",
+            ] {
+                let lines = plots.join(format!("{o}_vs_{f}.png"));
+                check_png(&lines, LINES);
+                expected.push(lines);
+            }
+            let bars = plots.join(format!("{o}_{index}.png"));
+            check_png(&bars, (1000, height));
+            expected.push(bars);
+        }
+        expected.sort();
+        assert_eq!(pngs(&plots), expected, "{design}");
+    }
 }

@@ -43,6 +43,8 @@ enum Command {
     Params(params_cmd::ParamsArgs),
     /// Draw a run's time-series panel and field maps (and an animation).
     Plot(PlotArgs),
+    /// Overlay the time courses of several runs in one figure.
+    Overlay(OverlayArgs),
     /// Parameter sweeps: run (resumable, shardable), merge shards, report.
     Sweep(sweep_cmd::SweepArgs),
     /// Explain one parameter in plain words.
@@ -124,12 +126,38 @@ struct PlotArgs {
     /// Days of the field maps (default: every snapshot).
     #[arg(long, value_delimiter = ',')]
     days: Option<Vec<f64>>,
+    /// Fields of the field maps, 1 to 4 (default: oxygen,vegf,il10,tnf).
+    #[arg(long, value_delimiter = ',')]
+    fields: Option<Vec<String>>,
     /// Write SVG instead of PNG.
     #[arg(long)]
     svg: bool,
     /// Also write an animated GIF of this field over time.
     #[arg(long, value_name = "FIELD", num_args = 0..=1, default_missing_value = "oxygen")]
     animate: Option<String>,
+}
+
+#[derive(Args)]
+struct OverlayArgs {
+    /// Run directories (each with a timeseries.csv), up to 8.
+    #[arg(required = true, num_args = 1..)]
+    run_dirs: Vec<PathBuf>,
+    /// Figure to write (.png, or .svg with --svg; the extension is added if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Legend names, one per run (default: the run directory names).
+    #[arg(long, value_delimiter = ',')]
+    labels: Option<Vec<String>>,
+    /// timeseries.csv columns to show, one panel each (default: closure_pct,
+    /// msc_live, m2_fraction, vessel_density_rel, o2_mean_mmHg, vegf_mean_ng_per_ml).
+    #[arg(long, value_delimiter = ',')]
+    columns: Option<Vec<String>>,
+    /// Figure title.
+    #[arg(long, default_value = "Comparison of runs")]
+    title: String,
+    /// Write SVG instead of PNG.
+    #[arg(long)]
+    svg: bool,
 }
 
 #[derive(Args)]
@@ -197,6 +225,7 @@ pub fn main() -> Result<ExitCode> {
         Command::Explain { key } => params_cmd::explain(&key),
         Command::Sweep(a) => sweep_cmd::sweep(a, cli.quiet),
         Command::Plot(a) => cmd_plot(a),
+        Command::Overlay(a) => cmd_overlay(a),
     }
 }
 
@@ -246,16 +275,18 @@ fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
     let out = out?;
     report(&dir, &out);
     if !a.no_plots {
-        let files = draw_plots(&dir, None, woundsim::plot::ImageFormat::Png, None)?;
+        let files = draw_plots(&dir, None, &[], woundsim::plot::ImageFormat::Png, None)?;
         eprintln!("plots: {}", files.len());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Draw the standard plots of a run directory into `dir/plots`.
+/// Draw the standard plots of a run directory into `dir/plots`: the time
+/// series and the field maps of `fields` (the default four when empty).
 fn draw_plots(
     dir: &Path,
     days: Option<&[f64]>,
+    fields: &[String],
     format: woundsim::plot::ImageFormat,
     animate: Option<&str>,
 ) -> Result<Vec<PathBuf>> {
@@ -263,7 +294,12 @@ fn draw_plots(
     let out = dir.join("plots");
     let mut files = vec![plot::plot_timeseries(dir, &out.join("timeseries"), format)?];
     if dir.join("snapshots").join("index.json").exists() {
-        files.extend(plot::plot_fieldmaps(dir, &out, days, format)?);
+        let fields: Vec<&str> = if fields.is_empty() {
+            plot::FIELDMAP_FIELDS.to_vec()
+        } else {
+            fields.iter().map(String::as_str).collect()
+        };
+        files.extend(plot::plot_fieldmaps_of(dir, &out, days, &fields, format)?);
         if let Some(field) = animate {
             files.push(plot::animate(
                 dir,
@@ -281,11 +317,56 @@ fn cmd_plot(a: PlotArgs) -> Result<ExitCode> {
     } else {
         woundsim::plot::ImageFormat::Png
     };
-    let files = draw_plots(&a.run_dir, a.days.as_deref(), format, a.animate.as_deref())?;
+    let files = draw_plots(
+        &a.run_dir,
+        a.days.as_deref(),
+        &a.fields.unwrap_or_default(),
+        format,
+        a.animate.as_deref(),
+    )?;
     for f in files {
         println!("{}", f.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_overlay(a: OverlayArgs) -> Result<ExitCode> {
+    let names: Vec<String> = match a.labels {
+        Some(l) if l.len() != a.run_dirs.len() => {
+            return Err(
+                woundsim::error::Error::from(woundsim::error::InputError::new(
+                    "<command line>",
+                    Some("--labels"),
+                    format!(
+                        "{} labels for {} run directories",
+                        l.len(),
+                        a.run_dirs.len()
+                    ),
+                ))
+                .into(),
+            )
+        }
+        Some(l) => l,
+        None => a.run_dirs.iter().map(|d| run_name(d)).collect(),
+    };
+    let runs: Vec<(String, PathBuf)> = names.into_iter().zip(a.run_dirs).collect();
+    let format = if a.svg {
+        woundsim::plot::ImageFormat::Svg
+    } else {
+        woundsim::plot::ImageFormat::Png
+    };
+    let columns = a.columns.unwrap_or_default();
+    let file = woundsim::plot::plot_comparison(&runs, &columns, &a.title, &a.out, format)?;
+    println!("{}", file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The last component of a run directory, for legends.
+fn run_name(dir: &Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string())
 }
 
 fn cmd_resume(a: ResumeArgs, quiet: bool) -> Result<ExitCode> {
@@ -309,7 +390,13 @@ fn cmd_resume(a: ResumeArgs, quiet: bool) -> Result<ExitCode> {
     let out = out?;
     report(&a.run_dir, &out);
     if !a.no_plots {
-        let files = draw_plots(&a.run_dir, None, woundsim::plot::ImageFormat::Png, None)?;
+        let files = draw_plots(
+            &a.run_dir,
+            None,
+            &[],
+            woundsim::plot::ImageFormat::Png,
+            None,
+        )?;
         eprintln!("plots: {}", files.len());
     }
     Ok(ExitCode::SUCCESS)

@@ -32,10 +32,13 @@ enum SweepCmd {
         /// Sweep file (TOML).
         file: PathBuf,
     },
-    /// Per-point statistics and sensitivity indices into DIR/report/.
+    /// Per-point statistics, sensitivity indices and figures into DIR/report/.
     Report {
         /// Sweep directory.
         dir: PathBuf,
+        /// Draw the figures as SVG instead of PNG.
+        #[arg(long)]
+        svg: bool,
     },
     /// Join shard directories into OUT (same sweep required; rows sorted by run).
     Merge {
@@ -103,8 +106,13 @@ pub fn sweep(a: SweepArgs, quiet: bool) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(SweepCmd::Report { dir }) => {
-            let s = report::report(&dir).map_err(lib)?;
+        Some(SweepCmd::Report { dir, svg }) => {
+            let format = if svg {
+                woundsim::plot::ImageFormat::Svg
+            } else {
+                woundsim::plot::ImageFormat::Png
+            };
+            let s = report::report_as(&dir, format).map_err(lib)?;
             let missing = if s.missing > 0 {
                 format!(", {} runs missing", s.missing)
             } else {

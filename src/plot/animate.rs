@@ -8,7 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::fieldmap::{block_factor, draw_map, draw_overlay_legend, fit_map, MapView, Run};
+use super::fieldmap::{
+    block_factor, draw_map, draw_overlay_legend, fit_map, marker_radius, MapView, Run,
+};
 use super::{
     anchored, colormap_rgb, commit, draw_colorbar, ensure_fonts, ensure_parent, field_display_name,
     resolve_output, rgb, tmp_path, PlotError, PxRect, NAN_GREY, NEUTRAL_GREY, OKABE_ITO,
@@ -231,7 +233,11 @@ fn write_gif(
             layers: &layers,
             extent_um,
             day: meta.day,
-            marker_r: 3,
+            marker_r: marker_radius(
+                (layout.map.w, layout.map.h),
+                run.index.nx,
+                layers.agents.len(),
+            ),
             font_px: SMALL_PX + 1.0,
         };
         let title = format!("{name} ({units})");

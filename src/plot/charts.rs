@@ -8,10 +8,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    anchored, colormap, colormap_rgb, draw_colorbar, draw_line_panel, finite_range, fmt_axis,
-    fmt_levels, fmt_num, normalise, padded_range, render, resolve_output, style_mesh, text_style,
-    Figure, ImageFormat, Line, LinePanel, PlotError, PxRect, LABEL_PX, NAN_GREY, OI_BLUE,
-    OI_VERMILLION, SERIES_COLORS, TICK_PX, TITLE_PX,
+    anchored, colormap, colormap_rgb, draw_colorbar, draw_line_panel, draw_series_legend,
+    finite_range, fmt_axis, fmt_levels, fmt_num, legend_position, normalise, padded_range, render,
+    resolve_output, style_mesh, text_style, Figure, ImageFormat, Line, LinePanel, PlotError,
+    PxRect, LABEL_PX, NAN_GREY, OI_BLUE, OI_VERMILLION, SERIES_COLORS, TICK_PX, TITLE_PX,
 };
 
 /// One curve for [`lines_with_bands`]: the mean at each `x` and, optionally,
@@ -63,11 +63,38 @@ fn draw_category_labels<DB: DrawingBackend>(
 // Bars with intervals
 // ---------------------------------------------------------------------------
 
+/// A value with its interval, `(mean, lo, hi)`.
+pub type Estimate = (f64, f64, f64);
+
+/// One row (category) of a grouped bar chart: its label and one [`Estimate`]
+/// per series.
+pub type BarRow = (String, Vec<Estimate>);
+
 struct BarFigure<'a> {
     title: &'a str,
     value_label: &'a str,
-    bars: &'a [(String, f64, f64, f64)],
+    /// Series names; empty for a single unnamed series coloured by sign.
+    series: &'a [String],
+    rows: Vec<BarRow>,
     size: (u32, u32),
+}
+
+impl BarFigure<'_> {
+    fn n_series(&self) -> usize {
+        self.series.len().max(1)
+    }
+
+    fn color(&self, series: usize, mean: f64) -> RGBColor {
+        if self.series.is_empty() {
+            if mean >= 0.0 {
+                OI_BLUE
+            } else {
+                OI_VERMILLION
+            }
+        } else {
+            SERIES_COLORS[series % SERIES_COLORS.len()]
+        }
+    }
 }
 
 impl Figure for BarFigure<'_> {
@@ -80,16 +107,17 @@ impl Figure for BarFigure<'_> {
         root: &DrawingArea<DB, Shift>,
         _vector: bool,
     ) -> Result<(), PlotError> {
-        let n = self.bars.len();
+        let n = self.rows.len();
+        let k = self.n_series();
         let values = self
-            .bars
+            .rows
             .iter()
-            .flat_map(|(_, m, l, h)| [*m, *l, *h])
+            .flat_map(|(_, v)| v.iter().flat_map(|(m, l, h)| [*m, *l, *h]))
             .chain([0.0]);
         let (x0, x1) = padded_range(finite_range(values), 0.05);
         let style = anchored(TICK_PX, HPos::Right, VPos::Center);
         let mut label_w = 0;
-        for (label, ..) in self.bars {
+        for (label, _) in &self.rows {
             label_w = label_w.max(root.estimate_text_size(label, &style)?.0);
         }
         let label_area = (label_w + 20).clamp(60, self.size.0 * 45 / 100);
@@ -113,30 +141,41 @@ impl Figure for BarFigure<'_> {
             let (_, b) = chart.backend_coord(&(x0, 1.0));
             (a - b).abs() as f64
         };
-        let inset = (row_px * 0.18).min(12.0);
-        let cap = (row_px * 0.2).clamp(2.0, 8.0) as i32;
+        // Each row's band, less an inset top and bottom, is shared by its
+        // series' bars.
+        let inset = (row_px * 0.18).min(12.0) / row_px;
+        let slot = (1.0 - 2.0 * inset) / k as f64;
+        let cap = (row_px * slot * 0.2).clamp(2.0, 8.0) as i32;
         let whisker = BLACK.stroke_width(2);
-        for (k, (_, mean, lo, hi)) in self.bars.iter().enumerate() {
-            // First bar at the top.
-            let r = (n - 1 - k) as f64;
-            if mean.is_finite() {
-                let color = if *mean >= 0.0 { OI_BLUE } else { OI_VERMILLION };
-                let mut bar =
-                    Rectangle::new([(0.0, r), (*mean, r + 1.0)], color.mix(0.85).filled());
-                bar.set_margin(inset as u32, inset as u32, 0, 0);
-                chart.draw_series(std::iter::once(bar))?;
-            }
-            if lo.is_finite() && hi.is_finite() {
-                let c = r + 0.5;
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(*lo, c), (*hi, c)],
-                    whisker,
-                )))?;
-                for end in [*lo, *hi] {
-                    chart.draw_series(std::iter::once(
-                        EmptyElement::at((end, c))
-                            + PathElement::new(vec![(0, -cap), (0, cap)], whisker),
-                    ))?;
+        let mut ends = Vec::new();
+        for (row, (_, bars)) in self.rows.iter().enumerate() {
+            // First row at the top; first series at the top of its row.
+            let r = (n - 1 - row) as f64;
+            for (s, (mean, lo, hi)) in bars.iter().enumerate().take(k) {
+                let top = r + 1.0 - inset - s as f64 * slot;
+                let (b0, b1) = (top - slot, top);
+                let c = (b0 + b1) / 2.0;
+                if mean.is_finite() {
+                    let color = self.color(s, *mean);
+                    let gap = if k > 1 { slot * 0.08 } else { 0.0 };
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, b0 + gap), (*mean, b1 - gap)],
+                        color.mix(0.85).filled(),
+                    )))?;
+                    ends.push((normalise(*mean, (x0, x1)), c / n as f64));
+                }
+                if lo.is_finite() && hi.is_finite() {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(*lo, c), (*hi, c)],
+                        whisker,
+                    )))?;
+                    for end in [*lo, *hi] {
+                        chart.draw_series(std::iter::once(
+                            EmptyElement::at((end, c))
+                                + PathElement::new(vec![(0, -cap), (0, cap)], whisker),
+                        ))?;
+                        ends.push((normalise(end, (x0, x1)), c / n as f64));
+                    }
                 }
             }
         }
@@ -144,17 +183,60 @@ impl Figure for BarFigure<'_> {
             vec![(0.0, 0.0), (0.0, n as f64)],
             BLACK.mix(0.7).stroke_width(1),
         )))?;
+        if !self.series.is_empty() {
+            for (s, name) in self.series.iter().enumerate() {
+                let color = self.color(s, 0.0);
+                chart
+                    .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.mix(0.85).filled())
+                    });
+            }
+            draw_series_legend(&mut chart, legend_position(&ends), 24)?;
+        }
         let labels: Vec<(String, (i32, i32))> = self
-            .bars
+            .rows
             .iter()
             .enumerate()
-            .map(|(k, (label, ..))| {
+            .map(|(k, (label, _))| {
                 let (x, y) = chart.backend_coord(&(x0, (n - 1 - k) as f64 + 0.5));
                 (label.clone(), (x - 8, y))
             })
             .collect();
         draw_category_labels(root, &labels, &style, row_px, false)
     }
+}
+
+/// Writes a [`BarFigure`] with one row per category; rows grow taller with
+/// the number of series.
+fn render_bars(
+    out: &Path,
+    title: &str,
+    value_label: &str,
+    series: &[String],
+    rows: Vec<BarRow>,
+    format: ImageFormat,
+) -> Result<PathBuf, PlotError> {
+    if rows.is_empty() {
+        return Err(PlotError::InvalidInput(format!("no bars for “{title}”")));
+    }
+    let k = series.len().max(1) as u32;
+    let row_h = if k == 1 { 40 } else { 16 + 24 * k };
+    let height = (150 + row_h * rows.len() as u32).clamp(320, 4000);
+    let fig = BarFigure {
+        title,
+        value_label,
+        series,
+        rows,
+        size: (1000, height),
+    };
+    let ext = format.extension();
+    render(
+        &fig,
+        &resolve_output(out, &format!("bars.{ext}"), ext),
+        format,
+    )
 }
 
 /// Horizontal bar chart with interval whiskers: one bar per
@@ -175,33 +257,71 @@ pub fn bar_with_intervals(
     bars: &[(String, f64, f64, f64)],
     format: ImageFormat,
 ) -> Result<PathBuf, PlotError> {
-    if bars.is_empty() {
-        return Err(PlotError::InvalidInput(format!("no bars for “{title}”")));
+    let rows = bars
+        .iter()
+        .map(|(label, m, l, h)| (label.clone(), vec![(*m, *l, *h)]))
+        .collect();
+    render_bars(out, title, y_label, &[], rows, format)
+}
+
+/// Grouped horizontal bar chart with interval whiskers: one row per
+/// `(label, values)` (top to bottom in the given order), and in each row one
+/// bar per series, `values[s] = (mean, lo, hi)` for series `s` of
+/// `series_names` (Okabe–Ito colours in series order, with a legend). Rows
+/// with fewer values than series leave the rest empty; non-finite values
+/// skip the bar or whisker. 1000 px wide, growing in height with rows and
+/// series. `out` is the file to write (extension added if missing) or a
+/// directory (then `bars.<ext>` in it).
+///
+/// # Errors
+/// [`PlotError::InvalidInput`] if `rows` or `series_names` is empty or a
+/// row has more values than there are series; I/O or drawing errors.
+pub fn grouped_bars_with_intervals(
+    out: &Path,
+    title: &str,
+    value_label: &str,
+    series_names: &[String],
+    rows: &[BarRow],
+    format: ImageFormat,
+) -> Result<PathBuf, PlotError> {
+    if series_names.is_empty() {
+        return Err(PlotError::InvalidInput(format!("no series for “{title}”")));
     }
-    let height = (150 + 40 * bars.len() as u32).clamp(320, 4000);
-    let fig = BarFigure {
-        title,
-        value_label: y_label,
-        bars,
-        size: (1000, height),
-    };
-    let ext = format.extension();
-    render(
-        &fig,
-        &resolve_output(out, &format!("bars.{ext}"), ext),
-        format,
-    )
+    if let Some((label, v)) = rows.iter().find(|(_, v)| v.len() > series_names.len()) {
+        return Err(PlotError::InvalidInput(format!(
+            "bar row “{label}” has {} values for {} series",
+            v.len(),
+            series_names.len()
+        )));
+    }
+    render_bars(out, title, value_label, series_names, rows.to_vec(), format)
 }
 
 // ---------------------------------------------------------------------------
 // Lines with bands
 // ---------------------------------------------------------------------------
 
+/// How a line chart's x axis places and labels the values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum XAxis {
+    /// A linear axis.
+    #[default]
+    Linear,
+    /// A base-10 logarithmic axis; non-positive values leave gaps.
+    Log10,
+    /// Equally spaced categories: x values are indices `0, 1, …` into these
+    /// labels (e.g. the levels of a sweep factor).
+    Levels(Vec<String>),
+}
+
 struct LinesFigure<'a> {
     title: &'a str,
     x_label: &'a str,
     y_label: &'a str,
     series: &'a [Series],
+    /// Axis positions of each series' x values.
+    positions: Vec<Vec<f64>>,
+    x_axis: &'a XAxis,
 }
 
 impl Figure for LinesFigure<'_> {
@@ -220,7 +340,7 @@ impl Figure for LinesFigure<'_> {
             .enumerate()
             .map(|(k, s)| Line {
                 name: s.name.clone(),
-                x: &s.x,
+                x: &self.positions[k],
                 y: &s.mean,
                 band: (!s.lo.is_empty()).then_some((s.lo.as_slice(), s.hi.as_slice())),
                 color: SERIES_COLORS[k % SERIES_COLORS.len()],
@@ -229,6 +349,7 @@ impl Figure for LinesFigure<'_> {
             .collect();
         let panel = LinePanel {
             title: self.title.to_string(),
+            x_axis: self.x_axis.clone(),
             x_label: self.x_label.to_string(),
             y_label: self.y_label.to_string(),
             y2_label: String::new(),
@@ -245,7 +366,8 @@ impl Figure for LinesFigure<'_> {
 /// point markers when there are at most 30 points) over a translucent band
 /// from `lo` to `hi`; Okabe–Ito colours in series order, legend placed in
 /// the emptiest corner. 1000×650 px. `out` is the file to write (extension
-/// added if missing) or a directory (then `lines.<ext>` in it).
+/// added if missing) or a directory (then `lines.<ext>` in it). The x axis
+/// is linear; see [`lines_with_bands_on`] for others.
 ///
 /// # Errors
 /// [`PlotError::InvalidInput`] if `series` is empty or a series' vectors
@@ -256,6 +378,25 @@ pub fn lines_with_bands(
     x_label: &str,
     y_label: &str,
     series: &[Series],
+    format: ImageFormat,
+) -> Result<PathBuf, PlotError> {
+    lines_with_bands_on(out, title, x_label, y_label, series, &XAxis::Linear, format)
+}
+
+/// [`lines_with_bands`] on the given x axis: linear, logarithmic (ticks
+/// labelled with the values) or equally spaced labelled levels (each x is
+/// an index into the labels).
+///
+/// # Errors
+/// As [`lines_with_bands`]; also [`PlotError::InvalidInput`] if an x value
+/// is not a valid index into [`XAxis::Levels`].
+pub fn lines_with_bands_on(
+    out: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    x_axis: &XAxis,
     format: ImageFormat,
 ) -> Result<PathBuf, PlotError> {
     if series.is_empty() {
@@ -274,11 +415,17 @@ pub fn lines_with_bands(
             )));
         }
     }
+    let positions = series
+        .iter()
+        .map(|s| x_positions(s, x_axis))
+        .collect::<Result<Vec<_>, _>>()?;
     let fig = LinesFigure {
         title,
         x_label,
         y_label,
         series,
+        positions,
+        x_axis,
     };
     let ext = format.extension();
     render(
@@ -286,6 +433,31 @@ pub fn lines_with_bands(
         &resolve_output(out, &format!("lines.{ext}"), ext),
         format,
     )
+}
+
+/// Positions of a series' x values on `axis`.
+fn x_positions(s: &Series, axis: &XAxis) -> Result<Vec<f64>, PlotError> {
+    match axis {
+        XAxis::Linear => Ok(s.x.clone()),
+        XAxis::Log10 => Ok(s
+            .x
+            .iter()
+            .map(|x| if *x > 0.0 { x.log10() } else { f64::NAN })
+            .collect()),
+        XAxis::Levels(levels) => {
+            let bad =
+                s.x.iter()
+                    .find(|x| !(x.fract() == 0.0 && **x >= 0.0 && (**x as usize) < levels.len()));
+            match bad {
+                Some(x) => Err(PlotError::InvalidInput(format!(
+                    "series “{}”: x = {x} is not an index into {} levels",
+                    s.name,
+                    levels.len()
+                ))),
+                None => Ok(s.x.clone()),
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -296,8 +468,8 @@ struct HeatmapFigure<'a> {
     title: &'a str,
     x_label: &'a str,
     y_label: &'a str,
-    xs: &'a [f64],
-    ys: &'a [f64],
+    x_levels: &'a [String],
+    y_levels: &'a [String],
     values: &'a [Vec<f64>],
     colorbar_label: &'a str,
 }
@@ -315,7 +487,7 @@ impl Figure for HeatmapFigure<'_> {
         root: &DrawingArea<DB, Shift>,
         vector: bool,
     ) -> Result<(), PlotError> {
-        let (nx, ny) = (self.xs.len(), self.ys.len());
+        let (nx, ny) = (self.x_levels.len(), self.y_levels.len());
         let range = finite_range(self.values.iter().flatten().copied())
             .map(|(a, b)| super::widen(a, b))
             .unwrap_or((0.0, 1.0));
@@ -366,8 +538,10 @@ impl Figure for HeatmapFigure<'_> {
                 }
             }
         }
-        let xl: Vec<(String, (i32, i32))> = fmt_levels(self.xs)
-            .into_iter()
+        let xl: Vec<(String, (i32, i32))> = self
+            .x_levels
+            .iter()
+            .cloned()
             .enumerate()
             .map(|(i, s)| {
                 let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
@@ -381,8 +555,10 @@ impl Figure for HeatmapFigure<'_> {
             cell_w as f64,
             true,
         )?;
-        let yl: Vec<(String, (i32, i32))> = fmt_levels(self.ys)
-            .into_iter()
+        let yl: Vec<(String, (i32, i32))> = self
+            .y_levels
+            .iter()
+            .cloned()
             .enumerate()
             .map(|(j, s)| {
                 let (px, py) = chart.backend_coord(&(0.0, j as f64 + 0.5));
@@ -442,24 +618,55 @@ pub fn heatmap_2d(
     colorbar_label: &str,
     format: ImageFormat,
 ) -> Result<PathBuf, PlotError> {
-    if xs.is_empty() || ys.is_empty() {
+    heatmap_2d_labelled(
+        out,
+        title,
+        x_label,
+        y_label,
+        &fmt_levels(xs),
+        &fmt_levels(ys),
+        values,
+        colorbar_label,
+        format,
+    )
+}
+
+/// [`heatmap_2d`] with the factor levels given as labels (e.g. a product
+/// source or a delivery route) instead of numbers: `values[j][i]` is the
+/// outcome at `x_levels[i]` and `y_levels[j]`.
+///
+/// # Errors
+/// As [`heatmap_2d`].
+#[allow(clippy::too_many_arguments)]
+pub fn heatmap_2d_labelled(
+    out: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    x_levels: &[String],
+    y_levels: &[String],
+    values: &[Vec<f64>],
+    colorbar_label: &str,
+    format: ImageFormat,
+) -> Result<PathBuf, PlotError> {
+    if x_levels.is_empty() || y_levels.is_empty() {
         return Err(PlotError::InvalidInput(format!(
             "heat map “{title}” needs at least one level per factor"
         )));
     }
-    if values.len() != ys.len() || values.iter().any(|r| r.len() != xs.len()) {
+    if values.len() != y_levels.len() || values.iter().any(|r| r.len() != x_levels.len()) {
         return Err(PlotError::InvalidInput(format!(
             "heat map “{title}”: values must be {} rows of {} (ys × xs)",
-            ys.len(),
-            xs.len()
+            y_levels.len(),
+            x_levels.len()
         )));
     }
     let fig = HeatmapFigure {
         title,
         x_label,
         y_label,
-        xs,
-        ys,
+        x_levels,
+        y_levels,
         values,
         colorbar_label,
     };
@@ -569,13 +776,15 @@ mod tests {
         check_png(&out, HEATMAP_SIZE.0, HEATMAP_SIZE.1);
         let mut holes = values.clone();
         holes[1][2] = f64::NAN;
-        let out = heatmap_2d(
+        let sources = ["adipose", "bone_marrow", "cord", "placenta"].map(String::from);
+        let routes = ["topical", "hydrogel", "scaffold"].map(String::from);
+        let out = heatmap_2d_labelled(
             dir.path(),
             "t",
-            "x",
-            "y",
-            &xs,
-            &ys,
+            "source",
+            "route",
+            &sources,
+            &routes,
             &holes,
             "c",
             ImageFormat::Svg,
@@ -595,5 +804,85 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, PlotError::InvalidInput(_)));
+    }
+
+    #[test]
+    fn grouped_bars() {
+        let dir = tempfile::tempdir().unwrap();
+        let series = vec!["first-order".to_string(), "total".to_string()];
+        let rows = vec![
+            ("dose".to_string(), vec![(0.5, 0.4, 0.6), (0.7, 0.6, 0.8)]),
+            ("perfusion".to_string(), vec![(0.1, f64::NAN, f64::NAN)]),
+            (
+                "hypoxia".to_string(),
+                vec![(-0.02, -0.1, 0.05), (0.2, 0.1, 0.3)],
+            ),
+        ];
+        let out = grouped_bars_with_intervals(
+            &dir.path().join("sobol"),
+            "Sobol' indices",
+            "index",
+            &series,
+            &rows,
+            ImageFormat::Png,
+        )
+        .unwrap();
+        assert_eq!(out, dir.path().join("sobol.png"));
+        // Three rows of two bars: 150 + 3 × 64 px.
+        check_png(&out, 1000, 342);
+        let err = grouped_bars_with_intervals(dir.path(), "t", "v", &[], &rows, ImageFormat::Png)
+            .unwrap_err();
+        assert!(matches!(err, PlotError::InvalidInput(_)));
+        let err = grouped_bars_with_intervals(
+            dir.path(),
+            "t",
+            "v",
+            &series[..1],
+            &rows,
+            ImageFormat::Png,
+        )
+        .unwrap_err();
+        assert!(matches!(err, PlotError::InvalidInput(m) if m.contains("dose")));
+    }
+
+    #[test]
+    fn line_chart_log_and_levels_axes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Series {
+            name: "closure".into(),
+            x: vec![1e4, 1e5, 1e6, 1e7],
+            mean: vec![10.0, 20.0, 35.0, 40.0],
+            lo: vec![8.0, 17.0, 30.0, 36.0],
+            hi: vec![12.0, 23.0, 40.0, 44.0],
+        };
+        let out = lines_with_bands_on(
+            &dir.path().join("log"),
+            "Closure vs dose",
+            "dose (cells)",
+            "closure (%)",
+            std::slice::from_ref(&s),
+            &XAxis::Log10,
+            ImageFormat::Png,
+        )
+        .unwrap();
+        check_png(&out, 1000, 650);
+        let levels = XAxis::Levels(vec!["adipose".into(), "bone_marrow".into(), "cord".into()]);
+        let mut cat = s.clone();
+        cat.x = vec![0.0, 1.0, 2.0, 1.0];
+        let out = lines_with_bands_on(
+            &dir.path().join("levels"),
+            "Closure by source",
+            "source",
+            "closure (%)",
+            std::slice::from_ref(&cat),
+            &levels,
+            ImageFormat::Png,
+        )
+        .unwrap();
+        check_png(&out, 1000, 650);
+        cat.x[3] = 3.0;
+        let err = lines_with_bands_on(dir.path(), "t", "x", "y", &[cat], &levels, ImageFormat::Png)
+            .unwrap_err();
+        assert!(matches!(err, PlotError::InvalidInput(m) if m.contains("x = 3")));
     }
 }

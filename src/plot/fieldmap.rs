@@ -21,7 +21,7 @@ use super::{
 };
 
 /// Fields shown by [`plot_fieldmaps`], in panel order.
-pub(super) const FIELDMAP_FIELDS: [&str; 4] = ["oxygen", "vegf", "il10", "tnf"];
+pub const FIELDMAP_FIELDS: [&str; 4] = ["oxygen", "vegf", "il10", "tnf"];
 /// Largest heat-map side in pixels (raster output).
 pub(super) const MAP_BUDGET_PX: usize = 400;
 /// Largest heat-map side in cells for vector output (one rectangle per run
@@ -72,7 +72,7 @@ impl SnapshotMeta {
     }
 }
 
-/// Category of an agent marker; the declaration order is the drawing order.
+/// Category of an agent marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum AgentKind {
     MscDead,
@@ -110,11 +110,17 @@ pub(super) struct Agent {
     pub kind: AgentKind,
     pub x_um: f64,
     pub y_um: f64,
+    /// Drawing order: dead MSCs first, then every other agent in an order
+    /// hashed from its kind and id, so that where markers pile up the ones
+    /// on top are a fair sample of all kinds.
+    pub order: (bool, u64),
 }
 
 #[derive(Deserialize)]
 struct AgentRow {
     kind: String,
+    #[serde(default)]
+    id: u64,
     x_um: f64,
     y_um: f64,
     #[serde(default)]
@@ -268,7 +274,7 @@ impl Run {
         }
         if let Some(file) = &meta.agents {
             layers.agents = read_agents(&self.dir.join(file))?;
-            layers.agents.sort_by_key(|a| a.kind);
+            layers.agents.sort_by_key(|a| a.order);
         }
         Ok(layers)
     }
@@ -314,6 +320,10 @@ fn read_agents(path: &Path) -> Result<Vec<Agent>, PlotError> {
                     kind,
                     x_um: row.x_um,
                     y_um: row.y_um,
+                    order: (
+                        kind != AgentKind::MscDead,
+                        crate::rng::hash_words(&[kind as u64, row.id]),
+                    ),
                 });
             }
         }
@@ -399,16 +409,50 @@ fn vessel_priority(code: u8) -> u8 {
 // Map drawing (shared with the animation)
 // ---------------------------------------------------------------------------
 
-/// Colour of a vessel class: 1 unperfused sprout, 2 perfused new, 3 leaky
-/// new, 4 mature pre-existing.
+/// Light grey of unperfused sprouts (no blood yet): visible on every part
+/// of the colour map and unlike any agent colour.
+pub(super) const SPROUT_GREY: RGBColor = RGBColor(225, 225, 225);
+
+/// Colour of a vessel class: 1 unperfused sprout (light grey), 2 perfused
+/// new (orange), 3 leaky new (blue), 4 mature pre-existing (black). None of
+/// them is an agent colour (see [`agent_color`]).
 pub(super) fn vessel_color(code: u8) -> Option<RGBColor> {
     match code {
-        1 => Some(OI_ORANGE),
-        2 => Some(OI_VERMILLION),
-        3 => Some(OI_REDDISH_PURPLE),
+        1 => Some(SPROUT_GREY),
+        2 => Some(OI_ORANGE),
+        3 => Some(OI_BLUE),
         4 => Some(BLACK),
         _ => None,
     }
+}
+
+/// Fill colour of an agent marker: Okabe–Ito sky blue for MSCs (live,
+/// carrier and the ring of senescent ones), vermillion for M1 and reddish
+/// purple for M2 macrophages, yellow for tip cells, grey for dead MSCs: all
+/// light or warm enough to stand out on the dark and the green parts of the
+/// viridis colour map. Each kind also has its own shape (circle, square,
+/// diamond, triangle), and markers of radius 3 or more have a black edge.
+pub(super) fn agent_color(kind: AgentKind) -> RGBColor {
+    match kind {
+        AgentKind::Msc | AgentKind::MscSenescent => OI_SKY_BLUE,
+        AgentKind::MscDead => NEUTRAL_GREY,
+        AgentKind::M1 => OI_VERMILLION,
+        AgentKind::M2 => OI_REDDISH_PURPLE,
+        AgentKind::Tip => OI_YELLOW,
+    }
+}
+
+/// Marker radius in pixels on a map of `map` pixels showing `nx` voxels
+/// across and `n_agents` agents: about one voxel (a cell is about one voxel
+/// across) but 2 to 5 pixels, and smaller (down to 1) where there are so
+/// many agents that their markers would cover more than about 15 % of the
+/// map, so that the field stays visible between the markers.
+pub(super) fn marker_radius(map: (u32, u32), nx: usize, n_agents: usize) -> i32 {
+    let px_per_voxel = map.0 as f64 / nx.max(1) as f64;
+    let area = map.0 as f64 * map.1 as f64;
+    let crowded = (0.15 * area / (std::f64::consts::PI * n_agents.max(1) as f64)).sqrt();
+    let r = px_per_voxel.round().clamp(2.0, 5.0).min(crowded.round());
+    r.max(1.0) as i32
 }
 
 /// Heat-map side lengths in pixels fitting `max_w`×`max_h` with the domain's
@@ -580,7 +624,10 @@ fn draw_margin<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Draws one agent marker centred at `p` (pixels) with radius `r`.
+/// Draws one agent marker centred at `p` (pixels) with radius `r` in its
+/// [`agent_color`]: MSCs as circles (senescent and dead ones hollow), M1
+/// macrophages as squares, M2 as diamonds, tip cells as triangles. Markers
+/// of radius 3 or more get a black edge.
 pub(super) fn draw_marker<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     kind: AgentKind,
@@ -588,38 +635,46 @@ pub(super) fn draw_marker<DB: DrawingBackend>(
     r: i32,
 ) -> Result<(), PlotError> {
     let (x, y) = p;
+    let edged = r >= 3;
     let edge = BLACK.stroke_width(1);
-    match kind {
-        AgentKind::Msc => {
-            root.draw(&Circle::new(p, r, OI_SKY_BLUE.filled()))?;
-            root.draw(&Circle::new(p, r, edge))?;
-        }
-        AgentKind::MscSenescent | AgentKind::MscDead => {
-            let c = if kind == AgentKind::MscDead {
-                NEUTRAL_GREY
-            } else {
-                OI_SKY_BLUE
-            };
-            root.draw(&Circle::new(p, r + 1, edge))?;
-            root.draw(&Circle::new(p, r, c.stroke_width(2)))?;
-        }
-        AgentKind::M1 | AgentKind::M2 => {
-            let c = if kind == AgentKind::M1 {
-                OI_YELLOW
-            } else {
-                OI_BLUE
-            };
-            let q = r - (r + 2) / 5;
-            let corners = [(x - q, y - q), (x + q, y + q)];
-            root.draw(&Rectangle::new(corners, c.filled()))?;
-            root.draw(&Rectangle::new(corners, edge))?;
-        }
-        AgentKind::Tip => {
-            let pts = vec![(x, y - r - 1), (x - r - 1, y + r), (x + r + 1, y + r)];
-            root.draw(&Polygon::new(pts.clone(), OI_ORANGE.filled()))?;
+    let color = agent_color(kind);
+    let shape = |pts: Vec<(i32, i32)>| -> Result<(), PlotError> {
+        root.draw(&Polygon::new(pts.clone(), color.filled()))?;
+        if edged {
             let mut closed = pts;
             closed.push(closed[0]);
             root.draw(&PathElement::new(closed, edge))?;
+        }
+        Ok(())
+    };
+    match kind {
+        AgentKind::Msc => {
+            root.draw(&Circle::new(p, r, color.filled()))?;
+            if edged {
+                root.draw(&Circle::new(p, r, edge))?;
+            }
+        }
+        AgentKind::MscSenescent | AgentKind::MscDead => {
+            if edged {
+                root.draw(&Circle::new(p, r + 1, edge))?;
+            }
+            root.draw(&Circle::new(p, r, color.stroke_width(2)))?;
+        }
+        AgentKind::M1 => {
+            let q = r - (r + 2) / 5;
+            shape(vec![
+                (x - q, y - q),
+                (x + q, y - q),
+                (x + q, y + q),
+                (x - q, y + q),
+            ])?;
+        }
+        AgentKind::M2 => {
+            let q = r + 1;
+            shape(vec![(x, y - q), (x + q, y), (x, y + q), (x - q, y)])?;
+        }
+        AgentKind::Tip => {
+            shape(vec![(x, y - r - 1), (x - r - 1, y + r), (x + r + 1, y + r)])?;
         }
     }
     Ok(())
@@ -739,9 +794,14 @@ pub(super) fn draw_overlay_legend<DB: DrawingBackend>(
             match *g {
                 Glyph::Agent(kind) => draw_marker(root, kind, (cx, y), marker_r)?,
                 Glyph::Vessel(code) => {
+                    // A dark outline keeps light vessel colours visible on white.
                     let c = vessel_color(code).unwrap_or(BLACK);
                     root.draw(&PathElement::new(
                         vec![(x, y), (x + glyph_w, y)],
+                        BLACK.mix(0.7).stroke_width(5),
+                    ))?;
+                    root.draw(&PathElement::new(
+                        vec![(x + 1, y), (x + glyph_w - 1, y)],
                         c.stroke_width(3),
                     ))?;
                 }
@@ -768,12 +828,15 @@ pub(super) fn draw_overlay_legend<DB: DrawingBackend>(
 }
 
 // ---------------------------------------------------------------------------
-// The 4-panel figure
+// The field-map figure (up to 2×2 panels)
 // ---------------------------------------------------------------------------
 
 const OUTER: u32 = 10;
 const HEADER_H: u32 = 50;
+/// Legend height under two columns of maps (two rows of entries).
 const FOOTER_H: u32 = 62;
+/// Legend height under one column of maps (four rows of entries).
+const FOOTER_1COL_H: u32 = 110;
 const PANEL_TOP: u32 = 36;
 const AXIS_LEFT: u32 = 66;
 const AXIS_BOTTOM: u32 = 52;
@@ -781,27 +844,42 @@ const CB_GAP: u32 = 14;
 const CB_W: u32 = 16;
 const CB_RIGHT: u32 = 84;
 
-/// Pixel layout of a 2×2 field-map figure.
+/// Pixel layout of a field-map figure: one map per field, two per row (one
+/// for a single field), the legend underneath.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct FieldmapLayout {
     pub map: (u32, u32),
     pub cell: (u32, u32),
     pub size: (u32, u32),
+    pub cols: u32,
+    pub footer: u32,
 }
 
 impl FieldmapLayout {
-    pub fn new(extent_um: (f64, f64)) -> Self {
+    pub fn new(extent_um: (f64, f64), n_fields: usize) -> Self {
         let map = fit_map(extent_um, MAP_BUDGET_PX as u32, MAP_BUDGET_PX as u32);
         let cell = (
             AXIS_LEFT + map.0 + CB_GAP + CB_W + CB_RIGHT,
             PANEL_TOP + map.1 + AXIS_BOTTOM,
         );
-        let size = (2 * cell.0 + 2 * OUTER, HEADER_H + 2 * cell.1 + FOOTER_H);
-        FieldmapLayout { map, cell, size }
+        let n = n_fields.max(1) as u32;
+        let cols = n.min(2);
+        let footer = if cols == 1 { FOOTER_1COL_H } else { FOOTER_H };
+        let size = (
+            cols * cell.0 + 2 * OUTER,
+            HEADER_H + n.div_ceil(cols) * cell.1 + footer,
+        );
+        FieldmapLayout {
+            map,
+            cell,
+            size,
+            cols,
+            footer,
+        }
     }
 
     fn map_rect(&self, k: usize) -> PxRect {
-        let (col, row) = ((k % 2) as u32, (k / 2) as u32);
+        let (col, row) = (k as u32 % self.cols, k as u32 / self.cols);
         PxRect {
             x: (OUTER + col * self.cell.0 + AXIS_LEFT) as i32,
             y: (HEADER_H + row * self.cell.1 + PANEL_TOP) as i32,
@@ -813,10 +891,13 @@ impl FieldmapLayout {
 
 struct FieldmapFigure<'a> {
     meta: &'a SnapshotMeta,
+    fields: &'a [&'a str],
     layers: Layers,
     ranges: &'a [(f64, f64)],
     extent_um: (f64, f64),
     layout: FieldmapLayout,
+    /// Voxels along x (for the marker size).
+    nx: usize,
 }
 
 /// Millimetre axes along the left and bottom edges of a map.
@@ -864,7 +945,7 @@ impl Figure for FieldmapFigure<'_> {
             ),
             HEADER_H,
         )?;
-        for (k, field) in FIELDMAP_FIELDS.iter().enumerate() {
+        for (k, field) in self.fields.iter().enumerate() {
             let rect = self.layout.map_rect(k);
             let units = self.meta.units_of(field);
             root.draw(&Text::new(
@@ -878,7 +959,7 @@ impl Figure for FieldmapFigure<'_> {
                 layers: &self.layers,
                 extent_um: self.extent_um,
                 day: self.meta.day,
-                marker_r: 4,
+                marker_r: marker_radius((rect.w, rect.h), self.nx, self.layers.agents.len()),
                 font_px: SMALL_PX,
             };
             draw_map(root, rect, &view, vector)?;
@@ -894,9 +975,9 @@ impl Figure for FieldmapFigure<'_> {
         let (w, h) = self.layout.size;
         let legend = PxRect {
             x: OUTER as i32,
-            y: (h - FOOTER_H) as i32,
+            y: (h - self.layout.footer) as i32,
             w: w - 2 * OUTER,
-            h: FOOTER_H,
+            h: self.layout.footer,
         };
         draw_overlay_legend(root, legend, SMALL_PX + 1.0, 5, false)?;
         Ok(())
@@ -934,8 +1015,9 @@ pub(super) fn select_snapshots(
     Ok(out)
 }
 
-/// File-name-safe version of a snapshot tag.
-pub(super) fn safe_tag(tag: &str) -> String {
+/// File-name-safe version of a snapshot tag (or any name): ASCII letters,
+/// digits, `.`, `-` and `_` are kept, anything else becomes `_`.
+pub(crate) fn safe_tag(tag: &str) -> String {
     tag.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
@@ -949,10 +1031,13 @@ pub(super) fn safe_tag(tag: &str) -> String {
 
 /// Draws one figure per chosen snapshot with four heat maps (O₂, VEGF,
 /// IL-10, TNF-α), each with its own colour bar in the field's units. Every
-/// map shows the wound margin (boundary of `wound == 1`), vessels (perfused
-/// new, leaky new, unperfused sprout and mature in distinct colours), agents
-/// (MSC, M1, M2, tip cells; senescent and dead MSCs hollow), a scale bar and
-/// the day. A field's colour scale is shared by all the chosen snapshots so
+/// map shows the wound margin (boundary of `wound == 1`, white with black
+/// edges), vessels (perfused new orange, leaky new blue, unperfused sprout
+/// light grey, mature black), agents in Okabe–Ito colours and their own
+/// shapes (MSC sky-blue circle, M1 vermillion square, M2 reddish-purple
+/// diamond, tip cell yellow triangle; senescent and dead MSCs hollow) about
+/// one voxel in size, a scale bar and the day; a legend explains the
+/// symbols. A field's colour scale is shared by all the chosen snapshots so
 /// that days can be compared. Grids larger than 400 cells per side are block
 /// averaged (to 100 for SVG, where the map is drawn as rectangles in 64
 /// colour levels).
@@ -973,30 +1058,72 @@ pub fn plot_fieldmaps(
     days: Option<&[f64]>,
     format: ImageFormat,
 ) -> Result<Vec<PathBuf>, PlotError> {
+    plot_fieldmaps_of(run_dir, out_dir, days, &FIELDMAP_FIELDS, format)
+}
+
+/// [`plot_fieldmaps`] showing the given snapshot fields (1 to 4, e.g.
+/// `["oxygen", "vegf"]`) instead of [`FIELDMAP_FIELDS`]: two maps per row,
+/// or one map with the legend under it for a single field.
+///
+/// # Errors
+/// As [`plot_fieldmaps`]; also [`PlotError::InvalidInput`] for no field or
+/// more than four, and [`PlotError::NoData`] for a field that none of the
+/// chosen snapshots holds (the message lists those they hold).
+pub fn plot_fieldmaps_of(
+    run_dir: &Path,
+    out_dir: &Path,
+    days: Option<&[f64]>,
+    fields: &[&str],
+    format: ImageFormat,
+) -> Result<Vec<PathBuf>, PlotError> {
+    if fields.is_empty() || fields.len() > FIELDMAP_FIELDS.len() {
+        return Err(PlotError::InvalidInput(format!(
+            "field maps show 1 to {} fields (got {})",
+            FIELDMAP_FIELDS.len(),
+            fields.len()
+        )));
+    }
     let run = Run::open(run_dir)?;
     run.require_snapshots()?;
     let chosen = select_snapshots(&run.index, days)?;
+    for f in fields {
+        let snaps = chosen.iter().map(|&k| &run.index.snapshots[k]);
+        if !snaps.clone().any(|m| m.fields.contains_key(*f)) {
+            let mut have: Vec<&str> = snaps
+                .flat_map(|m| m.fields.keys())
+                .map(String::as_str)
+                .collect();
+            have.sort_unstable();
+            have.dedup();
+            return Err(PlotError::NoData(format!(
+                "no snapshot has the field `{f}` (they have: {})",
+                have.join(", ")
+            )));
+        }
+    }
     let budget = match format {
         ImageFormat::Png => MAP_BUDGET_PX,
         ImageFormat::Svg => SVG_BUDGET_CELLS,
     };
     let factor = block_factor(run.index.nx, run.index.ny, budget);
-    let ranges = FIELDMAP_FIELDS
+    let ranges = fields
         .iter()
         .map(|f| run.field_range(f, &chosen))
         .collect::<Result<Vec<_>, _>>()?;
     create_dir(out_dir)?;
     let extent_um = run.extent_um();
-    let layout = FieldmapLayout::new(extent_um);
+    let layout = FieldmapLayout::new(extent_um, fields.len());
     let mut written = Vec::with_capacity(chosen.len());
     for k in chosen {
         let meta = &run.index.snapshots[k];
         let fig = FieldmapFigure {
             meta,
-            layers: run.load_layers(meta, &FIELDMAP_FIELDS, factor)?,
+            fields,
+            layers: run.load_layers(meta, fields, factor)?,
             ranges: &ranges,
             extent_um,
             layout,
+            nx: run.index.nx,
         };
         let name = format!("fieldmap_{}.{}", safe_tag(&meta.tag), format.extension());
         written.push(render(&fig, &out_dir.join(name), format)?);
@@ -1006,8 +1133,91 @@ pub fn plot_fieldmaps(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{check_png, check_svg, fake_run};
+    use super::super::testutil::{check_png, check_svg, count_color, fake_run};
     use super::*;
+
+    const SHOWN: [AgentKind; 4] = [AgentKind::Msc, AgentKind::M1, AgentKind::M2, AgentKind::Tip];
+
+    #[test]
+    fn agents_are_drawn_in_their_own_colours() {
+        let dir = tempfile::tempdir().unwrap();
+        fake_run(dir.path(), 60, 50, 1, 3);
+        let with = plot_fieldmaps(dir.path(), &dir.path().join("with"), None, ImageFormat::Png)
+            .unwrap()
+            .remove(0);
+        // The same snapshot without agents: only the legend's markers remain.
+        std::fs::write(
+            dir.path().join("snapshots/d007.0_agents.csv"),
+            "kind,id,x_um,y_um,state\n",
+        )
+        .unwrap();
+        let without = plot_fieldmaps(
+            dir.path(),
+            &dir.path().join("without"),
+            None,
+            ImageFormat::Png,
+        )
+        .unwrap()
+        .remove(0);
+        for kind in SHOWN {
+            let c = rgb(agent_color(kind));
+            let (a, b) = (count_color(&with, c), count_color(&without, c));
+            // Ten agents of each kind (twenty MSCs) in each of the four maps.
+            assert!(
+                a >= b + 4 * 10 * 4,
+                "{kind:?} {c:?}: {a} pixels with agents, {b} without"
+            );
+        }
+    }
+
+    #[test]
+    fn chosen_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        fake_run(dir.path(), 60, 50, 2, 3);
+        let out = dir.path().join("two");
+        let paths = plot_fieldmaps_of(
+            dir.path(),
+            &out,
+            Some(&[14.0]),
+            &["vegf", "oxygen"],
+            ImageFormat::Png,
+        )
+        .unwrap();
+        let two = FieldmapLayout::new((1200.0, 1000.0), 2);
+        assert_eq!(two.size.0, FieldmapLayout::new((1200.0, 1000.0), 4).size.0);
+        check_png(&paths[0], two.size.0, two.size.1);
+        let paths = plot_fieldmaps_of(dir.path(), &out, None, &["tnf"], ImageFormat::Png).unwrap();
+        let one = FieldmapLayout::new((1200.0, 1000.0), 1);
+        assert!(one.size.0 < two.size.0);
+        check_png(&paths[1], one.size.0, one.size.1);
+        let err =
+            plot_fieldmaps_of(dir.path(), &out, None, &["kgf"], ImageFormat::Png).unwrap_err();
+        assert!(
+            matches!(&err, PlotError::NoData(m) if m.contains("kgf") && m.contains("il10")),
+            "{err}"
+        );
+        let err = plot_fieldmaps_of(dir.path(), &out, None, &[], ImageFormat::Png).unwrap_err();
+        assert!(matches!(err, PlotError::InvalidInput(_)));
+    }
+
+    #[test]
+    fn agent_colours_are_distinct_and_unlike_vessels() {
+        let mut all: Vec<RGBColor> = SHOWN.iter().map(|k| agent_color(*k)).collect();
+        all.push(agent_color(AgentKind::MscDead));
+        all.extend((1..=4).filter_map(vessel_color));
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        let map = (400, 400);
+        assert_eq!(marker_radius(map, 200, 100), 2);
+        assert_eq!(marker_radius(map, 600, 100), 2);
+        assert_eq!(marker_radius(map, 100, 100), 4);
+        assert_eq!(marker_radius(map, 60, 100), 5);
+        // Crowded: 5000 agents on the map.
+        assert_eq!(marker_radius(map, 100, 5000), 1);
+    }
 
     #[test]
     fn all_snapshots_png() {
@@ -1016,7 +1226,7 @@ mod tests {
         let out = dir.path().join("maps");
         let paths = plot_fieldmaps(dir.path(), &out, None, ImageFormat::Png).unwrap();
         assert_eq!(paths.len(), 3);
-        let layout = FieldmapLayout::new((1200.0, 1000.0));
+        let layout = FieldmapLayout::new((1200.0, 1000.0), 4);
         assert_eq!(layout.map, (400, 333));
         for p in &paths {
             check_png(p, layout.size.0, layout.size.1);
@@ -1041,7 +1251,7 @@ mod tests {
             check_svg(p);
         }
         let paths = plot_fieldmaps(dir.path(), dir.path(), Some(&[7.0]), ImageFormat::Png).unwrap();
-        let layout = FieldmapLayout::new((9000.0, 6000.0));
+        let layout = FieldmapLayout::new((9000.0, 6000.0), 4);
         assert_eq!(layout.map, (400, 267));
         check_png(&paths[0], layout.size.0, layout.size.1);
     }

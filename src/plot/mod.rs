@@ -7,8 +7,11 @@
 //! * [`plot_timeseries`]: a 3×2 panel time-course figure;
 //! * [`plot_fieldmaps`]: one 4-panel heat-map figure per snapshot;
 //! * [`animate()`]: an animated GIF of one field over all snapshots;
-//! * [`bar_with_intervals`], [`lines_with_bands`], [`heatmap_2d`]: generic
-//!   charts used by scenario comparison and sensitivity analysis.
+//! * [`plot_comparison`]: several runs' time courses overlaid;
+//! * [`bar_with_intervals`], [`grouped_bars_with_intervals`],
+//!   [`lines_with_bands`] (and [`lines_with_bands_on`] for log or
+//!   categorical x axes), [`heatmap_2d`] (and [`heatmap_2d_labelled`]):
+//!   generic charts used by sweep reports and sensitivity analysis.
 //!
 //! All figures share the style defined here: the Okabe–Ito colour-blind-safe
 //! palette for categories, the viridis colour map for continuous values, one
@@ -21,9 +24,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use plotters::chart::{MeshStyle, SeriesLabelPosition};
+use plotters::chart::{ChartContext, MeshStyle, SeriesLabelPosition};
 use plotters::coord::ranged1d::Ranged;
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -32,12 +35,18 @@ use plotters::style::{FontStyle, FontTransform};
 
 mod animate;
 mod charts;
+mod compare;
 mod fieldmap;
 mod timeseries;
 
 pub use self::animate::animate;
-pub use self::charts::{bar_with_intervals, heatmap_2d, lines_with_bands, Series};
-pub use self::fieldmap::plot_fieldmaps;
+pub use self::charts::{
+    bar_with_intervals, grouped_bars_with_intervals, heatmap_2d, heatmap_2d_labelled,
+    lines_with_bands, lines_with_bands_on, BarRow, Estimate, Series, XAxis,
+};
+pub use self::compare::{plot_comparison, COMPARE_COLUMNS, COMPARE_MAX_PANELS};
+pub(crate) use self::fieldmap::safe_tag;
+pub use self::fieldmap::{plot_fieldmaps, plot_fieldmaps_of, FIELDMAP_FIELDS};
 pub use self::timeseries::plot_timeseries;
 
 // ---------------------------------------------------------------------------
@@ -112,6 +121,24 @@ pub enum PlotError {
         /// What went wrong.
         message: String,
     },
+}
+
+impl PlotError {
+    /// True when the error is about the files or arguments given (a missing
+    /// or malformed run directory, nothing to plot, inconsistent chart
+    /// input) rather than a failure to draw or write the figure.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            PlotError::Missing { .. }
+                | PlotError::Csv { .. }
+                | PlotError::Json { .. }
+                | PlotError::Npy { .. }
+                | PlotError::Data { .. }
+                | PlotError::NoData(_)
+                | PlotError::InvalidInput(_)
+        )
+    }
 }
 
 impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
@@ -467,7 +494,7 @@ pub(crate) fn resolve_output(out: &Path, default_name: &str, ext: &str) -> PathB
 }
 
 /// The temporary file written before renaming onto `target`: `<name>.tmp`,
-/// plus `.png` for PNG because the encoder picks the format by extension.
+/// plus `.png` for PNG.
 pub(crate) fn tmp_path(target: &Path, png: bool) -> PathBuf {
     let mut s = target.as_os_str().to_os_string();
     s.push(if png { ".tmp.png" } else { ".tmp" });
@@ -559,13 +586,39 @@ pub(crate) fn render<F: Figure>(
 }
 
 fn render_png<F: Figure>(fig: &F, tmp: &Path) -> Result<(), PlotError> {
-    let root = BitMapBackend::new(tmp, fig.size()).into_drawing_area();
-    root.fill(&WHITE)?;
-    fig.draw(&root, false)?;
-    root.present().map_err(|e| PlotError::Io {
-        path: tmp.to_path_buf(),
-        source: io::Error::other(e.to_string()),
-    })
+    let (w, h) = fig.size();
+    let mut rgb = vec![255u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        root.fill(&WHITE)?;
+        fig.draw(&root, false)?;
+        root.present()?;
+    }
+    write_png(tmp, w, h, &rgb)
+}
+
+/// Writes an RGB image as PNG with the best compression and no row
+/// filter, which suits figures (flat colours, lines, text, smooth maps)
+/// best: about a quarter of the size of the drawing library's own PNGs.
+pub(crate) fn write_png(path: &Path, w: u32, h: u32, rgb: &[u8]) -> Result<(), PlotError> {
+    let io = |source: io::Error| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let enc_err = |e: png::EncodingError| match e {
+        png::EncodingError::IoError(source) => io(source),
+        other => PlotError::Draw(format!("PNG encoding: {other}")),
+    };
+    let file = fs::File::create(path).map_err(io)?;
+    let mut enc = png::Encoder::new(io::BufWriter::new(file), w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Best);
+    enc.set_filter(png::FilterType::NoFilter);
+    let mut writer = enc.write_header().map_err(enc_err)?;
+    writer.write_image_data(rgb).map_err(enc_err)?;
+    writer.finish().map_err(enc_err)?;
+    Ok(())
 }
 
 fn render_svg<F: Figure>(fig: &F, tmp: &Path) -> Result<(), PlotError> {
@@ -795,6 +848,19 @@ pub(crate) fn draw_figure_title<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws a centred `title` in the top `title_h` pixels of `root` and splits
+/// the rest into a grid of `rows`×`cols` equal panels (row by row).
+pub(crate) fn titled_grid<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    title_h: u32,
+    (rows, cols): (usize, usize),
+) -> Result<Vec<DrawingArea<DB, Shift>>, PlotError> {
+    let (head, body) = root.split_vertically(title_h);
+    draw_figure_title(&head, title, title_h)?;
+    Ok(body.split_evenly((rows, cols)))
+}
+
 /// Centred "no data" message for an empty panel, under its title.
 pub(crate) fn draw_empty_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -812,6 +878,25 @@ pub(crate) fn draw_empty_panel<DB: DrawingBackend>(
         ((w / 2) as i32, (h / 2) as i32),
         anchored(LABEL_PX, HPos::Center, VPos::Center).color(&NEUTRAL_GREY),
     ))?;
+    Ok(())
+}
+
+/// Draws the series legend of `chart` (entries `legend_area` pixels wide)
+/// at `position` in the shared style: small text on a translucent white box.
+pub(crate) fn draw_series_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    legend_area: u32,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(8)
+        .legend_area_size(legend_area)
+        .background_style(WHITE.mix(0.88))
+        .border_style(BLACK.mix(0.4))
+        .label_font(text_style(SMALL_PX))
+        .draw()?;
     Ok(())
 }
 
@@ -858,6 +943,10 @@ pub(crate) struct Line<'a> {
 /// A titled line chart with optional right axis and reference line.
 pub(crate) struct LinePanel<'a> {
     pub title: String,
+    /// How x positions are scaled and labelled; the `x` of every line is
+    /// already a position on this axis (log₁₀ of the value for
+    /// [`XAxis::Log10`], the level index for [`XAxis::Levels`]).
+    pub x_axis: XAxis,
     pub x_label: String,
     pub y_label: String,
     pub y2_label: String,
@@ -924,7 +1013,11 @@ pub(crate) fn draw_line_panel<DB: DrawingBackend>(
     let Some((xa, xb)) = xr else {
         return draw_empty_panel(area, &p.title, "no data");
     };
-    let (x0, x1) = widen(xa, xb);
+    let (x0, x1) = match &p.x_axis {
+        XAxis::Linear => widen(xa, xb),
+        XAxis::Log10 => padded_range(Some((xa, xb)), 0.04),
+        XAxis::Levels(levels) => (-0.5, levels.len().max(1) as f64 - 0.5),
+    };
     let side_values = |secondary: bool| {
         let mut v: Vec<f64> = Vec::new();
         for l in p.lines.iter().filter(|l| l.secondary == secondary) {
@@ -951,12 +1044,33 @@ pub(crate) fn draw_line_panel<DB: DrawingBackend>(
         .right_y_label_area_size(if has_sec { 74 } else { 0 })
         .build_cartesian_2d(x0..x1, y0..y1)?
         .set_secondary_coord(x0..x1, s0..s1);
-    let fx = |v: &f64| fmt_axis(*v, x1 - x0);
+    let fx = |v: &f64| match &p.x_axis {
+        XAxis::Linear => fmt_axis(*v, x1 - x0),
+        XAxis::Log10 => fmt_num(10f64.powf(*v)),
+        XAxis::Levels(levels) => {
+            let k = v.round();
+            if (v - k).abs() < 1e-6 && k >= 0.0 {
+                levels.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+    };
     let fy = |v: &f64| fmt_axis(*v, y1 - y0);
     let fs = |v: &f64| fmt_axis(*v, s1 - s0);
     {
         let mut mesh = chart.configure_mesh();
         style_mesh(&mut mesh, &p.x_label, &p.y_label);
+        match &p.x_axis {
+            XAxis::Levels(levels) => {
+                mesh.x_labels(levels.len().clamp(1, 12) + 1);
+            }
+            // About two ticks per decade: 1e5, 3.2e5, 1e6, ...
+            XAxis::Log10 => {
+                mesh.x_labels((2 * (x1 - x0).ceil() as usize + 1).clamp(3, 12));
+            }
+            XAxis::Linear => {}
+        }
         mesh.x_label_formatter(&fx).y_label_formatter(&fy).draw()?;
     }
     if has_sec {
@@ -1049,15 +1163,7 @@ pub(crate) fn draw_line_panel<DB: DrawingBackend>(
 
     let n_labels = p.lines.len() + usize::from(p.hline.is_some());
     if n_labels > 1 || has_sec {
-        chart
-            .configure_series_labels()
-            .position(legend_position(&norm_pts))
-            .margin(8)
-            .legend_area_size(30)
-            .background_style(WHITE.mix(0.88))
-            .border_style(BLACK.mix(0.4))
-            .label_font(text_style(SMALL_PX))
-            .draw()?;
+        draw_series_legend(&mut chart, legend_position(&norm_pts), 30)?;
     }
     Ok(())
 }
@@ -1219,6 +1325,20 @@ pub(crate) mod testutil {
         let first = &data[..px];
         let distinct = data.chunks(px).filter(|c| *c != first).count();
         assert!(distinct > 1000, "{} is (nearly) one colour", path.display());
+    }
+
+    /// Number of pixels of a PNG file with exactly the colour `rgb`.
+    pub fn count_color(path: &Path, rgb: [u8; 3]) -> usize {
+        let file = fs::File::open(path).unwrap();
+        let mut reader = png::Decoder::new(file).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let px = info.color_type.samples();
+        assert!(px >= 3, "{} is not an RGB image", path.display());
+        buf[..info.buffer_size()]
+            .chunks(px)
+            .filter(|c| c[..3] == rgb)
+            .count()
     }
 
     /// Checks an SVG file is non-empty and starts with `<svg`.

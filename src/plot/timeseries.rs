@@ -6,9 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    draw_figure_title, draw_line_panel, field_display_name, render, resolve_output, Figure,
-    ImageFormat, Line, LinePanel, PlotError, NEUTRAL_GREY, OI_BLACK, OI_BLUE, OI_BLUISH_GREEN,
-    OI_ORANGE, OI_REDDISH_PURPLE, OI_SKY_BLUE, OI_VERMILLION,
+    draw_line_panel, field_display_name, render, resolve_output, titled_grid, Figure, ImageFormat,
+    Line, LinePanel, PlotError, XAxis, NEUTRAL_GREY, OI_BLACK, OI_BLUE, OI_BLUISH_GREEN, OI_ORANGE,
+    OI_REDDISH_PURPLE, OI_SKY_BLUE, OI_VERMILLION,
 };
 
 const SIZE: (u32, u32) = (1600, 1000);
@@ -49,6 +49,22 @@ impl TimeSeries {
             }
         }
         Ok(TimeSeries { names, columns })
+    }
+
+    /// Reads `timeseries.csv` and returns it with its `time_d` column.
+    ///
+    /// # Errors
+    /// As [`TimeSeries::read`], and [`PlotError::Data`] without `time_d`.
+    pub(super) fn read_with_time(path: &Path) -> Result<(Self, Vec<f64>), PlotError> {
+        let ts = Self::read(path)?;
+        let time = ts
+            .get("time_d")
+            .ok_or_else(|| PlotError::Data {
+                path: path.to_path_buf(),
+                message: "no `time_d` column".into(),
+            })?
+            .to_vec();
+        Ok((ts, time))
     }
 
     /// The column with this header, if present.
@@ -96,6 +112,7 @@ impl TimeseriesFigure {
     ) -> LinePanel<'a> {
         LinePanel {
             title: title.to_string(),
+            x_axis: XAxis::Linear,
             x_label: TIME_LABEL.to_string(),
             y_label: y_label.to_string(),
             y2_label: String::new(),
@@ -232,9 +249,7 @@ impl Figure for TimeseriesFigure {
         root: &DrawingArea<DB, Shift>,
         _vector: bool,
     ) -> Result<(), PlotError> {
-        let (head, body) = root.split_vertically(TITLE_H);
-        draw_figure_title(&head, &self.title, TITLE_H)?;
-        let areas = body.split_evenly((2, 3));
+        let areas = titled_grid(root, &self.title, TITLE_H, (2, 3))?;
         for (area, panel) in areas.iter().zip(self.panels()) {
             draw_line_panel(area, &panel)?;
         }
@@ -264,14 +279,7 @@ pub fn plot_timeseries(
     format: ImageFormat,
 ) -> Result<PathBuf, PlotError> {
     let path = run_dir.join("timeseries.csv");
-    let ts = TimeSeries::read(&path)?;
-    let time = ts
-        .get("time_d")
-        .ok_or_else(|| PlotError::Data {
-            path: path.clone(),
-            message: "no `time_d` column".into(),
-        })?
-        .to_vec();
+    let (ts, time) = TimeSeries::read_with_time(&path)?;
     if ts.rows() == 0 {
         return Err(PlotError::NoData(format!("{} has no rows", path.display())));
     }

@@ -478,60 +478,56 @@ fn backticked(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Deserialize a merged table into a [`Scenario`], mapping serde errors to
-/// [`InputError`]s that name the key, the value and what is allowed.
-fn deserialize(table: toml::Table, label: &str) -> Result<Scenario, InputError> {
+/// Deserialize a TOML table (a scenario, a sweep file, ...) into `T`,
+/// mapping serde errors to [`InputError`]s for `label` that name the dotted
+/// key and the value, say what is allowed, and suggest the nearest key or
+/// value for a typo.
+pub fn deserialize_table<T: serde::de::DeserializeOwned>(
+    table: toml::Table,
+    label: &str,
+) -> Result<T, InputError> {
     let lookup = table.clone();
     let de = toml::Value::Table(table);
-    serde_path_to_error::deserialize::<_, Scenario>(de).map_err(|e| {
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.inner().to_string();
         let msg = inner.lines().next().unwrap_or("").trim().to_string();
+        let top = path == "." || path.is_empty();
         if let Some(rest) = msg.strip_prefix("unknown field ") {
             let ticks = backticked(rest);
             let bad = ticks.first().cloned().unwrap_or_default();
             let expected: Vec<&str> = ticks.iter().skip(1).map(String::as_str).collect();
-            // The path already ends with the unknown key.
-            let parent = path
-                .strip_suffix(bad.as_str())
-                .unwrap_or("")
-                .trim_end_matches('.');
-            let prefix = if parent.is_empty() || parent == "." {
-                String::new()
-            } else {
-                format!("{parent}.")
+            // The path may or may not already end with the unknown key.
+            let prefix = match path.strip_suffix(bad.as_str()) {
+                Some(p) if p.is_empty() || p.ends_with('.') => p.to_string(),
+                _ if top => String::new(),
+                _ => format!("{path}."),
             };
-            let key = format!("{prefix}{bad}");
-            let mut err =
-                InputError::new(label, Some(&key), "unknown key").allowed(expected.join(", "));
+            let mut err = InputError::new(label, Some(&format!("{prefix}{bad}")), "unknown key")
+                .allowed(expected.join(", "));
             if let Some(n) = nearest(&bad, expected.iter().copied()) {
                 err = err.hint(format!("did you mean '{prefix}{n}'?"));
             }
             return err;
         }
-        let shown = value_at(&lookup, &path)
-            .map(|v| match v {
-                toml::Value::Float(f) => format!("{f:?}"),
-                other => other.to_string(),
-            })
-            .unwrap_or_default();
+        let key = (!top).then_some(path.as_str());
         if let Some(rest) = msg.strip_prefix("unknown variant ") {
             let ticks = backticked(rest);
             let bad = ticks.first().cloned().unwrap_or_default();
             let expected: Vec<&str> = ticks.iter().skip(1).map(String::as_str).collect();
-            let mut err = InputError::new(label, Some(&path), format!("unknown value \"{bad}\""))
+            let mut err = InputError::new(label, key, format!("unknown value \"{bad}\""))
                 .allowed(expected.join(", "));
             if let Some(n) = nearest(&bad, expected.iter().copied()) {
                 err = err.hint(format!("did you mean \"{n}\"?"));
             }
             return err;
         }
-        let value = if shown.is_empty() {
-            String::new()
-        } else {
-            format!("value {shown}: ")
+        let value = match value_at(&lookup, &path) {
+            Some(toml::Value::Float(f)) if !top => format!("value {f:?}: "),
+            Some(v) if !top => format!("value {v}: "),
+            _ => String::new(),
         };
-        let err = InputError::new(label, Some(&path), format!("{value}{msg}"));
+        let err = InputError::new(label, key, format!("{value}{msg}"));
         match allowed_for_type(&msg) {
             Some(a) => err.allowed(a),
             None => err,
@@ -578,7 +574,8 @@ impl Scenario {
         let mut merged = toml::Table::try_from(Scenario::default())
             .map_err(|e| InputError::new(label, None, format!("internal: {e}")))?;
         deep_merge(&mut merged, table);
-        let mut s = deserialize(merged, label).map_err(|e| blame_overrides(e, overrides))?;
+        let mut s: Scenario =
+            deserialize_table(merged, label).map_err(|e| blame_overrides(e, overrides))?;
         s.patient = patient::resolve(&s.patient);
         Ok(s)
     }

@@ -318,71 +318,15 @@ pub fn one_line(s: &str) -> String {
     }
 }
 
-fn backticked(s: &str) -> Vec<String> {
-    s.split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
-}
-
-/// Parse sweep-file text into [`RawSweep`], with errors naming the key.
+/// Parse sweep-file text into [`RawSweep`], with errors naming the key (see
+/// [`scenario::deserialize_table`]).
 pub fn parse_raw(text: &str, label: &str) -> Result<RawSweep, InputError> {
     if scenario::is_blank(text) {
         return Err(InputError::new(label, None, "the file is empty").hint(
             "a sweep needs at least one [[factor]] table with `key` and `values`; see examples/sweeps/tiny.toml",
         ));
     }
-    let table = scenario::parse_toml(text, label)?;
-    serde_path_to_error::deserialize::<_, RawSweep>(toml::Value::Table(table)).map_err(|e| {
-        let path = e.path().to_string();
-        let msg = e
-            .inner()
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_string();
-        let prefix = if path == "." || path.is_empty() {
-            String::new()
-        } else {
-            format!("{path}.")
-        };
-        if let Some(rest) = msg.strip_prefix("unknown field ") {
-            let ticks = backticked(rest);
-            let bad = ticks.first().cloned().unwrap_or_default();
-            let expected: Vec<&str> = ticks.iter().skip(1).map(String::as_str).collect();
-            // The path may or may not already end with the unknown key.
-            let prefix = match path.strip_suffix(bad.as_str()) {
-                Some(p) if p.is_empty() || p.ends_with('.') => p.to_string(),
-                _ => prefix,
-            };
-            let mut err = InputError::new(label, Some(&format!("{prefix}{bad}")), "unknown key")
-                .allowed(expected.join(", "));
-            if let Some(n) = scenario::nearest(&bad, expected.iter().copied()) {
-                err = err.hint(format!("did you mean '{prefix}{n}'?"));
-            }
-            return err;
-        }
-        if let Some(rest) = msg.strip_prefix("unknown variant ") {
-            let ticks = backticked(rest);
-            let bad = ticks.first().cloned().unwrap_or_default();
-            let expected: Vec<&str> = ticks.iter().skip(1).map(String::as_str).collect();
-            return InputError::new(label, Some(&path), format!("unknown value \"{bad}\""))
-                .allowed(expected.join(", "));
-        }
-        let key = if path == "." || path.is_empty() {
-            None
-        } else {
-            Some(path.as_str())
-        };
-        let err = InputError::new(label, key, msg.as_str());
-        match scenario::allowed_for_type(&msg) {
-            Some(a) => err.allowed(a),
-            None => err,
-        }
-    })
+    scenario::deserialize_table(scenario::parse_toml(text, label)?, label)
 }
 
 impl SweepSpec {
