@@ -63,6 +63,10 @@ pub struct Report {
     pub items: Vec<Item>,
     /// Time per phase of the scenario runs.
     pub phases: Vec<PhaseShares>,
+    /// 1-minute load average (/proc/loadavg) before and after the suite;
+    /// well above 0 means other processes competed for the CPUs.
+    #[serde(default)]
+    pub load_average: Option<[f64; 2]>,
 }
 
 /// The machine a report was measured on.
@@ -278,6 +282,16 @@ pub fn cpu_model() -> String {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The 1-minute load average from /proc/loadavg.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Logical CPUs available to this process.
@@ -704,6 +718,7 @@ fn mib(kib: u64) -> f64 {
 /// Run the suite. `progress` is told the name of each item before it runs.
 pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
     let plan = Plan::new(cfg.quick);
+    let load_before = load_average();
     let mut threads = vec![1];
     if cfg.threads > 1 {
         threads.push(cfg.threads);
@@ -893,6 +908,7 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
         repetitions: plan.reps,
         items,
         phases,
+        load_average: load_before.zip(load_average()).map(|(a, b)| [a, b]),
     })
 }
 
@@ -1003,6 +1019,7 @@ mod tests {
             repetitions: 3,
             items: vec![fast.clone(), wall.clone()],
             phases: Vec::new(),
+            load_average: None,
         };
         let mut new = old.clone();
         new.items[0].results[0].value = 200.0; // twice the throughput

@@ -81,6 +81,16 @@ fn print_report(r: &Report) {
         "woundsim {} bench ({} suite, best of {} after a warm-up), {}, {} ({} CPUs)",
         r.woundsim_version, r.suite, r.repetitions, r.date_utc, r.machine.cpu_model, r.machine.cpus
     );
+    if let Some([before, after]) = r.load_average {
+        println!(
+            "load average (1 min) {before:.2} before, {after:.2} after{}",
+            if before.max(after) > 0.5 {
+                ": other processes were competing for the CPUs"
+            } else {
+                ""
+            }
+        );
+    }
     let tcols: Vec<String> = r
         .threads
         .iter()
