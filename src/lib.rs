@@ -20,6 +20,7 @@
 //! See ARCHITECTURE.md for the phase table, data flow and module map.
 
 pub mod agents;
+pub mod bench;
 pub mod cohort;
 pub mod error;
 pub mod fields;

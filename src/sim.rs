@@ -247,13 +247,40 @@ impl Workspace {
         ndarray::Zip::from(&mut self.o2_exchange)
             .and(&t.vessel)
             .par_for_each(|k, &s| {
-                *k = match s {
-                    vessel::PERFUSED | vessel::MATURE => kv,
-                    vessel::ABNORMAL => kv * ab,
-                    _ => 0.0,
+                *k = match exchange_class(s) {
+                    ExchangeClass::Normal => kv,
+                    ExchangeClass::Abnormal => kv * ab,
+                    ExchangeClass::None => 0.0,
                 }
             });
         crate::fields::box_blur(&mut self.o2_exchange, self.krogh_voxels);
+    }
+
+    /// True when changing a vessel voxel from state `old` to `new` changes
+    /// what [`Workspace::refresh_vessel_list`] derives (the perfused list and
+    /// the O₂ exchange map); when no voxel changes that way the refresh can
+    /// be skipped.
+    #[inline]
+    pub fn vessel_change_matters(old: u8, new: u8) -> bool {
+        exchange_class(old) != exchange_class(new)
+    }
+}
+
+/// How a vessel state exchanges O₂ (perfused states are exactly the
+/// non-`None` classes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExchangeClass {
+    None,
+    Normal,
+    Abnormal,
+}
+
+#[inline]
+fn exchange_class(s: u8) -> ExchangeClass {
+    match s {
+        vessel::PERFUSED | vessel::MATURE => ExchangeClass::Normal,
+        vessel::ABNORMAL => ExchangeClass::Abnormal,
+        _ => ExchangeClass::None,
     }
 }
 

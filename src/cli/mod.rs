@@ -11,6 +11,7 @@ use std::sync::Arc;
 use woundsim::run::{self, RunOptions};
 use woundsim::scenario::{Params, Scenario, BUILTIN_LABEL};
 
+mod bench_cmd;
 mod params_cmd;
 mod sweep_cmd;
 
@@ -47,6 +48,8 @@ enum Command {
     Overlay(OverlayArgs),
     /// Parameter sweeps: run (resumable, shardable), merge shards, report.
     Sweep(sweep_cmd::SweepArgs),
+    /// Benchmark suite: solver, agent phases, default scenario, sweep, memory.
+    Bench(bench_cmd::BenchArgs),
     /// Explain one parameter in plain words.
     Explain {
         /// Dotted key, e.g. msc.hypoxia_death_per_day.
@@ -226,6 +229,7 @@ pub fn main() -> Result<ExitCode> {
         Command::Sweep(a) => sweep_cmd::sweep(a, cli.quiet),
         Command::Plot(a) => cmd_plot(a),
         Command::Overlay(a) => cmd_overlay(a),
+        Command::Bench(a) => bench_cmd::bench(a, cli.threads, cli.quiet),
     }
 }
 

@@ -245,7 +245,7 @@ fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
     if a.report_rss {
         eprintln!(
             "peak RSS (VmHWM): {} kB",
-            vm_hwm_kb()
+            woundsim::bench::peak_rss_kib()
                 .map(|k| k.to_string())
                 .unwrap_or_else(|| "unknown".into())
         );
@@ -277,16 +277,4 @@ fn lib(e: Error) -> anyhow::Error {
         Error::Input(i) => i.into(),
         other => other.into(),
     }
-}
-
-/// Peak resident set size of this process (kB), from /proc/self/status.
-fn vm_hwm_kb() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }

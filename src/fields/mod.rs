@@ -133,6 +133,32 @@ impl Sources {
         (&mut self.src[f], &mut self.uptake[f])
     }
 
+    /// Source rates of two different fields `a` and `b`, both for writing.
+    ///
+    /// # Panics
+    /// If `a == b`.
+    pub fn src_pair_mut(&mut self, a: usize, b: usize) -> (&mut Array2<f32>, &mut Array2<f32>) {
+        assert_ne!(a, b, "two different fields");
+        self.src_active[a] = true;
+        self.src_active[b] = true;
+        if a < b {
+            let (lo, hi) = self.src.split_at_mut(b);
+            (&mut lo[a], &mut hi[0])
+        } else {
+            let (lo, hi) = self.src.split_at_mut(a);
+            (&mut hi[0], &mut lo[b])
+        }
+    }
+
+    /// Zero every buffer (as after a solve).
+    pub fn clear(&mut self) {
+        for a in self.src.iter_mut().chain(self.uptake.iter_mut()) {
+            a.fill(0.0);
+        }
+        self.src_active.fill(false);
+        self.uptake_active.fill(false);
+    }
+
     /// Source rates of field `f` (unit/min).
     pub fn src(&self, f: usize) -> &Array2<f32> {
         &self.src[f]

@@ -13,6 +13,7 @@ use crate::sim::{SimState, Workspace};
 use crate::tissue::vessel;
 use ndarray::Zip;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Minimum trail length (voxels) before a tip can anastomose.
 pub const MIN_LOOP_VOXELS: usize = 3;
@@ -206,6 +207,10 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let step = st.step;
     let nx = p.grid.nx;
     let vegf = &st.fields.data[p.ids.vegf];
+    // Set when a voxel changes in a way that alters the perfused list or the
+    // O₂ exchange map; otherwise the (costly) refresh is skipped, which
+    // gives exactly the same workspace.
+    let changed = AtomicBool::new(false);
     Zip::indexed(&mut st.tissue.vessel)
         .and(&mut st.tissue.vessel_age_d)
         .and(vegf)
@@ -213,6 +218,7 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             if *s == vessel::NONE || *s == vessel::MATURE {
                 return;
             }
+            let old = *s;
             if c >= keep_thr {
                 if vessel::perfused(*s) {
                     *age += dt_d;
@@ -225,6 +231,11 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 *s = vessel::NONE;
                 *age = 0.0;
             }
+            if Workspace::vessel_change_matters(old, *s) {
+                changed.store(true, Ordering::Relaxed);
+            }
         });
-    ws.refresh_vessel_list(&st.tissue);
+    if changed.into_inner() {
+        ws.refresh_vessel_list(&st.tissue);
+    }
 }

@@ -45,18 +45,20 @@ pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &m
         t.hypoxia_saturation_mmhg as f32,
     );
     let hv = t.hypoxic_vegf_ng_per_ml_per_min as f32;
-    Zip::from(src.src_mut(ids.vegf))
-        .and(&st.fields.data[ids.oxygen])
-        .par_for_each(|s, &o2| *s += hv * hif(o2, onset, satu));
     let ht = t.hypoxic_tnf_ng_per_ml_per_min as f32;
     let dt = t.damage_tnf_ng_per_ml_per_min as f32;
     let bio = st.tissue.bioburden as f32;
-    Zip::from(src.src_mut(ids.tnf))
+    // VEGF and TNF-α in one pass (one HIF-1α evaluation per voxel).
+    let (s_vegf, s_tnf) = src.src_pair_mut(ids.vegf, ids.tnf);
+    Zip::from(s_vegf)
+        .and(s_tnf)
         .and(&st.fields.data[ids.oxygen])
         .and(&st.tissue.debris)
         .and(&st.tissue.open)
-        .par_for_each(|s, &o2, &deb, &open| {
-            *s += ht * hif(o2, onset, satu) + dt * (deb + bio * open as f32);
+        .par_for_each(|sv, stn, &o2, &deb, &open| {
+            let h = hif(o2, onset, satu);
+            *sv += hv * h;
+            *stn += ht * h + dt * (deb + bio * open as f32);
         });
     if let Some(ros) = ids.ros {
         let k =

@@ -1,0 +1,36 @@
+//! Criterion benches of the agent mechanisms, one group per mechanism
+//! (MSC fate, macrophages, angiogenesis tip cells), each on a warmed default
+//! scenario holding 1e4 and 1e5 agents of that kind (reported as agent
+//! updates per second). The state is copied before every call, outside the
+//! timing, so every call sees the same agents.
+//!
+//! `cargo bench --bench agents -- msc_fate/100000`
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::time::Duration;
+use woundsim::bench::{add_agents, default_params, time_phase, warm_state, Phase};
+
+fn agents(c: &mut Criterion) {
+    let p = default_params(&[]).unwrap();
+    let (base, mut ws) = warm_state(&p, 1, 16).unwrap();
+    for phase in [Phase::MscFate, Phase::Macrophages, Phase::Angiogenesis] {
+        let mut g = c.benchmark_group(phase.name());
+        g.sample_size(20);
+        for n in [10_000usize, 100_000] {
+            let mut st = base.clone();
+            add_agents(&p, &mut st, phase.counts(n));
+            g.throughput(Throughput::Elements(phase.work(&p, &st) as u64));
+            g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| time_phase(&p, &st, &mut ws, phase))
+                        .sum::<Duration>()
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, agents);
+criterion_main!(benches);
