@@ -230,9 +230,31 @@ pub fn box_blur(a: &mut Array2<f32>, r: usize) {
     let s = a.as_slice_mut().expect("standard layout");
     s.par_chunks_mut(nx)
         .for_each_init(Vec::new, |tmp, row| blur_line(row, tmp));
-    let mut t = a.t().to_owned();
-    let ts = t.as_slice_memory_order_mut().expect("contiguous");
+    // Columns: a transposed copy in standard layout, so each of its rows is
+    // one column of `a`.
+    let mut t = a.t().as_standard_layout().into_owned();
+    let ts = t.as_slice_mut().expect("standard layout");
     ts.par_chunks_mut(ny)
         .for_each_init(Vec::new, |tmp, col| blur_line(col, tmp));
     a.assign(&t.t());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn box_blur_spreads_a_point_along_both_axes() {
+        for (ny, nx) in [(7usize, 7usize), (5, 9), (9, 5)] {
+            let mut a = Array2::<f32>::zeros((ny, nx));
+            let (cy, cx) = (ny / 2, nx / 2);
+            a[[cy, cx]] = 9.0;
+            box_blur(&mut a, 1);
+            for ((iy, ix), &v) in a.indexed_iter() {
+                let inside = iy.abs_diff(cy) <= 1 && ix.abs_diff(cx) <= 1;
+                let want = if inside { 1.0 } else { 0.0 };
+                assert!((v - want).abs() < 1e-6, "{ny}x{nx} at ({iy},{ix}): {v}");
+            }
+        }
+    }
 }
