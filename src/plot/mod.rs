@@ -7,8 +7,8 @@
 //! * [`plot_timeseries`]: a 3×2 panel time-course figure;
 //! * [`plot_fieldmaps`]: one 4-panel heat-map figure per snapshot;
 //! * [`animate()`]: an animated GIF of one field over all snapshots;
-//! * [`bar_with_intervals`], [`lines_with_bands`], [`heatmap_2d`]: generic
-//!   charts used by scenario comparison and sensitivity analysis.
+//! * [`bar_with_intervals`], [`lines_with_bands`], [`heatmap_2d`], [`chart_grid`]:
+//!   generic charts used by cohorts, scenario comparison and sensitivity analysis.
 //!
 //! All figures share the style defined here: the Okabe–Ito colour-blind-safe
 //! palette for categories, the viridis colour map for continuous values, one
@@ -36,7 +36,9 @@ mod fieldmap;
 mod timeseries;
 
 pub use self::animate::animate;
-pub use self::charts::{bar_with_intervals, heatmap_2d, lines_with_bands, Series};
+pub use self::charts::{
+    bar_with_intervals, chart_grid, heatmap_2d, lines_with_bands, Chart, Series,
+};
 pub use self::fieldmap::plot_fieldmaps;
 pub use self::timeseries::plot_timeseries;
 
