@@ -21,6 +21,8 @@
 
 pub mod agents;
 pub mod cohort;
+pub mod cohort_run;
+pub mod compare;
 pub mod error;
 pub mod fields;
 pub mod grid;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use woundsim::run::{self, RunOptions};
 use woundsim::scenario::{Params, Scenario, BUILTIN_LABEL};
 
+mod cohort_cmd;
 mod params_cmd;
 mod sweep_cmd;
 
@@ -45,6 +46,8 @@ enum Command {
     Plot(PlotArgs),
     /// Parameter sweeps: run (resumable, shardable), merge shards, report.
     Sweep(sweep_cmd::SweepArgs),
+    /// Run several scenarios as cohorts and compare their outcomes.
+    Compare(cohort_cmd::CompareArgs),
     /// Explain one parameter in plain words.
     Explain {
         /// Dotted key, e.g. msc.hypoxia_death_per_day.
@@ -113,6 +116,11 @@ struct RunArgs {
     /// Skip the plots drawn at the end of the run.
     #[arg(long)]
     no_plots: bool,
+    /// Run a cohort of N replicates (virtual patients) in parallel instead
+    /// of one run: cohort.csv, cohort_summary.json, per-replicate time
+    /// series and a cohort plot (no snapshots or checkpoints).
+    #[arg(long, value_name = "N", conflicts_with = "checkpoint_every")]
+    replicates: Option<u64>,
 }
 
 #[derive(Args)]
@@ -145,7 +153,7 @@ enum ScenarioCmd {
     },
 }
 
-fn progress_bar(quiet: bool, total: u64, label: &str) -> ProgressBar {
+pub(crate) fn progress_bar(quiet: bool, total: u64, label: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -191,6 +199,7 @@ pub fn main() -> Result<ExitCode> {
         Command::Params(a) => params_cmd::params(a),
         Command::Explain { key } => params_cmd::explain(&key),
         Command::Sweep(a) => sweep_cmd::sweep(a, cli.quiet),
+        Command::Compare(a) => cohort_cmd::compare(a, cli.quiet),
         Command::Plot(a) => cmd_plot(a),
     }
 }
@@ -224,6 +233,9 @@ fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
     let p = a.input.load()?;
     let seed = p.scenario.seed;
     check_memory(&p)?;
+    if let Some(n) = a.replicates {
+        return cohort_cmd::run(&p, n, a.out, a.force, !a.no_plots, quiet);
+    }
     let dir = a
         .out
         .clone()
