@@ -37,6 +37,7 @@ pub mod sim;
 pub mod stats;
 pub mod sweep;
 pub mod tissue;
+pub mod validate;
 
 /// woundsim version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,4 +1,4 @@
-//! `woundsim run --replicates N` and `woundsim compare`.
+//! `woundsim run --replicates N`, `woundsim compare` and `woundsim validate`.
 
 use super::{interrupt_flag, progress_bar};
 use anyhow::Result;
@@ -145,4 +145,86 @@ pub fn compare(a: CompareArgs, quiet: bool) -> Result<ExitCode> {
     }
     eprintln!("comparison in {}", dir.join("comparison.md").display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `woundsim validate`.
+#[derive(clap::Args)]
+pub struct ValidateArgs {
+    /// Replicates per arm (default 20, or 4 with --quick).
+    #[arg(long, value_name = "N")]
+    replicates: Option<u64>,
+    /// Small domain, 21 days, 4 replicates; only the orderings (a few minutes).
+    #[arg(long)]
+    quick: bool,
+    /// Output directory (default results/validation or results/validation-quick).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Overwrite a non-empty output directory.
+    #[arg(long)]
+    force: bool,
+    /// Directory of the scenario files (default: ./scenarios, else the one
+    /// woundsim was built with).
+    #[arg(long, value_name = "DIR")]
+    scenarios: Option<PathBuf>,
+    /// Master seed of every arm.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Override a key in every arm: --set key.path=value (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Run only the facts whose id contains this text (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    only: Vec<String>,
+}
+
+/// `woundsim validate`: exit status 0 when every check passes, 3 when one
+/// fails (2 for bad input, 1 for an internal error as elsewhere).
+pub fn validate(a: ValidateArgs, quiet: bool) -> Result<ExitCode> {
+    use woundsim::validate::{self, Settings};
+    let dir = a.scenarios.unwrap_or_else(|| {
+        let local = PathBuf::from("scenarios");
+        if local.is_dir() {
+            local
+        } else {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+        }
+    });
+    let mut s = Settings::new(a.quick, &dir);
+    if let Some(n) = a.replicates {
+        s.replicates = n;
+    }
+    s.master_seed = a.seed;
+    s.sets = a.set;
+    s.only = a.only;
+    let out = a.out.unwrap_or_else(|| {
+        PathBuf::from(if a.quick {
+            "results/validation-quick"
+        } else {
+            "results/validation"
+        })
+    });
+    // Refuse a used output directory before hours of simulation.
+    let _lock = woundsim::output::prepare_dir(&out, a.force)?;
+    let pb = progress_bar(quiet, 0, "validate");
+    let cb = |done: u64, total: u64| {
+        pb.set_length(total);
+        pb.set_position(done)
+    };
+    let opts = Options {
+        interrupt: Some(interrupt_flag()?),
+        progress: Some(&cb),
+    };
+    let report = validate::run(&s, &opts);
+    pb.finish_and_clear();
+    let report = report?;
+    print!("{}", report.text_table());
+    let files = report.write(&out)?;
+    for f in files {
+        eprintln!("{}", f.display());
+    }
+    Ok(if report.failed > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -48,6 +48,8 @@ enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Run several scenarios as cohorts and compare their outcomes.
     Compare(cohort_cmd::CompareArgs),
+    /// Check the model against published facts with virtual experiments.
+    Validate(cohort_cmd::ValidateArgs),
     /// Explain one parameter in plain words.
     Explain {
         /// Dotted key, e.g. msc.hypoxia_death_per_day.
@@ -200,6 +202,7 @@ pub fn main() -> Result<ExitCode> {
         Command::Explain { key } => params_cmd::explain(&key),
         Command::Sweep(a) => sweep_cmd::sweep(a, cli.quiet),
         Command::Compare(a) => cohort_cmd::compare(a, cli.quiet),
+        Command::Validate(a) => cohort_cmd::validate(a, cli.quiet),
         Command::Plot(a) => cmd_plot(a),
     }
 }
