@@ -51,7 +51,7 @@ impl Metric {
         }
     }
 
-    /// "mean (lo–hi)", with the count defined when some replicates are
+    /// "mean (lo to hi)", with the count defined when some replicates are
     /// undefined and `count` is set; the undefined text when none is defined.
     pub fn text(&self, digits: usize, count: bool) -> String {
         let s = &self.stats;
@@ -64,7 +64,7 @@ impl Metric {
             };
         };
         let mut t = match (s.ci95_lo, s.ci95_hi) {
-            (Some(lo), Some(hi)) => format!("{m:.digits$} ({lo:.digits$}–{hi:.digits$})"),
+            (Some(lo), Some(hi)) => format!("{m:.digits$} ({lo:.digits$} to {hi:.digits$})"),
             _ => format!("{m:.digits$}"),
         };
         if count && s.undefined > 0 {
@@ -257,7 +257,7 @@ pub fn comparison_md(rows: &[Row], master_seed: u64) -> String {
     for r in rows {
         let healed = match &r.healed_wk12 {
             Some(h) => format!(
-                "{}/{} = {:.0} % ({:.0}–{:.0} %)",
+                "{}/{} = {:.0} % ({:.0} to {:.0} %)",
                 h.successes,
                 h.n,
                 100.0 * h.fraction,

@@ -39,7 +39,7 @@ pub fn run(
     let closure = &s.outcomes["closure_pct_final"];
     let healed = match (&s.healed_wk12, &s.healed_by_end) {
         (Some(h), _) => format!(
-            "healed by week 12: {}/{} ({:.0} %, 95 % CI {:.0}–{:.0} %)",
+            "healed by week 12: {}/{} ({:.0} %, 95 % CI {:.0} to {:.0} %)",
             h.successes,
             h.n,
             100.0 * h.fraction,
@@ -47,7 +47,7 @@ pub fn run(
             100.0 * h.wilson95_hi
         ),
         (None, Some(h)) => format!(
-            "healed by day {}: {}/{} ({:.0} %, 95 % CI {:.0}–{:.0} %)",
+            "healed by day {}: {}/{} ({:.0} %, 95 % CI {:.0} to {:.0} %)",
             s.days,
             h.successes,
             h.n,
@@ -58,7 +58,7 @@ pub fn run(
         _ => String::new(),
     };
     eprintln!(
-        "cohort of {n} done in {:.1} s: closure at day {} {} % (95 % CI {}–{}); {healed}; results in {}",
+        "cohort of {n} done in {:.1} s: closure at day {} {} % (95 % CI {} to {}); {healed}; results in {}",
         t0.elapsed().as_secs_f64(),
         s.days,
         show(closure.mean),
@@ -135,11 +135,15 @@ pub fn compare(a: CompareArgs, quiet: bool) -> Result<ExitCode> {
     let c = woundsim::compare::compare_in_dir(&params, a.replicates, &dir, &opts);
     pb.finish_and_clear();
     let c = c?;
-    for r in &c.rows {
+    for (r, cohort) in c.rows.iter().zip(&c.cohorts) {
+        let closure = cohort_run::OutcomeStats::of(&cohort.outcome("closure_pct_final"));
         eprintln!(
-            "{}: closure at week 4 {} %; days to complete closure {}",
+            "{}: closure at day {} {} % (95 % CI {} to {}); days to complete closure {}",
             r.label,
-            r.closure_wk4.text(1, false),
+            r.days,
+            show(closure.mean),
+            show(closure.ci95_lo),
+            show(closure.ci95_hi),
             r.t100.text(1, true)
         );
     }

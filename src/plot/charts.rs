@@ -144,13 +144,16 @@ impl Figure for BarFigure<'_> {
             vec![(0.0, 0.0), (0.0, n as f64)],
             BLACK.mix(0.7).stroke_width(1),
         )))?;
+        // Backend coordinates are absolute; `root` may be part of a larger
+        // figure (a chart grid), so place the labels relative to its origin.
+        let (bx, by) = root.get_base_pixel();
         let labels: Vec<(String, (i32, i32))> = self
             .bars
             .iter()
             .enumerate()
             .map(|(k, (label, ..))| {
                 let (x, y) = chart.backend_coord(&(x0, (n - 1 - k) as f64 + 0.5));
-                (label.clone(), (x - 8, y))
+                (label.clone(), (x - 8 - bx, y - by))
             })
             .collect();
         draw_category_labels(root, &labels, &style, row_px, false)
@@ -775,6 +778,29 @@ mod tests {
         let out = chart_grid(dir.path(), "grid", &charts, 2, ImageFormat::Png).unwrap();
         assert_eq!(out, dir.path().join("charts.png"));
         check_png(&out, 2 * GRID_CELL.0, GRID_TITLE_H + 2 * GRID_CELL.1);
+        // The bar labels sit left of the bars inside their own (top-right)
+        // cell, not offset by the cell's position.
+        let mut reader = png::Decoder::new(std::fs::File::open(&out).unwrap())
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let spp = info.color_type.samples();
+        let dark = |x0: u32, x1: u32, y0: u32, y1: u32| {
+            let mut n = 0;
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let i = (y * info.width + x) as usize * spp;
+                    n += (buf[i] < 80 && buf[i + 1] < 80 && buf[i + 2] < 80) as usize;
+                }
+            }
+            n
+        };
+        let (cx, cy) = (GRID_CELL.0, GRID_TITLE_H);
+        assert!(
+            dark(cx + 20, cx + 120, cy + 60, cy + 440) > 50,
+            "bar labels missing from their cell"
+        );
         let out = chart_grid(&dir.path().join("g"), "grid", &charts, 5, ImageFormat::Svg).unwrap();
         check_svg(&out);
         let err = chart_grid(dir.path(), "grid", &[], 2, ImageFormat::Png).unwrap_err();
