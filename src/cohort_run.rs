@@ -20,7 +20,6 @@
 //! | `plots/cohort.png` | closure, MSCs, M2 fraction, vessels, O₂ and VEGF: means with 95 % bands |
 
 use crate::error::{Error, Result};
-use crate::observe::Summary;
 use crate::output::{self, Manifest, Status};
 use crate::plot::{self, Chart, ImageFormat, Series};
 use crate::rng::derive_seed;
@@ -37,7 +36,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Summary outcomes written per replicate and summarised per cohort
-/// (names as in [`Summary::outcome`]; `healed` and `healed_wk12` are 0/1).
+/// (names as in [`crate::observe::Summary::outcome`]; `healed` and
+/// `healed_wk12` are 0/1).
 pub const COHORT_OUTCOMES: [&str; 18] = [
     "closure_pct_final",
     "closure_pct_wk4",
@@ -318,11 +318,6 @@ impl Cohort {
             .iter()
             .map(|r| r.output.summary.outcome(name))
             .collect()
-    }
-
-    /// The replicates' summaries.
-    pub fn summaries(&self) -> Vec<&Summary> {
-        self.replicates.iter().map(|r| &r.output.summary).collect()
     }
 
     /// Statistics of the cohort.
