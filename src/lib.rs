@@ -22,6 +22,8 @@
 pub mod agents;
 pub mod bench;
 pub mod cohort;
+pub mod cohort_run;
+pub mod compare;
 pub mod error;
 pub mod fields;
 pub mod grid;
@@ -36,6 +38,7 @@ pub mod sim;
 pub mod stats;
 pub mod sweep;
 pub mod tissue;
+pub mod validate;
 
 /// woundsim version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -52,6 +52,7 @@ pub fn columns(p: &Params) -> Vec<String> {
         }
     }
     c.push("debris_mean".into());
+    c.push("abnormal_vessel_density_rel".into());
     c
 }
 
@@ -80,12 +81,20 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
         .zip(ves)
         .filter(|(&f, &v)| f == 1 && vessel::perfused(v))
         .count() as f64;
+    let abnormal = foot
+        .iter()
+        .zip(ves)
+        .filter(|(&f, &v)| f == 1 && v == vessel::ABNORMAL)
+        .count() as f64;
     let base = p.scenario.tissue.vessel_density * st.patient.vessel_density_mult;
-    let vdens = if base > 0.0 {
-        perfused / n_foot / base
-    } else {
-        0.0
+    let rel = |count: f64| {
+        if base > 0.0 {
+            count / n_foot / base
+        } else {
+            0.0
+        }
     };
+    let vdens = rel(perfused);
     let mean_in = |a: &[f32]| {
         a.iter()
             .zip(foot)
@@ -124,6 +133,7 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
         }
     }
     v.push(mean_in(t.debris.as_slice().expect("standard layout")));
+    v.push(rel(abnormal));
     Row {
         step: st.step,
         values: v,

@@ -93,7 +93,9 @@ struct Checkpoint {
 
 const CHECKPOINT: &str = "checkpoint.bin";
 
-fn manifest(
+/// The manifest of a run directory `dir` in its current state (files
+/// listed from the directory).
+pub(crate) fn manifest(
     p: &Params,
     seed: u64,
     status: Status,

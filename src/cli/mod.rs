@@ -12,6 +12,7 @@ use woundsim::run::{self, RunOptions};
 use woundsim::scenario::{Params, Scenario, BUILTIN_LABEL};
 
 mod bench_cmd;
+mod cohort_cmd;
 mod params_cmd;
 mod sweep_cmd;
 
@@ -50,6 +51,10 @@ enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Benchmark suite: solver, agent phases, default scenario, sweep, memory.
     Bench(bench_cmd::BenchArgs),
+    /// Run several scenarios as cohorts and compare their outcomes.
+    Compare(cohort_cmd::CompareArgs),
+    /// Check the model against published facts with virtual experiments.
+    Validate(cohort_cmd::ValidateArgs),
     /// Explain one parameter in plain words.
     Explain {
         /// Dotted key, e.g. msc.hypoxia_death_per_day.
@@ -120,6 +125,11 @@ struct RunArgs {
     /// Skip the plots drawn at the end of the run.
     #[arg(long)]
     no_plots: bool,
+    /// Run a cohort of N replicates (virtual patients) in parallel instead
+    /// of one run: cohort.csv, cohort_summary.json, per-replicate time
+    /// series and a cohort plot (no snapshots or checkpoints).
+    #[arg(long, value_name = "N", conflicts_with = "checkpoint_every")]
+    replicates: Option<u64>,
 }
 
 #[derive(Args)]
@@ -181,7 +191,7 @@ enum ScenarioCmd {
     },
 }
 
-fn progress_bar(quiet: bool, total: u64, label: &str) -> ProgressBar {
+pub(crate) fn progress_bar(quiet: bool, total: u64, label: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -227,6 +237,8 @@ pub fn main() -> Result<ExitCode> {
         Command::Params(a) => params_cmd::params(a),
         Command::Explain { key } => params_cmd::explain(&key),
         Command::Sweep(a) => sweep_cmd::sweep(a, cli.quiet),
+        Command::Compare(a) => cohort_cmd::compare(a, cli.quiet),
+        Command::Validate(a) => cohort_cmd::validate(a, cli.quiet),
         Command::Plot(a) => cmd_plot(a),
         Command::Overlay(a) => cmd_overlay(a),
         Command::Bench(a) => bench_cmd::bench(a, cli.threads, cli.quiet),
@@ -261,6 +273,9 @@ fn report(dir: &Path, out: &run::RunOutput) {
 fn cmd_run(a: RunArgs, quiet: bool) -> Result<ExitCode> {
     let p = a.input.load()?;
     let seed = p.scenario.seed;
+    if let Some(n) = a.replicates {
+        return cohort_cmd::run(&p, n, a.out, a.force, !a.no_plots, quiet);
+    }
     let dir = a
         .out
         .clone()

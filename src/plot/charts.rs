@@ -195,13 +195,16 @@ impl Figure for BarFigure<'_> {
             }
             draw_series_legend(&mut chart, legend_position(&ends), 24)?;
         }
+        // Backend coordinates are absolute; `root` may be part of a larger
+        // figure (a chart grid), so place the labels relative to its origin.
+        let (bx, by) = root.get_base_pixel();
         let labels: Vec<(String, (i32, i32))> = self
             .rows
             .iter()
             .enumerate()
             .map(|(k, (label, _))| {
                 let (x, y) = chart.backend_coord(&(x0, (n - 1 - k) as f64 + 0.5));
-                (label.clone(), (x - 8, y))
+                (label.clone(), (x - 8 - bx, y - by))
             })
             .collect();
         draw_category_labels(root, &labels, &style, row_px, false)
@@ -362,6 +365,22 @@ impl Figure for LinesFigure<'_> {
     }
 }
 
+/// Fails unless a series' vectors have consistent lengths.
+fn check_series(s: &Series) -> Result<(), PlotError> {
+    let n = s.x.len();
+    let band_ok = (s.lo.is_empty() && s.hi.is_empty()) || (s.lo.len() == n && s.hi.len() == n);
+    if s.mean.len() != n || !band_ok {
+        return Err(PlotError::InvalidInput(format!(
+            "series “{}”: x has {n} values, mean {}, lo {}, hi {}",
+            s.name,
+            s.mean.len(),
+            s.lo.len(),
+            s.hi.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Line chart of one or more [`Series`], each mean drawn as a line (with
 /// point markers when there are at most 30 points) over a translucent band
 /// from `lo` to `hi`; Okabe–Ito colours in series order, legend placed in
@@ -403,17 +422,7 @@ pub fn lines_with_bands_on(
         return Err(PlotError::InvalidInput(format!("no series for “{title}”")));
     }
     for s in series {
-        let n = s.x.len();
-        let band_ok = (s.lo.is_empty() && s.hi.is_empty()) || (s.lo.len() == n && s.hi.len() == n);
-        if s.mean.len() != n || !band_ok {
-            return Err(PlotError::InvalidInput(format!(
-                "series “{}”: x has {n} values, mean {}, lo {}, hi {}",
-                s.name,
-                s.mean.len(),
-                s.lo.len(),
-                s.hi.len()
-            )));
-        }
+        check_series(s)?;
     }
     let positions = series
         .iter()
@@ -678,6 +687,158 @@ pub fn heatmap_2d_labelled(
     )
 }
 
+// ---------------------------------------------------------------------------
+// Grids of charts
+// ---------------------------------------------------------------------------
+
+/// One panel of a [`chart_grid`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chart {
+    /// Curves with optional bands, drawn as by [`lines_with_bands`].
+    Lines {
+        /// Panel title.
+        title: String,
+        /// Horizontal axis label.
+        x_label: String,
+        /// Vertical axis label.
+        y_label: String,
+        /// The curves.
+        series: Vec<Series>,
+    },
+    /// Horizontal bars with interval whiskers, drawn as by
+    /// [`bar_with_intervals`]: `(label, mean, lo, hi)` top to bottom.
+    Bars {
+        /// Panel title.
+        title: String,
+        /// Value axis label.
+        value_label: String,
+        /// The bars.
+        bars: Vec<(String, f64, f64, f64)>,
+    },
+}
+
+const GRID_CELL: (u32, u32) = (800, 520);
+const GRID_TITLE_H: u32 = 48;
+
+struct GridFigure<'a> {
+    title: &'a str,
+    charts: &'a [Chart],
+    columns: usize,
+}
+
+impl GridFigure<'_> {
+    fn rows(&self) -> usize {
+        self.charts.len().div_ceil(self.columns)
+    }
+}
+
+impl Figure for GridFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (
+            GRID_CELL.0 * self.columns as u32,
+            GRID_TITLE_H + GRID_CELL.1 * self.rows() as u32,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        vector: bool,
+    ) -> Result<(), PlotError> {
+        let (head, body) = root.split_vertically(GRID_TITLE_H);
+        super::draw_figure_title(&head, self.title, GRID_TITLE_H)?;
+        let areas = body.split_evenly((self.rows(), self.columns));
+        for (area, chart) in areas.iter().zip(self.charts) {
+            match chart {
+                Chart::Lines {
+                    title,
+                    x_label,
+                    y_label,
+                    series,
+                } => LinesFigure {
+                    title,
+                    x_label,
+                    y_label,
+                    series,
+                    positions: series
+                        .iter()
+                        .map(|s| x_positions(s, &XAxis::Linear))
+                        .collect::<Result<_, _>>()?,
+                    x_axis: &XAxis::Linear,
+                }
+                .draw(area, vector)?,
+                Chart::Bars {
+                    title,
+                    value_label,
+                    bars,
+                } => BarFigure {
+                    title,
+                    value_label,
+                    series: &[],
+                    rows: bars
+                        .iter()
+                        .map(|(label, m, l, h)| (label.clone(), vec![(*m, *l, *h)]))
+                        .collect(),
+                    size: GRID_CELL,
+                }
+                .draw(area, vector)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Several charts in one figure: a grid of `columns` panels per row (filled
+/// row by row), each 800×520 px, under a common
+/// `title`. Panels use the same drawing as [`lines_with_bands`] and
+/// [`bar_with_intervals`]. `out` is the file to write (extension added if
+/// missing) or a directory (then `charts.<ext>` in it).
+///
+/// # Errors
+/// [`PlotError::InvalidInput`] if `charts` is empty, `columns` is 0, a
+/// line series' vectors differ in length or a bar panel has no bars; I/O or
+/// drawing errors.
+pub fn chart_grid(
+    out: &Path,
+    title: &str,
+    charts: &[Chart],
+    columns: usize,
+    format: ImageFormat,
+) -> Result<PathBuf, PlotError> {
+    if charts.is_empty() || columns == 0 {
+        return Err(PlotError::InvalidInput(format!(
+            "“{title}” needs at least one chart and one column"
+        )));
+    }
+    for c in charts {
+        match c {
+            Chart::Lines { title, series, .. } => {
+                if series.is_empty() {
+                    return Err(PlotError::InvalidInput(format!("no series for “{title}”")));
+                }
+                for s in series {
+                    check_series(s)?;
+                }
+            }
+            Chart::Bars { title, bars, .. } if bars.is_empty() => {
+                return Err(PlotError::InvalidInput(format!("no bars for “{title}”")));
+            }
+            Chart::Bars { .. } => {}
+        }
+    }
+    let fig = GridFigure {
+        title,
+        charts,
+        columns: columns.min(charts.len()),
+    };
+    let ext = format.extension();
+    render(
+        &fig,
+        &resolve_output(out, &format!("charts.{ext}"), ext),
+        format,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{check_png, check_svg};
@@ -884,5 +1045,73 @@ mod tests {
         let err = lines_with_bands_on(dir.path(), "t", "x", "y", &[cat], &levels, ImageFormat::Png)
             .unwrap_err();
         assert!(matches!(err, PlotError::InvalidInput(m) if m.contains("x = 3")));
+    }
+
+    #[test]
+    fn grid_of_lines_and_bars() {
+        let dir = tempfile::tempdir().unwrap();
+        let x: Vec<f64> = (0..=10).map(f64::from).collect();
+        let s = Series {
+            name: "a".into(),
+            x: x.clone(),
+            mean: x.iter().map(|t| t * 2.0).collect(),
+            lo: x.iter().map(|t| t * 2.0 - 1.0).collect(),
+            hi: x.iter().map(|t| t * 2.0 + 1.0).collect(),
+        };
+        let lines = Chart::Lines {
+            title: "closure".into(),
+            x_label: "time (days)".into(),
+            y_label: "closure (%)".into(),
+            series: vec![s.clone()],
+        };
+        let charts = vec![
+            lines.clone(),
+            Chart::Bars {
+                title: "healed".into(),
+                value_label: "fraction".into(),
+                bars: bars(),
+            },
+            lines,
+        ];
+        let out = chart_grid(dir.path(), "grid", &charts, 2, ImageFormat::Png).unwrap();
+        assert_eq!(out, dir.path().join("charts.png"));
+        check_png(&out, 2 * GRID_CELL.0, GRID_TITLE_H + 2 * GRID_CELL.1);
+        // The bar labels sit left of the bars inside their own (top-right)
+        // cell, not offset by the cell's position.
+        let mut reader = png::Decoder::new(std::fs::File::open(&out).unwrap())
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let spp = info.color_type.samples();
+        let dark = |x0: u32, x1: u32, y0: u32, y1: u32| {
+            let mut n = 0;
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let i = (y * info.width + x) as usize * spp;
+                    n += (buf[i] < 80 && buf[i + 1] < 80 && buf[i + 2] < 80) as usize;
+                }
+            }
+            n
+        };
+        let (cx, cy) = (GRID_CELL.0, GRID_TITLE_H);
+        assert!(
+            dark(cx + 20, cx + 120, cy + 60, cy + 440) > 50,
+            "bar labels missing from their cell"
+        );
+        let out = chart_grid(&dir.path().join("g"), "grid", &charts, 5, ImageFormat::Svg).unwrap();
+        check_svg(&out);
+        let err = chart_grid(dir.path(), "grid", &[], 2, ImageFormat::Png).unwrap_err();
+        assert!(matches!(err, PlotError::InvalidInput(_)));
+        let mut bad = s;
+        bad.lo.pop();
+        let bad = Chart::Lines {
+            title: "t".into(),
+            x_label: String::new(),
+            y_label: String::new(),
+            series: vec![bad],
+        };
+        let err = chart_grid(dir.path(), "grid", &[bad], 1, ImageFormat::Png).unwrap_err();
+        assert!(matches!(err, PlotError::InvalidInput(_)));
     }
 }

@@ -11,7 +11,8 @@
 //! * [`bar_with_intervals`], [`grouped_bars_with_intervals`],
 //!   [`lines_with_bands`] (and [`lines_with_bands_on`] for log or
 //!   categorical x axes), [`heatmap_2d`] (and [`heatmap_2d_labelled`]):
-//!   generic charts used by sweep reports and sensitivity analysis.
+//!   [`chart_grid`]: generic charts used by sweep reports, cohorts, scenario
+//!   comparison and sensitivity analysis.
 //!
 //! All figures share the style defined here: the Okabe–Ito colour-blind-safe
 //! palette for categories, the viridis colour map for continuous values, one
@@ -41,8 +42,8 @@ mod timeseries;
 
 pub use self::animate::animate;
 pub use self::charts::{
-    bar_with_intervals, grouped_bars_with_intervals, heatmap_2d, heatmap_2d_labelled,
-    lines_with_bands, lines_with_bands_on, BarRow, Estimate, Series, XAxis,
+    bar_with_intervals, chart_grid, grouped_bars_with_intervals, heatmap_2d, heatmap_2d_labelled,
+    lines_with_bands, lines_with_bands_on, BarRow, Chart, Estimate, Series, XAxis,
 };
 pub use self::compare::{plot_comparison, COMPARE_COLUMNS, COMPARE_MAX_PANELS};
 pub(crate) use self::fieldmap::safe_tag;
