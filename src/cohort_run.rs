@@ -618,6 +618,16 @@ pub struct DirOptions<'a> {
 /// Run `p` as a cohort of `replicates` into `dir` (locked; `manifest.json`
 /// says `running` until every file is written, then `complete`; `failed`
 /// or `interrupted` otherwise).
+/// The manifest status of a cohort that stopped with an error: interrupted
+/// when its interrupt flag was raised, failed otherwise.
+pub(crate) fn failure_status(interrupt: Option<&std::sync::atomic::AtomicBool>) -> Status {
+    if interrupt.is_some_and(|f| f.load(Ordering::SeqCst)) {
+        Status::Interrupted
+    } else {
+        Status::Failed
+    }
+}
+
 pub fn run_in_dir(p: &Params, replicates: u64, dir: &Path, opts: &DirOptions) -> Result<Cohort> {
     check_replicates(replicates)?;
     let _lock = output::prepare_dir(dir, opts.force)?;
@@ -646,16 +656,7 @@ pub fn run_in_dir(p: &Params, replicates: u64, dir: &Path, opts: &DirOptions) ->
             Ok(c)
         }
         Err(e) => {
-            let interrupted = opts
-                .run
-                .interrupt
-                .as_ref()
-                .is_some_and(|f| f.load(Ordering::SeqCst));
-            let status = if interrupted {
-                Status::Interrupted
-            } else {
-                Status::Failed
-            };
+            let status = failure_status(opts.run.interrupt.as_deref());
             let _ = write_manifest(
                 dir,
                 std::slice::from_ref(p),

@@ -30,7 +30,6 @@ use crate::plot::{self, Chart, ImageFormat};
 use crate::scenario::Params;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// One metric of one scenario: statistics over the replicates where it is
@@ -463,16 +462,7 @@ pub fn compare_in_dir(
             Ok(c)
         }
         Err(e) => {
-            let interrupted = opts
-                .run
-                .interrupt
-                .as_ref()
-                .is_some_and(|f| f.load(Ordering::SeqCst));
-            let status = if interrupted {
-                Status::Interrupted
-            } else {
-                Status::Failed
-            };
+            let status = cohort_run::failure_status(opts.run.interrupt.as_deref());
             let _ = cohort_run::write_manifest(
                 dir,
                 params,
