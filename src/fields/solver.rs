@@ -158,7 +158,9 @@ impl Solver {
     /// one thread by the fused kernel (two passes over memory); otherwise each
     /// field is split across threads by rows (x) and column bands (y). Both
     /// paths apply the same operations to every voxel, so the result does not
-    /// depend on the thread count.
+    /// depend on the thread count. A field that is zero everywhere, has no
+    /// sources or uptake written this step and no boundary inflow is skipped
+    /// (the step would be an exact no-op).
     pub fn step(&self, fields: &mut Fields, sources: &mut Sources) -> bool {
         self.step_checked(fields, sources).is_ok()
     }
@@ -171,35 +173,30 @@ impl Solver {
         let threads = rayon::current_num_threads().max(1);
         let (ny, nx) = fields.data[0].dim();
         let active = sources.take_active();
-        let verdicts: Vec<Option<(usize, f32, Stage)>> = if fields.len() >= threads {
-            fields
-                .data
-                .par_iter_mut()
-                .zip(active)
-                .enumerate()
+        // A field that is exactly zero everywhere, with nothing written to its
+        // sources and a zero boundary inflow, stays exactly zero: skip it.
+        let jobs: Vec<Job<'_>> = fields
+            .data
+            .iter_mut()
+            .zip(active)
+            .enumerate()
+            .filter_map(|(f, (c, (s, u)))| {
+                let c = c.as_slice_mut().expect("standard layout");
+                let idle = s.is_none() && u.is_none() && self.no_inflow(f) && all_zero(c);
+                (!idle).then_some((f, c, s, u))
+            })
+            .collect();
+        let verdicts: Vec<(usize, Verdict)> = if jobs.len() >= threads {
+            jobs.into_par_iter()
                 .with_max_len(1)
-                .map(|(f, (c, (s, u)))| {
-                    let c = c.as_slice_mut().expect("standard layout");
-                    self.field_kernel(f).fused(c, s, u, nx, ny)
-                })
+                .map(|(f, c, s, u)| (f, self.field_kernel(f).fused(c, s, u, nx, ny)))
                 .collect()
         } else {
-            fields
-                .data
-                .iter_mut()
-                .zip(active)
-                .enumerate()
-                .map(|(f, (c, (s, u)))| {
-                    let c = c.as_slice_mut().expect("standard layout");
-                    self.split_field(f, c, s, u, nx, ny)
-                })
+            jobs.into_iter()
+                .map(|(f, c, s, u)| (f, self.split_field(f, c, s, u, nx, ny)))
                 .collect()
         };
-        match verdicts
-            .into_iter()
-            .enumerate()
-            .find_map(|(f, v)| v.map(|v| (f, v)))
-        {
+        match verdicts.into_iter().find_map(|(f, v)| v.map(|v| (f, v))) {
             None => Ok(()),
             Some((field, (index, value, stage))) => Err(BadValue {
                 field,
@@ -208,6 +205,15 @@ impl Solver {
                 stage,
             }),
         }
+    }
+
+    /// True when field `f`'s boundaries add nothing to a zero field (no-flux
+    /// sides, or Dirichlet sides held at zero).
+    fn no_inflow(&self, f: usize) -> bool {
+        let (x, y) = (&self.x[f], &self.y[f]);
+        [x.lo_add, x.hi_add, y.lo_add, y.hi_add]
+            .iter()
+            .all(|a| a.to_bits() == 0)
     }
 
     /// The per-voxel constants of field `f`.
@@ -265,6 +271,25 @@ impl Solver {
             .reduce(|| true, |a, b| a && b);
         settle_verdict(c, reaction_bad, ok)
     }
+}
+
+/// One field's work in a step: index, values, written source and uptake buffers.
+type Job<'a> = (
+    usize,
+    &'a mut [f32],
+    Option<&'a mut [f32]>,
+    Option<&'a mut [f32]>,
+);
+
+/// A field step's verdict: the first bad value (index, value, stage), if any.
+type Verdict = Option<(usize, f32, Stage)>;
+
+/// True when every value is +0.0. Then, with no sources, no uptake and no
+/// boundary inflow, a step is an exact no-op: each stage maps 0 to 0
+/// (`0 / den`, `(0 + r·0)·inv`, `0 − cp·0`), so skipping it changes nothing.
+fn all_zero(c: &[f32]) -> bool {
+    c.chunks(1024)
+        .all(|ch| ch.iter().fold(0u32, |a, v| a | v.to_bits()) == 0)
 }
 
 /// An optional buffer cut into blocks of `block` values (`n` blocks).
@@ -857,6 +882,39 @@ mod tests {
                 .chain(s2.uptake(k).iter())
                 .all(|&v| v == 0.0));
         }
+    }
+
+    #[test]
+    fn zero_fields_are_skipped_only_when_the_step_is_a_no_op() {
+        let grid = Grid {
+            nx: 12,
+            ny: 9,
+            dx_um: 20.0,
+        };
+        let specs = vec![
+            (
+                "quiet".to_string(),
+                spec(300.0, 60.0, Boundary::Dirichlet, 0.0),
+            ),
+            (
+                "inflow".to_string(),
+                spec(300.0, 60.0, Boundary::Dirichlet, 2.0),
+            ),
+            ("fed".to_string(), spec(300.0, 60.0, Boundary::NoFlux, 0.0)),
+        ];
+        let solver = Solver::new(&grid, &specs, 15.0);
+        assert!(solver.no_inflow(0) && !solver.no_inflow(1) && solver.no_inflow(2));
+        let mut f = Fields::new(&grid, &specs);
+        let mut s = Sources::new(&grid, specs.len());
+        s.add(2, 40, 1.0);
+        assert!(solver.step(&mut f, &mut s));
+        assert!(f.data[0].iter().all(|v| v.to_bits() == 0));
+        assert!(f.data[1].iter().all(|&v| v > 0.0));
+        assert!(f.data[2][[40 / 12, 40 % 12]] > 0.0);
+        // Without sources the fed field is no longer zero, so it is still solved.
+        let before = f.data[2].clone();
+        assert!(solver.step(&mut f, &mut s));
+        assert_ne!(before, f.data[2]);
     }
 
     #[test]
