@@ -154,11 +154,12 @@ impl Solver {
     /// Advance every field by one step: sources, x sweep, y sweep. Zeroes the sources.
     /// Returns false if a non-finite or negative value appeared.
     ///
-    /// With at least as many fields as threads, each field is solved whole on
-    /// one thread by the fused kernel (two passes over memory); otherwise each
-    /// field is split across threads by rows (x) and column bands (y). Both
-    /// paths apply the same operations to every voxel, so the result does not
-    /// depend on the thread count. A field that is zero everywhere, has no
+    /// With F fields on T threads, ⌊F/T⌋·T fields are solved whole, one per
+    /// task, by the fused kernel (two passes over memory), so every thread
+    /// gets the same number; the remaining F mod T fields are each split
+    /// across all threads by rows (x) and column bands (y). Both paths apply
+    /// the same operations to every voxel, so the result does not depend on
+    /// the thread count. A field that is zero everywhere, has no
     /// sources or uptake written this step and no boundary inflow is skipped
     /// (the step would be an exact no-op).
     pub fn step(&self, fields: &mut Fields, sources: &mut Sources) -> bool {
@@ -186,16 +187,20 @@ impl Solver {
                 (!idle).then_some((f, c, s, u))
             })
             .collect();
-        let verdicts: Vec<(usize, Verdict)> = if jobs.len() >= threads {
-            jobs.into_par_iter()
-                .with_max_len(1)
-                .map(|(f, c, s, u)| (f, self.field_kernel(f).fused(c, s, u, nx, ny)))
-                .collect()
-        } else {
-            jobs.into_iter()
-                .map(|(f, c, s, u)| (f, self.split_field(f, c, s, u, nx, ny)))
-                .collect()
-        };
+        // Balance the threads: as many whole fields as fill every thread
+        // equally (fused kernel, one field per task), then the remaining
+        // fields one after another, each split across all threads.
+        let mut jobs = jobs;
+        let rest = jobs.split_off(jobs.len() / threads * threads);
+        let mut verdicts: Vec<(usize, Verdict)> = jobs
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|(f, c, s, u)| (f, self.field_kernel(f).fused(c, s, u, nx, ny)))
+            .collect();
+        verdicts.extend(
+            rest.into_iter()
+                .map(|(f, c, s, u)| (f, self.split_field(f, c, s, u, nx, ny))),
+        );
         match verdicts.into_iter().find_map(|(f, v)| v.map(|v| (f, v))) {
             None => Ok(()),
             Some((field, (index, value, stage))) => Err(BadValue {
@@ -841,21 +846,24 @@ mod tests {
         // Odd sizes exercise partial row blocks and bands.
         let (grid, specs, mut f1, mut s1) = problem(45, 71);
         let (_, _, mut f2, mut s2) = problem(45, 71);
+        let (_, _, mut f3, mut s3) = problem(45, 71);
         let solver = Solver::new(&grid, &specs, 15.0);
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let many = rayon::ThreadPoolBuilder::new()
-            .num_threads(8)
-            .build()
-            .unwrap();
+        let pool = |n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        };
+        let (one, three, many) = (pool(1), pool(3), pool(8));
         for _ in 0..3 {
-            // 4 fields ≥ 1 thread: fused kernel; 4 fields < 8 threads: split path.
+            // 4 fields on 1 thread: all fused; on 3 threads: 3 fused and one
+            // split; on 8 threads: all split.
             assert!(one.install(|| solver.step(&mut f1, &mut s1)));
+            assert!(three.install(|| solver.step(&mut f3, &mut s3)));
             assert!(many.install(|| solver.step(&mut f2, &mut s2)));
         }
         assert_eq!(bits(&f1), bits(&f2));
+        assert_eq!(bits(&f1), bits(&f3));
     }
 
     #[test]
