@@ -165,6 +165,9 @@ pub struct Workspace {
     pub vessel_list: Vec<u32>,
     /// O₂ exchange rate per voxel (1/min): vessel exchange spread over the Krogh radius.
     pub o2_exchange: Array2<f32>,
+    /// Keeps `o2_exchange` up to date, blurring again only the rows and
+    /// columns a vessel change reaches.
+    pub o2_blur: crate::fields::IncrementalBlur,
     /// Krogh radius in voxels.
     pub krogh_voxels: usize,
     /// (vessel exchange per min, abnormal multiplier).
@@ -208,6 +211,7 @@ impl Workspace {
                 }
             }
         }
+        let krogh_voxels = (p.scenario.tissue.krogh_radius_um / g.dx_um).round() as usize;
         let mut ws = Workspace {
             solver: Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64),
             sources: Sources::new(&g, p.fields.len()),
@@ -217,7 +221,8 @@ impl Workspace {
             region,
             vessel_list: Vec::new(),
             o2_exchange: Array2::zeros((g.ny, g.nx)),
-            krogh_voxels: (p.scenario.tissue.krogh_radius_um / g.dx_um).round() as usize,
+            o2_blur: crate::fields::IncrementalBlur::new(g.ny, g.nx, krogh_voxels),
+            krogh_voxels,
             o2_rates: (
                 p.scenario.tissue.vessel_o2_exchange_per_min as f32,
                 p.scenario.angiogenesis.abnormal_perfusion_mult as f32,
@@ -244,16 +249,15 @@ impl Workspace {
                 .filter(|&i| vessel::perfused(v[i as usize])),
         );
         let (kv, ab) = self.o2_rates;
-        ndarray::Zip::from(&mut self.o2_exchange)
-            .and(&t.vessel)
-            .par_for_each(|k, &s| {
-                *k = match exchange_class(s) {
-                    ExchangeClass::Normal => kv,
-                    ExchangeClass::Abnormal => kv * ab,
-                    ExchangeClass::None => 0.0,
-                }
+        // The exchange map is the box blur of the per-voxel exchange rate;
+        // only the lines a changed voxel reaches are blurred again (same bits
+        // as blurring the whole map).
+        self.o2_blur
+            .update(&mut self.o2_exchange, |i| match exchange_class(v[i]) {
+                ExchangeClass::Normal => kv,
+                ExchangeClass::Abnormal => kv * ab,
+                ExchangeClass::None => 0.0,
             });
-        crate::fields::box_blur(&mut self.o2_exchange, self.krogh_voxels);
     }
 
     /// True when changing a vessel voxel from state `old` to `new` changes

@@ -4,7 +4,7 @@
 pub mod solver;
 
 use crate::grid::Grid;
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
 /// Concentrations of every field (part of the serializable state).
@@ -211,37 +211,197 @@ pub fn box_blur(a: &mut Array2<f32>, r: usize) {
     if r == 0 {
         return;
     }
-    let (ny, nx) = a.dim();
-    let blur_line = |line: &mut [f32], tmp: &mut Vec<f64>| {
-        let n = line.len();
-        tmp.clear();
-        tmp.push(0.0);
-        let mut acc = 0.0f64;
-        for &v in line.iter() {
-            acc += v as f64;
-            tmp.push(acc);
-        }
-        for (i, v) in line.iter_mut().enumerate() {
-            let lo = i.saturating_sub(r);
-            let hi = (i + r + 1).min(n);
-            *v = ((tmp[hi] - tmp[lo]) / (hi - lo) as f64) as f32;
-        }
-    };
+    let nx = a.ncols();
     let s = a.as_slice_mut().expect("standard layout");
     s.par_chunks_mut(nx)
-        .for_each_init(Vec::new, |tmp, row| blur_line(row, tmp));
-    // Columns: a transposed copy in standard layout, so each of its rows is
-    // one column of `a`.
+        .for_each_init(Vec::new, |tmp, row| blur_line(row, r, tmp));
+    blur_all_columns(a, r);
+}
+
+/// The column pass of [`box_blur`] over every column, in place.
+fn blur_all_columns(a: &mut Array2<f32>, r: usize) {
+    use rayon::prelude::*;
+    let ny = a.nrows();
+    // A transposed copy in standard layout, so each of its rows is one
+    // column of `a`.
     let mut t = a.t().as_standard_layout().into_owned();
     let ts = t.as_slice_mut().expect("standard layout");
     ts.par_chunks_mut(ny)
-        .for_each_init(Vec::new, |tmp, col| blur_line(col, tmp));
+        .for_each_init(Vec::new, |tmp, col| blur_line(col, r, tmp));
     a.assign(&t.t());
+}
+
+/// Blur one contiguous line with half-width `r` (`tmp` is scratch for the
+/// prefix sums). Each output depends only on the line, so any line can be
+/// recomputed on its own with the same bits.
+fn blur_line(line: &mut [f32], r: usize, tmp: &mut Vec<f64>) {
+    let n = line.len();
+    tmp.clear();
+    tmp.push(0.0);
+    let mut acc = 0.0f64;
+    for &v in line.iter() {
+        acc += v as f64;
+        tmp.push(acc);
+    }
+    for (i, v) in line.iter_mut().enumerate() {
+        let lo = i.saturating_sub(r);
+        let hi = (i + r + 1).min(n);
+        *v = ((tmp[hi] - tmp[lo]) / (hi - lo) as f64) as f32;
+    }
+}
+
+/// A [`box_blur`] kept up to date as its input changes: only the rows whose
+/// input changed are blurred again, and only the columns within `r` of a
+/// changed voxel. Every recomputed line is computed whole by the same
+/// operations as in [`box_blur`], so the result is bit-identical to blurring
+/// the whole input again.
+#[derive(Debug)]
+pub struct IncrementalBlur {
+    r: usize,
+    /// The input of the last update.
+    input: Array2<f32>,
+    /// The row pass of `input`.
+    rows: Array2<f32>,
+    /// Scratch: rows whose input changed.
+    dirty_rows: Vec<bool>,
+    /// Scratch: columns where an input changed.
+    changed_cols: Vec<std::sync::atomic::AtomicBool>,
+    /// Scratch: columns the column pass must redo.
+    dirty_cols: Vec<bool>,
+}
+
+impl IncrementalBlur {
+    /// A blur of half-width `r` over a `(ny, nx)` grid whose input (and
+    /// output) is all zero.
+    pub fn new(ny: usize, nx: usize, r: usize) -> Self {
+        IncrementalBlur {
+            r,
+            input: Array2::zeros((ny, nx)),
+            rows: Array2::zeros((ny, nx)),
+            dirty_rows: vec![false; ny],
+            changed_cols: (0..nx)
+                .map(|_| std::sync::atomic::AtomicBool::new(false))
+                .collect(),
+            dirty_cols: vec![false; nx],
+        }
+    }
+
+    /// Set the input to `value(flat index)` and bring `out` (the blur of the
+    /// previous input, all zero at first) up to date with the blur of the
+    /// new input.
+    pub fn update(&mut self, out: &mut Array2<f32>, value: impl Fn(usize) -> f32 + Sync) {
+        use rayon::prelude::*;
+        use std::sync::atomic::Ordering;
+        let (ny, nx) = self.input.dim();
+        assert_eq!(out.dim(), (ny, nx), "output shape");
+        let r = self.r;
+        let changed_cols = &self.changed_cols;
+        // New input; note changed rows and columns.
+        self.input
+            .as_slice_mut()
+            .expect("standard layout")
+            .par_chunks_mut(nx)
+            .zip(self.dirty_rows.par_iter_mut())
+            .enumerate()
+            .for_each(|(iy, (row, dirty))| {
+                *dirty = false;
+                for (ix, v) in row.iter_mut().enumerate() {
+                    let new = value(iy * nx + ix);
+                    if new.to_bits() != v.to_bits() {
+                        *v = new;
+                        *dirty = true;
+                        changed_cols[ix].store(true, Ordering::Relaxed);
+                    }
+                }
+            });
+        if !self.dirty_rows.iter().any(|&d| d) {
+            return;
+        }
+        // Row pass of the changed rows; a change at column x reaches the
+        // row-pass values of columns x − r ..= x + r.
+        self.dirty_cols.fill(false);
+        for (x, c) in self.changed_cols.iter().enumerate() {
+            if c.swap(false, Ordering::Relaxed) {
+                let hi = (x + r + 1).min(nx);
+                self.dirty_cols[x.saturating_sub(r)..hi].fill(true);
+            }
+        }
+        self.rows
+            .as_slice_mut()
+            .expect("standard layout")
+            .par_chunks_mut(nx)
+            .zip(
+                self.input
+                    .as_slice()
+                    .expect("standard layout")
+                    .par_chunks(nx),
+            )
+            .zip(self.dirty_rows.par_iter())
+            .for_each_init(Vec::new, |tmp, ((row, inp), &dirty)| {
+                if dirty {
+                    row.copy_from_slice(inp);
+                    if r > 0 {
+                        blur_line(row, r, tmp);
+                    }
+                }
+            });
+        if r == 0 {
+            out.assign(&self.rows);
+            return;
+        }
+        // Column pass: every column when many changed (transposed, as in
+        // `box_blur`), otherwise only the dirty ones, each gathered whole.
+        let ndirty = self.dirty_cols.iter().filter(|&&d| d).count();
+        if 2 * ndirty > nx {
+            out.assign(&self.rows);
+            blur_all_columns(out, r);
+            return;
+        }
+        out.axis_iter_mut(Axis(1))
+            .into_par_iter()
+            .zip(self.rows.axis_iter(Axis(1)))
+            .zip(self.dirty_cols.par_iter())
+            .for_each_init(
+                || (Vec::new(), Vec::new()),
+                |(col, tmp), ((mut o, src), &dirty)| {
+                    if dirty {
+                        col.clear();
+                        col.extend(src.iter().copied());
+                        blur_line(col, r, tmp);
+                        o.iter_mut().zip(col.iter()).for_each(|(o, &v)| *o = v);
+                    }
+                },
+            );
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn incremental_blur_matches_a_full_blur_bitwise() {
+        for (ny, nx, r) in [(23usize, 31usize, 2usize), (40, 17, 3), (9, 9, 0)] {
+            let mut inc = IncrementalBlur::new(ny, nx, r);
+            let mut out = Array2::<f32>::zeros((ny, nx));
+            let mut input = Array2::<f32>::zeros((ny, nx));
+            // A sequence of inputs: sparse changes, many changes, none.
+            for step in 0..6usize {
+                for ((iy, ix), v) in input.indexed_iter_mut() {
+                    let h = (iy * 7919 + ix * 104_729 + step * 31) % 97;
+                    if step == 2 || h < 3 {
+                        *v = [0.0, 1.2, 0.3][(h + step) % 3];
+                    }
+                }
+                let flat = input.as_slice().unwrap().to_vec();
+                inc.update(&mut out, |i| flat[i]);
+                let mut full = input.clone();
+                box_blur(&mut full, r);
+                let bits = |a: &Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&out), bits(&full), "{ny}x{nx} r={r} step {step}");
+            }
+        }
+    }
 
     #[test]
     fn box_blur_spreads_a_point_along_both_axes() {
