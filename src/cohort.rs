@@ -27,6 +27,7 @@ pub fn patient_for(p: &Params, seed: u64) -> PatientValues {
     v.switch_mult *= lognormal(&mut rng, c.switch_cv);
     v.closure_speed_mult *= lognormal(&mut rng, c.closure_speed_cv);
     v.bioburden = (v.bioburden * lognormal(&mut rng, c.bioburden_cv)).min(1.0);
+    v.angiogenesis_mult *= lognormal(&mut rng, c.angiogenesis_cv);
     v
 }
 

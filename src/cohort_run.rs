@@ -394,7 +394,7 @@ impl Cohort {
 
 /// `cohort.csv` column names of the drawn patient values (see
 /// [`patient_values`]).
-pub const PATIENT_COLUMNS: [&str; 11] = [
+pub const PATIENT_COLUMNS: [&str; 12] = [
     "patient_perfusion",
     "patient_vessel_density_mult",
     "patient_tnf_secretion_mult",
@@ -406,10 +406,11 @@ pub const PATIENT_COLUMNS: [&str; 11] = [
     "patient_oedema",
     "patient_fibrosis",
     "patient_closure_speed_mult",
+    "patient_angiogenesis_mult",
 ];
 
 /// A replicate's patient values in the order of [`PATIENT_COLUMNS`].
-pub fn patient_values(v: &PatientValues) -> [f64; 11] {
+pub fn patient_values(v: &PatientValues) -> [f64; 12] {
     [
         v.perfusion,
         v.vessel_density_mult,
@@ -422,6 +423,7 @@ pub fn patient_values(v: &PatientValues) -> [f64; 11] {
         v.oedema,
         v.fibrosis,
         v.closure_speed_mult,
+        v.angiogenesis_mult,
     ]
 }
 

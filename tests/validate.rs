@@ -51,28 +51,25 @@ facts! {
     tip_speed = "tip-speed";
     iv_no_live_cells = "iv-no-live-cells";
     msc_benefit_outlasts = "msc-benefit-outlasts";
-    // Fails at the current calibration (quick, 4 replicates): mean closure
-    // A − B = 5.59 (95 % CI −9.42 to 20.59) points; with 12 replicates
-    // 2.36 (−2.26 to 6.98). Re-enable once the calibration is settled.
-    #[ignore = "fails at the current calibration: see the comment"]
     aggregates_beat_suspension = "aggregates-beat-suspension";
-    // Fails at the current calibration (quick): mean closure A − B = 1.54
-    // (95 % CI −6.15 to 9.22) points; with 12 replicates −0.08 (−2.43 to 2.26).
+    // Fails at the current calibration (quick, 8 replicates): mean closure
+    // A − B = −2.26 (95 % CI −3.60 to −0.92) points. Not yet diagnosed; a
+    // candidate is that the quick 2.4 mm wound takes the whole 1e6-cell dose
+    // (about 20× the cell density of the 1 cm wound), so VEGF-engineered
+    // cells may push local VEGF past `abnormal_vegf_ng_per_ml`.
     #[ignore = "fails at the current calibration: see the comment"]
     vegf_engineered_closes_faster = "vegf-engineered-closes-faster";
     vegf_engineered_raises_vegf = "vegf-engineered-raises-vegf";
-    // Fails at the current calibration (quick): conditioned medium closes
-    // worse than weekly cells, mean closure A − B = −12.67 (95 % CI −24.87 to
-    // −0.47) points, beyond the 2-point margin; with 12 replicates −13.40
-    // (−17.49 to −9.32).
+    // Fails at the current calibration: conditioned medium closes worse than
+    // weekly cells, mean closure A − B = −3.90 (95 % CI −6.08 to −1.72)
+    // points with 4 replicates, beyond the 2-point margin. Raising its
+    // potency from 4 to 6 did not close the gap (−3.68, CI −4.43 to −2.93,
+    // 8 replicates). Not yet diagnosed (cells also act through efferocytosis
+    // of their dead, which conditioned medium lacks).
     #[ignore = "fails at the current calibration: see the comment"]
     conditioned_medium_not_worse = "conditioned-medium-not-worse";
     hydrogel_retains_cells = "hydrogel-retains-cells";
     scaffold_retains_cells = "scaffold-retains-cells";
-    // Fails at the current calibration (quick, 4 replicates): mean abnormal
-    // vessel density A − B = 0.166 (95 % CI −0.089 to 0.422). It passes with
-    // 12 replicates, 0.814 (0.152 to 1.476): too few replicates to resolve.
-    #[ignore = "fails at the current calibration: see the comment"]
     high_vegf_abnormal_vessels = "high-vegf-abnormal-vessels";
     high_vegf_no_better_healing = "high-vegf-no-better-healing";
     diabetic_tnf_high_d7_14 = "diabetic-tnf-high-d7-14";
@@ -89,16 +86,9 @@ facts! {
     conditioned_medium_no_cells = "conditioned-medium-no-cells";
     conditioned_medium_improves_closure = "conditioned-medium-improves-closure";
     diabetic_slower_than_acute = "diabetic-slower-than-acute";
-    // Fails at the current calibration (quick, 42 days, 4 replicates): mean
-    // closure A − B = 17.18 (95 % CI −39.51 to 73.88) points. It passes with
-    // 12 replicates, 17.90 (1.50 to 34.29): too few replicates to resolve.
-    #[ignore = "fails at the current calibration: see the comment"]
     radiation_repeated_msc_better = "radiation-repeated-msc-better";
     tnf_clears_in_minutes = "tnf-clears-in-minutes";
     il10_clears_in_hours = "il10-clears-in-hours";
-    // Fails with the current parameters: fields.tgfb.half_life_min = 30
-    // (documented as between the active 2–3 min and latent > 100 min forms).
-    #[ignore = "fails with the current parameters: see the comment"]
     tgfb_clears_in_minutes = "tgfb-clears-in-minutes";
 }
 

@@ -157,7 +157,7 @@ pub struct ValidateArgs {
     /// Replicates per arm (default 20, or 4 with --quick).
     #[arg(long, value_name = "N")]
     replicates: Option<u64>,
-    /// Small domain, 21 days, 4 replicates; only the orderings (a few minutes).
+    /// Small domain, 21 days, 8 replicates; only the orderings (a few minutes).
     #[arg(long)]
     quick: bool,
     /// Output directory (default results/validation or results/validation-quick).

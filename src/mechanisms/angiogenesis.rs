@@ -1,7 +1,8 @@
 //! Angiogenesis: tip cells sprout from perfused vessels where VEGF exceeds a
 //! threshold, climb the VEGF gradient at `tip_speed_um_per_h`, leave a
-//! trail of unperfused sprout voxels, and on reaching a perfused vessel
-//! (anastomosis) perfuse their trail. Trails formed where local VEGF exceeds
+//! trail of unperfused sprout voxels, and on reaching a perfused vessel or
+//! another sprout's trail (anastomosis: loops close between sprouts, not only
+//! onto old vessels) perfuse their trail. Trails formed where local VEGF exceeds
 //! `abnormal_vegf_ng_per_ml` become abnormal, leaky vessels that exchange
 //! O₂ poorly (Ozawa 2004). New vessels without VEGF support regress; vessels
 //! supported for `maturation_days` mature and stay.
@@ -25,8 +26,9 @@ pub enum Event {
     None,
     /// Entered a new voxel and extends its trail there.
     Trail(u32),
-    /// Reached a perfused vessel: its trail becomes perfused.
-    Anastomosis,
+    /// Reached a perfused vessel or another sprout's trail (at this voxel):
+    /// its trail, and the voxel it fused with, become perfused.
+    Anastomosis(u32),
     /// Lost VEGF support or aged out: retracts.
     Retract,
 }
@@ -47,7 +49,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let vegf_i = p.ids.vegf;
     let seed = st.seed;
     let step = st.step;
-    let speed = (a.tip_speed_um_per_h / 60.0) as f32;
+    let speed = (a.tip_speed_um_per_h * st.patient.angiogenesis_mult / 60.0) as f32;
     let thr = a.sprout_vegf_threshold_ng_per_ml as f32;
     let max_age = (a.tip_max_age_days * 1440.0) as f32;
     let n = st.tips.len();
@@ -74,11 +76,14 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let (dx, dy) = blend_direction(gx, gy, a.gradient_bias as f32, rng.angle());
                 let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
                 let nv = g.index_of(nx, ny);
+                let trail = &tips.trail[i];
                 let event = if nv == v {
                     Event::None
-                } else if vessel::perfused(ves[nv]) {
-                    if tips.trail[i].len() >= MIN_LOOP_VOXELS {
-                        Event::Anastomosis
+                } else if vessel::perfused(ves[nv])
+                    || (ves[nv] == vessel::SPROUT && !trail.contains(&(nv as u32)))
+                {
+                    if trail.len() >= MIN_LOOP_VOXELS {
+                        Event::Anastomosis(nv as u32)
                     } else {
                         Event::None
                     }
@@ -111,7 +116,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                     tips.trail[i].push(v);
                 }
             }
-            Event::Anastomosis => {
+            Event::Anastomosis(hit) => {
                 keep[i] = false;
                 perfused_any = true;
                 st.anastomoses += 1;
@@ -122,7 +127,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                     .vessel_age_d
                     .as_slice_mut()
                     .expect("standard layout");
-                for &t in &tips.trail[i] {
+                for t in tips.trail[i].iter().copied().chain([hit]) {
                     let t = t as usize;
                     if ves[t] == vessel::SPROUT {
                         ves[t] = if vegf[t] > abnormal {
@@ -158,7 +163,11 @@ fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     } else {
         1.0
     };
-    let rate = a.sprout_per_vessel_per_day * (1.0 - st.patient.fibrosis) * npwt / 1440.0;
+    let rate = a.sprout_per_vessel_per_day
+        * st.patient.angiogenesis_mult
+        * (1.0 - st.patient.fibrosis)
+        * npwt
+        / 1440.0;
     let prob = hazard_prob(rate, dt as f64);
     let vegf = st.fields.slice(p.ids.vegf);
     let tip_bins = &ws.tip_bins;

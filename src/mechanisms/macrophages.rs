@@ -136,7 +136,12 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     recruit(p, st, ws, dt);
 }
 
-/// Recruit new macrophages at perfused vessel voxels near the wound.
+/// Recruit new macrophages at perfused vessel voxels near the wound. The
+/// open wound is the source of the chemokines, so the rate scales with the
+/// open share of the wound and recruitment winds down as the wound closes. Chemokines, not
+/// vessel wall, limit recruitment once the region holds more perfused vessel
+/// than intact tissue: the per-vessel rate is then scaled down so the total
+/// stays at the intact-tissue level (no vessel → macrophage → VEGF runaway).
 fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let m = &p.scenario.macrophage;
     let g = p.grid;
@@ -144,6 +149,10 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let seed = st.seed;
     let step = st.step;
     let perf = st.patient.perfusion.min(1.5);
+    let open_share = st.tissue.open_count() as f64 / st.tissue.footprint_count.max(1) as f64;
+    let intact =
+        ws.region.len() as f64 * p.scenario.tissue.vessel_density * st.patient.vessel_density_mult;
+    let capacity = (intact / ws.vessel_list.len().max(1) as f64).min(1.0);
     let fields = &st.fields;
     let debris = st.tissue.debris.as_slice().expect("standard layout");
     let bins = &ws.mac_bins;
@@ -159,6 +168,8 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
             return None;
         }
         let rate = crowd
+            * capacity
+            * open_share
             * (m.recruit_base_per_vessel_per_day
                 + m.recruit_tnf_per_vessel_per_day
                     * sat(fields.at(ids.tnf, v), m.tnf_half_ng_per_ml as f32) as f64

@@ -5,15 +5,18 @@ use super::sections::{Patient, WoundType};
 
 /// Documented defaults: (perfusion, vessel_density_mult, tnf_secretion_mult,
 /// macrophage_switch_mult, efferocytosis_mult, bioburden, debris,
-/// reperfusion_damage_per_day, oedema, fibrosis, closure_speed_mult).
-pub fn preset(t: WoundType) -> [f64; 11] {
+/// reperfusion_damage_per_day, oedema, fibrosis, closure_speed_mult,
+/// angiogenesis_mult).
+pub fn preset(t: WoundType) -> [f64; 12] {
     match t {
-        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo
-        WoundType::Acute => [1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0],
-        WoundType::DiabeticFootUlcer => [0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4],
-        WoundType::VenousLegUlcer => [0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0],
-        WoundType::PressureUlcer => [0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0],
-        WoundType::RadiationUlcer => [0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8],
+        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo  ang
+        WoundType::Acute => [1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0, 1.0],
+        WoundType::DiabeticFootUlcer => {
+            [0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.3]
+        }
+        WoundType::VenousLegUlcer => [0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0, 1.0],
+        WoundType::PressureUlcer => [0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0, 1.0],
+        WoundType::RadiationUlcer => [0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8, 1.0],
     }
 }
 
@@ -23,7 +26,8 @@ pub fn describe(t: WoundType) -> &'static str {
         WoundType::Acute => "normal perfusion and immune response; little debris or bioburden",
         WoundType::DiabeticFootUlcer => {
             "perfusion 0.5 (TcPO₂, Kalani 1999), TNF ×4 (Mi 2007), polarization ×0.5 (Mirza 2013), \
-             efferocytosis ×0.5 (Khanna 2010), bioburden 0.5, closure speed ×0.4 (calibrated)"
+             efferocytosis ×0.5 (Khanna 2010), bioburden 0.5, closure speed ×0.4 and angiogenesis ×0.3 \
+             (calibrated; impaired diabetic angiogenesis, Catrina 2004)"
         }
         WoundType::VenousLegUlcer => {
             "oedema 0.6 halves O₂ delivery by a third, TNF ×2, chronic inflammation"
@@ -54,6 +58,7 @@ pub fn resolve(p: &Patient) -> Patient {
         oedema: pick(p.oedema, 8),
         fibrosis: pick(p.fibrosis, 9),
         closure_speed_mult: pick(p.closure_speed_mult, 10),
+        angiogenesis_mult: pick(p.angiogenesis_mult, 11),
     }
 }
 
@@ -82,6 +87,8 @@ pub struct PatientValues {
     pub fibrosis: f64,
     /// Closure speed multiplier.
     pub closure_speed_mult: f64,
+    /// Sprouting multiplier.
+    pub angiogenesis_mult: f64,
 }
 
 impl PatientValues {
@@ -101,6 +108,7 @@ impl PatientValues {
             oedema: g(r.oedema),
             fibrosis: g(r.fibrosis),
             closure_speed_mult: g(r.closure_speed_mult),
+            angiogenesis_mult: g(r.angiogenesis_mult),
         }
     }
 }

@@ -103,6 +103,8 @@ section! {
         oedema: Option<f64> = None, unit "0–1", check fraction, source "assumption: venous hypertension and oedema";
         /// Fibrosis, 0–1; slows sprouting and closure.
         fibrosis: Option<f64> = None, unit "0–1", check fraction, source "assumption: radiation fibrosis";
+        /// Multiplier on sprouting and tip-cell speed (the endothelial response to VEGF).
+        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.3 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
         /// Multiplier on epithelial advance speed.
         closure_speed_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); stands in for diabetic defects not modelled (keratinocyte and fibroblast dysfunction, neuropathy, repeated trauma)";
     }
@@ -188,7 +190,7 @@ pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     m.insert("vegf".into(), protein(3_300.0, 60.0));
     m.insert("il10".into(), protein(3_500.0, 120.0));
     m.insert("tnf".into(), protein(2_800.0, 20.0));
-    m.insert("tgfb".into(), protein(3_000.0, 30.0));
+    m.insert("tgfb".into(), protein(3_000.0, 3.0));
     m.insert("kgf".into(), protein(3_500.0, 60.0));
     m.insert(
         "ros".into(),
@@ -207,7 +209,7 @@ pub fn default_field_sources(name: &str) -> &'static str {
         "vegf" => "D from Nauman 2007 / λ²; t½ assumption (plasma 34 min, Stefanini 2008; VEGF165 retained by ECM)",
         "il10" => "t½ 2 h: plasma 2–4.5 h (Huhn 1996)",
         "tnf" => "t½ 20 min: 19 min mouse, 5/49 min human (Ferraiolo 1988)",
-        "tgfb" => "t½ 30 min: active 2–3 min, latent > 100 min (Wakefield 1990); assumption between",
+        "tgfb" => "active TGF-β, t½ 3 min: active 2–3 min (Wakefield 1990); secretion rates are of the active form",
         "kgf" => "keratinocyte growth factors (KGF/EGF/HGF lumped); assumption",
         "ros" => "reactive oxygen species in arbitrary units; assumption",
         _ => "user-defined field",
@@ -281,7 +283,7 @@ section! {
         chemotaxis_bias: f64 = 0.5, unit "0–1", check fraction, source "assumption: chemotaxis toward inflammation";
         /// Base secretion of each field by a live, unprimed MSC.
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
-            ("vegf".to_string(), 2.5), ("il10".to_string(), 0.5), ("tgfb".to_string(), 1.0), ("kgf".to_string(), 1.5),
+            ("vegf".to_string(), 2.5), ("il10".to_string(), 0.5), ("tgfb".to_string(), 10.0), ("kgf".to_string(), 1.5),
         ]), unit "fg/cell/day", check nonneg, source "assumption (per-cell rates not found, biology.md §2): calibrated so a 1e6-cell dose raises wound VEGF by ≈0.5 ng/mL (order of reported ~1 fg/cell/day)";
         /// Fold increase of VEGF secretion at full hypoxia (HIF-1α).
         hypoxia_vegf_gain: f64 = 2.0, unit "×", check mult, source "direction: Page 2014; Wahl 2016; size assumption";
@@ -345,12 +347,12 @@ section! {
         debris_clearance_per_day: f64 = 10.0, unit "1/day", check nonneg, source "assumption";
         /// Secretion of a fully M1 cell.
         m1_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
-            ("tnf".to_string(), 5.0), ("ros".to_string(), 5.0),
-        ]), unit "fg/cell/day", check nonneg, source "assumption (TNF level calibrated to 0.1–1 ng/mL)";
+            ("tnf".to_string(), 5.0), ("ros".to_string(), 5.0), ("vegf".to_string(), 5.0),
+        ]), unit "fg/cell/day", check nonneg, source "TNF assumption (level calibrated to 0.1–1 ng/mL); VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated so an acute wound's capillaries overshoot ≥ 3× (DiPietro 2013)";
         /// Secretion of a fully M2 cell.
         m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
-            ("il10".to_string(), 1.0), ("vegf".to_string(), 0.3), ("tgfb".to_string(), 1.5),
-        ]), unit "fg/cell/day", check nonneg, source "assumption";
+            ("il10".to_string(), 1.0), ("vegf".to_string(), 5.0), ("tgfb".to_string(), 15.0),
+        ]), unit "fg/cell/day", check nonneg, source "assumption; VEGF as M1 (M2 macrophages are pro-angiogenic too: Jetten 2014)";
     }
 }
 
@@ -358,19 +360,19 @@ section! {
     /// Angiogenesis: tip cells, vessel trail, anastomosis, regression.
     pub struct Angiogenesis {
         /// VEGF above which perfused vessels sprout.
-        sprout_vegf_threshold_ng_per_ml: f64 = 0.1, unit "ng/mL", check nonneg, source "assumption: threshold not found (biology.md §4)";
+        sprout_vegf_threshold_ng_per_ml: f64 = 0.05, unit "ng/mL", check nonneg, source "assumption: threshold not found (biology.md §4); calibrated with the overshoot";
         /// Sprouting hazard of an eligible vessel voxel.
-        sprout_per_vessel_per_day: f64 = 0.05, unit "1/day", check nonneg, source "assumption";
+        sprout_per_vessel_per_day: f64 = 2.0, unit "1/day", check nonneg, source "calibrated: an acute 1 cm wound's capillaries overshoot ≥ 3× within about two weeks (DiPietro 2013); lateral inhibition keeps one tip per 100 µm bin";
         /// Tip-cell speed.
         tip_speed_um_per_h: f64 = 5.0, unit "µm/h", check nonneg, source "≈5 µm/h (Utzinger 2015)";
         /// Weight of the step along the VEGF gradient (0 = random, 1 = straight up).
         gradient_bias: f64 = 0.7, unit "0–1", check fraction, source "assumption";
         /// Maximum tip-cell age before it stalls and retracts.
-        tip_max_age_days: f64 = 12.0, unit "day", check positive, source "assumption";
+        tip_max_age_days: f64 = 4.0, unit "day", check positive, source "assumption: sprouts that do not connect within days retract (episodic growth and retraction, Utzinger 2015)";
         /// VEGF below which new vessels lose support and may regress.
-        maintenance_vegf_ng_per_ml: f64 = 0.05, unit "ng/mL", check nonneg, source "assumption";
+        maintenance_vegf_ng_per_ml: f64 = 0.03, unit "ng/mL", check nonneg, source "assumption; calibrated with the regression (Rege 2012)";
         /// Regression hazard of an unsupported new vessel voxel.
-        regression_per_day: f64 = 0.25, unit "1/day", check nonneg, source "overshoot then regression (DiPietro 2013; Rege 2012); rate assumption";
+        regression_per_day: f64 = 0.4, unit "1/day", check nonneg, source "overshoot then regression (DiPietro 2013; Rege 2012); rate assumption";
         /// Days after which a supported new vessel matures and no longer regresses.
         maturation_days: f64 = 21.0, unit "day", check positive, source "assumption";
         /// Local VEGF above which new vessels form abnormal, leaky vessels.
@@ -415,6 +417,8 @@ section! {
         closure_speed_cv: f64 = 0.2, unit "-", check nonneg, source "assumption";
         /// CV of the initial bioburden.
         bioburden_cv: f64 = 0.4, unit "-", check nonneg, source "assumption";
+        /// CV of the angiogenesis multiplier.
+        angiogenesis_cv: f64 = 0.3, unit "-", check nonneg, source "assumption";
     }
 }
 
