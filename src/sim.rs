@@ -163,6 +163,11 @@ pub struct Workspace {
     pub region: Vec<u32>,
     /// Perfused vessel voxels in `region`.
     pub vessel_list: Vec<u32>,
+    /// Tip-bin index of each voxel of `region`.
+    pub region_bin: Vec<u32>,
+    /// Perfused vessel voxels of `region` in each tip bin (the local
+    /// capillary density that caps sprouting).
+    pub vessel_bins: Vec<u16>,
     /// O₂ exchange rate per voxel (1/min): vessel exchange spread over the Krogh radius.
     pub o2_exchange: Array2<f32>,
     /// Keeps `o2_exchange` up to date, blurring again only the rows and
@@ -212,14 +217,26 @@ impl Workspace {
             }
         }
         let krogh_voxels = (p.scenario.tissue.krogh_radius_um / g.dx_um).round() as usize;
+        let tip_bins = Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um));
+        let region_bin = region
+            .iter()
+            .map(|&i| {
+                let i = i as usize;
+                let (x, y) = g.center(i % g.nx, i / g.nx);
+                tip_bins.bin_of(x as f32, y as f32) as u32
+            })
+            .collect();
+        let vessel_bins = vec![0; tip_bins.nbx * tip_bins.nby];
         let mut ws = Workspace {
             solver: Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64),
             sources: Sources::new(&g, p.fields.len()),
             secretion: secretion::Table::new(p, st.patient.tnf_secretion_mult),
             mac_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
-            tip_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
+            tip_bins,
             region,
             vessel_list: Vec::new(),
+            region_bin,
+            vessel_bins,
             o2_exchange: Array2::zeros((g.ny, g.nx)),
             o2_blur: crate::fields::IncrementalBlur::new(g.ny, g.nx, krogh_voxels),
             krogh_voxels,
@@ -242,12 +259,14 @@ impl Workspace {
     pub fn refresh_vessel_list(&mut self, t: &Tissue) {
         let v = t.vessel.as_slice().expect("standard layout");
         self.vessel_list.clear();
-        self.vessel_list.extend(
-            self.region
-                .iter()
-                .copied()
-                .filter(|&i| vessel::perfused(v[i as usize])),
-        );
+        self.vessel_bins.iter_mut().for_each(|c| *c = 0);
+        for (&i, &b) in self.region.iter().zip(&self.region_bin) {
+            if vessel::perfused(v[i as usize]) {
+                self.vessel_list.push(i);
+                let c = &mut self.vessel_bins[b as usize];
+                *c = c.saturating_add(1);
+            }
+        }
         let (kv, ab) = self.o2_rates;
         // The exchange map is the box blur of the per-voxel exchange rate;
         // only the lines a changed voxel reaches are blurred again (same bits

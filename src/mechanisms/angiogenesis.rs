@@ -5,7 +5,9 @@
 //! onto old vessels) perfuse their trail. Trails formed where local VEGF exceeds
 //! `abnormal_vegf_ng_per_ml` become abnormal, leaky vessels that exchange
 //! O₂ poorly (Ozawa 2004). New vessels without VEGF support regress; vessels
-//! supported for `maturation_days` mature and stay.
+//! supported for `maturation_days` mature and stay. No vessel sprouts, and
+//! tips retract, where the 100 µm bin already holds `max_vessel_density_rel`
+//! times the capillary density of intact tissue.
 
 use super::blend_direction;
 use crate::rng::{hazard_prob, Purpose, Stream};
@@ -53,7 +55,10 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let thr = a.sprout_vegf_threshold_ng_per_ml as f32;
     let max_age = (a.tip_max_age_days * 1440.0) as f32;
     let n = st.tips.len();
+    let cap = capillary_cap(p, &ws.tip_bins);
     {
+        let vessel_bins = &ws.vessel_bins;
+        let tip_bins = &ws.tip_bins;
         let tips = &st.tips;
         let fields = &st.fields;
         let ves = st.tissue.vessel.as_slice().expect("standard layout");
@@ -64,7 +69,12 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let (x, y) = (tips.x[i], tips.y[i]);
                 let (ix, iy) = g.voxel_of(x, y);
                 let v = g.idx(ix, iy);
-                if tips.age_min[i] + dt > max_age || fields.at(vegf_i, v) < 0.5 * thr {
+                // Old tips, tips without VEGF support and tips in tissue that
+                // already holds its maximum of capillaries retract.
+                if tips.age_min[i] + dt > max_age
+                    || fields.at(vegf_i, v) < 0.5 * thr
+                    || vessel_bins[tip_bins.bin_of(x, y)] as f32 >= cap
+                {
                     return Outcome {
                         x,
                         y,
@@ -151,6 +161,17 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     sprout(p, st, ws, dt);
 }
 
+/// Perfused vessel voxels a tip bin may hold before its vessels stop
+/// sprouting and its tips retract.
+fn capillary_cap(p: &Params, bins: &crate::agents::Bins) -> f32 {
+    let voxels_per_bin = (bins.size_um as f64 / p.grid.dx_um).powi(2);
+    // At least one voxel, so tissue without vessels never blocks tips.
+    ((p.scenario.angiogenesis.max_vessel_density_rel
+        * p.scenario.tissue.vessel_density
+        * voxels_per_bin) as f32)
+        .max(1.0)
+}
+
 /// New tip cells at eligible perfused vessel voxels.
 fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let a = &p.scenario.angiogenesis;
@@ -171,13 +192,17 @@ fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let prob = hazard_prob(rate, dt as f64);
     let vegf = st.fields.slice(p.ids.vegf);
     let tip_bins = &ws.tip_bins;
+    let vessel_bins = &ws.vessel_bins;
+    let cap = capillary_cap(p, tip_bins);
     ws.births.clear();
     let list = &ws.vessel_list;
     ws.births.par_extend(list.par_iter().filter_map(|&v| {
         let v = v as usize;
         let (x, y) = g.center(v % g.nx, v / g.nx);
-        // Lateral inhibition (Dll4–Notch): no new tip next to an existing one.
-        if vegf[v] < thr || tip_bins.count(tip_bins.bin_of(x as f32, y as f32)) > 0 {
+        // Lateral inhibition (Dll4–Notch): no new tip next to an existing one,
+        // and none where the tissue already holds its maximum of capillaries.
+        let b = tip_bins.bin_of(x as f32, y as f32);
+        if vegf[v] < thr || tip_bins.count(b) > 0 || vessel_bins[b] as f32 >= cap {
             return None;
         }
         let mut rng = Stream::new(seed, v as u64, step, Purpose::Sprout);

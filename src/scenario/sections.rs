@@ -348,7 +348,7 @@ section! {
         /// Secretion of a fully M1 cell.
         m1_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("tnf".to_string(), 5.0), ("ros".to_string(), 5.0), ("vegf".to_string(), 5.0),
-        ]), unit "fg/cell/day", check nonneg, source "TNF assumption (level calibrated to 0.1–1 ng/mL); VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated so an acute wound's capillaries overshoot ≥ 3× (DiPietro 2013)";
+        ]), unit "fg/cell/day", check nonneg, source "TNF assumption (level calibrated to 0.1–1 ng/mL); VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound reaches 2.2×)";
         /// Secretion of a fully M2 cell.
         m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("il10".to_string(), 1.0), ("vegf".to_string(), 5.0), ("tgfb".to_string(), 15.0),
@@ -362,7 +362,7 @@ section! {
         /// VEGF above which perfused vessels sprout.
         sprout_vegf_threshold_ng_per_ml: f64 = 0.05, unit "ng/mL", check nonneg, source "assumption: threshold not found (biology.md §4); calibrated with the overshoot";
         /// Sprouting hazard of an eligible vessel voxel.
-        sprout_per_vessel_per_day: f64 = 2.0, unit "1/day", check nonneg, source "calibrated: an acute 1 cm wound's capillaries overshoot ≥ 3× within about two weeks (DiPietro 2013); lateral inhibition keeps one tip per 100 µm bin";
+        sprout_per_vessel_per_day: f64 = 2.0, unit "1/day", check nonneg, source "calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound reaches 2.2× around day 20); lateral inhibition keeps one tip per 100 µm bin";
         /// Tip-cell speed.
         tip_speed_um_per_h: f64 = 5.0, unit "µm/h", check nonneg, source "≈5 µm/h (Utzinger 2015)";
         /// Weight of the step along the VEGF gradient (0 = random, 1 = straight up).
@@ -375,6 +375,8 @@ section! {
         regression_per_day: f64 = 0.4, unit "1/day", check nonneg, source "overshoot then regression (DiPietro 2013; Rege 2012); rate assumption";
         /// Days after which a supported new vessel matures and no longer regresses.
         maturation_days: f64 = 21.0, unit "day", check positive, source "assumption";
+        /// Local capillary density (perfused voxels per 100 µm bin, relative to intact tissue) above which no vessel sprouts.
+        max_vessel_density_rel: f64 = 8.0, unit "× intact", check positive, source "assumption: tissue holds a bounded capillary density; wound capillary content peaks at ≥ 3× intact (DiPietro 2013)";
         /// Local VEGF above which new vessels form abnormal, leaky vessels.
         abnormal_vegf_ng_per_ml: f64 = 4.0, unit "ng/mL", check positive, source "local VEGF sets abnormality (Ozawa 2004); value assumption";
         /// O₂ exchange of an abnormal vessel relative to a normal one.
