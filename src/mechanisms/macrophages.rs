@@ -152,7 +152,9 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let open_share = st.tissue.open_count() as f64 / st.tissue.footprint_count.max(1) as f64;
     let intact =
         ws.region.len() as f64 * p.scenario.tissue.vessel_density * st.patient.vessel_density_mult;
-    let capacity = (intact / ws.vessel_list.len().max(1) as f64).min(1.0);
+    // At least one vessel's worth, so tissue without intact vessels still
+    // recruits through the vessels it grows.
+    let capacity = (intact.max(1.0) / ws.vessel_list.len().max(1) as f64).min(1.0);
     let fields = &st.fields;
     let debris = st.tissue.debris.as_slice().expect("standard layout");
     let bins = &ws.mac_bins;
