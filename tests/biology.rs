@@ -107,20 +107,26 @@ fn diabetic_wound_lags_in_m2_and_keeps_tnf_high() {
     assert!(td[8] > ta[8], "TNF day 8: dfu {} acute {}", td[8], ta[8]);
 }
 
-/// One tip cell in a linear VEGF gradient with full gradient bias.
-fn tip_run(vegf_at: impl Fn(f64) -> f32, hours: u64) -> (SimState, f32) {
+/// One tip cell at (1000, 2000) µm in a linear VEGF gradient with full
+/// gradient bias, run for `hours` after `prepare` edits the state.
+fn tip_run(
+    vegf_at: impl Fn(f64) -> f32,
+    hours: u64,
+    prepare: impl FnOnce(&Params, &mut SimState),
+) -> (Params, SimState, f32) {
     let p = params(
         "[angiogenesis]\ngradient_bias=1.0\nsprout_per_vessel_per_day=0.0\n[tissue]\nvessel_density=0.0",
         &["time.days=2"],
     );
     let mut st = SimState::new(&p, 1, p.patient);
-    let mut ws = Workspace::new(&p, &st);
     let g = p.grid;
     for iy in 0..g.ny {
         for ix in 0..g.nx {
             st.fields.data[p.ids.vegf][(iy, ix)] = vegf_at(g.center(ix, iy).0);
         }
     }
+    prepare(&p, &mut st);
+    let mut ws = Workspace::new(&p, &st);
     let x0 = 1000.0;
     let id = st.new_id();
     st.tips.push(id, x0, 2000.0);
@@ -128,12 +134,12 @@ fn tip_run(vegf_at: impl Fn(f64) -> f32, hours: u64) -> (SimState, f32) {
         angiogenesis::update(&p, &mut st, &mut ws);
         st.step += 1;
     }
-    (st, x0)
+    (p, st, x0)
 }
 
 #[test]
 fn tip_cell_climbs_a_vegf_gradient_at_the_configured_speed() {
-    let (st, x0) = tip_run(|x| (0.5 + x * 1e-4) as f32, 48);
+    let (_, st, x0) = tip_run(|x| (0.5 + x * 1e-4) as f32, 48, |_, _| {});
     assert_eq!(st.tips.len(), 1);
     let speed = (st.tips.x[0] - x0) / 48.0;
     assert!((speed - 5.0).abs() < 0.25, "speed {speed} µm/h");
@@ -143,29 +149,19 @@ fn tip_cell_climbs_a_vegf_gradient_at_the_configured_speed() {
 #[test]
 fn a_tip_meeting_another_sprouts_trail_anastomoses_and_perfuses_its_trail() {
     use woundsim::tissue::vessel;
-    let p = params(
-        "[angiogenesis]\ngradient_bias=1.0\nsprout_per_vessel_per_day=0.0\n[tissue]\nvessel_density=0.0",
-        &["time.days=2"],
-    );
-    let mut st = SimState::new(&p, 1, p.patient);
-    let mut ws = Workspace::new(&p, &st);
-    let g = p.grid;
-    for iy in 0..g.ny {
-        for ix in 0..g.nx {
-            st.fields.data[p.ids.vegf][(iy, ix)] = (0.5 + g.center(ix, iy).0 * 1e-4) as f32;
-        }
-    }
     // Another sprout's trail: a vertical line of unperfused voxels 200 µm ahead.
-    let (line, _) = g.voxel_of(1200.0, 0.0);
-    for iy in 0..g.ny {
-        st.tissue.vessel[(iy, line)] = vessel::SPROUT;
-    }
-    let id = st.new_id();
-    st.tips.push(id, 1000.0, 2000.0);
-    for _ in 0..48 * 4 {
-        angiogenesis::update(&p, &mut st, &mut ws);
-        st.step += 1;
-    }
+    let mut line = 0;
+    let (p, st, _) = tip_run(
+        |x| (0.5 + x * 1e-4) as f32,
+        48,
+        |p, st| {
+            line = p.grid.voxel_of(1200.0, 0.0).0;
+            for iy in 0..p.grid.ny {
+                st.tissue.vessel[(iy, line)] = vessel::SPROUT;
+            }
+        },
+    );
+    let g = p.grid;
     assert_eq!(st.anastomoses, 1, "the tip fused with the trail");
     assert!(st.tips.is_empty(), "a fused tip stops being a tip");
     let (ix, iy) = g.voxel_of(1100.0, 2000.0);

@@ -138,10 +138,11 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
 
 /// Recruit new macrophages at perfused vessel voxels near the wound. The
 /// open wound is the source of the chemokines, so the rate scales with the
-/// open share of the wound and recruitment winds down as the wound closes. Chemokines, not
-/// vessel wall, limit recruitment once the region holds more perfused vessel
-/// than intact tissue: the per-vessel rate is then scaled down so the total
-/// stays at the intact-tissue level (no vessel → macrophage → VEGF runaway).
+/// open share of the wound and recruitment winds down as the wound closes.
+/// Chemokines, not vessel wall, limit recruitment once the region holds more
+/// perfused vessel than intact tissue: the per-vessel rate is then scaled
+/// down so the total stays at the intact-tissue level (no vessel →
+/// macrophage → VEGF runaway).
 fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let m = &p.scenario.macrophage;
     let g = p.grid;
