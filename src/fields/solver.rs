@@ -23,8 +23,9 @@
 //! measured errors). The tridiagonal matrices are constant, so the Thomas
 //! forward-elimination factors are computed once per field and axis; a sweep
 //! is then one forward and one backward pass with no division and no
-//! allocation. The x sweep runs row by row (contiguous); the y sweep is
-//! vectorised across whole rows, in parallel over column bands. Every column
+//! allocation. The x sweep is vectorised across rows (16×16 tiles transposed
+//! in registers with AVX-512); the y sweep is vectorised across whole rows,
+//! in parallel over column bands. Every column
 //! and row is computed by the same operations whatever the thread count, so
 //! results are bit-identical across thread counts.
 //!
@@ -672,14 +673,169 @@ mod simd {
     }
     variants!("avx2", rows_avx2, y_band_avx2, fused_avx2);
     variants!("avx512f", rows_avx512, y_band_avx512, fused_avx512);
+
+    use super::Line;
+    use std::arch::x86_64::*;
+
+    /// Transpose a 16×16 tile held as 16 vectors (`v[k]` lane `i` becomes
+    /// `v[i]` lane `k`).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn transpose16(v: &mut [__m512; 16]) {
+        let mut t = [_mm512_setzero_ps(); 16];
+        for i in 0..8 {
+            t[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]);
+            t[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+        }
+        for g in (0..16).step_by(4) {
+            v[g] = _mm512_shuffle_ps::<0x44>(t[g], t[g + 2]);
+            v[g + 1] = _mm512_shuffle_ps::<0xEE>(t[g], t[g + 2]);
+            v[g + 2] = _mm512_shuffle_ps::<0x44>(t[g + 1], t[g + 3]);
+            v[g + 3] = _mm512_shuffle_ps::<0xEE>(t[g + 1], t[g + 3]);
+        }
+        for h in [0, 8] {
+            for i in 0..4 {
+                t[h + i] = _mm512_shuffle_f32x4::<0x88>(v[h + i], v[h + i + 4]);
+                t[h + i + 4] = _mm512_shuffle_f32x4::<0xDD>(v[h + i], v[h + i + 4]);
+            }
+        }
+        for i in 0..8 {
+            v[i] = _mm512_shuffle_f32x4::<0x88>(t[i], t[i + 8]);
+            v[i + 8] = _mm512_shuffle_f32x4::<0xDD>(t[i], t[i + 8]);
+        }
+    }
+
+    /// Solve `16·G` lines of length `n` stored one after another (`blk.len()
+    /// == 16·G·n`), vectorised across the lines: each 16×16 tile is
+    /// transposed in registers so that one vector holds one column of 16
+    /// lines. The G groups of 16 lines are interleaved so their recurrences
+    /// overlap. Every value sees exactly the operations of [`Line::solve`]
+    /// (separate multiply and add, same order), so the results are
+    /// bit-identical.
+    ///
+    /// The forward elimination leaves each full tile transposed in place;
+    /// the back substitution reads it back and transposes it again. The
+    /// last (possibly partial) tile is eliminated and substituted in registers.
+    ///
+    /// # Safety
+    /// AVX-512F must be available.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn solve_avx512<const G: usize>(line: &Line, blk: &mut [f32], n: usize) {
+        let lines = 16 * G;
+        assert!(n > 0 && blk.len() == lines * n && line.inv.len() == n && line.cp.len() == n);
+        for k in 0..lines {
+            blk[k * n] += line.lo_add;
+            blk[k * n + n - 1] += line.hi_add;
+        }
+        let p = blk.as_mut_ptr();
+        let r = _mm512_set1_ps(line.r);
+        let last = (n - 1) / 16;
+        let wl = n - 16 * last;
+        let mask: __mmask16 = (((1u32 << wl) - 1) & 0xFFFF) as __mmask16;
+        let mut v = [[_mm512_setzero_ps(); 16]; G];
+        let mut prev = [_mm512_setzero_ps(); G];
+        // SAFETY (every pointer access below): tile `t` of group `g` covers
+        // columns [16t, 16t + 16) of lines [16g, 16g + 16), inside `blk` for
+        // t < last; the last tile is loaded and stored with a mask of its
+        // `wl` columns. `col < n` indexes `inv` and `cp`.
+        let tile = |g: usize, t: usize| p.add(16 * g * n + 16 * t);
+        let forward = |v: &mut [[__m512; 16]; G], t: usize, w: usize, prev: &mut [__m512; G]| {
+            for i in 0..w {
+                let col = 16 * t + i;
+                let inv = _mm512_set1_ps(*line.inv.get_unchecked(col));
+                for g in 0..G {
+                    prev[g] = if col == 0 {
+                        _mm512_mul_ps(v[g][i], inv)
+                    } else {
+                        _mm512_mul_ps(_mm512_add_ps(v[g][i], _mm512_mul_ps(r, prev[g])), inv)
+                    };
+                    v[g][i] = prev[g];
+                }
+            }
+        };
+        let backward = |v: &mut [[__m512; 16]; G], t: usize, w: usize, next: &mut [__m512; G]| {
+            for i in (0..w).rev() {
+                let cp = _mm512_set1_ps(*line.cp.get_unchecked(16 * t + i));
+                for g in 0..G {
+                    next[g] = _mm512_sub_ps(v[g][i], _mm512_mul_ps(cp, next[g]));
+                    v[g][i] = next[g];
+                }
+            }
+        };
+        for t in 0..last {
+            for (g, vg) in v.iter_mut().enumerate() {
+                for (k, vk) in vg.iter_mut().enumerate() {
+                    *vk = _mm512_loadu_ps(tile(g, t).add(k * n));
+                }
+                transpose16(vg);
+            }
+            forward(&mut v, t, 16, &mut prev);
+            for (g, vg) in v.iter().enumerate() {
+                for (k, vk) in vg.iter().enumerate() {
+                    _mm512_storeu_ps(tile(g, t).add(k * n), *vk);
+                }
+            }
+        }
+        // The last tile: forward, then the start of the back substitution
+        // (the last column is its own result).
+        for (g, vg) in v.iter_mut().enumerate() {
+            for (k, vk) in vg.iter_mut().enumerate() {
+                *vk = _mm512_maskz_loadu_ps(mask, tile(g, last).add(k * n));
+            }
+            transpose16(vg);
+        }
+        forward(&mut v, last, wl, &mut prev);
+        let mut next = [_mm512_setzero_ps(); G];
+        for g in 0..G {
+            next[g] = v[g][wl - 1];
+        }
+        backward(&mut v, last, wl - 1, &mut next);
+        for (g, vg) in v.iter_mut().enumerate() {
+            transpose16(vg);
+            for (k, vk) in vg.iter().enumerate() {
+                _mm512_mask_storeu_ps(tile(g, last).add(k * n), mask, *vk);
+            }
+        }
+        // Back substitution over the full tiles, stored transposed.
+        for t in (0..last).rev() {
+            for (g, vg) in v.iter_mut().enumerate() {
+                for (k, vk) in vg.iter_mut().enumerate() {
+                    *vk = _mm512_loadu_ps(tile(g, t).add(k * n));
+                }
+            }
+            backward(&mut v, t, 16, &mut next);
+            for (g, vg) in v.iter_mut().enumerate() {
+                transpose16(vg);
+                for (k, vk) in vg.iter().enumerate() {
+                    _mm512_storeu_ps(tile(g, t).add(k * n), *vk);
+                }
+            }
+        }
+    }
 }
 
 impl Line {
     /// Solve `blk.len() / n` independent lines of length `n` stored one after
     /// another, in groups of [`LANES`] interleaved so their recurrences
     /// overlap; gives the same bits as [`Line::solve`] on each line.
+    /// With AVX-512, groups of 16 lines are solved vectorised across the
+    /// lines (see [`simd::solve_avx512`]), with the same operations.
     #[inline]
-    pub fn solve_rows(&self, blk: &mut [f32], n: usize) {
+    pub fn solve_rows(&self, mut blk: &mut [f32], n: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if simd::has_avx512() {
+            let mut pairs = blk.chunks_exact_mut(32 * n);
+            for g in pairs.by_ref() {
+                // SAFETY: AVX-512F is present; `g` holds 32 lines of `n` values.
+                unsafe { simd::solve_avx512::<2>(self, g, n) };
+            }
+            let mut groups = pairs.into_remainder().chunks_exact_mut(16 * n);
+            for g in groups.by_ref() {
+                // SAFETY: as above, 16 lines.
+                unsafe { simd::solve_avx512::<1>(self, g, n) };
+            }
+            blk = groups.into_remainder();
+        }
         let mut groups = blk.chunks_exact_mut(LANES * n);
         for g in groups.by_ref() {
             self.solve_interleaved(g, n);
@@ -784,6 +940,34 @@ mod tests {
             }
             let b = rhs[i] + if i == 0 { 2.0 * r * 2.0 } else { 0.0 };
             assert!((lhs - b).abs() < 1e-5, "row {i}: {lhs} vs {b}");
+        }
+    }
+
+    #[test]
+    fn solve_rows_matches_solve_bitwise() {
+        for n in [1usize, 2, 15, 16, 17, 31, 32, 45, 600] {
+            for lines in [1usize, 8, 16, 23, 32, 41] {
+                let l = Line::new(
+                    n,
+                    0.9,
+                    0.0,
+                    (Boundary::Dirichlet, 3.0),
+                    (Boundary::NoFlux, 0.0),
+                );
+                let data: Vec<f32> = (0..n * lines)
+                    .map(|i| match i % 11 {
+                        0 => -0.0,
+                        1 => 0.0,
+                        k => ((i * 37) % 101) as f32 * 0.173 + k as f32,
+                    })
+                    .collect();
+                let mut a = data.clone();
+                l.solve_rows(&mut a, n);
+                let mut b = data;
+                b.chunks_exact_mut(n).for_each(|line| l.solve(line));
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&a), bits(&b), "n = {n}, lines = {lines}");
+            }
         }
     }
 
