@@ -318,7 +318,15 @@ fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
 }
 
 /// Advance one base step. Returns an error on a numerical failure.
+///
+/// The step runs on a worker of the current rayon pool (inline when called
+/// from one), so its many parallel loops start from a worker thread: a loop
+/// then needs no hand-over from an outside thread that sleeps until it ends.
 pub fn step(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
+    rayon::scope(|_| step_on_worker(p, st, ws))
+}
+
+fn step_on_worker(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
     let k = st.step;
     let s = &p.steps;
     if k == 0 && st.rows.is_empty() {
