@@ -150,6 +150,23 @@ impl Sources {
         }
     }
 
+    /// Source rates of the different fields `fields`, all for writing, as
+    /// flat slices in that order.
+    ///
+    /// # Panics
+    /// If a field appears twice.
+    pub fn srcs_mut(&mut self, fields: &[usize]) -> Vec<&mut [f32]> {
+        let mut all: Vec<Option<&mut Array2<f32>>> = self.src.iter_mut().map(Some).collect();
+        fields
+            .iter()
+            .map(|&f| {
+                self.src_active[f] = true;
+                let a = all[f].take().expect("different fields");
+                a.as_slice_mut().expect("standard layout")
+            })
+            .collect()
+    }
+
     /// Zero every buffer (as after a solve).
     pub fn clear(&mut self) {
         for a in self.src.iter_mut().chain(self.uptake.iter_mut()) {

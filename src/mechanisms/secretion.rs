@@ -124,6 +124,34 @@ pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
     let sen_mult = p.scenario.msc.senescent_secretion_mult as f32;
     let kgf_mult = p.product.kgf as f32;
     let ms = &st.mscs;
+    let mac = &st.macs;
+    // The buffers some cell deposits into this step (each marked written
+    // only then, as adding one deposit at a time would), resolved once.
+    let live_msc = ms.state.iter().any(|&s| s != msc_state::DEAD);
+    let senescent = ms.state.contains(&msc_state::SENESCENT);
+    let mut fields: Vec<usize> = Vec::new();
+    let mut slot = |f: usize| match fields.iter().position(|&x| x == f) {
+        Some(k) => k,
+        None => {
+            fields.push(f);
+            fields.len() - 1
+        }
+    };
+    let msc_rates: Vec<(usize, f32, Kind)> = if live_msc {
+        table.msc.iter().map(|&(f, r, k)| (slot(f), r, k)).collect()
+    } else {
+        Vec::new()
+    };
+    let tnf_slot = if senescent { slot(ids.tnf) } else { 0 };
+    let (m1, m2): (Vec<(usize, f32)>, Vec<(usize, f32)>) = if mac.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        (
+            table.m1.iter().map(|&(f, r)| (slot(f), r)).collect(),
+            table.m2.iter().map(|&(f, r)| (slot(f), r)).collect(),
+        )
+    };
+    let mut bufs = src.srcs_mut(&fields);
     for i in 0..ms.len() {
         let state = ms.state[i];
         if state == msc_state::DEAD {
@@ -137,28 +165,27 @@ pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
             1.0
         };
         let env = msc_vegf_environment(p, st.fields.at(ids.oxygen, v), st.fields.at(ids.tnf, v));
-        for &(f, rate, kind) in &table.msc {
+        for &(k, rate, kind) in &msc_rates {
             let m = match kind {
                 Kind::Vegf => vegf_m * env,
                 Kind::Immuno => immuno_m,
                 Kind::Kgf => kgf_mult,
                 Kind::Other => 1.0,
             };
-            src.add(f, v, rate * m * state_m);
+            bufs[k][v] += rate * m * state_m;
         }
         if state == msc_state::SENESCENT {
-            src.add(ids.tnf, v, table.senescent_tnf);
+            bufs[tnf_slot][v] += table.senescent_tnf;
         }
     }
-    let mac = &st.macs;
     for i in 0..mac.len() {
         let v = g.index_of(mac.x[i], mac.y[i]);
         let pol = mac.pol[i];
-        for &(f, rate) in &table.m1 {
-            src.add(f, v, rate * (1.0 - pol));
+        for &(k, rate) in &m1 {
+            bufs[k][v] += rate * (1.0 - pol);
         }
-        for &(f, rate) in &table.m2 {
-            src.add(f, v, rate * pol);
+        for &(k, rate) in &m2 {
+            bufs[k][v] += rate * pol;
         }
     }
     if st.depot_active {
