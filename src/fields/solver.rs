@@ -739,6 +739,8 @@ mod simd {
         // t < last; the last tile is loaded and stored with a mask of its
         // `wl` columns. `col < n` indexes `inv` and `cp`.
         let tile = |g: usize, t: usize| p.add(16 * g * n + 16 * t);
+        // `i` picks the same column in every group.
+        #[allow(clippy::needless_range_loop)]
         let forward = |v: &mut [[__m512; 16]; G], t: usize, w: usize, prev: &mut [__m512; G]| {
             for i in 0..w {
                 let col = 16 * t + i;
@@ -753,6 +755,7 @@ mod simd {
                 }
             }
         };
+        #[allow(clippy::needless_range_loop)]
         let backward = |v: &mut [[__m512; 16]; G], t: usize, w: usize, next: &mut [__m512; G]| {
             for i in (0..w).rev() {
                 let cp = _mm512_set1_ps(*line.cp.get_unchecked(16 * t + i));

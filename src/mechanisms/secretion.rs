@@ -143,14 +143,12 @@ pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
         Vec::new()
     };
     let tnf_slot = if senescent { slot(ids.tnf) } else { 0 };
-    let (m1, m2): (Vec<(usize, f32)>, Vec<(usize, f32)>) = if mac.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        (
-            table.m1.iter().map(|&(f, r)| (slot(f), r)).collect(),
-            table.m2.iter().map(|&(f, r)| (slot(f), r)).collect(),
-        )
-    };
+    let mut m1: Vec<(usize, f32)> = Vec::new();
+    let mut m2: Vec<(usize, f32)> = Vec::new();
+    if !mac.is_empty() {
+        m1 = table.m1.iter().map(|&(f, r)| (slot(f), r)).collect();
+        m2 = table.m2.iter().map(|&(f, r)| (slot(f), r)).collect();
+    }
     let mut bufs = src.srcs_mut(&fields);
     for i in 0..ms.len() {
         let state = ms.state[i];
