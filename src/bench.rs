@@ -750,7 +750,7 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
         let mut best: Option<crate::run::RunOutput> = None;
         for _ in 0..plan.scenario_reps {
             let out = pl.install(|| crate::run::simulate(&sp, sp.scenario.seed))?;
-            if best.as_ref().map_or(true, |b| out.wall_s < b.wall_s) {
+            if best.as_ref().is_none_or(|b| out.wall_s < b.wall_s) {
                 best = Some(out);
             }
         }
@@ -963,7 +963,7 @@ fn sweep_item(
                         out.progress.failed
                     )));
                 }
-                if best.map_or(true, |(b, _)| s < b) {
+                if best.is_none_or(|(b, _)| s < b) {
                     best = Some((s, out.progress.done));
                 }
             }

@@ -223,7 +223,7 @@ pub fn comparison_csv(rows: &[Row]) -> Result<Vec<u8>> {
                 opt(Some(h.wilson95_lo)),
                 opt(Some(h.wilson95_hi)),
             ]),
-            None => rec.extend(std::iter::repeat(String::new()).take(5)),
+            None => rec.extend(std::iter::repeat_n(String::new(), 5)),
         }
         w.write_record(&rec).map_err(err)?;
     }

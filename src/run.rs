@@ -373,19 +373,19 @@ fn drive(
             }
         }
         sim::step(p, &mut st, &mut ws)?;
-        if st.step % p.steps.output_every == 0 {
+        if st.step.is_multiple_of(p.steps.output_every) {
             output::write_atomic(
                 &dir.join("timeseries.partial.csv"),
                 &output::timeseries_csv(&columns, &st.rows)?,
             )?;
         }
         if let Some(every) = ck_every {
-            if st.step % every == 0 && st.step < total {
+            if st.step.is_multiple_of(every) && st.step < total {
                 write_checkpoint(p, &st, &index, wall(&t0), dir, opts)?;
             }
         }
         if let Some(cb) = opts.progress {
-            if st.step % progress_every == 0 || st.step == total {
+            if st.step.is_multiple_of(progress_every) || st.step == total {
                 cb(st.step, total);
             }
         }

@@ -351,7 +351,7 @@ fn step_on_worker(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<(
         ws.times.dosing = t;
     }
     // 2–3. Sources and fields.
-    if k % s.field_every == 0 {
+    if k.is_multiple_of(s.field_every) {
         let mut t = ws.times.sources;
         timed(&mut t, || {
             mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
@@ -369,7 +369,7 @@ fn step_on_worker(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<(
         }
     }
     // 4–7. Cell processes.
-    if k % s.cell_every == 0 {
+    if k.is_multiple_of(s.cell_every) {
         ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
         ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
         let mut t = ws.times.msc;
@@ -383,7 +383,7 @@ fn step_on_worker(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<(
         ws.times.angiogenesis = t;
     }
     // 8–10. Tissue processes.
-    if k % s.tissue_every == 0 {
+    if k.is_multiple_of(s.tissue_every) {
         let mut t = ws.times.tissue;
         timed(&mut t, || {
             mechanisms::angiogenesis::remodel(p, st, ws);
@@ -394,7 +394,7 @@ fn step_on_worker(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<(
     }
     st.step += 1;
     // 11. Observe.
-    if st.step % s.output_every == 0 || st.step == s.total {
+    if st.step.is_multiple_of(s.output_every) || st.step == s.total {
         let mut t = ws.times.observe;
         let row = timed(&mut t, || observe::observe(p, st));
         ws.times.observe = t;

@@ -41,7 +41,7 @@ pub fn update(p: &Params, st: &mut SimState) {
         let every = (sc.debridement_every_days * 1440.0 / p.steps.dt_min)
             .round()
             .max(1.0) as u64;
-        if st.step > 0 && st.step % every == 0 {
+        if st.step > 0 && st.step.is_multiple_of(every) {
             debride(st);
         }
     }

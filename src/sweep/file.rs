@@ -469,7 +469,7 @@ impl SweepSpec {
         })?;
 
         let runs = (points.len() as u64).checked_mul(raw.replicates);
-        if runs.map_or(true, |r| r > MAX_RUNS) {
+        if runs.is_none_or(|r| r > MAX_RUNS) {
             return Err(err(
                 "replicates",
                 format!(
