@@ -104,7 +104,7 @@ section! {
         /// Fibrosis, 0–1; slows sprouting and closure.
         fibrosis: Option<f64> = None, unit "0–1", check fraction, source "assumption: radiation fibrosis";
         /// Multiplier on sprouting and tip-cell speed (the endothelial response to VEGF).
-        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.3 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
+        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.45 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
         /// Multiplier on epithelial advance speed.
         closure_speed_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); stands in for diabetic defects not modelled (keratinocyte and fibroblast dysfunction, neuropathy, repeated trauma)";
     }
