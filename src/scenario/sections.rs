@@ -368,7 +368,7 @@ section! {
         /// Extra sprout elongation speed at saturating VEGF, as a fraction of `tip_speed_um_per_h`: the tip moves at `tip_speed × (1 + gain · c/(c + K))` with local VEGF c.
         tip_vegf_speed_gain: f64 = 1.0, unit "×", check nonneg, source "the gradient steers the tip while the VEGF concentration drives stalk-cell proliferation, which elongates the sprout (Gerhardt 2003); size assumption";
         /// Local VEGF at which the extra elongation speed is half-maximal (K above).
-        tip_vegf_half_ng_per_ml: f64 = 5.0, unit "ng/mL", check positive, source "top of the 1–6 ng/mL half-maximal VEGF-165 dose for endothelial proliferation in vitro (assumption from culture assays), so the low VEGF of a wound without MSCs (≤ 0.6 ng/mL) barely changes the speed";
+        tip_vegf_half_ng_per_ml: f64 = 5.0, unit "ng/mL", check positive, source "top of the 1–6 ng/mL half-maximal VEGF-165 dose for endothelial proliferation in vitro (assumption from culture assays); the hypoxic VEGF of a wound without MSCs (about 0.2–1 ng/mL) speeds sprouts by 4–17 %, which makes the full-size standard-care DFU heal faster (calibration of `patient.angiogenesis_mult` not redone)";
         /// Weight of the step along the VEGF gradient (0 = random, 1 = straight up).
         gradient_bias: f64 = 0.7, unit "0–1", check fraction, source "assumption";
         /// Maximum tip-cell age before it stalls and retracts.
