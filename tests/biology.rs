@@ -108,15 +108,17 @@ fn diabetic_wound_lags_in_m2_and_keeps_tnf_high() {
 }
 
 /// One tip cell at (1000, 2000) µm in a linear VEGF gradient with full
-/// gradient bias, run for `hours` after `prepare` edits the state.
+/// gradient bias and (unless `sets` say otherwise) no VEGF speed-up, run for
+/// `hours` after `prepare` edits the state.
 fn tip_run(
+    sets: &[&str],
     vegf_at: impl Fn(f64) -> f32,
     hours: u64,
     prepare: impl FnOnce(&Params, &mut SimState),
 ) -> (Params, SimState, f32) {
     let p = params(
-        "[angiogenesis]\ngradient_bias=1.0\nsprout_per_vessel_per_day=0.0\n[tissue]\nvessel_density=0.0",
-        &["time.days=2"],
+        "[angiogenesis]\ngradient_bias=1.0\nsprout_per_vessel_per_day=0.0\ntip_vegf_speed_gain=0.0\n[tissue]\nvessel_density=0.0",
+        &[&["time.days=2"], sets].concat(),
     );
     let mut st = SimState::new(&p, 1, p.patient);
     let g = p.grid;
@@ -139,11 +141,38 @@ fn tip_run(
 
 #[test]
 fn tip_cell_climbs_a_vegf_gradient_at_the_configured_speed() {
-    let (_, st, x0) = tip_run(|x| (0.5 + x * 1e-4) as f32, 48, |_, _| {});
+    let (_, st, x0) = tip_run(&[], |x| (0.5 + x * 1e-4) as f32, 48, |_, _| {});
     assert_eq!(st.tips.len(), 1);
     let speed = (st.tips.x[0] - x0) / 48.0;
     assert!((speed - 5.0).abs() < 0.25, "speed {speed} µm/h");
     assert!(!st.tips.trail[0].is_empty(), "a trail was left");
+}
+
+#[test]
+fn tips_elongate_faster_where_vegf_is_high() {
+    // Default speed-up: × (1 + gain · c/(c + K)); about 20 ng/mL gives 1.8×
+    // and 0.5 ng/mL about 1.09× with the defaults.
+    let speed_at = |base: f64| {
+        let (p, st, x0) = tip_run(
+            &["angiogenesis.tip_vegf_speed_gain=1.0"],
+            move |x| (base + x * 1e-4) as f32,
+            48,
+            |_, _| {},
+        );
+        assert_eq!(st.tips.len(), 1);
+        let a = &p.scenario.angiogenesis;
+        let c = base + 0.1;
+        let expected = a.tip_speed_um_per_h
+            * (1.0 + a.tip_vegf_speed_gain * c / (c + a.tip_vegf_half_ng_per_ml));
+        let speed = ((st.tips.x[0] - x0) / 48.0) as f64;
+        assert!(
+            (speed / expected - 1.0).abs() < 0.05,
+            "VEGF {c}: speed {speed} µm/h, expected {expected}"
+        );
+        speed
+    };
+    let (low, high) = (speed_at(0.5), speed_at(20.0));
+    assert!(high > 1.5 * low, "high VEGF {high} vs low {low} µm/h");
 }
 
 #[test]
@@ -152,6 +181,7 @@ fn a_tip_meeting_another_sprouts_trail_anastomoses_and_perfuses_its_trail() {
     // Another sprout's trail: a vertical line of unperfused voxels 200 µm ahead.
     let mut line = 0;
     let (p, st, _) = tip_run(
+        &[],
         |x| (0.5 + x * 1e-4) as f32,
         48,
         |p, st| {

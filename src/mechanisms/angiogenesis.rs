@@ -1,5 +1,7 @@
 //! Angiogenesis: tip cells sprout from perfused vessels where VEGF exceeds a
-//! threshold, climb the VEGF gradient at `tip_speed_um_per_h`, leave a
+//! threshold, climb the VEGF gradient at `tip_speed_um_per_h` (faster where
+//! VEGF is high: × `1 + tip_vegf_speed_gain · c/(c + tip_vegf_half_ng_per_ml)`,
+//! stalk-cell proliferation follows the concentration, Gerhardt 2003), leave a
 //! trail of unperfused sprout voxels, and on reaching a perfused vessel or
 //! another sprout's trail (anastomosis: loops close between sprouts, not only
 //! onto old vessels) perfuse their trail. Trails formed where local VEGF exceeds
@@ -9,7 +11,7 @@
 //! tips retract, where the 100 µm bin already holds `max_vessel_density_rel`
 //! times the capillary density of intact tissue.
 
-use super::blend_direction;
+use super::{blend_direction, sat};
 use crate::rng::{hazard_prob, Purpose, Stream};
 use crate::scenario::Params;
 use crate::sim::{SimState, Workspace};
@@ -52,6 +54,8 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let seed = st.seed;
     let step = st.step;
     let speed = (a.tip_speed_um_per_h * st.patient.angiogenesis_mult / 60.0) as f32;
+    let vegf_gain = a.tip_vegf_speed_gain as f32;
+    let vegf_half = a.tip_vegf_half_ng_per_ml as f32;
     let thr = a.sprout_vegf_threshold_ng_per_ml as f32;
     let max_age = (a.tip_max_age_days * 1440.0) as f32;
     let n = st.tips.len();
@@ -84,7 +88,10 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let mut rng = Stream::new(seed, tips.id[i], step, Purpose::TipMove);
                 let (gx, gy) = fields.gradient(&g, vegf_i, ix, iy);
                 let (dx, dy) = blend_direction(gx, gy, a.gradient_bias as f32, rng.angle());
-                let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
+                // The gradient steers; the concentration drives stalk-cell
+                // proliferation, which sets how fast the sprout elongates.
+                let step_um = speed * (1.0 + vegf_gain * sat(fields.at(vegf_i, v), vegf_half)) * dt;
+                let (nx, ny) = g.clamp(x + dx * step_um, y + dy * step_um);
                 let nv = g.index_of(nx, ny);
                 let trail = &tips.trail[i];
                 let event = if nv == v {

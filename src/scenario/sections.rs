@@ -104,7 +104,7 @@ section! {
         /// Fibrosis, 0–1; slows sprouting and closure.
         fibrosis: Option<f64> = None, unit "0–1", check fraction, source "assumption: radiation fibrosis";
         /// Multiplier on sprouting and tip-cell speed (the endothelial response to VEGF).
-        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.3 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
+        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.45 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
         /// Multiplier on epithelial advance speed.
         closure_speed_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); stands in for diabetic defects not modelled (keratinocyte and fibroblast dysfunction, neuropathy, repeated trauma)";
     }
@@ -365,6 +365,10 @@ section! {
         sprout_per_vessel_per_day: f64 = 2.0, unit "1/day", check nonneg, source "calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound reaches 2.2× around day 20); lateral inhibition keeps one tip per 100 µm bin";
         /// Tip-cell speed.
         tip_speed_um_per_h: f64 = 5.0, unit "µm/h", check nonneg, source "≈5 µm/h (Utzinger 2015)";
+        /// Extra sprout elongation speed at saturating VEGF, as a fraction of `tip_speed_um_per_h`: the tip moves at `tip_speed × (1 + gain · c/(c + K))` with local VEGF c.
+        tip_vegf_speed_gain: f64 = 1.0, unit "×", check nonneg, source "the gradient steers the tip while the VEGF concentration drives stalk-cell proliferation, which elongates the sprout (Gerhardt 2003); size assumption";
+        /// Local VEGF at which the extra elongation speed is half-maximal (K above).
+        tip_vegf_half_ng_per_ml: f64 = 5.0, unit "ng/mL", check positive, source "top of the 1–6 ng/mL half-maximal VEGF-165 dose for endothelial proliferation in vitro (assumption from culture assays); the hypoxic VEGF of a wound without MSCs (about 0.2–1 ng/mL) speeds sprouts by 4–17 %, which makes the full-size standard-care DFU heal faster (calibration of `patient.angiogenesis_mult` not redone)";
         /// Weight of the step along the VEGF gradient (0 = random, 1 = straight up).
         gradient_bias: f64 = 0.7, unit "0–1", check fraction, source "assumption";
         /// Maximum tip-cell age before it stalls and retracts.
@@ -378,7 +382,7 @@ section! {
         /// Local capillary density (perfused voxels per 100 µm bin, relative to intact tissue) above which no vessel sprouts.
         max_vessel_density_rel: f64 = 8.0, unit "× intact", check positive, source "assumption: tissue holds a bounded capillary density; wound capillary content peaks at ≥ 3× intact (DiPietro 2013)";
         /// Local VEGF above which new vessels form abnormal, leaky vessels.
-        abnormal_vegf_ng_per_ml: f64 = 4.0, unit "ng/mL", check positive, source "local VEGF sets abnormality (Ozawa 2004); value assumption";
+        abnormal_vegf_ng_per_ml: f64 = 8.0, unit "ng/mL", check positive, source "local VEGF sets abnormality, and VEGF over a range of levels makes normal capillaries before a threshold makes aberrant ones (Ozawa 2004); value assumption: above the half-maximal elongation dose (`tip_vegf_half_ng_per_ml`), so VEGF first speeds normal angiogenesis";
         /// O₂ exchange of an abnormal vessel relative to a normal one.
         abnormal_perfusion_mult: f64 = 0.25, unit "×", check mult, source "leaky vessels perfuse poorly (Ozawa 2004); size assumption";
     }

@@ -259,8 +259,8 @@ pub fn catalog() -> &'static [CatalogEntry] {
         "form = aggregates", "anoikis", 0.3, "cell–cell contact protects from anoikis (assumption)";
         "form = aggregates", "motility", 0.5, "assumption";
         "form = extracellular_vesicles", "depot_half_life_h", 24.0, "assumption: vesicles taken up and cleared within days";
-        "form = conditioned_medium", "depot_half_life_h", 12.0, "assumption: free factors cleared within hours";
-        "form = conditioned_medium", "potency", 4.0, "conditioned medium ≥ cells (Shrestha 2013); size assumption: a dose holds its cell equivalents' secretome of about 3 days of culture (4 × the 12 h depot's mean life of 17 h ≈ 70 h)";
+        "form = conditioned_medium", "depot_half_life_h", 24.0, "assumption, as vesicles: the medium's heparin-binding factors (VEGF-165, HGF, KGF, PDGF-BB, latent TGF-β) are held by the wound bed's heparan sulfate and fibrin and released over about a day (free factors then clear with their field half-lives)";
+        "form = conditioned_medium", "potency", 2.1, "conditioned medium ≥ cells (Shrestha 2013); size assumption: a dose holds its cell equivalents' secretome of about 3 days of culture (2.1 × the 24 h depot's mean life of 35 h ≈ 73 h)";
         "form = extracellular_vesicles", "potency", 1.2, "vesicles recapitulate cell therapy (review §2.4); size assumption";
         "route = topical", "dose", 0.5, "assumption: loss to exudate (delivery.topical_loss_fraction)";
         "route = perilesional", "hazard", 0.8, "margin tissue is better oxygenated (assumption)";
