@@ -1,6 +1,6 @@
 //! Angiogenesis: tip cells sprout from perfused vessels where VEGF exceeds a
 //! threshold, climb the VEGF gradient at `tip_speed_um_per_h` (faster where
-//! VEGF is high: × `1 + tip_vegf_speed_gain · c/(c + tip_vegf_half_ng_per_ml)`,
+//! VEGF is high: × `1 + tip_vegf_speed_gain · c²/(c² + tip_vegf_half_ng_per_ml²)`,
 //! stalk-cell proliferation follows the concentration, Gerhardt 2003), leave a
 //! trail of unperfused sprout voxels, and on reaching a perfused vessel or
 //! another sprout's trail (anastomosis: loops close between sprouts, not only
@@ -90,7 +90,8 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let (dx, dy) = blend_direction(gx, gy, a.gradient_bias as f32, rng.angle());
                 // The gradient steers; the concentration drives stalk-cell
                 // proliferation, which sets how fast the sprout elongates.
-                let step_um = speed * (1.0 + vegf_gain * sat(fields.at(vegf_i, v), vegf_half)) * dt;
+                let c = fields.at(vegf_i, v);
+                let step_um = speed * (1.0 + vegf_gain * sat(c * c, vegf_half * vegf_half)) * dt;
                 let (nx, ny) = g.clamp(x + dx * step_um, y + dy * step_um);
                 let nv = g.index_of(nx, ny);
                 let trail = &tips.trail[i];

@@ -12,7 +12,7 @@ pub fn preset(t: WoundType) -> [f64; 12] {
         //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo  ang
         WoundType::Acute => [1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0, 1.0],
         WoundType::DiabeticFootUlcer => {
-            [0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.45]
+            [0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.4]
         }
         WoundType::VenousLegUlcer => [0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0, 1.0],
         WoundType::PressureUlcer => [0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0, 1.0],
@@ -26,7 +26,7 @@ pub fn describe(t: WoundType) -> &'static str {
         WoundType::Acute => "normal perfusion and immune response; little debris or bioburden",
         WoundType::DiabeticFootUlcer => {
             "perfusion 0.5 (TcPO₂, Kalani 1999), TNF ×4 (Mi 2007), polarization ×0.5 (Mirza 2013), \
-             efferocytosis ×0.5 (Khanna 2010), bioburden 0.5, closure speed ×0.4 and angiogenesis ×0.45 \
+             efferocytosis ×0.5 (Khanna 2010), bioburden 0.5, closure speed ×0.4 and angiogenesis ×0.4 \
              (calibrated; impaired diabetic angiogenesis, Catrina 2004)"
         }
         WoundType::VenousLegUlcer => {

@@ -104,7 +104,7 @@ section! {
         /// Fibrosis, 0–1; slows sprouting and closure.
         fibrosis: Option<f64> = None, unit "0–1", check fraction, source "assumption: radiation fibrosis";
         /// Multiplier on sprouting and tip-cell speed (the endothelial response to VEGF).
-        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.45 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
+        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
         /// Multiplier on epithelial advance speed.
         closure_speed_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); stands in for diabetic defects not modelled (keratinocyte and fibroblast dysfunction, neuropathy, repeated trauma)";
     }
@@ -365,10 +365,10 @@ section! {
         sprout_per_vessel_per_day: f64 = 2.0, unit "1/day", check nonneg, source "calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound reaches 2.2× around day 20); lateral inhibition keeps one tip per 100 µm bin";
         /// Tip-cell speed.
         tip_speed_um_per_h: f64 = 5.0, unit "µm/h", check nonneg, source "≈5 µm/h (Utzinger 2015)";
-        /// Extra sprout elongation speed at saturating VEGF, as a fraction of `tip_speed_um_per_h`: the tip moves at `tip_speed × (1 + gain · c/(c + K))` with local VEGF c.
+        /// Extra sprout elongation speed at saturating VEGF, as a fraction of `tip_speed_um_per_h`: the tip moves at `tip_speed × (1 + gain · c²/(c² + K²))` with local VEGF c (a sigmoidal, Hill-2 dose response).
         tip_vegf_speed_gain: f64 = 1.0, unit "×", check nonneg, source "the gradient steers the tip while the VEGF concentration drives stalk-cell proliferation, which elongates the sprout (Gerhardt 2003); size assumption";
         /// Local VEGF at which the extra elongation speed is half-maximal (K above).
-        tip_vegf_half_ng_per_ml: f64 = 5.0, unit "ng/mL", check positive, source "top of the 1–6 ng/mL half-maximal VEGF-165 dose for endothelial proliferation in vitro (assumption from culture assays); the hypoxic VEGF of a wound without MSCs (about 0.2–1 ng/mL) speeds sprouts by 4–17 %, which makes the full-size standard-care DFU heal faster (calibration of `patient.angiogenesis_mult` not redone)";
+        tip_vegf_half_ng_per_ml: f64 = 5.0, unit "ng/mL", check positive, source "top of the 1–6 ng/mL half-maximal VEGF-165 dose for endothelial proliferation in vitro (assumption from culture assays); sigmoidal (Hill 2, assumption), so the 0.2–1 ng/mL of hypoxic VEGF in a wound without MSCs speeds sprouts by at most 4 % while MSC-level VEGF (10–30 ng/mL) speeds them 1.8–2×";
         /// Weight of the step along the VEGF gradient (0 = random, 1 = straight up).
         gradient_bias: f64 = 0.7, unit "0–1", check fraction, source "assumption";
         /// Maximum tip-cell age before it stalls and retracts.
