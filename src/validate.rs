@@ -346,12 +346,14 @@ pub const FACTS: &[Fact] = &[
     },
     Fact {
         id: "msc-benefit-outlasts",
-        statement: "The benefit of injected MSCs outlasts them: closure at the end of the span above standard care",
+        statement: "The benefit of injected MSCs outlasts them: from day 14, when most cells have died, closure stays above standard care",
         source: "Srifa 2020",
         experiment: Experiment::Compare {
             a: arm("dfu-intralesional-bm"),
             b: SC,
-            observable: Observable::At("closure_pct", END),
+            // The mean from day 14 on, not the value at the end: a small
+            // wound may close fully in both arms by the end of the span.
+            observable: Observable::Mean("closure_pct", 14.0, END),
             expect: Expect::Greater,
         },
         days: 84.0,

@@ -50,14 +50,6 @@ facts! {
     oxygen_gates_closure = "oxygen-gates-closure";
     tip_speed = "tip-speed";
     iv_no_live_cells = "iv-no-live-cells";
-    // Fails since the DFU angiogenesis multiplier went from 0.3 to 0.45: the
-    // quick 2.4 mm standard-care wound now closes fully by about day 18, so
-    // closure at day 21 is 100 % in both arms (A − B = 0.000, CI 0 to 0,
-    // 8 replicates) and the ordering cannot show. MSCs are still ~4 % of
-    // their peak at day 21 in the injected arm. Observing at day 14 (when
-    // the injected arm is at 100 % and standard care at ~91 %) would show
-    // it; the span is the fact's design, so it is left as it is here.
-    #[ignore = "fails at the current calibration: see the comment"]
     msc_benefit_outlasts = "msc-benefit-outlasts";
     aggregates_beat_suspension = "aggregates-beat-suspension";
     vegf_engineered_closes_faster = "vegf-engineered-closes-faster";
