@@ -248,6 +248,44 @@ fn nothing_sprouts_below_the_vegf_threshold() {
 }
 
 #[test]
+fn capillary_cap_stops_sprouting_and_retracts_tips() {
+    // Sprouting: with VEGF above threshold everywhere, vessels sprout under
+    // the default cap (8× intact), and none do once every bin that holds a
+    // vessel is at its cap (0.5× intact rounds up to one vessel voxel a bin).
+    let sprouts = |cap: &str| {
+        let p = params(
+            "[angiogenesis]\nsprout_per_vessel_per_day=50.0",
+            &["time.days=1", cap],
+        );
+        let mut st = SimState::new(&p, 1, p.patient);
+        let mut ws = Workspace::new(&p, &st);
+        st.fields.data[p.ids.vegf].fill(1.0);
+        angiogenesis::update(&p, &mut st, &mut ws);
+        st.tips.len()
+    };
+    assert!(sprouts("angiogenesis.max_vessel_density_rel=8") > 0);
+    assert_eq!(sprouts("angiogenesis.max_vessel_density_rel=0.5"), 0);
+    // Retraction: a tip in a 100 µm bin whose voxels are all perfused (25
+    // against a cap of 10) retracts at once instead of climbing.
+    let (_, st, _) = tip_run(
+        &[],
+        |x| (0.5 + x * 1e-4) as f32,
+        1,
+        |p, st| {
+            let (cx, cy) = p.grid.voxel_of(1000.0, 2000.0);
+            let (bx, by) = (cx - cx % 5, cy - cy % 5);
+            for iy in by..by + 5 {
+                for ix in bx..bx + 5 {
+                    st.tissue.vessel[(iy, ix)] = woundsim::tissue::vessel::MATURE;
+                }
+            }
+        },
+    );
+    assert!(st.tips.is_empty(), "the tip retracted");
+    assert_eq!(st.anastomoses, 0, "by retraction, not by fusing");
+}
+
+#[test]
 fn perfused_vessels_raise_oxygen() {
     let with = simulate(&params("name='t'", &["time.days=1"]), 1).unwrap();
     let without = simulate(&params("[tissue]\nvessel_density=0.0", &["time.days=1"]), 1).unwrap();

@@ -154,7 +154,7 @@ pub fn compare(a: CompareArgs, quiet: bool) -> Result<ExitCode> {
 /// Arguments of `woundsim validate`.
 #[derive(clap::Args)]
 pub struct ValidateArgs {
-    /// Replicates per arm (default 20, or 4 with --quick).
+    /// Replicates per arm (default 20, or 8 with --quick).
     #[arg(long, value_name = "N")]
     replicates: Option<u64>,
     /// Small domain, 21 days, 8 replicates; only the orderings (a few minutes).

@@ -73,10 +73,11 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let (x, y) = (tips.x[i], tips.y[i]);
                 let (ix, iy) = g.voxel_of(x, y);
                 let v = g.idx(ix, iy);
+                let c = fields.at(vegf_i, v);
                 // Old tips, tips without VEGF support and tips in tissue that
                 // already holds its maximum of capillaries retract.
                 if tips.age_min[i] + dt > max_age
-                    || fields.at(vegf_i, v) < 0.5 * thr
+                    || c < 0.5 * thr
                     || vessel_bins[tip_bins.bin_of(x, y)] as f32 >= cap
                 {
                     return Outcome {
@@ -90,7 +91,6 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 let (dx, dy) = blend_direction(gx, gy, a.gradient_bias as f32, rng.angle());
                 // The gradient steers; the concentration drives stalk-cell
                 // proliferation, which sets how fast the sprout elongates.
-                let c = fields.at(vegf_i, v);
                 let step_um = speed * (1.0 + vegf_gain * sat(c * c, vegf_half * vegf_half)) * dt;
                 let (nx, ny) = g.clamp(x + dx * step_um, y + dy * step_um);
                 let nv = g.index_of(nx, ny);

@@ -87,7 +87,7 @@ pub struct PatientValues {
     pub fibrosis: f64,
     /// Closure speed multiplier.
     pub closure_speed_mult: f64,
-    /// Sprouting multiplier.
+    /// Angiogenesis multiplier (sprouting and tip speed).
     pub angiogenesis_mult: f64,
 }
 

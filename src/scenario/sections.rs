@@ -348,7 +348,7 @@ section! {
         /// Secretion of a fully M1 cell.
         m1_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("tnf".to_string(), 5.0), ("ros".to_string(), 5.0), ("vegf".to_string(), 5.0),
-        ]), unit "fg/cell/day", check nonneg, source "TNF assumption (level calibrated to 0.1–1 ng/mL); VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound reaches 2.2×)";
+        ]), unit "fg/cell/day", check nonneg, source "TNF assumption (level calibrated to 0.1–1 ng/mL); VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound of a nominal patient reaches 2.3× on day 21)";
         /// Secretion of a fully M2 cell.
         m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("il10".to_string(), 1.0), ("vegf".to_string(), 5.0), ("tgfb".to_string(), 15.0),
@@ -362,7 +362,7 @@ section! {
         /// VEGF above which perfused vessels sprout.
         sprout_vegf_threshold_ng_per_ml: f64 = 0.05, unit "ng/mL", check nonneg, source "assumption: threshold not found (biology.md §4); calibrated with the overshoot";
         /// Sprouting hazard of an eligible vessel voxel.
-        sprout_per_vessel_per_day: f64 = 2.0, unit "1/day", check nonneg, source "calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound reaches 2.2× around day 20); lateral inhibition keeps one tip per 100 µm bin";
+        sprout_per_vessel_per_day: f64 = 2.0, unit "1/day", check nonneg, source "calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound of a nominal patient reaches 2.3× on day 21); lateral inhibition keeps one tip per 100 µm bin";
         /// Tip-cell speed.
         tip_speed_um_per_h: f64 = 5.0, unit "µm/h", check nonneg, source "≈5 µm/h (Utzinger 2015)";
         /// Extra sprout elongation speed at saturating VEGF, as a fraction of `tip_speed_um_per_h`: the tip moves at `tip_speed × (1 + gain · c²/(c² + K²))` with local VEGF c (a sigmoidal, Hill-2 dose response).
