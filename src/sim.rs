@@ -117,7 +117,7 @@ pub struct PhaseTimes {
     pub dosing: Duration,
     /// Source assembly.
     pub sources: Duration,
-    /// Field solve.
+    /// Field solve (with the neighbour bins, rebuilt alongside it).
     pub fields: Duration,
     /// MSC fate.
     pub msc: Duration,
@@ -155,6 +155,8 @@ pub struct Workspace {
     pub sources: Sources,
     /// Secretion table.
     pub secretion: secretion::Table,
+    /// Secretion's per-cell scratch.
+    pub secretion_scratch: secretion::Scratch,
     /// Macrophage bins.
     pub mac_bins: Bins,
     /// Tip-cell bins (lateral inhibition of sprouting).
@@ -187,6 +189,11 @@ pub struct Workspace {
     pub tip_out: Vec<mechanisms::angiogenesis::Outcome>,
     /// Birth positions.
     pub births: Vec<(f32, f32)>,
+    /// Vessel voxels (flat indices) whose O₂ exchange class changed this
+    /// step and that [`Workspace::apply_vessel_changes`] has not seen yet.
+    pub vessel_changes: Vec<u32>,
+    /// Scratch for merging changes into `vessel_list`.
+    list_scratch: Vec<u32>,
     /// Phase timers.
     pub times: PhaseTimes,
 }
@@ -231,6 +238,7 @@ impl Workspace {
             solver: Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64),
             sources: Sources::new(&g, p.fields.len()),
             secretion: secretion::Table::new(p, st.patient.tnf_secretion_mult),
+            secretion_scratch: secretion::Scratch::default(),
             mac_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
             tip_bins,
             region,
@@ -249,13 +257,16 @@ impl Workspace {
             mac_out: Vec::new(),
             tip_out: Vec::new(),
             births: Vec::new(),
+            vessel_changes: Vec::new(),
+            list_scratch: Vec::new(),
             times: PhaseTimes::default(),
         };
         ws.refresh_vessel_list(&st.tissue);
         ws
     }
 
-    /// Rebuild the list of perfused vessel voxels near the wound.
+    /// Rebuild the list of perfused vessel voxels near the wound, the
+    /// capillary count of each tip bin and the O₂ exchange map from scratch.
     pub fn refresh_vessel_list(&mut self, t: &Tissue) {
         let v = t.vessel.as_slice().expect("standard layout");
         self.vessel_list.clear();
@@ -267,22 +278,83 @@ impl Workspace {
                 *c = c.saturating_add(1);
             }
         }
-        let (kv, ab) = self.o2_rates;
+        self.vessel_changes.clear();
+        let rate = exchange_rate(self.o2_rates, v);
         // The exchange map is the box blur of the per-voxel exchange rate;
         // only the lines a changed voxel reaches are blurred again (same bits
         // as blurring the whole map).
-        self.o2_blur
-            .update(&mut self.o2_exchange, |i| match exchange_class(v[i]) {
-                ExchangeClass::Normal => kv,
-                ExchangeClass::Abnormal => kv * ab,
-                ExchangeClass::None => 0.0,
-            });
+        self.o2_blur.update(&mut self.o2_exchange, rate);
+    }
+
+    /// Bring what [`Workspace::refresh_vessel_list`] derives up to date
+    /// after the voxels in `vessel_changes` changed O₂ exchange class, then
+    /// clear that list. The result is bit-identical to a full refresh; the
+    /// cost grows with the number of changes (plus one pass over the
+    /// perfused list) instead of with the grid.
+    pub fn apply_vessel_changes(&mut self, t: &Tissue) {
+        let mut changed = std::mem::take(&mut self.vessel_changes);
+        if changed.is_empty() {
+            self.vessel_changes = changed;
+            return;
+        }
+        // Many changes at once (regression of a whole vessel bed): one
+        // pass over the grid is then the cheaper way to the same result.
+        if changed.len() * 8 > self.region.len() {
+            self.vessel_changes = changed;
+            self.refresh_vessel_list(t);
+            return;
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        let v = t.vessel.as_slice().expect("standard layout");
+        // Merge the changes into the sorted perfused list.
+        let old = &self.vessel_list;
+        let merged = &mut self.list_scratch;
+        merged.clear();
+        let mut at = 0;
+        let mut exact = true;
+        for &c in &changed {
+            let next = at + old[at..].partition_point(|&o| o < c);
+            merged.extend_from_slice(&old[at..next]);
+            at = next;
+            let was = old.get(at) == Some(&c);
+            if was {
+                at += 1;
+            }
+            let Ok(k) = self.region.binary_search(&c) else {
+                continue;
+            };
+            let now = vessel::perfused(v[c as usize]);
+            if now {
+                merged.push(c);
+            }
+            let count = &mut self.vessel_bins[self.region_bin[k] as usize];
+            // A saturated count no longer tells how many voxels it holds.
+            exact &= *count < u16::MAX;
+            match (was, now) {
+                (false, true) => *count = count.saturating_add(1),
+                (true, false) => *count = count.saturating_sub(1),
+                _ => {}
+            }
+            exact &= *count < u16::MAX;
+        }
+        merged.extend_from_slice(&old[at..]);
+        std::mem::swap(&mut self.vessel_list, &mut self.list_scratch);
+        self.o2_blur.update_at(
+            &mut self.o2_exchange,
+            &changed,
+            exchange_rate(self.o2_rates, v),
+        );
+        changed.clear();
+        self.vessel_changes = changed;
+        if !exact {
+            self.refresh_vessel_list(t);
+        }
     }
 
     /// True when changing a vessel voxel from state `old` to `new` changes
     /// what [`Workspace::refresh_vessel_list`] derives (the perfused list and
-    /// the O₂ exchange map); when no voxel changes that way the refresh can
-    /// be skipped.
+    /// the O₂ exchange map): such a voxel belongs in `vessel_changes`.
     #[inline]
     pub fn vessel_change_matters(old: u8, new: u8) -> bool {
         exchange_class(old) != exchange_class(new)
@@ -296,6 +368,16 @@ enum ExchangeClass {
     None,
     Normal,
     Abnormal,
+}
+
+/// The per-voxel O₂ exchange rate (1/min) of the vessel states `v`, before
+/// the Krogh-radius blur: `(vessel exchange, abnormal multiplier)`.
+fn exchange_rate((kv, ab): (f32, f32), v: &[u8]) -> impl Fn(usize) -> f32 + Sync + '_ {
+    move |i| match exchange_class(v[i]) {
+        ExchangeClass::Normal => kv,
+        ExchangeClass::Abnormal => kv * ab,
+        ExchangeClass::None => 0.0,
+    }
 }
 
 #[inline]
@@ -350,28 +432,50 @@ fn step_on_worker(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<(
         });
         ws.times.dosing = t;
     }
-    // 2–3. Sources and fields.
-    if k.is_multiple_of(s.field_every) {
+    // 2. Sources.
+    let field_step = k.is_multiple_of(s.field_every);
+    let cell_step = k.is_multiple_of(s.cell_every);
+    if field_step {
         let mut t = ws.times.sources;
         timed(&mut t, || {
             mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
-            secretion::apply(p, st, &ws.secretion, &mut ws.sources);
+            secretion::apply(
+                p,
+                st,
+                &ws.secretion,
+                &mut ws.secretion_scratch,
+                &mut ws.sources,
+            );
             mechanisms::dosing::decay_depot(p, st);
         });
         ws.times.sources = t;
-        let mut t = ws.times.fields;
-        let checked = timed(&mut t, || {
-            ws.solver.step_checked(&mut st.fields, &mut ws.sources)
-        });
-        ws.times.fields = t;
-        if let Err(bad) = checked {
-            return Err(numerical_error(p, st, bad));
-        }
     }
-    // 4–7. Cell processes.
-    if k.is_multiple_of(s.cell_every) {
-        ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
-        ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
+    // 3–4. Fields, and alongside them the neighbour bins of the cell
+    // processes (no agent moves while the fields are solved).
+    let mut t = ws.times.fields;
+    let (checked, ()) = timed(&mut t, || {
+        rayon::join(
+            || {
+                if field_step {
+                    ws.solver.step_checked(&mut st.fields, &mut ws.sources)
+                } else {
+                    Ok(())
+                }
+            },
+            || {
+                if cell_step {
+                    ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
+                    ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
+                }
+            },
+        )
+    });
+    ws.times.fields = t;
+    if let Err(bad) = checked {
+        return Err(numerical_error(p, st, bad));
+    }
+    // 5–7. Cell processes.
+    if cell_step {
         let mut t = ws.times.msc;
         timed(&mut t, || mechanisms::msc_fate::update(p, st, ws));
         ws.times.msc = t;

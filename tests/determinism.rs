@@ -127,3 +127,110 @@ fn library_simulate_is_identical_across_thread_pools() {
     let c = run(2, 2);
     assert_ne!(bits(&c), bb, "seed 2 gave the same rows as seed 1");
 }
+
+/// The incremental update of the perfused-vessel list, the per-bin
+/// capillary counts and the O₂ exchange map gives the same bits as deriving
+/// them again from the whole grid, for few changes (the merge path) and for
+/// many (the full pass), including voxels outside the recruitment region and
+/// changes that cancel out.
+#[test]
+fn incremental_vessel_update_matches_a_full_refresh() {
+    use woundsim::sim::{SimState, Workspace};
+    use woundsim::tissue::vessel;
+    let p = params();
+    let mut st = SimState::new(&p, 1, p.patient);
+    let mut ws = Workspace::new(&p, &st);
+    let n = p.grid.nx * p.grid.ny;
+    let states = [
+        vessel::NONE,
+        vessel::SPROUT,
+        vessel::PERFUSED,
+        vessel::ABNORMAL,
+        vessel::MATURE,
+    ];
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        h ^= h << 13;
+        h ^= h >> 7;
+        h ^= h << 17;
+        h
+    };
+    for (round, changes) in [3usize, 40, 1, 0, 400, n / 4, 25].into_iter().enumerate() {
+        let ves = st.tissue.vessel.as_slice_mut().unwrap();
+        for _ in 0..changes {
+            let i = (next() % n as u64) as usize;
+            let old = ves[i];
+            ves[i] = states[(next() % 5) as usize];
+            if Workspace::vessel_change_matters(old, ves[i]) {
+                ws.vessel_changes.push(i as u32);
+            }
+        }
+        ws.apply_vessel_changes(&st.tissue);
+        assert!(
+            ws.vessel_changes.is_empty(),
+            "round {round}: changes consumed"
+        );
+        let full = Workspace::new(&p, &st);
+        assert_eq!(ws.vessel_list, full.vessel_list, "round {round}: list");
+        assert_eq!(ws.vessel_bins, full.vessel_bins, "round {round}: bins");
+        let bits = |a: &ndarray::Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&ws.o2_exchange),
+            bits(&full.o2_exchange),
+            "round {round}: O2 exchange"
+        );
+    }
+}
+
+/// Secretion adds its deposits in parallel over bands of rows; every voxel
+/// must still receive them in id order, whatever the number of bands
+/// (threads). Many cells share a few voxels, on band edges too, so any other
+/// order would change the rounding of the sums.
+#[test]
+fn secretion_sums_are_identical_across_thread_pools() {
+    use woundsim::mechanisms::secretion;
+    use woundsim::sim::{SimState, Workspace};
+    let p = params();
+    let mut st = SimState::new(&p, 1, p.patient);
+    let g = p.grid;
+    for k in 0..3000u32 {
+        // 7 columns × 9 rows of voxels spread over the height of the grid.
+        let ix = (k % 7) as usize * g.nx / 7;
+        let iy = (k / 7 % 9) as usize * g.ny / 9 + (k % 2) as usize;
+        let (x, y) = g.center(ix, iy);
+        let id = st.new_id();
+        st.macs.push(id, x as f32, y as f32, (k % 11) as f32 / 10.0);
+        let id = st.new_id();
+        st.mscs.push(id, x as f32, y as f32, false, 0.0);
+    }
+    let sums = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut ws = Workspace::new(&p, &st);
+            secretion::apply(
+                &p,
+                &st,
+                &ws.secretion,
+                &mut ws.secretion_scratch,
+                &mut ws.sources,
+            );
+            (0..ws.sources.len())
+                .map(|f| {
+                    let s = ws.sources.src(f);
+                    s.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let one = sums(1);
+    assert!(
+        one.iter().flatten().filter(|&&b| b != 0).count() >= 63,
+        "the cells deposit"
+    );
+    for threads in [2, 3, 5] {
+        assert!(sums(threads) == one, "{threads} threads");
+    }
+}

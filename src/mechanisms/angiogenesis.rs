@@ -16,9 +16,7 @@ use crate::rng::{hazard_prob, Purpose, Stream};
 use crate::scenario::Params;
 use crate::sim::{SimState, Workspace};
 use crate::tissue::vessel;
-use ndarray::Zip;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Minimum trail length (voxels) before a tip can anastomose.
 pub const MIN_LOOP_VOXELS: usize = 3;
@@ -118,7 +116,6 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     }
     let abnormal = a.abnormal_vegf_ng_per_ml as f32;
     let mut keep = vec![true; n];
-    let mut perfused_any = false;
     for (i, o) in ws.tip_out.iter().enumerate() {
         let tips = &mut st.tips;
         tips.x[i] = o.x;
@@ -136,7 +133,6 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             }
             Event::Anastomosis(hit) => {
                 keep[i] = false;
-                perfused_any = true;
                 st.anastomoses += 1;
                 let vegf = st.fields.slice(vegf_i);
                 let ves = st.tissue.vessel.as_slice_mut().expect("standard layout");
@@ -146,14 +142,15 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                     .as_slice_mut()
                     .expect("standard layout");
                 for t in tips.trail[i].iter().copied().chain([hit]) {
-                    let t = t as usize;
-                    if ves[t] == vessel::SPROUT {
-                        ves[t] = if vegf[t] > abnormal {
+                    let v = t as usize;
+                    if ves[v] == vessel::SPROUT {
+                        ves[v] = if vegf[v] > abnormal {
                             vessel::ABNORMAL
                         } else {
                             vessel::PERFUSED
                         };
-                        age[t] = 0.0;
+                        age[v] = 0.0;
+                        ws.vessel_changes.push(t);
                     }
                 }
             }
@@ -163,9 +160,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     if keep.iter().any(|k| !k) {
         st.tips.retain(&keep);
     }
-    if perfused_any {
-        ws.refresh_vessel_list(&st.tissue);
-    }
+    ws.apply_vessel_changes(&st.tissue);
     sprout(p, st, ws, dt);
 }
 
@@ -249,35 +244,45 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let step = st.step;
     let nx = p.grid.nx;
     let vegf = &st.fields.data[p.ids.vegf];
-    // Set when a voxel changes in a way that alters the perfused list or the
-    // O₂ exchange map; otherwise the (costly) refresh is skipped, which
-    // gives exactly the same workspace.
-    let changed = AtomicBool::new(false);
-    Zip::indexed(&mut st.tissue.vessel)
-        .and(&mut st.tissue.vessel_age_d)
-        .and(vegf)
-        .par_for_each(|(iy, ix), s, age, &c| {
-            if *s == vessel::NONE || *s == vessel::MATURE {
-                return;
-            }
-            let old = *s;
-            if c >= keep_thr {
-                if vessel::perfused(*s) {
-                    *age += dt_d;
-                    if *age >= mature {
-                        *s = vessel::MATURE;
+    // Note the voxels that change in a way that alters the perfused list or
+    // the O₂ exchange map.
+    let ves = st.tissue.vessel.as_slice_mut().expect("standard layout");
+    let ages = st
+        .tissue
+        .vessel_age_d
+        .as_slice_mut()
+        .expect("standard layout");
+    let vegf = vegf.as_slice().expect("standard layout");
+    ws.vessel_changes.par_extend(
+        ves.par_chunks_mut(nx)
+            .zip(ages.par_chunks_mut(nx))
+            .zip(vegf.par_chunks(nx))
+            .enumerate()
+            .flat_map_iter(|(iy, ((ves, ages), vegf))| {
+                let mut changed = Vec::new();
+                for (ix, ((s, age), &c)) in ves.iter_mut().zip(ages).zip(vegf).enumerate() {
+                    if *s == vessel::NONE || *s == vessel::MATURE {
+                        continue;
+                    }
+                    let old = *s;
+                    let v = iy * nx + ix;
+                    if c >= keep_thr {
+                        if vessel::perfused(*s) {
+                            *age += dt_d;
+                            if *age >= mature {
+                                *s = vessel::MATURE;
+                            }
+                        }
+                    } else if Stream::new(seed, v as u64, step, Purpose::Regress).chance(prob) {
+                        *s = vessel::NONE;
+                        *age = 0.0;
+                    }
+                    if Workspace::vessel_change_matters(old, *s) {
+                        changed.push(v as u32);
                     }
                 }
-            } else if Stream::new(seed, (iy * nx + ix) as u64, step, Purpose::Regress).chance(prob)
-            {
-                *s = vessel::NONE;
-                *age = 0.0;
-            }
-            if Workspace::vessel_change_matters(old, *s) {
-                changed.store(true, Ordering::Relaxed);
-            }
-        });
-    if changed.into_inner() {
-        ws.refresh_vessel_list(&st.tissue);
-    }
+                changed
+            }),
+    );
+    ws.apply_vessel_changes(&st.tissue);
 }
