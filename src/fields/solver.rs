@@ -189,19 +189,69 @@ impl Solver {
             })
             .collect();
         // Balance the threads: as many whole fields as fill every thread
-        // equally (fused kernel, one field per task), then the remaining
-        // fields one after another, each split across all threads.
-        let mut jobs = jobs;
-        let rest = jobs.split_off(jobs.len() / threads * threads);
-        let mut verdicts: Vec<(usize, Verdict)> = jobs
+        // equally (fused kernel, one field per task); the remaining fields
+        // are split across all threads, by rows for sources and the x sweep,
+        // then by column bands for the y sweep. The column bands run in the
+        // same parallel loop as the whole fields, so no thread waits for a
+        // split field while another still has a whole one to solve.
+        let mut whole = jobs;
+        let mut split = whole.split_off(whole.len() / threads * threads);
+        let reaction_bad = self.split_rows(&mut split, nx, ny);
+        let split: Vec<(usize, SharedGrid)> = split
+            .into_iter()
+            .map(|(f, c, _, _)| (f, SharedGrid(c.as_mut_ptr())))
+            .collect();
+        let band = (nx / (threads * 4)).clamp(32, 256).min(nx);
+        let nbands = nx.div_ceil(band);
+        // Tasks in `threads` groups, each with its share of whole fields and
+        // of bands, so that rayon's halving hands every thread a similar load.
+        let mut tasks: Vec<Task<'_>> = Vec::with_capacity(whole.len() + split.len() * nbands);
+        let bands: Vec<Task<'_>> = (0..split.len())
+            .flat_map(|k| {
+                (0..nbands).map(move |b| Task::Band(k, b * band, band.min(nx - b * band)))
+            })
+            .collect();
+        let per_whole = whole.len().div_ceil(threads).max(1);
+        let per_band = bands.len().div_ceil(threads).max(1);
+        let mut whole = whole.into_iter().map(Task::Whole).peekable();
+        let mut bands = bands.into_iter().peekable();
+        while whole.peek().is_some() || bands.peek().is_some() {
+            tasks.extend(whole.by_ref().take(per_whole));
+            tasks.extend(bands.by_ref().take(per_band));
+        }
+        let done: Vec<Done> = tasks
             .into_par_iter()
             .with_max_len(1)
-            .map(|(f, c, s, u)| (f, self.field_kernel(f).fused(c, s, u, nx, ny)))
+            .map(|t| match t {
+                Task::Whole((f, c, s, u)) => {
+                    Done::Whole(f, self.field_kernel(f).fused(c, s, u, nx, ny))
+                }
+                Task::Band(k, x0, w) => {
+                    let ptr = split[k].1;
+                    // SAFETY: the bands of a split field cover disjoint
+                    // column ranges [x0, x0 + w) of its (ny, nx) array, so no
+                    // two tasks touch the same element; no other task reads
+                    // that array, and it outlives the parallel loop.
+                    let row = |j: usize| unsafe {
+                        std::slice::from_raw_parts_mut(ptr.get().add(j * nx + x0), w)
+                    };
+                    Done::Band(k, self.field_kernel(split[k].0).y_band(ny, row))
+                }
+            })
             .collect();
-        verdicts.extend(
-            rest.into_iter()
-                .map(|(f, c, s, u)| (f, self.split_field(f, c, s, u, nx, ny))),
-        );
+        let mut band_ok = vec![true; split.len()];
+        let mut verdicts: Vec<(usize, Verdict)> = Vec::with_capacity(fields.data.len());
+        for d in done {
+            match d {
+                Done::Whole(f, v) => verdicts.push((f, v)),
+                Done::Band(k, ok) => band_ok[k] &= ok,
+            }
+        }
+        for (k, &(f, ptr)) in split.iter().enumerate() {
+            // SAFETY: the parallel loop has ended; this is the only view.
+            let c = unsafe { std::slice::from_raw_parts(ptr.get(), nx * ny) };
+            verdicts.push((f, settle_verdict(c, reaction_bad[k], band_ok[k])));
+        }
         match verdicts.into_iter().find_map(|(f, v)| v.map(|v| (f, v))) {
             None => Ok(()),
             Some((field, (index, value, stage))) => Err(BadValue {
@@ -232,51 +282,53 @@ impl Solver {
         }
     }
 
-    /// Advance field `f` by one step, splitting it across threads by rows
-    /// and column bands. Returns false if a non-finite or negative value
-    /// appeared (the caller then locates it).
-    fn split_field(
-        &self,
-        f: usize,
-        c: &mut [f32],
-        s: Option<&mut [f32]>,
-        u: Option<&mut [f32]>,
-        nx: usize,
-        ny: usize,
-    ) -> Option<(usize, f32, Stage)> {
-        let k = self.field_kernel(f);
-        // Stages 1 and 2 per block of rows: sources (then reset), then the x sweep.
+    /// Stages 1 and 2 (sources, then reset; x sweep) of the fields in
+    /// `split`, in blocks of rows, all fields in one parallel loop. Returns
+    /// each field's first bad value of the reaction stage.
+    fn split_rows(&self, split: &mut [Job<'_>], nx: usize, ny: usize) -> Vec<Option<(usize, f32)>> {
         let block = ROWS * nx;
         let nblocks = ny.div_ceil(ROWS);
-        let reaction_bad = c
-            .par_chunks_mut(block)
-            .zip(block_chunks(s, block, nblocks))
-            .zip(block_chunks(u, block, nblocks))
-            .enumerate()
-            .with_min_len((self.rows_per_task / ROWS).max(1))
-            .map(|(b, ((blk, sb), ub))| k.rows(blk, sb, ub, nx).map(|(i, v)| (b * block + i, v)))
-            .reduce(|| None, first_bad);
-        // Stage 3: y sweep, vectorised across columns, parallel over column bands.
-        let threads = rayon::current_num_threads().max(1);
-        let band = (nx / (threads * 4)).clamp(32, 256).min(nx);
-        let nbands = nx.div_ceil(band);
-        let ptr = SharedGrid(c.as_mut_ptr());
-        let ok = (0..nbands)
+        let mut blocks = Vec::with_capacity(split.len() * nblocks);
+        for (field, (f, c, s, u)) in split.iter_mut().enumerate() {
+            let (f, s, u) = (*f, s.as_deref_mut(), u.as_deref_mut());
+            let k = self.field_kernel(f);
+            let parts = c
+                .chunks_mut(block)
+                .zip(block_chunks(s, block, nblocks))
+                .zip(block_chunks(u, block, nblocks))
+                .enumerate();
+            blocks.extend(parts.map(|(b, ((blk, sb), ub))| (field, k, b, blk, sb, ub)));
+        }
+        let found: Vec<(usize, Option<(usize, f32)>)> = blocks
             .into_par_iter()
-            .map(|b| {
-                let x0 = b * band;
-                let w = band.min(nx - x0);
-                // SAFETY: bands cover disjoint column ranges [x0, x0 + w) of
-                // the (ny, nx) array, so no two tasks touch the same element,
-                // and `c` outlives the parallel loop.
-                let row = |j: usize| unsafe {
-                    std::slice::from_raw_parts_mut(ptr.get().add(j * nx + x0), w)
-                };
-                k.y_band(ny, row)
+            .with_min_len((self.rows_per_task / ROWS).max(1))
+            .map(|(field, k, b, blk, sb, ub)| {
+                (
+                    field,
+                    k.rows(blk, sb, ub, nx).map(|(i, v)| (b * block + i, v)),
+                )
             })
-            .reduce(|| true, |a, b| a && b);
-        settle_verdict(c, reaction_bad, ok)
+            .collect();
+        let mut bad = vec![None; split.len()];
+        for (k, v) in found {
+            bad[k] = first_bad(bad[k], v);
+        }
+        bad
     }
+}
+
+/// A task of the field step's parallel loop: a whole field, or a column
+/// band `(split field, first column, width)` of a split field's y sweep.
+enum Task<'a> {
+    Whole(Job<'a>),
+    Band(usize, usize, usize),
+}
+
+/// A finished [`Task`]: a whole field's verdict, or whether a band's values
+/// are all finite and non-negative.
+enum Done {
+    Whole(usize, Verdict),
+    Band(usize, bool),
 }
 
 /// One field's work in a step: index, values, written source and uptake buffers.
