@@ -755,7 +755,10 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
         reset_peak_rss();
         let mut best: Option<crate::run::RunOutput> = None;
         for _ in 0..plan.scenario_reps {
-            let out = pl.install(|| crate::run::simulate(&sp, sp.scenario.seed))?;
+            // As `woundsim run`: the run has the pool to itself.
+            let out = pl.install(|| {
+                sim::with_polling_workers(|| crate::run::simulate(&sp, sp.scenario.seed))
+            })?;
             if best.as_ref().is_none_or(|b| out.wall_s < b.wall_s) {
                 best = Some(out);
             }
@@ -840,10 +843,12 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
             for (n, pl) in &pools {
                 progress(&format!("{name} at {n} threads"));
                 let s = pl.install(|| {
-                    measure(plan.reps, plan.min_rep_s, || {
-                        let t0 = Instant::now();
-                        case.step();
-                        t0.elapsed()
+                    sim::with_polling_workers(|| {
+                        measure(plan.reps, plan.min_rep_s, || {
+                            let t0 = Instant::now();
+                            case.step();
+                            t0.elapsed()
+                        })
                     })
                 });
                 item.push(*n, case.work() as f64 / s, Some(s));
@@ -861,8 +866,10 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
         for (n, pl) in &pools {
             progress(&format!("{name} at {n} threads"));
             let s = pl.install(|| {
-                measure(plan.reps, plan.min_rep_s, || {
-                    time_phase(&ap, &base, &mut ws, Phase::TissueSources)
+                sim::with_polling_workers(|| {
+                    measure(plan.reps, plan.min_rep_s, || {
+                        time_phase(&ap, &base, &mut ws, Phase::TissueSources)
+                    })
                 })
             });
             item.push(
@@ -882,8 +889,10 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
             for (n, pl) in &pools {
                 progress(&format!("{name} at {n} threads"));
                 let s = pl.install(|| {
-                    measure(plan.reps, plan.min_rep_s, || {
-                        time_phase(&ap, &st, &mut ws, phase)
+                    sim::with_polling_workers(|| {
+                        measure(plan.reps, plan.min_rep_s, || {
+                            time_phase(&ap, &st, &mut ws, phase)
+                        })
                     })
                 });
                 item.push(*n, phase.work(&ap, &st) as f64 / s, Some(s));

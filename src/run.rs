@@ -352,7 +352,8 @@ fn drive(
         .position(|&s| s >= st.step)
         .unwrap_or(p.steps.snapshots.len());
     let progress_every = (total / 200).max(1);
-    let result: Result<()> = (|| loop {
+    // This run has the pool to itself: its idle workers poll for work.
+    let result: Result<()> = sim::with_polling_workers(|| loop {
         if opts.snapshots
             && next_snap < p.steps.snapshots.len()
             && p.steps.snapshots[next_snap] == st.step
@@ -389,7 +390,7 @@ fn drive(
                 cb(st.step, total);
             }
         }
-    })();
+    });
     let w = wall(&t0);
     match result {
         Ok(()) => {

@@ -399,6 +399,69 @@ fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
     r
 }
 
+/// Run `f`, which drives one run's steps, while the other workers of the
+/// current rayon pool poll for work instead of sleeping.
+///
+/// Between its parallel loops a step has short sequential stretches (applying
+/// agent outcomes in id order, births, bookkeeping); an idle rayon worker
+/// falls asleep after a few microseconds and takes tens of microseconds to
+/// wake for the next loop, many times per step. Polling workers pick the
+/// next loop up at once, at the price of keeping every thread of the pool
+/// busy for the whole run (as OpenMP runtimes do by default). Use it only
+/// when the pool serves this one run: under [`step`] calls that share the
+/// pool with other work (cohort replicates in parallel) the other work
+/// would wait for the polling workers.
+///
+/// Results do not change: polling only decides when an idle worker looks
+/// for work, not what any task computes.
+pub fn with_polling_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let others = rayon::current_num_threads().saturating_sub(1);
+    if others == 0 {
+        return f();
+    }
+    /// Tells the pollers to stop when `f` returns or unwinds.
+    struct Stop<'a>(&'a AtomicBool);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+    let (done, go, started) = (
+        AtomicBool::new(false),
+        AtomicBool::new(false),
+        AtomicUsize::new(0),
+    );
+    let (done, go, started) = (&done, &go, &started);
+    rayon::scope(|sc| {
+        let driver = rayon::current_thread_index();
+        for _ in 0..others {
+            sc.spawn(move |_| {
+                // A poller taken up after the run started (possibly by a
+                // worker waiting inside a task the run needs) or by the
+                // driver itself must not hold that thread: it returns.
+                if go.load(Ordering::Acquire) || rayon::current_thread_index() == driver {
+                    return;
+                }
+                started.fetch_add(1, Ordering::AcqRel);
+                while !done.load(Ordering::Acquire) {
+                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                        std::hint::spin_loop();
+                    }
+                }
+            });
+        }
+        // Give the idle workers a moment to take the pollers up.
+        let t0 = Instant::now();
+        while started.load(Ordering::Acquire) < others && t0.elapsed() < Duration::from_millis(5) {
+            std::thread::yield_now();
+        }
+        go.store(true, Ordering::Release);
+        let _stop = Stop(done);
+        f()
+    })
+}
+
 /// Advance one base step. Returns an error on a numerical failure.
 ///
 /// The step runs on a worker of the current rayon pool (inline when called

@@ -201,7 +201,7 @@ impl Solver {
             .into_iter()
             .map(|(f, c, _, _)| (f, SharedGrid(c.as_mut_ptr())))
             .collect();
-        let band = (nx / (threads * 4)).clamp(32, 256).min(nx);
+        let band = nx.div_ceil(threads).max(32).min(nx);
         let nbands = nx.div_ceil(band);
         // Tasks in `threads` groups, each with its share of whole fields and
         // of bands, so that rayon's halving hands every thread a similar load.
