@@ -757,3 +757,48 @@ fn scenario_name_cannot_steer_the_default_output_directory() {
     assert_eq!(outside.len(), 1, "something was written outside results/");
     assert!(!Path::new("/tmp/abs-1").exists());
 }
+
+/// The workers that poll for work while a run drives its steps stop when the
+/// run returns or panics, and leave the pool usable; a run under them gives
+/// the same bits as without.
+#[test]
+fn polling_workers_stop_when_the_run_returns_or_panics() {
+    use rayon::prelude::*;
+    use sim::with_polling_workers;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let sum = |n: u64| (0..n).into_par_iter().sum::<u64>();
+    assert_eq!(pool.install(|| with_polling_workers(|| sum(1000))), 499_500);
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.install(|| with_polling_workers(|| -> u64 { panic!("a failing run") }))
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(pool.install(|| sum(100)), 4950, "the pool still works");
+    let sets: Vec<String> = [
+        "time.days=1",
+        "domain.width_um=4000",
+        "domain.height_um=4000",
+        "wound.diameter_um=2400",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let p = Params::new(Scenario::builtin(&sets).unwrap(), "built-in").unwrap();
+    let rows = |poll: bool| {
+        pool.install(|| {
+            let out = if poll {
+                with_polling_workers(|| woundsim::run::simulate(&p, 1))
+            } else {
+                woundsim::run::simulate(&p, 1)
+            };
+            let out = out.unwrap();
+            out.rows
+                .iter()
+                .flat_map(|r| r.values.iter().map(|v| v.to_bits()))
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(rows(true), rows(false));
+}
