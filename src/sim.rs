@@ -444,8 +444,16 @@ pub fn with_polling_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
                     return;
                 }
                 started.fetch_add(1, Ordering::AcqRel);
+                let mut idle = 0;
                 while !done.load(Ordering::Acquire) {
-                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    if rayon::yield_now() == Some(rayon::Yield::Executed) {
+                        idle = 0;
+                        continue;
+                    }
+                    // Back off (up to 64 pauses, a few microseconds): each
+                    // look for work touches the other workers' queues.
+                    idle = (idle + 1).min(4);
+                    for _ in 0..(4 << idle) {
                         std::hint::spin_loop();
                     }
                 }
