@@ -573,13 +573,7 @@ pub fn time_phase(p: &Params, st: &SimState, ws: &mut Workspace, phase: Phase) -
             ws.sources.clear();
             let t0 = Instant::now();
             if phase == Phase::Secretion {
-                mechanisms::secretion::apply(
-                    p,
-                    st,
-                    &ws.secretion,
-                    &mut ws.secretion_scratch,
-                    &mut ws.sources,
-                );
+                mechanisms::secretion::apply(p, st, &ws.secretion, &mut ws.sources);
             } else {
                 mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
             }

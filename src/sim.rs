@@ -155,8 +155,6 @@ pub struct Workspace {
     pub sources: Sources,
     /// Secretion table.
     pub secretion: secretion::Table,
-    /// Secretion's per-cell scratch.
-    pub secretion_scratch: secretion::Scratch,
     /// Macrophage bins.
     pub mac_bins: Bins,
     /// Tip-cell bins (lateral inhibition of sprouting).
@@ -238,7 +236,6 @@ impl Workspace {
             solver: Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64),
             sources: Sources::new(&g, p.fields.len()),
             secretion: secretion::Table::new(p, st.patient.tnf_secretion_mult),
-            secretion_scratch: secretion::Scratch::default(),
             mac_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
             tip_bins,
             region,
@@ -510,13 +507,7 @@ fn step_on_worker(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<(
         let mut t = ws.times.sources;
         timed(&mut t, || {
             mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
-            secretion::apply(
-                p,
-                st,
-                &ws.secretion,
-                &mut ws.secretion_scratch,
-                &mut ws.sources,
-            );
+            secretion::apply(p, st, &ws.secretion, &mut ws.sources);
             mechanisms::dosing::decay_depot(p, st);
         });
         ws.times.sources = t;

@@ -182,10 +182,10 @@ fn incremental_vessel_update_matches_a_full_refresh() {
     }
 }
 
-/// Secretion adds its deposits in parallel over bands of rows; every voxel
-/// must still receive them in id order, whatever the number of bands
-/// (threads). Many cells share a few voxels, on band edges too, so any other
-/// order would change the rounding of the sums.
+/// Every voxel receives its secretion deposits in id order whatever the
+/// thread count. Many cells share a few voxels (also on the edges of any row
+/// bands a parallel version would use), so any other order would change the
+/// rounding of the sums.
 #[test]
 fn secretion_sums_are_identical_across_thread_pools() {
     use woundsim::mechanisms::secretion;
@@ -210,13 +210,7 @@ fn secretion_sums_are_identical_across_thread_pools() {
             .unwrap();
         pool.install(|| {
             let mut ws = Workspace::new(&p, &st);
-            secretion::apply(
-                &p,
-                &st,
-                &ws.secretion,
-                &mut ws.secretion_scratch,
-                &mut ws.sources,
-            );
+            secretion::apply(&p, &st, &ws.secretion, &mut ws.sources);
             (0..ws.sources.len())
                 .map(|f| {
                     let s = ws.sources.src(f);

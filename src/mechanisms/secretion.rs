@@ -14,7 +14,6 @@ use crate::fields::Sources;
 use crate::scenario::Params;
 use crate::sim::SimState;
 use ndarray::Zip;
-use rayon::prelude::*;
 
 /// Which product multiplier applies to a secreted field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,36 +117,8 @@ pub fn msc_vegf_environment(p: &Params, o2: f32, tnf: f32) -> f32 {
     hyp * two_sided
 }
 
-/// Per-step scratch of [`apply`]: each cell's voxel and multipliers.
-#[derive(Debug, Default)]
-pub struct Scratch {
-    msc: Vec<MscFactors>,
-    mac: Vec<u32>,
-}
-
-/// What an MSC deposits where: its voxel ([`NO_VOXEL`] when dead) and the
-/// multipliers of its VEGF (product × environment), of its
-/// immunomodulatory factors and of its state.
-#[derive(Debug, Clone, Copy)]
-struct MscFactors {
-    voxel: u32,
-    vegf: f32,
-    immuno: f32,
-    state: f32,
-    senescent: bool,
-}
-
-/// Voxel of a cell that deposits nothing.
-const NO_VOXEL: u32 = u32::MAX;
-
 /// Add MSC, macrophage and depot secretion for one field step.
-///
-/// Each cell's voxel and multipliers are computed in parallel; the deposits
-/// are then added in parallel over bands of rows, each band visiting the
-/// cells in id order and keeping those inside it. Every voxel therefore
-/// receives its deposits in id order (MSCs, then macrophages), whatever the
-/// thread count.
-pub fn apply(p: &Params, st: &SimState, table: &Table, scratch: &mut Scratch, src: &mut Sources) {
+pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
     let g = &p.grid;
     let ids = p.ids;
     let sen_mult = p.scenario.msc.senescent_secretion_mult as f32;
@@ -178,91 +149,42 @@ pub fn apply(p: &Params, st: &SimState, table: &Table, scratch: &mut Scratch, sr
         m1 = table.m1.iter().map(|&(f, r)| (slot(f), r)).collect();
         m2 = table.m2.iter().map(|&(f, r)| (slot(f), r)).collect();
     }
-    scratch.msc.clear();
-    if live_msc {
-        (0..ms.len())
-            .into_par_iter()
-            .map(|i| {
-                let state = ms.state[i];
-                if state == msc_state::DEAD {
-                    return MscFactors {
-                        voxel: NO_VOXEL,
-                        vegf: 0.0,
-                        immuno: 0.0,
-                        state: 0.0,
-                        senescent: false,
-                    };
-                }
-                let v = g.index_of(ms.x[i], ms.y[i]);
-                let (_, vegf_m, immuno_m) = product_mults(p, ms.age_min[i]);
-                let env =
-                    msc_vegf_environment(p, st.fields.at(ids.oxygen, v), st.fields.at(ids.tnf, v));
-                MscFactors {
-                    voxel: v as u32,
-                    vegf: vegf_m * env,
-                    immuno: immuno_m,
-                    state: if state == msc_state::SENESCENT {
-                        sen_mult
-                    } else {
-                        1.0
-                    },
-                    senescent: state == msc_state::SENESCENT,
-                }
-            })
-            .collect_into_vec(&mut scratch.msc);
-    }
-    (0..mac.len())
-        .into_par_iter()
-        .map(|i| g.index_of(mac.x[i], mac.y[i]) as u32)
-        .collect_into_vec(&mut scratch.mac);
-    if !fields.is_empty() {
-        // Bands of rows, a few per thread so that work stealing balances
-        // them (one band on one thread: every cell is visited once).
-        let threads = rayon::current_num_threads().max(1);
-        let wanted = if threads > 1 { 4 * threads } else { 1 };
-        let band_len = g.ny.div_ceil(wanted.min(g.ny)) * g.nx;
-        let nbands = (g.nx * g.ny).div_ceil(band_len);
-        let mut bands: Vec<Vec<&mut [f32]>> = (0..nbands)
-            .map(|_| Vec::with_capacity(fields.len()))
-            .collect();
-        for buf in src.srcs_mut(&fields) {
-            for (band, part) in bands.iter_mut().zip(buf.chunks_mut(band_len)) {
-                band.push(part);
-            }
+    let mut bufs = src.srcs_mut(&fields);
+    for i in 0..ms.len() {
+        let state = ms.state[i];
+        if state == msc_state::DEAD {
+            continue;
         }
-        let scratch = &*scratch;
-        bands.into_par_iter().enumerate().for_each(|(b, mut out)| {
-            let lo = b * band_len;
-            let len = out[0].len();
-            let local = |voxel: u32| {
-                let v = (voxel as usize).wrapping_sub(lo);
-                (voxel != NO_VOXEL && v < len).then_some(v)
+        let v = g.index_of(ms.x[i], ms.y[i]);
+        let (_, vegf_m, immuno_m) = product_mults(p, ms.age_min[i]);
+        let state_m = if state == msc_state::SENESCENT {
+            sen_mult
+        } else {
+            1.0
+        };
+        let env = msc_vegf_environment(p, st.fields.at(ids.oxygen, v), st.fields.at(ids.tnf, v));
+        for &(k, rate, kind) in &msc_rates {
+            let m = match kind {
+                Kind::Vegf => vegf_m * env,
+                Kind::Immuno => immuno_m,
+                Kind::Kgf => kgf_mult,
+                Kind::Other => 1.0,
             };
-            for f in &scratch.msc {
-                let Some(v) = local(f.voxel) else { continue };
-                for &(k, rate, kind) in &msc_rates {
-                    let m = match kind {
-                        Kind::Vegf => f.vegf,
-                        Kind::Immuno => f.immuno,
-                        Kind::Kgf => kgf_mult,
-                        Kind::Other => 1.0,
-                    };
-                    out[k][v] += rate * m * f.state;
-                }
-                if f.senescent {
-                    out[tnf_slot][v] += table.senescent_tnf;
-                }
-            }
-            for (&voxel, &pol) in scratch.mac.iter().zip(&mac.pol) {
-                let Some(v) = local(voxel) else { continue };
-                for &(k, rate) in &m1 {
-                    out[k][v] += rate * (1.0 - pol);
-                }
-                for &(k, rate) in &m2 {
-                    out[k][v] += rate * pol;
-                }
-            }
-        });
+            bufs[k][v] += rate * m * state_m;
+        }
+        if state == msc_state::SENESCENT {
+            bufs[tnf_slot][v] += table.senescent_tnf;
+        }
+    }
+    for i in 0..mac.len() {
+        let v = g.index_of(mac.x[i], mac.y[i]);
+        let pol = mac.pol[i];
+        for &(k, rate) in &m1 {
+            bufs[k][v] += rate * (1.0 - pol);
+        }
+        for &(k, rate) in &m2 {
+            bufs[k][v] += rate * pol;
+        }
     }
     if st.depot_active {
         let potency = p.scenario.treatment.cell_free_potency() as f32;
