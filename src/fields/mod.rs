@@ -4,7 +4,7 @@
 pub mod solver;
 
 use crate::grid::Grid;
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 /// Concentrations of every field (part of the serializable state).
@@ -267,6 +267,22 @@ fn blur_line(line: &mut [f32], r: usize, tmp: &mut Vec<f64>) {
     }
 }
 
+/// A raw pointer to grid data shared by parallel tasks that each write
+/// their own, disjoint set of elements.
+#[derive(Clone, Copy)]
+pub(crate) struct SharedGrid(pub(crate) *mut f32);
+// SAFETY: only used by tasks that touch disjoint elements (column bands of
+// the solver's split fields, column groups of `IncrementalBlur`), while the
+// grid outlives them.
+unsafe impl Send for SharedGrid {}
+unsafe impl Sync for SharedGrid {}
+impl SharedGrid {
+    #[inline]
+    pub(crate) fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
 /// A [`box_blur`] kept up to date as its input changes: only the rows whose
 /// input changed are blurred again, and only the columns within `r` of a
 /// changed voxel. Every recomputed line is computed whole by the same
@@ -285,6 +301,8 @@ pub struct IncrementalBlur {
     changed_cols: Vec<std::sync::atomic::AtomicBool>,
     /// Scratch: columns the column pass must redo.
     dirty_cols: Vec<bool>,
+    /// Scratch: the indices of the dirty columns.
+    col_list: Vec<usize>,
 }
 
 impl IncrementalBlur {
@@ -300,6 +318,7 @@ impl IncrementalBlur {
                 .map(|_| std::sync::atomic::AtomicBool::new(false))
                 .collect(),
             dirty_cols: vec![false; nx],
+            col_list: Vec::new(),
         }
     }
 
@@ -407,21 +426,39 @@ impl IncrementalBlur {
             blur_all_columns(out, r);
             return;
         }
-        out.axis_iter_mut(Axis(1))
-            .into_par_iter()
-            .zip(self.rows.axis_iter(Axis(1)))
-            .zip(self.dirty_cols.par_iter())
-            .for_each_init(
-                || (Vec::new(), Vec::new()),
-                |(col, tmp), ((mut o, src), &dirty)| {
-                    if dirty {
-                        col.clear();
-                        col.extend(src.iter().copied());
-                        blur_line(col, r, tmp);
-                        o.iter_mut().zip(col.iter()).for_each(|(o, &v)| *o = v);
+        // The dirty columns in groups, each walked row by row (rows are
+        // contiguous in memory), with per column the operations of
+        // `blur_line`: the prefix sums in f64 top to bottom, then each value
+        // from the sums at the window's ends.
+        self.col_list.clear();
+        self.col_list
+            .extend((0..nx).filter(|&x| self.dirty_cols[x]));
+        let group = ndirty.div_ceil(2 * rayon::current_num_threads()).max(1);
+        let rows = self.rows.as_slice().expect("standard layout");
+        let dst = SharedGrid(out.as_slice_mut().expect("standard layout").as_mut_ptr());
+        self.col_list
+            .par_chunks(group)
+            .for_each_init(Vec::new, |pref: &mut Vec<f64>, cols| {
+                let g = cols.len();
+                pref.clear();
+                pref.resize((ny + 1) * g, 0.0);
+                for (iy, row) in rows.chunks_exact(nx).enumerate() {
+                    for (j, &x) in cols.iter().enumerate() {
+                        pref[(iy + 1) * g + j] = pref[iy * g + j] + row[x] as f64;
                     }
-                },
-            );
+                }
+                for iy in 0..ny {
+                    let lo = iy.saturating_sub(r);
+                    let hi = (iy + r + 1).min(ny);
+                    for (j, &x) in cols.iter().enumerate() {
+                        let v = ((pref[hi * g + j] - pref[lo * g + j]) / (hi - lo) as f64) as f32;
+                        // SAFETY: the groups hold disjoint columns, so no two
+                        // tasks write the same element, and `out` outlives
+                        // the loop.
+                        unsafe { *dst.get().add(iy * nx + x) = v };
+                    }
+                }
+            });
     }
 }
 
@@ -461,12 +498,17 @@ mod tests {
             let mut input = Array2::<f32>::zeros((ny, nx));
             for step in 0..6usize {
                 // The listed voxels: every changed one, some unchanged ones
-                // and a duplicate (none at step 4).
+                // and a duplicate (no change at step 4).
                 let mut listed = Vec::new();
                 for ((iy, ix), v) in input.indexed_iter_mut() {
                     let h = (iy * 7919 + ix * 104_729 + step * 31) % 97;
                     let i = (iy * nx + ix) as u32;
-                    if step == 2 || (step != 4 && h < 3) {
+                    // Step 5 changes a single voxel: few dirty columns.
+                    let one = (iy, ix) == (ny / 2, nx / 3);
+                    if step == 5 && one {
+                        *v += 0.7;
+                        listed.push(i);
+                    } else if step == 2 || (step < 4 && h < 3) {
                         *v = [0.0, 1.2, 0.3][(h + step) % 3];
                         listed.push(i);
                     } else if h == 50 {

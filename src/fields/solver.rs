@@ -32,7 +32,7 @@
 //! Boundaries: no-flux (mirror ghost) or Dirichlet with the value held at the
 //! domain face (ghost `2·c_b − c₀`, second-order accurate).
 
-use super::{Fields, Sources};
+use super::{Fields, SharedGrid, Sources};
 use crate::grid::Grid;
 use crate::scenario::{Boundary, FieldSpec};
 use rayon::prelude::*;
@@ -426,19 +426,6 @@ const LANES: usize = 8;
 /// step: far below any biological effect, and it keeps the solver out of
 /// slow subnormal arithmetic in regions a species never reaches.
 pub const FLUSH_BELOW: f32 = 1e-30;
-
-/// A raw pointer to field data shared by tasks that touch disjoint parts.
-#[derive(Clone, Copy)]
-struct SharedGrid(*mut f32);
-// SAFETY: used only for disjoint column bands (see `split_field`).
-unsafe impl Send for SharedGrid {}
-unsafe impl Sync for SharedGrid {}
-impl SharedGrid {
-    #[inline]
-    fn get(self) -> *mut f32 {
-        self.0
-    }
-}
 
 /// One field's step constants and the kernels that apply them. Every path
 /// (fused or split across threads) is built from the row operations below,
