@@ -42,3 +42,25 @@ pub mod validate;
 
 /// woundsim version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A raw pointer into a buffer shared by parallel tasks that each write their
+/// own, disjoint set of elements (column bands of a field, one outcome per
+/// agent index) while the buffer outlives them.
+#[derive(Debug)]
+pub(crate) struct SharedMut<T>(pub(crate) *mut T);
+impl<T> Clone for SharedMut<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for SharedMut<T> {}
+// SAFETY: see the type's contract: tasks never touch the same element.
+unsafe impl<T: Send> Send for SharedMut<T> {}
+unsafe impl<T: Send> Sync for SharedMut<T> {}
+impl<T> SharedMut<T> {
+    /// The pointer.
+    #[inline]
+    pub(crate) fn get(self) -> *mut T {
+        self.0
+    }
+}

@@ -174,6 +174,8 @@ pub struct Bins {
     pub start: Vec<u32>,
     /// Agent indices grouped by bin.
     pub items: Vec<u32>,
+    /// Scratch: next free slot of each bin while filling.
+    fill: Vec<u32>,
 }
 
 impl Bins {
@@ -187,6 +189,7 @@ impl Bins {
             nby,
             start: vec![0; nbx * nby + 1],
             items: Vec::new(),
+            fill: Vec::new(),
         }
     }
     /// Bin of a position.
@@ -207,11 +210,12 @@ impl Bins {
             self.start[b + 1] += self.start[b];
         }
         self.items.resize(xs.len(), 0);
-        let mut fill = self.start.clone();
+        self.fill.clear();
+        self.fill.extend_from_slice(&self.start);
         for (i, (&x, &y)) in xs.iter().zip(ys).enumerate() {
             let b = self.bin_of(x, y);
-            self.items[fill[b] as usize] = i as u32;
-            fill[b] += 1;
+            self.items[self.fill[b] as usize] = i as u32;
+            self.fill[b] += 1;
         }
     }
     /// Agents in bin `b`.

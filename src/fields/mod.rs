@@ -4,6 +4,7 @@
 pub mod solver;
 
 use crate::grid::Grid;
+use crate::SharedMut;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -267,22 +268,6 @@ fn blur_line(line: &mut [f32], r: usize, tmp: &mut Vec<f64>) {
     }
 }
 
-/// A raw pointer to grid data shared by parallel tasks that each write
-/// their own, disjoint set of elements.
-#[derive(Clone, Copy)]
-pub(crate) struct SharedGrid(pub(crate) *mut f32);
-// SAFETY: only used by tasks that touch disjoint elements (column bands of
-// the solver's split fields, column groups of `IncrementalBlur`), while the
-// grid outlives them.
-unsafe impl Send for SharedGrid {}
-unsafe impl Sync for SharedGrid {}
-impl SharedGrid {
-    #[inline]
-    pub(crate) fn get(self) -> *mut f32 {
-        self.0
-    }
-}
-
 /// A [`box_blur`] kept up to date as its input changes: only the rows whose
 /// input changed are blurred again, and only the columns within `r` of a
 /// changed voxel. Every recomputed line is computed whole by the same
@@ -435,7 +420,7 @@ impl IncrementalBlur {
             .extend((0..nx).filter(|&x| self.dirty_cols[x]));
         let group = ndirty.div_ceil(2 * rayon::current_num_threads()).max(1);
         let rows = self.rows.as_slice().expect("standard layout");
-        let dst = SharedGrid(out.as_slice_mut().expect("standard layout").as_mut_ptr());
+        let dst = SharedMut(out.as_slice_mut().expect("standard layout").as_mut_ptr());
         self.col_list
             .par_chunks(group)
             .for_each_init(Vec::new, |pref: &mut Vec<f64>, cols| {

@@ -32,9 +32,10 @@
 //! Boundaries: no-flux (mirror ghost) or Dirichlet with the value held at the
 //! domain face (ghost `2·c_b − c₀`, second-order accurate).
 
-use super::{Fields, SharedGrid, Sources};
+use super::{Fields, Sources};
 use crate::grid::Grid;
 use crate::scenario::{Boundary, FieldSpec};
+use crate::SharedMut;
 use rayon::prelude::*;
 
 /// Precomputed Thomas factors for one axis of one field.
@@ -197,9 +198,9 @@ impl Solver {
         let mut whole = jobs;
         let mut split = whole.split_off(whole.len() / threads * threads);
         let reaction_bad = self.split_rows(&mut split, nx, ny);
-        let split: Vec<(usize, SharedGrid)> = split
+        let split: Vec<(usize, SharedMut<f32>)> = split
             .into_iter()
-            .map(|(f, c, _, _)| (f, SharedGrid(c.as_mut_ptr())))
+            .map(|(f, c, _, _)| (f, SharedMut(c.as_mut_ptr())))
             .collect();
         let band = nx.div_ceil(threads).max(32).min(nx);
         let nbands = nx.div_ceil(band);

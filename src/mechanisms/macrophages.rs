@@ -12,10 +12,11 @@ use super::{blend_direction, hif, sat};
 use crate::rng::{hazard_prob, Purpose, Stream};
 use crate::scenario::Params;
 use crate::sim::{SimState, Workspace};
+use crate::SharedMut;
 use rayon::prelude::*;
 
 /// Per-cell outcome computed in parallel.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Outcome {
     x: f32,
     y: f32,
@@ -71,46 +72,61 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         let debris = st.tissue.debris.as_slice().expect("standard layout");
         let open = st.tissue.open.as_slice().expect("standard layout");
         ws.mac_out.clear();
-        (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let id = mac.id[i];
-                let (x, y) = (mac.x[i], mac.y[i]);
-                let (ix, iy) = g.voxel_of(x, y);
-                let v = g.idx(ix, iy);
-                let mut rng = Stream::new(seed, id, step, Purpose::MacFate);
-                if rng.chance(death_p) {
-                    return Outcome {
-                        x,
-                        y,
-                        pol: mac.pol[i],
-                        dies: true,
-                    };
-                }
-                let damage = (debris[v] + bio * open[v] as f32).min(1.5);
-                let rate = polarization_rate(
-                    p,
-                    switch_mult,
-                    mac.pol[i],
-                    fields.at(ids.il10, v),
-                    fields.at_opt(ids.tgfb, v),
-                    fields.at(ids.tnf, v),
-                    fields.at(ids.oxygen, v),
-                    damage,
-                );
-                let pol = (mac.pol[i] + rate * dt / 1440.0).clamp(0.0, 1.0);
-                let mut mv = Stream::new(seed, id, step, Purpose::MacMove);
-                let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
-                let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.angle());
-                let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
-                Outcome {
-                    x: nx,
-                    y: ny,
-                    pol,
-                    dies: false,
-                }
-            })
-            .collect_into_vec(&mut ws.mac_out);
+        // Visit the cells bin by bin (neighbours read nearby memory); each
+        // outcome is stored at its cell's index, so nothing depends on the
+        // visiting order.
+        if ws.mac_bins.items.len() != n {
+            ws.mac_bins.rebuild(&mac.x, &mac.y);
+        }
+        // Any permutation of 0..n will do, so bins of earlier positions too.
+        let order = &ws.mac_bins.items;
+        let outcome = |i: usize| {
+            let id = mac.id[i];
+            let (x, y) = (mac.x[i], mac.y[i]);
+            let (ix, iy) = g.voxel_of(x, y);
+            let v = g.idx(ix, iy);
+            let mut rng = Stream::new(seed, id, step, Purpose::MacFate);
+            if rng.chance(death_p) {
+                return Outcome {
+                    x,
+                    y,
+                    pol: mac.pol[i],
+                    dies: true,
+                };
+            }
+            let damage = (debris[v] + bio * open[v] as f32).min(1.5);
+            let rate = polarization_rate(
+                p,
+                switch_mult,
+                mac.pol[i],
+                fields.at(ids.il10, v),
+                fields.at_opt(ids.tgfb, v),
+                fields.at(ids.tnf, v),
+                fields.at(ids.oxygen, v),
+                damage,
+            );
+            let pol = (mac.pol[i] + rate * dt / 1440.0).clamp(0.0, 1.0);
+            let mut mv = Stream::new(seed, id, step, Purpose::MacMove);
+            let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
+            let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.angle());
+            let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
+            Outcome {
+                x: nx,
+                y: ny,
+                pol,
+                dies: false,
+            }
+        };
+        ws.mac_out.clear();
+        ws.mac_out.resize(n, Outcome::default());
+        let out = SharedMut(ws.mac_out.as_mut_ptr());
+        order.par_iter().for_each(|&i| {
+            let i = i as usize;
+            // SAFETY: `order` is a permutation of 0..n (each cell is in
+            // exactly one bin), so every task writes its own element of the
+            // n-element `mac_out`, which outlives the loop.
+            unsafe { *out.get().add(i) = outcome(i) };
+        });
     }
     // Apply in id order; clear debris where each cell stands.
     let clear = hazard_prob(
