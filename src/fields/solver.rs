@@ -202,7 +202,12 @@ impl Solver {
             .into_iter()
             .map(|(f, c, _, _)| (f, SharedMut(c.as_mut_ptr())))
             .collect();
-        let band = nx.div_ceil(threads).max(32).min(nx);
+        // Column bands: a multiple of the thread count, each narrow enough
+        // (≤ 512 KiB, at least 32 columns) to stay in cache between its
+        // forward elimination and back substitution.
+        let fits = (BAND_BYTES / (4 * ny.max(1))).max(32);
+        let wanted = nx.div_ceil(fits).div_ceil(threads) * threads;
+        let band = nx.div_ceil(wanted.max(1)).max(1);
         let nbands = nx.div_ceil(band);
         // Tasks in `threads` groups, each with its share of whole fields and
         // of bands, so that rayon's halving hands every thread a similar load.
@@ -419,6 +424,8 @@ pub enum Stage {
 
 /// Rows per block: the unit of work of stages 1–2.
 const ROWS: usize = 32;
+/// Largest column band of a split field's y sweep, in bytes.
+const BAND_BYTES: usize = 512 * 1024;
 
 /// Lines interleaved in the scalar x sweep.
 const LANES: usize = 8;
