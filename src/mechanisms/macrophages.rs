@@ -167,6 +167,11 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let step = st.step;
     let perf = st.patient.perfusion.min(1.5);
     let open_share = st.tissue.open_count() as f64 / st.tissue.footprint_count.max(1) as f64;
+    ws.births.clear();
+    if open_share <= 0.0 {
+        // A closed wound recruits nobody: every rate below would be zero.
+        return;
+    }
     let intact =
         ws.region.len() as f64 * p.scenario.tissue.vessel_density * st.patient.vessel_density_mult;
     // At least one vessel's worth, so tissue without intact vessels still
@@ -176,7 +181,6 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
     let debris = st.tissue.debris.as_slice().expect("standard layout");
     let bins = &ws.mac_bins;
     let cap = (m.max_per_voxel * (bins.size_um as f64 / g.dx_um).powi(2)).max(1e-9);
-    ws.births.clear();
     let list = &ws.vessel_list;
     ws.births.par_extend(list.par_iter().filter_map(|&v| {
         let v = v as usize;
