@@ -404,10 +404,10 @@ fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
 /// falls asleep after a few microseconds and takes tens of microseconds to
 /// wake for the next loop, many times per step. Polling workers pick the
 /// next loop up at once, at the price of keeping every thread of the pool
-/// busy for the whole run (as OpenMP runtimes do by default). Use it only
-/// when the pool serves this one run: under [`step`] calls that share the
-/// pool with other work (cohort replicates in parallel) the other work
-/// would wait for the polling workers.
+/// busy for the whole run (OpenMP runtimes likewise spin a while before
+/// they sleep). Use it only when the pool serves this one run: under
+/// [`step`] calls that share the pool with other work (cohort replicates in
+/// parallel) the other work would wait for the polling workers.
 ///
 /// Results do not change: polling only decides when an idle worker looks
 /// for work, not what any task computes.

@@ -404,7 +404,7 @@ impl IncrementalBlur {
             return;
         }
         // Column pass: every column when many changed (transposed, as in
-        // `box_blur`), otherwise only the dirty ones, each gathered whole.
+        // `box_blur`), otherwise only the dirty ones (below).
         let ndirty = self.dirty_cols.iter().filter(|&&d| d).count();
         if 2 * ndirty > nx {
             out.assign(&self.rows);
@@ -453,33 +453,13 @@ mod tests {
 
     #[test]
     fn incremental_blur_matches_a_full_blur_bitwise() {
+        // `update` reads the whole input again, `update_at` only the listed
+        // voxels; both must give the bits of a full blur.
         for (ny, nx, r) in [(23usize, 31usize, 2usize), (40, 17, 3), (9, 9, 0)] {
-            let mut inc = IncrementalBlur::new(ny, nx, r);
-            let mut out = Array2::<f32>::zeros((ny, nx));
-            let mut input = Array2::<f32>::zeros((ny, nx));
-            // A sequence of inputs: sparse changes, many changes, none.
-            for step in 0..6usize {
-                for ((iy, ix), v) in input.indexed_iter_mut() {
-                    let h = (iy * 7919 + ix * 104_729 + step * 31) % 97;
-                    if step == 2 || h < 3 {
-                        *v = [0.0, 1.2, 0.3][(h + step) % 3];
-                    }
-                }
-                let flat = input.as_slice().unwrap().to_vec();
-                inc.update(&mut out, |i| flat[i]);
-                let mut full = input.clone();
-                box_blur(&mut full, r);
-                let bits = |a: &Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&out), bits(&full), "{ny}x{nx} r={r} step {step}");
-            }
-        }
-    }
-
-    #[test]
-    fn blur_updated_at_listed_voxels_matches_a_full_blur_bitwise() {
-        for (ny, nx, r) in [(23usize, 31usize, 2usize), (40, 17, 3), (9, 9, 0)] {
-            let mut inc = IncrementalBlur::new(ny, nx, r);
-            let mut out = Array2::<f32>::zeros((ny, nx));
+            let mut whole = IncrementalBlur::new(ny, nx, r);
+            let mut at = IncrementalBlur::new(ny, nx, r);
+            let mut out_whole = Array2::<f32>::zeros((ny, nx));
+            let mut out_at = Array2::<f32>::zeros((ny, nx));
             let mut input = Array2::<f32>::zeros((ny, nx));
             for step in 0..6usize {
                 // The listed voxels: every changed one, some unchanged ones
@@ -504,11 +484,21 @@ mod tests {
                     listed.push(first);
                 }
                 let flat = input.as_slice().unwrap().to_vec();
-                inc.update_at(&mut out, &listed, |i| flat[i]);
+                whole.update(&mut out_whole, |i| flat[i]);
+                at.update_at(&mut out_at, &listed, |i| flat[i]);
                 let mut full = input.clone();
                 box_blur(&mut full, r);
                 let bits = |a: &Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&out), bits(&full), "{ny}x{nx} r={r} step {step}");
+                assert_eq!(
+                    bits(&out_whole),
+                    bits(&full),
+                    "update, {ny}x{nx} r={r} step {step}"
+                );
+                assert_eq!(
+                    bits(&out_at),
+                    bits(&full),
+                    "update_at, {ny}x{nx} r={r} step {step}"
+                );
             }
         }
     }

@@ -71,7 +71,6 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         let fields = &st.fields;
         let debris = st.tissue.debris.as_slice().expect("standard layout");
         let open = st.tissue.open.as_slice().expect("standard layout");
-        ws.mac_out.clear();
         // Visit the cells bin by bin (neighbours read nearby memory); each
         // outcome is stored at its cell's index, so nothing depends on the
         // visiting order.
