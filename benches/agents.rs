@@ -6,6 +6,9 @@
 //!
 //! `cargo bench --bench agents -- msc_fate/100000`
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
 use woundsim::bench::{add_agents, default_params, time_phase, warm_state, Phase};

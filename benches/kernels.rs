@@ -3,6 +3,9 @@
 //! voxel-field updates per second), and a whole simulation step of the
 //! default scenario.
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use woundsim::bench::{default_params, warm_state, SolverCase};
 use woundsim::sim;

@@ -3,11 +3,16 @@
 //! A fast, reproducible agent-based simulator of the chronic-wound
 //! microenvironment under mesenchymal stem cell (MSC) therapy.
 //!
-//! A 2D tissue slice holds diffusing fields (oxygen, VEGF, IL-10, TNF-α,
-//! TGF-β, keratinocyte growth factors, ROS, and any added by configuration)
-//! and agents (MSCs, macrophages, endothelial tip cells) over a per-voxel
-//! tissue (the open wound, vessels, debris). Scenario files describe the
-//! wound, the patient, the MSC product, its delivery and preconditioning.
+//! This package is the `woundsim` command-line tool, its benchmark suite
+//! ([`bench`]), its criterion benches and its end-to-end tests. The library
+//! it builds on is a cargo workspace, re-exported here under one name:
+//!
+//! | crate | modules | role |
+//! |---|---|---|
+//! | `woundsim-core` | `agents`, `cohort`, `error`, `fields`, `grid`, `mechanisms`, `observe`, `rng`, `scenario`, `sim`, `tissue` | the simulation: no files, no clock unless asked, builds for wasm32 |
+//! | `woundsim-io` | `output`, `run` | runs, run directories, checkpoints, resume |
+//! | `woundsim-plot` | `plot` | figures from run directories |
+//! | `woundsim-study` | `cohort_run`, `compare`, `stats`, `sweep`, `validate` | cohorts, comparisons, sweeps, validation |
 //!
 //! ```no_run
 //! use woundsim::{scenario::{Params, Scenario}, run::simulate};
@@ -17,50 +22,13 @@
 //! println!("closure at day 7: {:.1} %", out.summary.closure_pct_final);
 //! ```
 //!
-//! See ARCHITECTURE.md for the phase table, data flow and module map.
+//! See ARCHITECTURE.md for the phase table, data flow and crate map.
 
-pub mod agents;
 pub mod bench;
-pub mod cohort;
-pub mod cohort_run;
-pub mod compare;
-pub mod error;
-pub mod fields;
-pub mod grid;
-pub mod mechanisms;
-pub mod observe;
-pub mod output;
-pub mod plot;
-pub mod rng;
-pub mod run;
-pub mod scenario;
-pub mod sim;
-pub mod stats;
-pub mod sweep;
-pub mod tissue;
-pub mod validate;
 
-/// woundsim version.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// A raw pointer into a buffer shared by parallel tasks that each write their
-/// own, disjoint set of elements (column bands of a field, one outcome per
-/// agent index) while the buffer outlives them.
-#[derive(Debug)]
-pub(crate) struct SharedMut<T>(pub(crate) *mut T);
-impl<T> Clone for SharedMut<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for SharedMut<T> {}
-// SAFETY: see the type's contract: tasks never touch the same element.
-unsafe impl<T: Send> Send for SharedMut<T> {}
-unsafe impl<T: Send> Sync for SharedMut<T> {}
-impl<T> SharedMut<T> {
-    /// The pointer.
-    #[inline]
-    pub(crate) fn get(self) -> *mut T {
-        self.0
-    }
-}
+pub use woundsim_core::{
+    agents, cohort, error, fields, grid, mechanisms, observe, rng, scenario, sim, tissue, VERSION,
+};
+pub use woundsim_io::{output, run};
+pub use woundsim_plot as plot;
+pub use woundsim_study::{cohort_run, compare, stats, sweep, validate};

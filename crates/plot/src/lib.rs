@@ -46,7 +46,7 @@ pub use self::charts::{
     lines_with_bands, lines_with_bands_on, BarRow, Chart, Estimate, Series, XAxis,
 };
 pub use self::compare::{plot_comparison, COMPARE_COLUMNS, COMPARE_MAX_PANELS};
-pub(crate) use self::fieldmap::safe_tag;
+pub use self::fieldmap::safe_tag;
 pub use self::fieldmap::{plot_fieldmaps, plot_fieldmaps_of, FIELDMAP_FIELDS};
 pub use self::timeseries::plot_timeseries;
 
@@ -139,6 +139,16 @@ impl PlotError {
                 | PlotError::NoData(_)
                 | PlotError::InvalidInput(_)
         )
+    }
+}
+
+impl From<PlotError> for woundsim_core::error::Error {
+    fn from(e: PlotError) -> Self {
+        let input = e.is_input();
+        woundsim_core::error::Error::Plot {
+            source: Box::new(e),
+            input,
+        }
     }
 }
 
@@ -302,7 +312,7 @@ pub(crate) fn normalise(v: f64, range: (f64, f64)) -> f64 {
 
 static FONT_BYTES: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/assets/fonts/DejaVuSans.ttf"
+    "/../../assets/fonts/DejaVuSans.ttf"
 ));
 static FONT_ONCE: Once = Once::new();
 
@@ -371,7 +381,7 @@ pub(crate) fn fmt_axis(v: f64, span: f64) -> String {
 
 /// Labels for a set of factor levels, all in the same notation: scientific
 /// for every level if any one needs it, [`fmt_num`] otherwise.
-pub(crate) fn fmt_levels(levels: &[f64]) -> Vec<String> {
+pub fn fmt_levels(levels: &[f64]) -> Vec<String> {
     let sci = levels
         .iter()
         .any(|v| v.is_finite() && *v != 0.0 && !(1e-3..1e5).contains(&v.abs()));

@@ -28,7 +28,7 @@ use std::path::Path;
 
 /// The built-in default scenario (a diabetic foot ulcer treated with one
 /// topical dose of adipose MSCs), also shipped as `scenarios/default.toml`.
-pub const DEFAULT_SCENARIO_TOML: &str = include_str!("../../scenarios/default.toml");
+pub const DEFAULT_SCENARIO_TOML: &str = include_str!("../../../../scenarios/default.toml");
 /// Label used in messages for the built-in default scenario.
 pub const BUILTIN_LABEL: &str = "<built-in default scenario>";
 

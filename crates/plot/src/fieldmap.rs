@@ -322,7 +322,7 @@ fn read_agents(path: &Path) -> Result<Vec<Agent>, PlotError> {
                     y_um: row.y_um,
                     order: (
                         kind != AgentKind::MscDead,
-                        crate::rng::hash_words(&[kind as u64, row.id]),
+                        woundsim_core::rng::hash_words(&[kind as u64, row.id]),
                     ),
                 });
             }
@@ -1017,7 +1017,7 @@ pub(super) fn select_snapshots(
 
 /// File-name-safe version of a snapshot tag (or any name): ASCII letters,
 /// digits, `.`, `-` and `_` are kept, anything else becomes `_`.
-pub(crate) fn safe_tag(tag: &str) -> String {
+pub fn safe_tag(tag: &str) -> String {
     tag.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {

@@ -67,9 +67,15 @@ pub enum Error {
     /// An output directory is already used.
     #[error("{0}")]
     OutputInUse(String),
-    /// Drawing or writing a figure failed.
-    #[error(transparent)]
-    Plot(#[from] crate::plot::PlotError),
+    /// Drawing or writing a figure failed (`woundsim-plot` converts its
+    /// errors into this variant).
+    #[error("{source}")]
+    Plot {
+        /// The figure error.
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+        /// True when the figure's input (data or options) is at fault.
+        input: bool,
+    },
     /// Any other failure with a message.
     #[error("{0}")]
     Other(String),
@@ -89,7 +95,10 @@ impl Error {
     pub fn is_input(&self) -> bool {
         matches!(
             self,
-            Error::Input(_) | Error::Resources { .. } | Error::OutputInUse(_)
+            Error::Input(_)
+                | Error::Resources { .. }
+                | Error::OutputInUse(_)
+                | Error::Plot { input: true, .. }
         ) || matches!(self, Error::Io { action, .. } if *action == "reading")
     }
 }

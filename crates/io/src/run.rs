@@ -95,7 +95,7 @@ const CHECKPOINT: &str = "checkpoint.bin";
 
 /// The manifest of a run directory `dir` in its current state (files
 /// listed from the directory).
-pub(crate) fn manifest(
+pub fn manifest(
     p: &Params,
     seed: u64,
     status: Status,

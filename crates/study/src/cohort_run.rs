@@ -630,6 +630,9 @@ pub(crate) fn failure_status(interrupt: Option<&std::sync::atomic::AtomicBool>) 
     }
 }
 
+/// Run a cohort of `replicates` virtual patients of `p` into the cohort
+/// directory `dir` (created or checked by the caller): every replicate's
+/// outcomes, the cohort files and its manifest, with the options `opts`.
 pub fn run_in_dir(p: &Params, replicates: u64, dir: &Path, opts: &DirOptions) -> Result<Cohort> {
     check_replicates(replicates)?;
     let _lock = output::prepare_dir(dir, opts.force)?;
