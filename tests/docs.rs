@@ -20,3 +20,17 @@ fn parameters_doc_matches_the_code() {
     );
     assert_eq!(doc, generated, "docs/parameters.md is stale: regenerate it");
 }
+
+/// ARCHITECTURE.md's phase table is the registry's (`Phase::markdown_table`).
+#[test]
+fn architecture_phase_table_matches_the_registry() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/ARCHITECTURE.md"))
+        .unwrap();
+    let (_, rest) = doc.split_once("<!-- phase-table -->\n").expect("phase-table marker");
+    let (table, _) = rest.split_once("<!-- /phase-table -->").expect("end marker");
+    assert_eq!(
+        table,
+        woundsim::sim::Phase::markdown_table(),
+        "ARCHITECTURE.md's phase table differs from the phase registry"
+    );
+}

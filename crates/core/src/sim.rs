@@ -1,18 +1,9 @@
 //! The simulation: serializable state, scratch workspace, and the step.
 //!
-//! | phase | cadence | module | reads | writes |
-//! |---|---|---|---|---|
-//! | 1. dosing | dose days | `mechanisms::dosing` | route, open wound | MSCs / depot |
-//! | 2. sources | field step | `tissue_sources`, `secretion` | fields, vessels, agents | sources |
-//! | 3. fields | field step | `fields::solver` | sources | fields |
-//! | 4. bins | cell step | `agents::Bins` | macrophage positions | bins |
-//! | 5. MSC fate | cell step | `msc_fate` | fields, bins | MSCs, macrophage polarization, debris |
-//! | 6. macrophages | cell step | `macrophages` | fields, debris, vessels | macrophages, debris |
-//! | 7. angiogenesis | cell step | `angiogenesis::update` | VEGF, vessels | tip cells, vessels |
-//! | 8. remodelling | tissue step | `angiogenesis::remodel` | VEGF | vessels |
-//! | 9. closure | tissue step | `closure` | fields, debris | open wound |
-//! | 10. care | tissue step | `care` | macrophages | bioburden, debris |
-//! | 11. observe | output step | `observe` | everything | time-series row |
+//! [`step`] runs the phases of the registry ([`crate::phase`]) in the order
+//! of [`Phase::ALL`], each on the base steps its [`Cadence`] names:
+//! dosing, sources, fields (with the neighbour bins), MSC fate,
+//! macrophages, angiogenesis, remodelling, closure, standard care, observe.
 
 use crate::agents::{Bins, Macrophages, Mscs, Tips};
 use crate::error::{Error, Result};
@@ -20,12 +11,12 @@ use crate::fields::solver::{BadValue, Solver, Stage};
 use crate::fields::{Fields, Sources};
 use crate::mechanisms::{self, secretion};
 use crate::observe::{self, Row};
+pub use crate::phase::{Cadence, Phase, PhaseTimes, Stopwatch};
 use crate::scenario::patient::PatientValues;
 use crate::scenario::Params;
 use crate::tissue::{vessel, Tissue};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, Instant};
 
 /// Everything that defines a run at a step (serializable for checkpoints).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,43 +101,6 @@ impl SimState {
     }
 }
 
-/// Wall time spent per phase.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct PhaseTimes {
-    /// Dosing.
-    pub dosing: Duration,
-    /// Source assembly.
-    pub sources: Duration,
-    /// Field solve (with the neighbour bins, rebuilt alongside it).
-    pub fields: Duration,
-    /// MSC fate.
-    pub msc: Duration,
-    /// Macrophages.
-    pub macrophages: Duration,
-    /// Angiogenesis.
-    pub angiogenesis: Duration,
-    /// Tissue (remodelling, closure, care).
-    pub tissue: Duration,
-    /// Observation.
-    pub observe: Duration,
-}
-
-impl PhaseTimes {
-    /// (name, seconds) pairs.
-    pub fn pairs(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("dosing", self.dosing.as_secs_f64()),
-            ("sources", self.sources.as_secs_f64()),
-            ("fields", self.fields.as_secs_f64()),
-            ("msc", self.msc.as_secs_f64()),
-            ("macrophages", self.macrophages.as_secs_f64()),
-            ("angiogenesis", self.angiogenesis.as_secs_f64()),
-            ("tissue", self.tissue.as_secs_f64()),
-            ("observe", self.observe.as_secs_f64()),
-        ]
-    }
-}
-
 /// Scratch memory and derived tables (never serialized; rebuilt from params).
 pub struct Workspace {
     /// Field solver factors.
@@ -192,8 +146,6 @@ pub struct Workspace {
     pub vessel_changes: Vec<u32>,
     /// Scratch for merging changes into `vessel_list`.
     list_scratch: Vec<u32>,
-    /// Phase timers.
-    pub times: PhaseTimes,
 }
 
 impl Workspace {
@@ -256,7 +208,6 @@ impl Workspace {
             births: Vec::new(),
             vessel_changes: Vec::new(),
             list_scratch: Vec::new(),
-            times: PhaseTimes::default(),
         };
         ws.refresh_vessel_list(&st.tissue);
         ws
@@ -389,13 +340,6 @@ fn exchange_class(s: u8) -> ExchangeClass {
 /// Edge of the neighbourhood bins (µm): crowding, efferocytosis, lateral inhibition.
 pub const BIN_UM: f64 = 100.0;
 
-fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
-    let t0 = Instant::now();
-    let r = f();
-    *slot += t0.elapsed();
-    r
-}
-
 /// Run `f`, which drives one run's steps, while the other workers of the
 /// current rayon pool poll for work instead of sleeping.
 ///
@@ -456,9 +400,12 @@ pub fn with_polling_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
                 }
             });
         }
-        // Give the idle workers a moment to take the pollers up.
-        let t0 = Instant::now();
-        while started.load(Ordering::Acquire) < others && t0.elapsed() < Duration::from_millis(5) {
+        // Give the idle workers a moment to take the pollers up (a bounded
+        // number of yields, a few milliseconds at most; no clock needed).
+        for _ in 0..20_000 {
+            if started.load(Ordering::Acquire) >= others {
+                break;
+            }
             std::thread::yield_now();
         }
         go.store(true, Ordering::Release);
@@ -473,99 +420,99 @@ pub fn with_polling_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 /// from one), so its many parallel loops start from a worker thread: a loop
 /// then needs no hand-over from an outside thread that sleeps until it ends.
 pub fn step(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
-    rayon::scope(|_| step_on_worker(p, st, ws))
+    step_timed(p, st, ws, &mut PhaseTimes::default())
 }
 
-fn step_on_worker(p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
+/// [`step`], adding each phase's wall time to `times` (with the core's
+/// `clock` feature; without it the times stay zero).
+pub fn step_timed(
+    p: &Params,
+    st: &mut SimState,
+    ws: &mut Workspace,
+    times: &mut PhaseTimes,
+) -> Result<()> {
+    rayon::scope(|_| step_on_worker(p, st, ws, times))
+}
+
+/// The phases of [`Phase::ALL`] in order, each where its cadence says.
+fn step_on_worker(
+    p: &Params,
+    st: &mut SimState,
+    ws: &mut Workspace,
+    times: &mut PhaseTimes,
+) -> Result<()> {
     let k = st.step;
-    let s = &p.steps;
     if k == 0 && st.rows.is_empty() {
         let row = observe::observe(p, st);
         st.rows.push(row);
     }
-    // 1. Dosing.
-    let doses: Vec<usize> = s
-        .doses
-        .iter()
-        .enumerate()
-        .filter(|(_, &d)| d == k)
-        .map(|(i, _)| i)
-        .collect();
-    if !doses.is_empty() {
-        let mut t = ws.times.dosing;
-        timed(&mut t, || {
-            doses
-                .iter()
-                .for_each(|&i| mechanisms::dosing::apply(p, st, i))
-        });
-        ws.times.dosing = t;
+    for phase in Phase::ALL {
+        if phase == Phase::Observe {
+            // Observation sees the state after the step.
+            st.step += 1;
+        }
+        if !phase.info().cadence.due(&p.steps, k) {
+            continue;
+        }
+        let clock = Stopwatch::start();
+        run_phase(phase, p, st, ws)?;
+        times.add(phase, clock.secs());
     }
-    // 2. Sources.
-    let field_step = k.is_multiple_of(s.field_every);
-    let cell_step = k.is_multiple_of(s.cell_every);
-    if field_step {
-        let mut t = ws.times.sources;
-        timed(&mut t, || {
+    Ok(())
+}
+
+/// Run one phase of base step `st.step` (of the next step for
+/// [`Phase::Observe`], which runs after the step counter moved on).
+fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
+    match phase {
+        Phase::Dosing => {
+            let k = st.step;
+            for i in 0..p.steps.doses.len() {
+                if p.steps.doses[i] == k {
+                    mechanisms::dosing::apply(p, st, i);
+                }
+            }
+        }
+        Phase::Sources => {
             mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
             secretion::apply(p, st, &ws.secretion, &mut ws.sources);
             mechanisms::dosing::decay_depot(p, st);
-        });
-        ws.times.sources = t;
-    }
-    // 3–4. Fields, and alongside them the neighbour bins of the cell
-    // processes (no agent moves while the fields are solved).
-    let mut t = ws.times.fields;
-    let (checked, ()) = timed(&mut t, || {
-        rayon::join(
-            || {
-                if field_step {
-                    ws.solver.step_checked(&mut st.fields, &mut ws.sources)
-                } else {
-                    Ok(())
-                }
-            },
-            || {
-                if cell_step {
-                    ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
-                    ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
-                }
-            },
-        )
-    });
-    ws.times.fields = t;
-    if let Err(bad) = checked {
-        return Err(numerical_error(p, st, bad));
-    }
-    // 5–7. Cell processes.
-    if cell_step {
-        let mut t = ws.times.msc;
-        timed(&mut t, || mechanisms::msc_fate::update(p, st, ws));
-        ws.times.msc = t;
-        let mut t = ws.times.macrophages;
-        timed(&mut t, || mechanisms::macrophages::update(p, st, ws));
-        ws.times.macrophages = t;
-        let mut t = ws.times.angiogenesis;
-        timed(&mut t, || mechanisms::angiogenesis::update(p, st, ws));
-        ws.times.angiogenesis = t;
-    }
-    // 8–10. Tissue processes.
-    if k.is_multiple_of(s.tissue_every) {
-        let mut t = ws.times.tissue;
-        timed(&mut t, || {
-            mechanisms::angiogenesis::remodel(p, st, ws);
-            mechanisms::closure::update(p, st, ws);
-            mechanisms::care::update(p, st);
-        });
-        ws.times.tissue = t;
-    }
-    st.step += 1;
-    // 11. Observe.
-    if st.step.is_multiple_of(s.output_every) || st.step == s.total {
-        let mut t = ws.times.observe;
-        let row = timed(&mut t, || observe::observe(p, st));
-        ws.times.observe = t;
-        if st.rows.last().map(|r| r.step) != Some(st.step) {
-            st.rows.push(row);
+        }
+        Phase::Fields => {
+            // The neighbour bins of the cell processes are rebuilt alongside
+            // the solve (no agent moves while the fields are solved).
+            let field_step = Cadence::FieldStep.due(&p.steps, st.step);
+            let cell_step = Cadence::CellStep.due(&p.steps, st.step);
+            let (checked, ()) = rayon::join(
+                || {
+                    if field_step {
+                        ws.solver.step_checked(&mut st.fields, &mut ws.sources)
+                    } else {
+                        Ok(())
+                    }
+                },
+                || {
+                    if cell_step {
+                        ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
+                        ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
+                    }
+                },
+            );
+            if let Err(bad) = checked {
+                return Err(numerical_error(p, st, bad));
+            }
+        }
+        Phase::MscFate => mechanisms::msc_fate::update(p, st, ws),
+        Phase::Macrophages => mechanisms::macrophages::update(p, st, ws),
+        Phase::Angiogenesis => mechanisms::angiogenesis::update(p, st, ws),
+        Phase::Remodelling => mechanisms::angiogenesis::remodel(p, st, ws),
+        Phase::Closure => mechanisms::closure::update(p, st, ws),
+        Phase::Care => mechanisms::care::update(p, st),
+        Phase::Observe => {
+            let row = observe::observe(p, st);
+            if st.rows.last().map(|r| r.step) != Some(st.step) {
+                st.rows.push(row);
+            }
         }
     }
     Ok(())

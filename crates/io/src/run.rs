@@ -56,14 +56,15 @@ pub fn simulate(p: &Params, seed: u64) -> Result<RunOutput> {
     let patient = crate::cohort::patient_for(p, seed);
     let mut st = SimState::new(p, seed, patient);
     let mut ws = Workspace::new(p, &st);
+    let mut times = PhaseTimes::default();
     let t0 = Instant::now();
     while st.step < p.steps.total {
-        sim::step(p, &mut st, &mut ws)?;
+        sim::step_timed(p, &mut st, &mut ws, &mut times)?;
     }
-    Ok(finish(p, st, ws, t0.elapsed().as_secs_f64()))
+    Ok(finish(p, st, times, t0.elapsed().as_secs_f64()))
 }
 
-fn finish(p: &Params, st: SimState, ws: Workspace, wall_s: f64) -> RunOutput {
+fn finish(p: &Params, st: SimState, times: PhaseTimes, wall_s: f64) -> RunOutput {
     let columns = observe::columns(p);
     let summary = Summary::from_rows(p, st.seed, &columns, &st.rows);
     RunOutput {
@@ -71,7 +72,7 @@ fn finish(p: &Params, st: SimState, ws: Workspace, wall_s: f64) -> RunOutput {
         rows: st.rows,
         summary,
         wall_s,
-        times: ws.times,
+        times,
         steps: st.step,
     }
 }
@@ -339,6 +340,7 @@ fn drive(
         &manifest(p, seed, Status::Running, wall0, st.day(p), None, dir),
     )?;
     let mut ws = Workspace::new(p, &st);
+    let mut times = PhaseTimes::default();
     let ck_every = opts
         .checkpoint_every_days
         .filter(|d| *d > 0.0)
@@ -373,7 +375,7 @@ fn drive(
                 });
             }
         }
-        sim::step(p, &mut st, &mut ws)?;
+        sim::step_timed(p, &mut st, &mut ws, &mut times)?;
         if st.step.is_multiple_of(p.steps.output_every) {
             output::write_atomic(
                 &dir.join("timeseries.partial.csv"),
@@ -394,7 +396,7 @@ fn drive(
     let w = wall(&t0);
     match result {
         Ok(()) => {
-            let out = finish(p, st, ws, w);
+            let out = finish(p, st, times, w);
             output::write_results(dir, &out.columns, &out.rows, &out.summary)?;
             let _ = std::fs::remove_file(dir.join("timeseries.partial.csv"));
             let _ = std::fs::remove_file(dir.join(CHECKPOINT));

@@ -24,6 +24,7 @@ pub use treatment::Treatment;
 use crate::error::{Error, InputError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+#[cfg(feature = "fs")]
 use std::path::Path;
 
 /// The built-in default scenario (a diabetic foot ulcer treated with one
@@ -367,7 +368,8 @@ pub fn blame_overrides(err: InputError, overrides: &[String]) -> InputError {
     }
 }
 
-/// Read a file as UTF-8 text, naming it in errors.
+/// Read a file as UTF-8 text, naming it in errors (feature `fs`).
+#[cfg(feature = "fs")]
 pub fn read_text(path: &Path) -> Result<String, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
     String::from_utf8(bytes).map_err(|e| {
@@ -536,7 +538,8 @@ pub fn deserialize_table<T: serde::de::DeserializeOwned>(
 }
 
 impl Scenario {
-    /// Load a scenario file with optional `--set` overrides.
+    /// Load a scenario file with optional `--set` overrides (feature `fs`).
+    #[cfg(feature = "fs")]
     pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, Error> {
         let text = read_text(path)?;
         Ok(Self::from_toml_str(
