@@ -10,8 +10,8 @@ fn lognormal(rng: &mut Stream, cv: f64) -> f64 {
     if cv <= 0.0 {
         return 1.0;
     }
-    let s2 = (1.0 + cv * cv).ln();
-    (rng.normal() * s2.sqrt() - s2 / 2.0).exp()
+    let s2 = crate::math::ln(1.0 + cv * cv);
+    crate::math::exp(rng.normal() * s2.sqrt() - s2 / 2.0)
 }
 
 /// The patient of a run with `seed`: nominal when `cohort.vary_patients` is

@@ -11,7 +11,9 @@
 //! implement [`rand::RngCore`], so `rand`/`rand_distr` distributions sample
 //! from them directly.
 
+use crate::math;
 use rand::RngCore;
+use rand_distr::Distribution;
 
 /// What a random draw is for; part of every stream key so that two mechanisms
 /// never share draws.
@@ -46,8 +48,10 @@ pub enum Purpose {
     Dose = 13,
     /// Per-replicate patient variability.
     Cohort = 14,
-    /// Sweep designs.
+    /// Sweep designs (Latin hypercube permutations, random designs).
     Design = 15,
+    /// Bootstrap resampling of sensitivity indices.
+    Bootstrap = 16,
 }
 
 #[inline(always)]
@@ -110,13 +114,16 @@ impl Stream {
     pub fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.uniform();
         let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        (-2.0 * math::ln(u1)).sqrt() * math::cos(std::f64::consts::TAU * u2)
     }
 
-    /// A uniform angle in [0, 2π).
+    /// A uniformly distributed unit vector in the plane (von Neumann's
+    /// rejection method, `rand_distr::UnitCircle`: no trigonometry, so the
+    /// same bits on every platform).
     #[inline]
-    pub fn angle(&mut self) -> f64 {
-        self.uniform() * std::f64::consts::TAU
+    pub fn direction(&mut self) -> (f64, f64) {
+        let [x, y] = rand_distr::UnitCircle.sample(self);
+        (x, y)
     }
 }
 
@@ -146,7 +153,7 @@ impl RngCore for Stream {
 /// `dt_min` minutes: `1 - exp(-rate·dt)`.
 #[inline]
 pub fn hazard_prob(rate_per_min: f64, dt_min: f64) -> f64 {
-    -(-(rate_per_min * dt_min).max(0.0)).exp_m1()
+    -math::exp_m1(-(rate_per_min * dt_min).max(0.0))
 }
 
 #[cfg(test)]

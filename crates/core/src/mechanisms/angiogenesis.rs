@@ -86,7 +86,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 }
                 let mut rng = Stream::new(seed, tips.id[i], step, Purpose::TipMove);
                 let (gx, gy) = fields.gradient(&g, vegf_i, ix, iy);
-                let (dx, dy) = blend_direction(gx, gy, a.gradient_bias as f32, rng.angle());
+                let (dx, dy) = blend_direction(gx, gy, a.gradient_bias as f32, rng.direction());
                 // The gradient steers; the concentration drives stalk-cell
                 // proliferation, which sets how fast the sprout elongates.
                 let step_um = speed * (1.0 + vegf_gain * sat(c * c, vegf_half * vegf_half)) * dt;

@@ -37,10 +37,7 @@ pub fn update(p: &Params, st: &mut SimState) {
             .par_for_each(|d, &o| *d = (*d + add * o as f32).min(1.0));
     }
     // Debridement.
-    if sc.debridement_every_days > 0.0 {
-        let every = (sc.debridement_every_days * 1440.0 / p.steps.dt_min)
-            .round()
-            .max(1.0) as u64;
+    if let Some(every) = p.steps.debridement_every {
         if st.step > 0 && st.step.is_multiple_of(every) {
             debride(st);
         }

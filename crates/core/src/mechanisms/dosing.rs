@@ -78,9 +78,9 @@ pub fn apply(p: &Params, st: &mut SimState, k: usize) {
                 (sx + rng.normal() * 300.0, sy + rng.normal() * 300.0)
             }
             Route::Perilesional => {
-                let a = rng.angle();
+                let (ux, uy) = rng.direction();
                 let r = 1.0 + (200.0 + rng.normal() * 150.0) / (ww.min(wh) / 2.0);
-                (cx + a.cos() * ww / 2.0 * r, cy + a.sin() * wh / 2.0 * r)
+                (cx + ux * ww / 2.0 * r, cy + uy * wh / 2.0 * r)
             }
             _ => {
                 // Uniform over the open wound (rejection sampling, bounded).
@@ -123,8 +123,9 @@ pub fn decay_depot(p: &Params, st: &mut SimState) {
         return;
     }
     let dt = p.steps.dt_min * p.steps.field_every as f64;
-    let k = (-(dt * std::f64::consts::LN_2 / (p.scenario.treatment.depot_half_life_h() * 60.0)))
-        .exp() as f32;
+    let k = crate::math::exp(
+        -(dt * std::f64::consts::LN_2 / (p.scenario.treatment.depot_half_life_h() * 60.0)),
+    ) as f32;
     st.tissue
         .depot
         .par_mapv_inplace(|d| if d < 1e-6 { 0.0 } else { d * k });

@@ -107,7 +107,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             let pol = (mac.pol[i] + rate * dt / 1440.0).clamp(0.0, 1.0);
             let mut mv = Stream::new(seed, id, step, Purpose::MacMove);
             let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
-            let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.angle());
+            let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.direction());
             let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
             Outcome {
                 x: nx,

@@ -32,10 +32,11 @@ pub fn fg_per_day_to_rate(voxel_ml: f64) -> f64 {
 }
 
 /// Unit vector of a blend of a preferred direction (weight `bias`) and a
-/// random angle; a zero preferred direction gives a pure random walk.
+/// random unit vector `random` (from [`crate::rng::Stream::direction`]); a
+/// zero preferred direction gives a pure random walk.
 #[inline]
-pub fn blend_direction(gx: f32, gy: f32, bias: f32, angle: f64) -> (f32, f32) {
-    let (rx, ry) = (angle.cos() as f32, angle.sin() as f32);
+pub fn blend_direction(gx: f32, gy: f32, bias: f32, random: (f64, f64)) -> (f32, f32) {
+    let (rx, ry) = (random.0 as f32, random.1 as f32);
     let n = (gx * gx + gy * gy).sqrt();
     let (ux, uy) = if n > 1e-12 {
         (gx / n, gy / n)
@@ -63,7 +64,7 @@ mod tests {
     }
     #[test]
     fn full_bias_follows_gradient() {
-        let (x, y) = blend_direction(3.0, 4.0, 1.0, 1.234);
+        let (x, y) = blend_direction(3.0, 4.0, 1.0, (0.6, -0.8));
         assert!((x - 0.6).abs() < 1e-6 && (y - 0.8).abs() < 1e-6);
     }
 }

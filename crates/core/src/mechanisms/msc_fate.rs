@@ -161,7 +161,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             }
             let mut mv = Stream::new(seed, id, step, Purpose::MscMove);
             let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
-            let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.angle());
+            let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.direction());
             let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
             out.x = nx;
             out.y = ny;

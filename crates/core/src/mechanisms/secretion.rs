@@ -89,7 +89,7 @@ impl Table {
 pub fn product_mults(p: &Params, age_min: f32) -> (f32, f32, f32) {
     let e = &p.product;
     let half = p.scenario.treatment.preconditioning.effect_half_life_days * 1440.0;
-    let w = (-(age_min as f64) * std::f64::consts::LN_2 / half).exp() * e.primed_fraction;
+    let w = crate::math::exp(-(age_min as f64) * std::f64::consts::LN_2 / half) * e.primed_fraction;
     let mix = |now: f64, base: f64| (base + (now - base) * w) as f32;
     (
         mix(e.hazard, e.hazard0),

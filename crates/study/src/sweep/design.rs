@@ -14,9 +14,9 @@
 
 use std::fmt;
 
-use rand::rngs::StdRng;
+use crate::rng::{Purpose, Stream};
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -526,7 +526,7 @@ fn in_bin(bin: usize, n: usize, r: f64) -> f64 {
 fn lhs_units(n: usize, k: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut out = vec![vec![0.0; k]; n];
     for j in 0..k {
-        let mut rng = StdRng::seed_from_u64(stream_seed(seed, DOMAIN_LHS, j as u64));
+        let mut rng = Stream::new(seed, DOMAIN_LHS, j as u64, Purpose::Design);
         let mut perm: Vec<usize> = (0..n).collect();
         perm.shuffle(&mut rng);
         for (row, &bin) in out.iter_mut().zip(&perm) {
@@ -539,7 +539,7 @@ fn lhs_units(n: usize, k: usize, seed: u64) -> Vec<Vec<f64>> {
 fn random_units(n: usize, k: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut out = vec![vec![0.0; k]; n];
     for j in 0..k {
-        let mut rng = StdRng::seed_from_u64(stream_seed(seed, DOMAIN_RANDOM, j as u64));
+        let mut rng = Stream::new(seed, DOMAIN_RANDOM, j as u64, Purpose::Design);
         for row in out.iter_mut() {
             row[j] = rng.gen::<f64>();
         }

@@ -7,8 +7,8 @@
 //!   ([`crate::sweep::design::DesignKind::Saltelli`]); [`split_saltelli`]
 //!   extracts the estimator inputs from a design's output vector.
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use crate::rng::{Purpose, Stream};
+use rand::Rng;
 use thiserror::Error;
 
 use crate::stats::{pearson, quantile, rank};
@@ -440,7 +440,7 @@ pub fn sobol_indices_with_ci(
     }
     let mut out = sobol_indices(y_a, y_b, y_ab)?;
     let (n, k) = (y_a.len(), y_ab.len());
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = Stream::new(seed, 0, 0, Purpose::Bootstrap);
     let mut firsts = vec![Vec::with_capacity(resamples); k];
     let mut totals = vec![Vec::with_capacity(resamples); k];
     let mut rows = vec![0usize; n];
@@ -588,7 +588,7 @@ mod tests {
     #[test]
     fn prcc_linear() {
         let x = lhs_x(500, 3, 11);
-        let mut rng = StdRng::seed_from_u64(3);
+        let mut rng = Stream::new(3, 0, 0, Purpose::Bootstrap);
         let y: Vec<f64> = x
             .iter()
             .map(|r| 3.0 * r[0] - 2.0 * r[1] + 0.0 * r[2] + 0.05 * (rng.gen::<f64>() - 0.5))
