@@ -28,6 +28,9 @@ pub struct Steps {
     pub snapshots: Vec<u64>,
     /// Base steps at which doses are given (sorted).
     pub doses: Vec<u64>,
+    /// Sharp debridement every N base steps (a whole number of tissue
+    /// steps), `None` without debridement.
+    pub debridement_every: Option<u64>,
 }
 
 impl Steps {
@@ -213,6 +216,28 @@ impl Params {
             .allowed("between 1 and 1e9 base steps"));
         }
         let total = total_f as u64;
+        // Debridement runs in the tissue phase, so its cadence must be a
+        // whole number of tissue steps (rounding it would stretch it).
+        let debridement_every_days = s.treatment.standard_care.debridement_every_days;
+        let debridement_every = if debridement_every_days > 0.0 {
+            let tissue_min = t.tissue_step_min;
+            let n = whole(
+                label,
+                "treatment.standard_care.debridement_every_days",
+                debridement_every_days * 1440.0,
+                tissue_min,
+                "time.tissue_step_min",
+            )
+            .map_err(|e| {
+                e.allowed(format!(
+                    "a whole number of tissue steps: a multiple of {} days (time.tissue_step_min = {tissue_min} min)",
+                    tissue_min / 1440.0
+                ))
+            })?;
+            Some(n * tissue_every)
+        } else {
+            None
+        };
         let to_step = |day: f64| (day * 1440.0 / dt).round() as u64;
         if s.output.snapshot_every_days > 0.0 {
             let every = to_step(s.output.snapshot_every_days).max(1);
@@ -389,6 +414,7 @@ impl Params {
                 total,
                 snapshots,
                 doses,
+                debridement_every,
             },
             fields,
             ids,
