@@ -22,9 +22,11 @@ pub struct BenchArgs {
     /// Show a saved report instead of running the suite (with --compare: compare it).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "json"])]
     load: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) exec: super::ExecArgs,
 }
 
-/// Entry point of `woundsim bench`; `threads` is the global `--threads`.
+/// Entry point of `woundsim bench`; `threads` is the effective `--threads`.
 pub fn bench(a: BenchArgs, threads: Option<usize>, quiet: bool) -> Result<ExitCode> {
     // Read the old report first, so a bad file fails before a long suite.
     let old = a.compare.as_deref().map(Report::load).transpose()?;
@@ -47,17 +49,17 @@ pub fn bench(a: BenchArgs, threads: Option<usize>, quiet: bool) -> Result<ExitCo
     if let Some(path) = &a.json {
         report.save(path)?;
     }
-    print_report(&report);
+    print_report(&report)?;
     if let (Some(old), Some(path)) = (&old, &a.compare) {
-        println!();
-        println!(
+        outln!()?;
+        outln!(
             "new/old against {} (woundsim {}, {}, {} suite):",
             path.display(),
             old.woundsim_version,
             old.date_utc,
             old.suite
-        );
-        print_comparison(&bench::compare(&report, old));
+        )?;
+        print_comparison(&bench::compare(&report, old))?;
     }
     if let Some(path) = &a.json {
         eprintln!("report: {}", path.display());
@@ -76,20 +78,25 @@ fn num(v: f64) -> String {
     }
 }
 
-fn print_report(r: &Report) {
-    println!(
+fn print_report(r: &Report) -> std::io::Result<()> {
+    outln!(
         "woundsim {} bench ({} suite, best of {} after a warm-up), {}, {} ({} CPUs)",
-        r.woundsim_version, r.suite, r.repetitions, r.date_utc, r.machine.cpu_model, r.machine.cpus
-    );
+        r.woundsim_version,
+        r.suite,
+        r.repetitions,
+        r.date_utc,
+        r.machine.cpu_model,
+        r.machine.cpus
+    )?;
     if let Some([before, after]) = r.load_average {
-        println!(
+        outln!(
             "load average (1 min) {before:.2} before, {after:.2} after{}",
             if before.max(after) > 0.5 {
                 ": other processes were competing for the CPUs"
             } else {
                 ""
             }
-        );
+        )?;
     }
     let tcols: Vec<String> = r
         .threads
@@ -110,22 +117,22 @@ fn print_report(r: &Report) {
         .max()
         .unwrap_or(4)
         .max(4);
-    print!("{:<w$}  {:<u$}", "item", "unit");
+    out!("{:<w$}  {:<u$}", "item", "unit")?;
     for t in &tcols {
-        print!("  {t:>11}");
+        out!("  {t:>11}")?;
     }
-    println!("  {:>10}", "efficiency");
+    outln!("  {:>10}", "efficiency")?;
     for i in &r.items {
-        print!("{:<w$}  {:<u$}", i.name, i.unit);
+        out!("{:<w$}  {:<u$}", i.name, i.unit)?;
         for &t in &r.threads {
             let cell = i.at(t).map(|m| num(m.value)).unwrap_or_else(|| "-".into());
-            print!("  {cell:>11}");
+            out!("  {cell:>11}")?;
         }
         let eff = i
             .efficiency
             .map(|e| format!("{:.0} %", 100.0 * e))
             .unwrap_or_else(|| "-".into());
-        println!("  {eff:>10}");
+        outln!("  {eff:>10}")?;
     }
     for p in &r.phases {
         let shares: Vec<String> = p
@@ -133,18 +140,19 @@ fn print_report(r: &Report) {
             .iter()
             .map(|(n, _, s)| format!("{n} {:.0} %", 100.0 * s))
             .collect();
-        println!(
+        outln!(
             "{} at {} thread{}: {:.2} s; {}",
             p.item,
             p.threads,
             if p.threads == 1 { "" } else { "s" },
             p.wall_s,
             shares.join(", ")
-        );
+        )?;
     }
+    Ok(())
 }
 
-fn print_comparison(c: &bench::ComparisonReport) {
+fn print_comparison(c: &bench::ComparisonReport) -> std::io::Result<()> {
     let w = c
         .lines
         .iter()
@@ -152,29 +160,34 @@ fn print_comparison(c: &bench::ComparisonReport) {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!(
+    outln!(
         "{:<w$}  {:>7}  {:>11}  {:>11}  {:>7}",
-        "item", "threads", "new", "old", "new/old"
-    );
+        "item",
+        "threads",
+        "new",
+        "old",
+        "new/old"
+    )?;
     for l in &c.lines {
         let mark = match l.improved {
             Some(true) => "  better",
             Some(false) => "  worse",
             None => "",
         };
-        println!(
+        outln!(
             "{:<w$}  {:>7}  {:>11}  {:>11}  {:>7.2}{mark}",
             l.name,
             l.threads,
             num(l.new),
             num(l.old),
             l.ratio
-        );
+        )?;
     }
     if !c.only_new.is_empty() {
-        println!("only in the new report: {}", c.only_new.join(", "));
+        outln!("only in the new report: {}", c.only_new.join(", "))?;
     }
     if !c.only_old.is_empty() {
-        println!("only in the old report: {}", c.only_old.join(", "));
+        outln!("only in the old report: {}", c.only_old.join(", "))?;
     }
+    Ok(())
 }

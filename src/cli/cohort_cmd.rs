@@ -72,7 +72,7 @@ pub fn run(
 /// Arguments of `woundsim compare`.
 #[derive(clap::Args)]
 pub struct CompareArgs {
-    /// Scenario files (TOML), two or more.
+    /// Scenario files (TOML) or shipped scenario names, two or more.
     #[arg(required = true, num_args = 1..)]
     scenarios: Vec<PathBuf>,
     /// Replicates (virtual patients) per scenario.
@@ -96,6 +96,8 @@ pub struct CompareArgs {
     /// Skip the plots.
     #[arg(long)]
     no_plots: bool,
+    #[command(flatten)]
+    pub(crate) exec: super::ExecArgs,
 }
 
 fn overrides(set: &[String], days: Option<f64>, seed: Option<u64>) -> Vec<String> {
@@ -179,6 +181,8 @@ pub struct ValidateArgs {
     /// Run only the facts whose id contains this text (repeatable).
     #[arg(long, value_name = "TEXT")]
     only: Vec<String>,
+    #[command(flatten)]
+    pub(crate) exec: super::ExecArgs,
 }
 
 /// `woundsim validate`: exit status 0 when every check passes, 3 when one
@@ -221,7 +225,7 @@ pub fn validate(a: ValidateArgs, quiet: bool) -> Result<ExitCode> {
     let report = validate::run(&s, &opts);
     pb.finish_and_clear();
     let report = report?;
-    print!("{}", report.text_table());
+    out!("{}", report.text_table())?;
     let files = report.write(&out)?;
     for f in files {
         eprintln!("{}", f.display());

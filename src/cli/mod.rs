@@ -1,7 +1,7 @@
 //! Command-line interface (clap).
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,28 +11,45 @@ use std::sync::Arc;
 use woundsim::run::{self, RunOptions};
 use woundsim::scenario::{Params, Scenario, BUILTIN_LABEL};
 
+#[macro_use]
+pub(crate) mod out;
 mod bench_cmd;
 mod cohort_cmd;
 mod params_cmd;
+mod shipped;
 mod sweep_cmd;
 
 /// woundsim: agent-based simulation of chronic wounds under MSC therapy.
 #[derive(Parser)]
 #[command(name = "woundsim", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// Worker threads (default: RAYON_NUM_THREADS or all cores).
-    #[arg(long, global = true)]
+    /// Accepted before the command too (`woundsim --threads 2 run`), for the
+    /// commands that take it; shown in their own help.
+    #[arg(long, hide = true)]
     threads: Option<usize>,
-    /// No progress bar.
-    #[arg(long, short, global = true)]
+    /// Accepted before the command too, for the commands that take it.
+    #[arg(long, short, hide = true)]
     quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
 
+/// `--threads` and `--quiet`, on the commands where they do something
+/// (those that simulate, and `bench`).
+#[derive(Args, Clone, Default)]
+pub struct ExecArgs {
+    /// Worker threads (default: RAYON_NUM_THREADS or all cores); results
+    /// are bit-identical at any thread count.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar or progress messages.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario (the built-in default when no file is given).
+    /// Run a scenario (the built-in default when no file or name is given).
     Run(RunArgs),
     /// Continue an interrupted or checkpointed run.
     Resume(ResumeArgs),
@@ -60,12 +77,41 @@ enum Command {
         /// Dotted key, e.g. msc.hypoxia_death_per_day.
         key: String,
     },
+    /// Print a shell completion script, e.g. `woundsim completions bash >
+    /// ~/.local/share/bash-completion/completions/woundsim`.
+    Completions {
+        /// Shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `woundsim man | man -l -`; with
+    /// --dir, write one page per command into DIR.
+    Man {
+        /// Directory for woundsim.1 and one woundsim-<command>.1 per command.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+impl Command {
+    /// The `--threads`/`--quiet` of this command, if it takes them.
+    fn exec(&self) -> Option<&ExecArgs> {
+        match self {
+            Command::Run(a) => Some(&a.exec),
+            Command::Resume(a) => Some(&a.exec),
+            Command::Sweep(a) => a.exec(),
+            Command::Compare(a) => Some(&a.exec),
+            Command::Validate(a) => Some(&a.exec),
+            Command::Bench(a) => Some(&a.exec),
+            _ => None,
+        }
+    }
 }
 
 /// Scenario input shared by commands.
 #[derive(Args, Clone)]
 pub struct ScenarioInput {
-    /// Scenario file (TOML); omit for the built-in default.
+    /// Scenario file (TOML) or the name of a shipped scenario (see
+    /// `woundsim scenario list`); omit for the built-in default.
     pub scenario: Option<PathBuf>,
     /// Override any key: --set key.path=value (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -92,10 +138,16 @@ impl ScenarioInput {
     }
 }
 
-/// Load a scenario file (or the built-in default) with overrides, validated.
+/// Load a scenario file, a shipped scenario by name (see
+/// [`shipped::resolve`]) or the built-in default, with overrides, validated.
 pub fn load_params(path: Option<&Path>, sets: &[String]) -> Result<Params> {
-    let (scenario, label) = match path {
-        Some(p) => (Scenario::load(p, sets)?, p.display().to_string()),
+    let (scenario, label) = match path.map(shipped::resolve).transpose()? {
+        Some(shipped::Source::File(p)) => (Scenario::load(&p, sets)?, p.display().to_string()),
+        Some(shipped::Source::Shipped(s)) => (
+            Scenario::from_toml_str(s.toml, &s.label(), sets)
+                .map_err(woundsim::error::Error::from)?,
+            s.label(),
+        ),
         None => (
             Scenario::builtin(sets).map_err(woundsim::error::Error::from)?,
             BUILTIN_LABEL.to_string(),
@@ -110,6 +162,8 @@ pub fn load_params(path: Option<&Path>, sets: &[String]) -> Result<Params> {
 struct RunArgs {
     #[command(flatten)]
     input: ScenarioInput,
+    #[command(flatten)]
+    exec: ExecArgs,
     /// Output directory (default results/<scenario>-<seed>).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -180,6 +234,8 @@ struct ResumeArgs {
     /// Skip the plots drawn at the end of the run.
     #[arg(long)]
     no_plots: bool,
+    #[command(flatten)]
+    exec: ExecArgs,
 }
 
 #[derive(Subcommand)]
@@ -189,6 +245,9 @@ enum ScenarioCmd {
         #[command(flatten)]
         input: ScenarioInput,
     },
+    /// List the shipped scenarios (usable by name wherever a scenario file
+    /// is accepted) with a one-line description each.
+    List,
 }
 
 pub(crate) fn progress_bar(quiet: bool, total: u64, label: &str) -> ProgressBar {
@@ -218,31 +277,81 @@ pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
 /// Entry point.
 pub fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
-    if let Some(n) = cli.threads {
+    let own = cli.command.exec().cloned().unwrap_or_default();
+    let threads = own.threads.or(cli.threads);
+    let quiet = own.quiet || cli.quiet;
+    if let Some(n) = threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global()
             .context("starting the thread pool")?;
     }
-    match cli.command {
-        Command::Run(a) => cmd_run(a, cli.quiet),
-        Command::Resume(a) => cmd_resume(a, cli.quiet),
+    let code = match cli.command {
+        Command::Run(a) => cmd_run(a, quiet),
+        Command::Resume(a) => cmd_resume(a, quiet),
         Command::Scenario {
             cmd: ScenarioCmd::Show { input },
         } => {
             let p = input.load()?;
-            print!("{}", p.scenario.to_toml());
+            out!("{}", p.scenario.to_toml())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Scenario {
+            cmd: ScenarioCmd::List,
+        } => shipped::list(),
         Command::Params(a) => params_cmd::params(a),
         Command::Explain { key } => params_cmd::explain(&key),
-        Command::Sweep(a) => sweep_cmd::sweep(a, cli.quiet),
-        Command::Compare(a) => cohort_cmd::compare(a, cli.quiet),
-        Command::Validate(a) => cohort_cmd::validate(a, cli.quiet),
+        Command::Sweep(a) => sweep_cmd::sweep(a, quiet),
+        Command::Compare(a) => cohort_cmd::compare(a, quiet),
+        Command::Validate(a) => cohort_cmd::validate(a, quiet),
         Command::Plot(a) => cmd_plot(a),
         Command::Overlay(a) => cmd_overlay(a),
-        Command::Bench(a) => bench_cmd::bench(a, cli.threads, cli.quiet),
+        Command::Bench(a) => bench_cmd::bench(a, threads, quiet),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "woundsim", &mut buf);
+            out!("{}", String::from_utf8_lossy(&buf))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir } => cmd_man(dir.as_deref()),
+    }?;
+    out::flush()?;
+    Ok(code)
+}
+
+/// `woundsim man`: the top-level page on stdout, or every page into `dir`.
+fn cmd_man(dir: Option<&Path>) -> Result<ExitCode> {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let render = |c: &clap::Command| -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(c.clone())
+            .render(&mut buf)
+            .context("rendering the manual page")?;
+        Ok(buf)
+    };
+    let Some(dir) = dir else {
+        out!("{}", String::from_utf8_lossy(&render(&cmd)?))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut pages = vec![cmd.clone()];
+    let mut k = 0;
+    while k < pages.len() {
+        let subs: Vec<clap::Command> = pages[k]
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+            .cloned()
+            .collect();
+        pages.extend(subs);
+        k += 1;
     }
+    for page in &pages {
+        let file = dir.join(clap_mangen::Man::new(page.clone()).get_filename());
+        woundsim::output::write_atomic(&file, &render(page)?)?;
+        outln!("{}", file.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn report(dir: &Path, out: &run::RunOutput) {
@@ -336,6 +445,9 @@ fn cmd_plot(a: PlotArgs) -> Result<ExitCode> {
     } else {
         woundsim::plot::ImageFormat::Png
     };
+    if let Some(days) = &a.days {
+        note_nearest_snapshots(&a.run_dir, days);
+    }
     let files = draw_plots(
         &a.run_dir,
         a.days.as_deref(),
@@ -344,9 +456,32 @@ fn cmd_plot(a: PlotArgs) -> Result<ExitCode> {
         a.animate.as_deref(),
     )?;
     for f in files {
-        println!("{}", f.display());
+        outln!("{}", f.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Say on stderr which snapshot is drawn for a requested day that has none
+/// (the field maps draw the nearest). An unreadable index is left to the
+/// plotting, which reports it.
+fn note_nearest_snapshots(run_dir: &Path, days: &[f64]) {
+    let path = run_dir.join("snapshots").join("index.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let Ok(index) = serde_json::from_str::<woundsim::output::snapshot::Index>(&text) else {
+        return;
+    };
+    for &day in days.iter().filter(|d| d.is_finite()) {
+        if let Some(e) = index.nearest(day) {
+            if (e.day - day).abs() > 1e-6 {
+                eprintln!(
+                    "note: no snapshot on day {day}; drawing the nearest, day {} ({})",
+                    e.day, e.tag
+                );
+            }
+        }
+    }
 }
 
 fn cmd_overlay(a: OverlayArgs) -> Result<ExitCode> {
@@ -376,7 +511,7 @@ fn cmd_overlay(a: OverlayArgs) -> Result<ExitCode> {
     };
     let columns = a.columns.unwrap_or_default();
     let file = woundsim::plot::plot_comparison(&runs, &columns, &a.title, &a.out, format)?;
-    println!("{}", file.display());
+    outln!("{}", file.display())?;
     Ok(ExitCode::SUCCESS)
 }
 

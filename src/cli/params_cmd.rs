@@ -1,9 +1,9 @@
 //! `woundsim params` and `woundsim explain`.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
-use woundsim::scenario::{nearest, param_table, treatment::catalog, ParamInfo};
+use woundsim::scenario::{key_hint, param_table, patient, treatment::catalog, ParamInfo};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -62,53 +62,149 @@ pub fn params(a: ParamsArgs) -> Result<ExitCode> {
         })
         .collect();
     if rows.is_empty() {
-        bail!(woundsim::error::InputError::new(
+        let pattern = a.pattern.unwrap_or_default();
+        let mut err = woundsim::error::InputError::new(
             "<command line>",
             None,
-            format!("no key matches '{}'", a.pattern.unwrap_or_default())
-        ));
+            format!("no key matches '{pattern}'"),
+        );
+        if let Some(h) = key_hint(&pattern) {
+            err = err.hint(h);
+        }
+        bail!(err);
     }
     match a.format {
-        Format::Markdown => print!("{}", markdown(&rows)),
+        Format::Markdown => out!("{}", markdown(&rows))?,
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
+            let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(["key", "unit", "default", "meaning", "source"])?;
             for r in &rows {
                 w.write_record([&r.key, &r.unit, &r.default, &r.meaning, &r.source])?;
             }
-            w.flush()?;
+            let bytes = w.into_inner().context("writing CSV")?;
+            out!("{}", String::from_utf8_lossy(&bytes))?;
         }
         Format::Text => {
             for r in &rows {
-                println!(
+                outln!(
                     "{} = {} [{}]\n    {}\n    source: {}",
-                    r.key, r.default, r.unit, r.meaning, r.source
-                );
+                    r.key,
+                    r.default,
+                    r.unit,
+                    r.meaning,
+                    r.source
+                )?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// `key=value` as one shell word: single-quoted unless it is plain.
+fn shell_word(s: &str) -> String {
+    let plain = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._+-=/:,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The TOML table that holds `key` and the key's name in it: `("", key)`
+/// for a top-level key such as `seed`.
+fn table_of(key: &str) -> (&str, &str) {
+    key.rsplit_once('.').unwrap_or(("", key))
+}
+
+/// A value of `key` that runs, as TOML, with a note on where it comes
+/// from: the documented default, or for an optional key that another key
+/// fills when unset (a patient key from the wound type, a carrier key from
+/// the route), the first of those values and the list of them.
+fn example_value(r: &ParamInfo) -> (String, Option<String>) {
+    let name = r.key.rsplit('.').next().unwrap_or("");
+    let text = |v: toml::Value| v.as_str().map(str::to_string).unwrap_or_default();
+    let (values, by): (Vec<(String, f64)>, &str) = if r.key.starts_with("patient.") {
+        // The default wound type first: it is what an unset key gets.
+        let base = woundsim::scenario::Patient::default().wound_type;
+        let mut types = vec![base];
+        types.extend(patient::WOUND_TYPES.iter().filter(|&&t| t != base));
+        let values = types
+            .into_iter()
+            .filter_map(|t| {
+                let v = patient::preset_value(t, name)?;
+                Some((text(toml::Value::try_from(t).ok()?), v))
+            })
+            .collect();
+        (values, "patient.wound_type")
+    } else if r.key.starts_with("treatment.delivery.") {
+        let target = match name {
+            "carrier_protection" => "hazard_in_carrier",
+            other => other,
+        };
+        let values = catalog()
+            .iter()
+            .filter(|e| e.target == target)
+            .filter_map(|e| Some((e.choice.strip_prefix("route = ")?.to_string(), e.value)))
+            .collect();
+        (values, "treatment.delivery.route")
+    } else {
+        (Vec::new(), "")
+    };
+    if !r.default.starts_with('(') || values.is_empty() {
+        return (r.default.clone(), None);
+    }
+    let list: Vec<String> = values.iter().map(|(l, v)| format!("{l} {v}")).collect();
+    (
+        toml::Value::Float(values[0].1).to_string(),
+        Some(format!(
+            "the value of {} = {}; when the key is unset, {by} sets it: {}",
+            by.rsplit('.').next().unwrap_or(by),
+            values[0].0,
+            list.join(", ")
+        )),
+    )
+}
+
+/// The text of `woundsim explain KEY` for a known key.
+pub fn explanation(r: &ParamInfo) -> String {
+    let (value, note) = example_value(r);
+    let (table, name) = table_of(&r.key);
+    let default = match &note {
+        Some(n) => format!("{value} ({n})"),
+        None => r.default.clone(),
+    };
+    let mut s = format!(
+        "{}\n\n  {}\n\n  unit:    {}\n  default: {}\n  source:  {}\n\n",
+        r.key, r.meaning, r.unit, default, r.source
+    );
+    if table.is_empty() {
+        s.push_str("  In a scenario file, at the top (before any [table] line):\n\n");
+    } else {
+        s.push_str(&format!(
+            "  In a scenario file, in the table [{table}]:\n\n    [{table}]\n"
+        ));
+    }
+    s.push_str(&format!("    {name} = {value}\n\n"));
+    s.push_str(&format!(
+        "  Or on the command line:\n\n    woundsim run --set {}\n",
+        shell_word(&format!("{}={value}", r.key))
+    ));
+    s
+}
+
 pub fn explain(key: &str) -> Result<ExitCode> {
     let rows = param_table();
     let Some(r) = rows.iter().find(|r| r.key == key) else {
-        let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-        let hint = match nearest(key, keys.iter().copied()) {
-            Some(n) => format!("did you mean '{n}'? see `woundsim params` for every key"),
+        let hint = match key_hint(key) {
+            Some(h) => format!("{h} see `woundsim params` for every key"),
             None => "see `woundsim params` for every key".to_string(),
         };
         bail!(
             woundsim::error::InputError::new("<command line>", Some(key), "unknown key").hint(hint)
         );
     };
-    let section = key.split('.').next().unwrap_or("");
-    println!("{key}\n");
-    println!("  {}", r.meaning);
-    println!(
-        "\n  unit:    {}\n  default: {}\n  source:  {}",
-        r.unit, r.default, r.source
-    );
-    println!("\n  Set it in a scenario file under [{section}], or on the command line:\n    woundsim run --set {key}={}", r.default);
+    out!("{}", explanation(r))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -84,6 +84,19 @@ struct RunArgs {
     /// Print this process's peak resident memory (VmHWM) at the end.
     #[arg(long, hide = true)]
     report_rss: bool,
+    #[command(flatten)]
+    exec: super::ExecArgs,
+}
+
+impl SweepArgs {
+    /// The `--threads`/`--quiet` of `sweep run` (or of `sweep FILE`).
+    pub fn exec(&self) -> Option<&super::ExecArgs> {
+        match &self.cmd {
+            Some(SweepCmd::Run(r)) => Some(&r.exec),
+            None => Some(&self.run.exec),
+            Some(_) => None,
+        }
+    }
 }
 
 /// Entry point of `woundsim sweep`.
@@ -93,7 +106,7 @@ pub fn sweep(a: SweepArgs, quiet: bool) -> Result<ExitCode> {
         None => cmd_run(a.run, quiet),
         Some(SweepCmd::Check { file }) => {
             let spec = SweepSpec::load(&file).map_err(lib)?;
-            println!(
+            outln!(
                 "{}: {} design, {} factors, {} points × {} replicates = {} runs, {} outcomes; hash {}",
                 file.display(),
                 spec.kind.as_str(),
@@ -103,7 +116,7 @@ pub fn sweep(a: SweepArgs, quiet: bool) -> Result<ExitCode> {
                 spec.n_runs(),
                 spec.outcomes.len(),
                 spec.hash
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Some(SweepCmd::Report { dir, svg }) => {

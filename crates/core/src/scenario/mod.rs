@@ -129,7 +129,13 @@ impl ParamInfo {
         };
         let default = match toml::Value::try_from(default) {
             Ok(v) => v.to_string(),
-            Err(_) => "(wound-type default)".to_string(),
+            // An unset optional key takes its value from another key.
+            Err(_) => match prefix {
+                "patient" => "(wound-type default)",
+                "treatment.delivery" => "(route default)",
+                _ => "(unset)",
+            }
+            .to_string(),
         };
         ParamInfo {
             key,
@@ -151,6 +157,14 @@ pub fn param_table() -> Vec<ParamInfo> {
             &["Scenario name."],
             "user choice",
             &"scenario",
+        ),
+        ParamInfo::new(
+            "",
+            "description",
+            "-",
+            &["Free text shown by `scenario show` and `scenario list`: what wound, product, route and span."],
+            "user choice",
+            &"",
         ),
         ParamInfo::new(
             "",
@@ -209,6 +223,51 @@ pub fn param_table() -> Vec<ParamInfo> {
 /// All dotted keys of the default scenario (for typo suggestions).
 pub fn all_keys() -> Vec<String> {
     param_table().into_iter().map(|p| p.key).collect()
+}
+
+/// The full keys meant by `key` given without (all of) its table: those
+/// that end with `.key`, else those whose last component is the last
+/// component of `key` (`perfusion` or `tissue.perfusion` →
+/// `patient.perfusion`). Empty when `key` is itself a key.
+pub fn full_keys_for(key: &str) -> Vec<String> {
+    let keys = all_keys();
+    if keys.iter().any(|k| k == key) {
+        return Vec::new();
+    }
+    let ends = |tail: &str| -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.ends_with(&format!(".{tail}")))
+            .cloned()
+            .collect()
+    };
+    let found = ends(key);
+    if !found.is_empty() {
+        return found;
+    }
+    match key.rsplit_once('.') {
+        Some((_, last)) if !last.is_empty() => ends(last),
+        _ => Vec::new(),
+    }
+}
+
+/// A "did you mean" hint for an unknown `key`: the nearest key by spelling,
+/// else the full keys of [`full_keys_for`] (at most eight listed).
+pub fn key_hint(key: &str) -> Option<String> {
+    let keys = all_keys();
+    if let Some(n) = nearest(key, keys.iter().map(String::as_str)) {
+        return Some(format!("did you mean '{n}'?"));
+    }
+    let full = full_keys_for(key);
+    match full.len() {
+        0 => None,
+        1 => Some(format!("did you mean '{}'?", full[0])),
+        n if n <= 8 => Some(format!("did you mean one of: {}?", full.join(", "))),
+        n => Some(format!(
+            "did you mean one of: {}, ... ({n} keys; see `woundsim params {}`)?",
+            full[..8].join(", "),
+            key.rsplit('.').next().unwrap_or(key)
+        )),
+    }
 }
 
 /// Label of values given with `--set` on the command line, in messages.
@@ -577,8 +636,14 @@ impl Scenario {
         let mut merged = toml::Table::try_from(Scenario::default())
             .map_err(|e| InputError::new(label, None, format!("internal: {e}")))?;
         deep_merge(&mut merged, table);
-        let mut s: Scenario =
-            deserialize_table(merged, label).map_err(|e| blame_overrides(e, overrides))?;
+        let mut s: Scenario = deserialize_table(merged, label)
+            .map_err(|mut e| {
+                if e.hint.is_none() && e.message == "unknown key" {
+                    e.hint = e.key.as_deref().and_then(key_hint);
+                }
+                e
+            })
+            .map_err(|e| blame_overrides(e, overrides))?;
         s.patient = patient::resolve(&s.patient);
         Ok(s)
     }

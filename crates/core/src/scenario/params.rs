@@ -241,7 +241,7 @@ impl Params {
         let to_step = |day: f64| (day * 1440.0 / dt).round() as u64;
         if s.output.snapshot_every_days > 0.0 {
             let every = to_step(s.output.snapshot_every_days).max(1);
-            let count = total / every + 1 + s.output.snapshot_days.len() as u64;
+            let count = total / every + 2 + s.output.snapshot_days.len() as u64;
             if count > MAX_SNAPSHOTS {
                 return Err(err(
                     "output.snapshot_every_days",
@@ -263,6 +263,9 @@ impl Params {
         if s.output.snapshot_every_days > 0.0 {
             let every = to_step(s.output.snapshot_every_days).max(1);
             snapshots.extend((0..=total).step_by(every as usize));
+            if s.output.snapshot_last_day {
+                snapshots.push(total);
+            }
         }
         snapshots.sort_unstable();
         snapshots.dedup();
@@ -443,5 +446,39 @@ impl Params {
         };
         let agents = dose_agents.min(self.scenario.limits.max_agents as f64) + voxels * 0.2;
         (grid_bytes + agents * 48.0) / (1024.0 * 1024.0) + 16.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot_days(sets: &[&str]) -> Vec<f64> {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let p = Params::new(Scenario::builtin(&sets).unwrap(), "t").unwrap();
+        p.steps.snapshots.iter().map(|&k| p.steps.day(k)).collect()
+    }
+
+    #[test]
+    fn the_last_day_gets_a_snapshot_once() {
+        // Shorter than the 7-day interval: day 0 and the last day.
+        assert_eq!(snapshot_days(&["time.days=2"]), vec![0.0, 2.0]);
+        // Not a multiple of the interval.
+        assert_eq!(snapshot_days(&["time.days=10"]), vec![0.0, 7.0, 10.0]);
+        // Already a snapshot day: not written twice.
+        assert_eq!(snapshot_days(&["time.days=14"]), vec![0.0, 7.0, 14.0]);
+        // Switched off, or no interval at all.
+        assert_eq!(
+            snapshot_days(&["time.days=2", "output.snapshot_last_day=false"]),
+            vec![0.0]
+        );
+        assert_eq!(
+            snapshot_days(&[
+                "time.days=2",
+                "output.snapshot_every_days=0",
+                "output.snapshot_days=[1]"
+            ]),
+            vec![1.0]
+        );
     }
 }

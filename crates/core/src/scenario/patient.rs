@@ -20,6 +20,40 @@ pub fn preset(t: WoundType) -> [f64; 12] {
     }
 }
 
+/// The patient keys that [`preset`] fills, in the order of its values.
+pub const PRESET_KEYS: [&str; 12] = [
+    "perfusion",
+    "vessel_density_mult",
+    "tnf_secretion_mult",
+    "macrophage_switch_mult",
+    "efferocytosis_mult",
+    "bioburden",
+    "debris",
+    "reperfusion_damage_per_day",
+    "oedema",
+    "fibrosis",
+    "closure_speed_mult",
+    "angiogenesis_mult",
+];
+
+/// Every wound type, in declaration order.
+pub const WOUND_TYPES: [WoundType; 5] = [
+    WoundType::Acute,
+    WoundType::DiabeticFootUlcer,
+    WoundType::VenousLegUlcer,
+    WoundType::PressureUlcer,
+    WoundType::RadiationUlcer,
+];
+
+/// The default of patient key `key` (e.g. `"perfusion"`) for wound type
+/// `t`, or `None` when the wound type does not set that key.
+pub fn preset_value(t: WoundType, key: &str) -> Option<f64> {
+    PRESET_KEYS
+        .iter()
+        .position(|&k| k == key)
+        .map(|i| preset(t)[i])
+}
+
 /// Plain-language effects of each wound type, for docs and `explain`.
 pub fn describe(t: WoundType) -> &'static str {
     match t {
@@ -109,6 +143,28 @@ impl PatientValues {
             fibrosis: g(r.fibrosis),
             closure_speed_mult: g(r.closure_speed_mult),
             angiogenesis_mult: g(r.angiogenesis_mult),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `PRESET_KEYS` names the key that `resolve` fills from each value.
+    #[test]
+    fn preset_keys_match_resolve() {
+        for t in WOUND_TYPES {
+            let p = resolve(&Patient {
+                wound_type: t,
+                ..Patient::default()
+            });
+            let table = toml::Table::try_from(&p).expect("a patient serializes");
+            for key in PRESET_KEYS {
+                let v = table[key].as_float().expect("resolved keys are set");
+                assert_eq!(Some(v), preset_value(t, key), "{t:?} {key}");
+            }
+            assert_eq!(preset_value(t, "wound_type"), None);
         }
     }
 }

@@ -135,6 +135,8 @@ section! {
         snapshot_every_days: f64 = 7.0, unit "day", check nonneg, source "user choice";
         /// Extra snapshot days.
         snapshot_days: Vec<f64> = vec![], unit "day", check days, source "user choice";
+        /// Also snapshot the last day when `snapshot_every_days` > 0 (so a run shorter than the interval still gets a final map).
+        snapshot_last_day: bool = true, unit "-", check any, source "user choice";
     }
 }
 

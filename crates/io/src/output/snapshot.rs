@@ -51,6 +51,16 @@ pub struct Index {
     pub snapshots: Vec<Entry>,
 }
 
+impl Index {
+    /// The snapshot nearest to `day` (the earlier one on a tie), as the
+    /// field maps choose it; `None` when the index lists none.
+    pub fn nearest(&self, day: f64) -> Option<&Entry> {
+        self.snapshots
+            .iter()
+            .min_by(|a, b| (a.day - day).abs().total_cmp(&(b.day - day).abs()))
+    }
+}
+
 fn npy<A: WriteNpyExt>(path: &Path, a: &A) -> Result<()> {
     let mut buf = Vec::new();
     a.write_npy(&mut buf)
