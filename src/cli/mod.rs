@@ -11,6 +11,10 @@ use std::sync::Arc;
 use woundsim::run::{self, RunOptions};
 use woundsim::scenario::{Params, Scenario, BUILTIN_LABEL};
 
+/// Most worker threads `--threads` may ask for (each costs a stack and a
+/// share of every parallel loop; far more than cores only slows a run).
+const MAX_THREADS: u64 = 256;
+
 mod bench_cmd;
 mod cohort_cmd;
 mod params_cmd;
@@ -20,8 +24,8 @@ mod sweep_cmd;
 #[derive(Parser)]
 #[command(name = "woundsim", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// Worker threads (default: RAYON_NUM_THREADS or all cores).
-    #[arg(long, global = true)]
+    /// Worker threads, 1 to 256 (default: RAYON_NUM_THREADS or all cores).
+    #[arg(long, global = true, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS))]
     threads: Option<usize>,
     /// No progress bar.
     #[arg(long, short, global = true)]
@@ -218,6 +222,21 @@ pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
 /// Entry point.
 pub fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
+    if cli.threads.is_none() {
+        if let Ok(v) = std::env::var("RAYON_NUM_THREADS") {
+            if v.trim().parse::<u64>().is_ok_and(|n| n > MAX_THREADS) {
+                return Err(woundsim::error::Error::from(
+                    woundsim::error::InputError::new(
+                        "<environment>",
+                        Some("RAYON_NUM_THREADS"),
+                        format!("value {v} threads"),
+                    )
+                    .allowed(format!("1 to {MAX_THREADS} threads")),
+                )
+                .into());
+            }
+        }
+    }
     if let Some(n) = cli.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
