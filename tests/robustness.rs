@@ -332,7 +332,7 @@ fn resume_refuses_what_it_cannot_resume() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("checkpoint") && err.contains("unreadable"),
+        err.contains("checkpoint") && err.contains("damaged"),
         "{err}"
     );
     assert_no_panic(&err);

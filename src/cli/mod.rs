@@ -13,6 +13,10 @@ use woundsim::scenario::{Params, Scenario, BUILTIN_LABEL};
 
 #[macro_use]
 pub(crate) mod out;
+
+/// Most worker threads `--threads` may ask for (each costs a stack and a
+/// share of every parallel loop; far more than cores only slows a run).
+const MAX_THREADS: u64 = 256;
 mod bench_cmd;
 mod cohort_cmd;
 mod params_cmd;
@@ -25,7 +29,7 @@ mod sweep_cmd;
 pub struct Cli {
     /// Accepted before the command too (`woundsim --threads 2 run`), for the
     /// commands that take it; shown in their own help.
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS))]
     threads: Option<usize>,
     /// Accepted before the command too, for the commands that take it.
     #[arg(long, short, hide = true)]
@@ -38,9 +42,9 @@ pub struct Cli {
 /// (those that simulate, and `bench`).
 #[derive(Args, Clone, Default)]
 pub struct ExecArgs {
-    /// Worker threads (default: RAYON_NUM_THREADS or all cores); results
-    /// are bit-identical at any thread count.
-    #[arg(long)]
+    /// Worker threads, 1 to 256 (default: RAYON_NUM_THREADS or all cores);
+    /// results are bit-identical at any thread count.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS))]
     pub threads: Option<usize>,
     /// No progress bar or progress messages.
     #[arg(long, short)]
@@ -280,6 +284,21 @@ pub fn main() -> Result<ExitCode> {
     let own = cli.command.exec().cloned().unwrap_or_default();
     let threads = own.threads.or(cli.threads);
     let quiet = own.quiet || cli.quiet;
+    if threads.is_none() {
+        if let Ok(v) = std::env::var("RAYON_NUM_THREADS") {
+            if v.trim().parse::<u64>().is_ok_and(|n| n > MAX_THREADS) {
+                return Err(woundsim::error::Error::from(
+                    woundsim::error::InputError::new(
+                        "<environment>",
+                        Some("RAYON_NUM_THREADS"),
+                        format!("value {v} threads"),
+                    )
+                    .allowed(format!("1 to {MAX_THREADS} threads")),
+                )
+                .into());
+            }
+        }
+    }
     if let Some(n) = threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))

@@ -187,6 +187,11 @@ pub struct Summary {
     pub o2_mean_mmhg: f64,
     /// Every final time-series value by column.
     pub final_values: BTreeMap<String, f64>,
+    /// First day on which `limits.max_agents` cut births or a dose short
+    /// (null when the cap was never reached); from then on the run
+    /// undercounts cells.
+    #[serde(default)]
+    pub agent_cap_hit_day: Option<f64>,
 }
 
 /// Outcome names usable by sweeps and compare (numeric summary keys).
@@ -294,6 +299,7 @@ impl Summary {
             },
             o2_mean_mmhg: mean(&series("o2_mean_mmHg")),
             final_values,
+            agent_cap_hit_day: None,
         }
     }
 

@@ -66,7 +66,8 @@ pub fn simulate(p: &Params, seed: u64) -> Result<RunOutput> {
 
 fn finish(p: &Params, st: SimState, times: PhaseTimes, wall_s: f64) -> RunOutput {
     let columns = observe::columns(p);
-    let summary = Summary::from_rows(p, st.seed, &columns, &st.rows);
+    let mut summary = Summary::from_rows(p, st.seed, &columns, &st.rows);
+    summary.agent_cap_hit_day = st.agent_cap_hit_step.map(|s| p.steps.day(s));
     RunOutput {
         columns,
         rows: st.rows,
@@ -120,6 +121,7 @@ pub fn manifest(
         day_reached: day,
         error,
         files,
+        agent_cap_hit_day: None,
     }
 }
 
@@ -147,6 +149,18 @@ fn walk(dir: &Path) -> Vec<String> {
 /// Run `p` with `seed` into `dir`. A run that would need more memory than
 /// is available is refused before anything is allocated or written.
 pub fn run_in_dir(p: &Params, seed: u64, dir: &Path, opts: &RunOptions) -> Result<RunOutput> {
+    if let Some(d) = opts.checkpoint_every_days {
+        if !(d.is_finite() && d > 0.0) {
+            return Err(Error::Input(
+                InputError::new(
+                    "<command line>",
+                    Some("--checkpoint-every"),
+                    format!("value {d} days never gives a checkpoint"),
+                )
+                .allowed("a finite number of days > 0, e.g. 1 or 0.5"),
+            ));
+        }
+    }
     check_memory(p, available_memory_mib())?;
     let _lock = output::prepare_dir(dir, opts.force)?;
     let patient = crate::cohort::patient_for(p, seed);
@@ -175,12 +189,22 @@ impl Resumable {
         let lock = output::DirLock::acquire(dir)?;
         let path = dir.join(CHECKPOINT);
         if !path.exists() {
-            let status = std::fs::read(dir.join("manifest.json"))
+            let manifest = std::fs::read(dir.join("manifest.json"))
                 .ok()
-                .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
-                .map(|m| m.status);
-            let why = match status {
-                Some(Status::Complete) => "the run is already complete; nothing to resume".into(),
+                .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok());
+            let why = match manifest.as_ref().map(|m| (m.status, m)) {
+                Some((Status::Complete, m)) => {
+                    let missing: Vec<&String> =
+                        m.files.iter().filter(|f| !dir.join(f).is_file()).collect();
+                    match missing.first() {
+                        None => "the run is already complete; nothing to resume".into(),
+                        Some(first) => format!(
+                            "the run is complete but {} of the files its manifest lists are missing (first: {first}); \
+                             they cannot be rebuilt by resuming: run it again with `woundsim run ... --force`",
+                            missing.len()
+                        ),
+                    }
+                }
                 Some(_) => format!(
                     "no {CHECKPOINT}: the run stopped before its first checkpoint; start it again with `woundsim run ... --force`"
                 ),
@@ -189,9 +213,10 @@ impl Resumable {
             return Err(bad(why));
         }
         let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
-        let ck: Checkpoint = bincode::deserialize(&bytes).map_err(|e| {
+        let ck = decode_checkpoint(&bytes).map_err(|why| {
             bad(format!(
-                "checkpoint '{}' is unreadable ({e}); it may be damaged or written by another woundsim version",
+                "checkpoint '{}' is unusable: {why}; it may be damaged or written by another woundsim version, \
+                 start the run again with `woundsim run ... --force`",
                 path.display()
             ))
         })?;
@@ -205,6 +230,21 @@ impl Resumable {
         }
         let scenario = Scenario::from_toml_str(&ck.scenario_toml, &ck.label, &[])?;
         let params = Params::new(scenario, &ck.label)?;
+        check_checkpoint(&params, &ck).map_err(|why| {
+            bad(format!(
+                "checkpoint '{}' does not match its scenario: {why}; start the run again with `woundsim run ... --force`",
+                path.display()
+            ))
+        })?;
+        let missing = ck.snapshot_index.missing_files(dir);
+        if !missing.is_empty() {
+            return Err(bad(format!(
+                "{} snapshot file(s) listed in snapshots/index.json are missing (first: {}); \
+                 restore them or start the run again with `woundsim run ... --force`",
+                missing.len(),
+                missing[0]
+            )));
+        }
         Ok(Resumable {
             _lock: lock,
             dir: dir.to_path_buf(),
@@ -256,16 +296,18 @@ pub fn resume(dir: &Path, opts: &RunOptions) -> Result<(Params, RunOutput)> {
     Ok((p, out))
 }
 
-/// Available memory (MiB) from `/proc/meminfo` (`MemAvailable`), or infinity
-/// where it cannot be read.
+/// Memory (MiB) this process may still use: `MemAvailable` from
+/// `/proc/meminfo`, lowered to what the cgroup memory limit leaves (when one
+/// is set), or infinity where neither can be read.
 pub fn available_memory_mib() -> f64 {
-    meminfo_mib("MemAvailable:")
+    meminfo_mib("MemAvailable:").min(cgroup_mib(true))
 }
 
-/// Installed memory (MiB) from `/proc/meminfo` (`MemTotal`), or infinity
-/// where it cannot be read.
+/// Memory (MiB) this process may use at most: `MemTotal` from
+/// `/proc/meminfo`, lowered to the cgroup memory limit (when one is set),
+/// or infinity where neither can be read.
 pub fn total_memory_mib() -> f64 {
-    meminfo_mib("MemTotal:")
+    meminfo_mib("MemTotal:").min(cgroup_mib(false))
 }
 
 fn meminfo_mib(key: &str) -> f64 {
@@ -282,21 +324,77 @@ fn meminfo_mib(key: &str) -> f64 {
         .unwrap_or(f64::INFINITY)
 }
 
-/// Refuse a run whose estimated memory ([`Params::memory_estimate_mib`])
-/// exceeds `limits.max_memory_mib` (when set) or else `available_mib`,
-/// before anything is allocated.
-pub fn check_memory(p: &Params, available_mib: f64) -> Result<()> {
-    let need = p.memory_estimate_mib();
-    let avail = if p.scenario.limits.max_memory_mib > 0.0 {
-        p.scenario.limits.max_memory_mib
+/// The memory limit (MiB) of this process's cgroup (v2 `memory.max`, else
+/// v1 `memory.limit_in_bytes`), less what the cgroup already uses when
+/// `free`; infinity when there is no limit or it cannot be read.
+fn cgroup_mib(free: bool) -> f64 {
+    let read = |p: &str| -> Option<f64> { std::fs::read_to_string(p).ok()?.trim().parse().ok() };
+    // The process's own cgroup (v2: a line "0::/path").
+    let own = std::fs::read_to_string("/proc/self/cgroup")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("0::").map(|p| p.trim().to_string()))
+        })
+        .unwrap_or_default();
+    let mut dirs = vec![];
+    if !own.is_empty() && own != "/" {
+        dirs.push(format!("/sys/fs/cgroup{own}"));
+    }
+    dirs.push("/sys/fs/cgroup".to_string());
+    for d in dirs {
+        if let Some(limit) = read(&format!("{d}/memory.max")) {
+            let used = if free {
+                read(&format!("{d}/memory.current")).unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            return ((limit - used).max(0.0)) / (1024.0 * 1024.0);
+        }
+    }
+    // cgroup v1; an unlimited group reports a number near 2^63.
+    match read("/sys/fs/cgroup/memory/memory.limit_in_bytes") {
+        Some(limit) if limit < 1e18 => {
+            let used = if free {
+                read("/sys/fs/cgroup/memory/memory.usage_in_bytes").unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            ((limit - used).max(0.0)) / (1024.0 * 1024.0)
+        }
+        _ => f64::INFINITY,
+    }
+}
+
+/// Refuse a run, before anything is allocated, whose estimated memory
+/// ([`Params::memory_estimate_mib`]) or whose worst case with
+/// `limits.max_agents` agents ([`Params::memory_worst_case_mib`]) exceeds
+/// the budget: `limits.max_memory_mib` when set, but never more than the
+/// machine's `machine_mib` (so a large setting cannot switch the guard off).
+pub fn check_memory(p: &Params, machine_mib: f64) -> Result<()> {
+    let set = p.scenario.limits.max_memory_mib;
+    let budget = if set > 0.0 {
+        set.min(machine_mib)
     } else {
-        available_mib
+        machine_mib
     };
-    if need > avail {
+    let need = p.memory_estimate_mib();
+    if need > budget {
         return Err(Error::Resources {
             needed_mib: need,
-            available_mib: avail,
+            available_mib: budget,
             keys: "domain.width_um / domain.height_um, raise domain.voxel_um, disable fields (fields.<name>.enabled = false) or lower treatment.dose.dose_cells / limits.max_agents".into(),
+        });
+    }
+    let worst = p.memory_worst_case_mib();
+    if worst > budget {
+        return Err(Error::Resources {
+            needed_mib: worst,
+            available_mib: budget,
+            keys: format!(
+                "limits.max_agents (now {}; the run may grow to that many agents), or the domain",
+                p.scenario.limits.max_agents
+            ),
         });
     }
     Ok(())
@@ -320,8 +418,99 @@ fn write_checkpoint(
         snapshot_index: index.clone(),
         wall_s: wall,
     };
-    let bytes = bincode::serialize(&ck).map_err(|e| Error::Other(format!("checkpoint: {e}")))?;
+    let bytes = encode_checkpoint(&ck)?;
     output::write_atomic(&dir.join(CHECKPOINT), &bytes)
+}
+
+/// First bytes of every checkpoint file.
+const CHECKPOINT_MAGIC: [u8; 8] = *b"WSIMCKPT";
+/// Version of the checkpoint container and payload layout; raised whenever
+/// either changes, so an old file is refused instead of misread.
+const CHECKPOINT_FORMAT: u32 = 1;
+/// Header: magic (8 bytes), format (u32 LE), payload length (u64 LE),
+/// CRC-32 of the payload (u32 LE).
+const CHECKPOINT_HEADER: usize = 8 + 4 + 8 + 4;
+
+/// A checkpoint file: [`CHECKPOINT_HEADER`] bytes of header, then the
+/// postcard encoding of the checkpoint.
+fn encode_checkpoint(ck: &Checkpoint) -> Result<Vec<u8>> {
+    let payload =
+        postcard::to_stdvec(ck).map_err(|e| Error::Other(format!("encoding checkpoint: {e}")))?;
+    let mut out = Vec::with_capacity(CHECKPOINT_HEADER + payload.len());
+    out.extend_from_slice(&CHECKPOINT_MAGIC);
+    out.extend_from_slice(&CHECKPOINT_FORMAT.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// Read a checkpoint file, checking its header and checksum before the
+/// payload is decoded; the error says which check failed.
+fn decode_checkpoint(bytes: &[u8]) -> std::result::Result<Checkpoint, String> {
+    if bytes.len() < CHECKPOINT_HEADER {
+        return Err(format!(
+            "{} bytes is shorter than the {CHECKPOINT_HEADER}-byte header",
+            bytes.len()
+        ));
+    }
+    let (head, payload) = bytes.split_at(CHECKPOINT_HEADER);
+    if head[..8] != CHECKPOINT_MAGIC {
+        return Err("not a woundsim checkpoint (wrong magic bytes)".into());
+    }
+    let word =
+        |r: std::ops::Range<usize>| head[r].iter().rev().fold(0u64, |a, &b| a << 8 | b as u64);
+    let format = word(8..12);
+    if format != CHECKPOINT_FORMAT as u64 {
+        return Err(format!(
+            "checkpoint format {format}, this woundsim reads format {CHECKPOINT_FORMAT}"
+        ));
+    }
+    let len = word(12..20);
+    if len != payload.len() as u64 {
+        return Err(format!(
+            "the header announces {len} payload bytes but the file holds {}",
+            payload.len()
+        ));
+    }
+    let crc = word(20..24) as u32;
+    let actual = crc32fast::hash(payload);
+    if crc != actual {
+        return Err(format!(
+            "checksum mismatch (stored {crc:08x}, computed {actual:08x})"
+        ));
+    }
+    let (ck, rest): (Checkpoint, &[u8]) =
+        postcard::take_from_bytes(payload).map_err(|e| format!("payload does not decode: {e}"))?;
+    if !rest.is_empty() {
+        return Err(format!("{} bytes after the payload", rest.len()));
+    }
+    Ok(ck)
+}
+
+/// Structural check of a decoded checkpoint against the parameters of its
+/// scenario: every array has the grid's shape, every agent store's columns
+/// have one length, ids are sorted, unique and below `next_id`, and the
+/// step and the settings are in range. A checkpoint that passes cannot
+/// index out of bounds in the mechanisms.
+fn check_checkpoint(p: &Params, ck: &Checkpoint) -> std::result::Result<(), String> {
+    ck.state.validate(p)?;
+    if let Some(d) = ck.checkpoint_every_days {
+        if !(d.is_finite() && d > 0.0) {
+            return Err(format!("checkpoint interval {d} days"));
+        }
+    }
+    if !(ck.wall_s.is_finite() && ck.wall_s >= 0.0) {
+        return Err(format!("wall time {} s", ck.wall_s));
+    }
+    let idx = &ck.snapshot_index;
+    if !idx.snapshots.is_empty() && (idx.nx != p.grid.nx || idx.ny != p.grid.ny) {
+        return Err(format!(
+            "snapshot index is {} × {} voxels, the grid {} × {}",
+            idx.nx, idx.ny, p.grid.nx, p.grid.ny
+        ));
+    }
+    Ok(())
 }
 
 fn drive(
@@ -400,10 +589,9 @@ fn drive(
             output::write_results(dir, &out.columns, &out.rows, &out.summary)?;
             let _ = std::fs::remove_file(dir.join("timeseries.partial.csv"));
             let _ = std::fs::remove_file(dir.join(CHECKPOINT));
-            output::write_json(
-                &dir.join("manifest.json"),
-                &manifest(p, seed, Status::Complete, w, out.summary.days, None, dir),
-            )?;
+            let mut m = manifest(p, seed, Status::Complete, w, out.summary.days, None, dir);
+            m.agent_cap_hit_day = out.summary.agent_cap_hit_day;
+            output::write_json(&dir.join("manifest.json"), &m)?;
             Ok(out)
         }
         Err(e) => {
@@ -440,4 +628,126 @@ pub fn default_out_dir(p: &Params, seed: u64) -> PathBuf {
     let name = name.trim_start_matches('.');
     let name = if name.is_empty() { "scenario" } else { name };
     PathBuf::from("results").join(format!("{name}-{seed}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TINY: [&str; 5] = [
+        "domain.width_um=1000",
+        "domain.height_um=1000",
+        "domain.voxel_um=50",
+        "wound.diameter_um=600",
+        "time.days=1",
+    ];
+
+    fn params(extra: &[&str]) -> Params {
+        let sets: Vec<String> = TINY.iter().chain(extra).map(|s| s.to_string()).collect();
+        Params::new(Scenario::builtin(&sets).unwrap(), "tiny").unwrap()
+    }
+
+    fn checkpoint(p: &Params, st: SimState) -> Checkpoint {
+        Checkpoint {
+            version: crate::VERSION.to_string(),
+            label: p.label.clone(),
+            scenario_toml: p.scenario.to_toml(),
+            snapshots: false,
+            checkpoint_every_days: Some(0.5),
+            state: st,
+            snapshot_index: snapshot::Index::default(),
+            wall_s: 1.0,
+        }
+    }
+
+    fn stepped(p: &Params, steps: u64) -> SimState {
+        let mut st = SimState::new(p, 3, crate::cohort::patient_for(p, 3));
+        let mut ws = Workspace::new(p, &st);
+        for _ in 0..steps {
+            sim::step(p, &mut st, &mut ws).unwrap();
+        }
+        st
+    }
+
+    #[test]
+    fn checkpoint_round_trips_and_every_header_field_is_checked() {
+        let p = params(&[]);
+        let ck = checkpoint(&p, stepped(&p, 10));
+        let bytes = encode_checkpoint(&ck).unwrap();
+        assert_eq!(&bytes[..8], b"WSIMCKPT");
+        let back = decode_checkpoint(&bytes).unwrap();
+        assert_eq!(back.state, ck.state);
+        check_checkpoint(&p, &back).unwrap();
+        let err = |b: &[u8]| decode_checkpoint(b).err().unwrap();
+        assert!(err(&bytes[..10]).contains("shorter"));
+        let mut b = bytes.clone();
+        b[8] = 2;
+        assert!(err(&b).contains("format 2"), "{}", err(&b));
+        let mut b = bytes.clone();
+        b.push(0);
+        assert!(err(&b).contains("payload bytes"), "{}", err(&b));
+        let mut b = bytes.clone();
+        let last = b.len() - 1;
+        b[last] ^= 1;
+        assert!(err(&b).contains("checksum"), "{}", err(&b));
+    }
+
+    #[test]
+    fn a_checkpoint_that_disagrees_with_its_scenario_is_refused() {
+        let p = params(&[]);
+        let st = stepped(&p, 10);
+        // A state of another grid (e.g. a checkpoint edited or paired with
+        // another scenario).
+        let other = params(&["domain.voxel_um=25"]);
+        let wrong_grid = stepped(&other, 0);
+        let e = check_checkpoint(&p, &checkpoint(&p, wrong_grid)).unwrap_err();
+        assert!(e.contains("shape"), "{e}");
+        let mut cases: Vec<(SimState, &str)> = Vec::new();
+        let mut s = st.clone();
+        s.mscs.x.pop();
+        cases.push((s, "column"));
+        let mut s = st.clone();
+        s.mscs.id.swap(0, 1);
+        cases.push((s, "strictly increasing"));
+        let mut s = st.clone();
+        s.next_id = 1;
+        cases.push((s, "next_id"));
+        let mut s = st.clone();
+        s.step = p.steps.total + 1;
+        cases.push((s, "past the run"));
+        let mut s = st.clone();
+        s.tissue.vessel[(0, 0)] = 9;
+        cases.push((s, "tissue.vessel"));
+        let mut s = st.clone();
+        s.mscs.x[0] = f32::NAN;
+        cases.push((s, "outside"));
+        let mut s = st.clone();
+        s.fields.names.reverse();
+        cases.push((s, "fields"));
+        let mut s = st.clone();
+        s.rows[0].values.pop();
+        cases.push((s, "columns"));
+        let mut s = st.clone();
+        s.tips.push(s.next_id, 10.0, 10.0);
+        s.tips.trail[0].push(u32::MAX);
+        s.next_id += 1;
+        cases.push((s, "trail"));
+        for (s, needle) in cases {
+            let e = check_checkpoint(&p, &checkpoint(&p, s)).unwrap_err();
+            assert!(e.contains(needle), "expected '{needle}' in: {e}");
+        }
+    }
+
+    #[test]
+    fn memory_budget_cannot_exceed_the_machine() {
+        let p = params(&["limits.max_memory_mib=1e9"]);
+        // A machine with 10 MiB: the scenario's 1e9 MiB budget is not trusted.
+        let e = check_memory(&p, 10.0).unwrap_err().to_string();
+        assert!(e.contains("10 MiB"), "{e}");
+        assert!(check_memory(&p, 1e6).is_ok());
+        // The agent cap's worst case counts against the budget too.
+        let p = params(&["limits.max_agents=100000000"]);
+        let e = check_memory(&p, 2000.0).unwrap_err().to_string();
+        assert!(e.contains("limits.max_agents"), "{e}");
+    }
 }

@@ -116,6 +116,7 @@ pub struct Options<'a> {
 /// interrupted before every replicate finished.
 pub fn simulate_cohorts(params: &[Params], replicates: u64, opts: &Options) -> Result<Vec<Cohort>> {
     check_replicates(replicates)?;
+    check_cohort_size(params, replicates, run::available_memory_mib())?;
     let total = params.len() as u64 * replicates;
     let done = AtomicU64::new(0);
     let stopped = || {
@@ -181,6 +182,48 @@ pub fn check_replicates(replicates: u64) -> Result<()> {
         return Err(Error::Input(
             crate::error::InputError::new("<command line>", None, "--replicates 0")
                 .allowed("1 or more replicates"),
+        ));
+    }
+    Ok(())
+}
+
+/// Most replicates of one scenario in a cohort or comparison.
+pub const MAX_REPLICATES: u64 = 1_000_000;
+
+/// Fails with [`Error::Input`] naming `--replicates` when `replicates`
+/// exceeds [`MAX_REPLICATES`] or when the finished replicates of every
+/// scenario of `params` (each holds its time series until the cohort is
+/// summarised) would not fit in `machine_mib` MiB.
+pub fn check_cohort_size(params: &[Params], replicates: u64, machine_mib: f64) -> Result<()> {
+    let bad = |msg: String, allowed: String| {
+        Error::Input(
+            crate::error::InputError::new("<command line>", Some("--replicates"), msg)
+                .allowed(allowed),
+        )
+    };
+    if replicates > MAX_REPLICATES {
+        return Err(bad(
+            format!("{replicates} replicates"),
+            format!("1 to {MAX_REPLICATES} replicates"),
+        ));
+    }
+    let mib: f64 = params
+        .iter()
+        .map(|p| {
+            let rows = (p.steps.total / p.steps.output_every + 2) as f64;
+            let cols = crate::observe::columns(p).len() as f64;
+            // Values, row headers and the summary of one replicate.
+            (rows * (cols * 8.0 + 48.0) + 8192.0) * replicates as f64 / (1024.0 * 1024.0)
+        })
+        .sum();
+    if mib > machine_mib {
+        let most = (replicates as f64 * machine_mib / mib).floor().max(0.0);
+        return Err(bad(
+            format!(
+                "{replicates} replicates would hold about {mib:.0} MiB of time series, \
+                 more than the {machine_mib:.0} MiB of memory available"
+            ),
+            format!("at most about {most:.0} replicates here, or fewer days (time.days) or a longer time.output_every_h"),
         ));
     }
     Ok(())
@@ -635,6 +678,11 @@ pub(crate) fn failure_status(interrupt: Option<&std::sync::atomic::AtomicBool>) 
 /// outcomes, the cohort files and its manifest, with the options `opts`.
 pub fn run_in_dir(p: &Params, replicates: u64, dir: &Path, opts: &DirOptions) -> Result<Cohort> {
     check_replicates(replicates)?;
+    check_cohort_size(
+        std::slice::from_ref(p),
+        replicates,
+        run::available_memory_mib(),
+    )?;
     let _lock = output::prepare_dir(dir, opts.force)?;
     let t0 = Instant::now();
     write_manifest(

@@ -411,6 +411,7 @@ pub fn compare_in_dir(
         ))
     })?;
     cohort_run::check_replicates(replicates)?;
+    cohort_run::check_cohort_size(params, replicates, crate::run::available_memory_mib())?;
     let _lock = output::prepare_dir(dir, opts.force)?;
     let t0 = Instant::now();
     cohort_run::write_manifest(dir, params, replicates, Status::Running, 0.0, None)?;

@@ -920,9 +920,10 @@ fn params_for(s: &Settings, scenario: &str, sets: Vec<String>) -> Result<Params>
     all.push(format!("seed={}", s.master_seed));
     let mut scenario = Scenario::load(&path, &all)?;
     if s.quick {
-        // Doses after the short quick span are dropped.
+        // Doses at or after the end of the short quick span are dropped
+        // (one on the last day would never be given).
         let days = scenario.time.days;
-        scenario.treatment.dose.days.retain(|d| *d <= days);
+        scenario.treatment.dose.days.retain(|d| *d < days);
     }
     Ok(Params::new(scenario, &path.display().to_string())?)
 }

@@ -215,12 +215,8 @@ fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
             None
         }
     }));
-    let room = p
-        .scenario
-        .limits
-        .max_agents
-        .saturating_sub(st.agent_count() as u64) as usize;
-    for k in 0..ws.births.len().min(room) {
+    let room = st.birth_room(p, ws.births.len());
+    for k in 0..room {
         let (x, y) = ws.births[k];
         let id = st.new_id();
         st.tips.push(id, x, y);

@@ -47,8 +47,15 @@ pub fn apply(p: &Params, st: &mut SimState, k: usize) {
     let tr = &s.treatment;
     let n = agents_per_dose(p);
     let mut rng = Stream::new(st.seed, k as u64, st.step, Purpose::Dose);
-    // Whole agents; the fractional remainder is drawn.
-    let count = n.floor() as u64 + u64::from(rng.chance(n.fract()));
+    // Whole agents; the fractional remainder is drawn (a count beyond
+    // `usize` saturates and is then capped below).
+    let count = (n.floor() as u64).saturating_add(u64::from(rng.chance(n.fract())));
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let count = if tr.cell_free() {
+        st.deposit_room(p, count)
+    } else {
+        st.birth_room(p, count)
+    };
     let g = p.grid;
     let (ww, wh) = wound_extent_um(&s.wound);
     let cx = s.wound.center_x_frac * g.width_um();
@@ -68,9 +75,7 @@ pub fn apply(p: &Params, st: &mut SimState, k: usize) {
     let anchorage = (s.msc.anchorage_h * 60.0) as f32;
     let carrier = tr.has_carrier();
     let cell_free = tr.cell_free();
-    let room = s.limits.max_agents.saturating_sub(st.agent_count() as u64);
-    let count = if cell_free { count } else { count.min(room) };
-    let mut placed = Vec::with_capacity(count as usize);
+    let mut placed = Vec::with_capacity(count);
     for _ in 0..count {
         let (x, y) = match tr.delivery.route {
             Route::Intralesional => {

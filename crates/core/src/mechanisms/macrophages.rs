@@ -208,12 +208,8 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
         }
     }));
     let pol0 = m.initial_polarization as f32;
-    let room = p
-        .scenario
-        .limits
-        .max_agents
-        .saturating_sub(st.agent_count() as u64) as usize;
-    for k in 0..ws.births.len().min(room) {
+    let room = st.birth_room(p, ws.births.len());
+    for k in 0..room {
         let (x, y) = ws.births[k];
         let (x, y) = g.clamp(x, y);
         let id = st.new_id();

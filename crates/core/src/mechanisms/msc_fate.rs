@@ -208,7 +208,8 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     if keep.iter().any(|k| !k) {
         st.mscs.retain(&keep);
     }
-    for (x, y) in births {
+    let room = st.birth_room(p, births.len());
+    for &(x, y) in &births[..room] {
         let id = st.new_id();
         st.mscs.push(id, x, y, false, 0.0);
     }

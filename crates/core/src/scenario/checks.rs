@@ -96,6 +96,50 @@ pub fn days(v: &impl Numbers) -> Result<(), String> {
     )
 }
 
+/// A concentration in field units, 0 to 1e6 (fields are stored as f32;
+/// far larger values overflow once sources add to them).
+pub fn concentration(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1e6).contains(&x),
+        "a concentration between 0 and 1e6 (field units)",
+    )
+}
+/// A diffusion coefficient, > 0 and at most 1e9 µm²/min (oxygen in water
+/// is about 1.2e5).
+pub fn diffusion(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| x > 0.0 && x <= 1e9,
+        "a diffusion coefficient > 0 and at most 1e9 µm²/min",
+    )
+}
+/// A rate per minute (exchange or production), 0 to 1e6.
+pub fn rate(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1e6).contains(&x),
+        "a rate between 0 and 1e6 per minute",
+    )
+}
+/// A secretion rate per cell, 0 to 1e9 fg/cell/day (measured rates are
+/// below 1e5).
+pub fn secretion(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1e9).contains(&x),
+        "a secretion rate between 0 and 1e9 fg/cell/day",
+    )
+}
+/// A tissue length scale, 0 to 1e5 µm (10 cm).
+pub fn length(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1e5).contains(&x),
+        "a length between 0 and 1e5 µm",
+    )
+}
+
 /// Render a value for an error message.
 /// Floats are written in their shortest round-trip form (`1e300`, not 301 digits).
 pub fn show<T: Serialize>(v: &T) -> String {

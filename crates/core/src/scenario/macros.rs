@@ -4,7 +4,8 @@
 //! From one declaration it generates the serde struct (with
 //! `deny_unknown_fields` and per-key defaults), its `Default`, a range check
 //! and the provenance rows printed by `woundsim params` and written to
-//! `docs/parameters.md`.
+//! `docs/parameters.md`. A key may end with `, serde(...)` to pass a serde
+//! attribute to its field.
 
 /// Declare a scenario section. See the module docs.
 #[macro_export]
@@ -15,7 +16,7 @@ macro_rules! section {
         pub struct $name:ident {
             $(
                 $(#[doc = $doc:literal])*
-                $field:ident : $ty:ty = $default:expr, unit $unit:literal, check $check:ident, source $source:literal;
+                $field:ident : $ty:ty = $default:expr, unit $unit:literal, check $check:ident, source $source:literal $(, serde($($sattr:tt)*))?;
             )*
         }
     ) => {
@@ -23,7 +24,7 @@ macro_rules! section {
         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(default, deny_unknown_fields)]
         pub struct $name {
-            $( $(#[doc = $doc])* #[doc = concat!("\n\nUnit: ", $unit, ". Source: ", $source, ".")] pub $field: $ty, )*
+            $( $(#[doc = $doc])* #[doc = concat!("\n\nUnit: ", $unit, ". Source: ", $source, ".")] $(#[serde($($sattr)*)])? pub $field: $ty, )*
         }
 
         impl Default for $name {

@@ -180,9 +180,16 @@ pub fn param_table() -> Vec<ParamInfo> {
     Patient::describe("patient", &mut out);
     Time::describe("time", &mut out);
     Output::describe("output", &mut out);
+    let mut new_row = None;
     for (name, spec) in default_fields() {
         let start = out.len();
         FieldSpec::describe(&format!("fields.{name}"), &mut out);
+        // `new` is one row for any field name, not one per built-in field.
+        if let Some(i) = out[start..].iter().position(|r| r.key.ends_with(".new")) {
+            let mut row = out.remove(start + i);
+            row.key = "fields.<name>.new".into();
+            new_row = Some(row);
+        }
         for row in &mut out[start..] {
             let field_key = row.key.rsplit('.').next().unwrap_or("").to_string();
             row.default = match field_key.as_str() {
@@ -204,6 +211,7 @@ pub fn param_table() -> Vec<ParamInfo> {
             }
         }
     }
+    out.extend(new_row);
     Tissue::describe("tissue", &mut out);
     Msc::describe("msc", &mut out);
     Macrophage::describe("macrophage", &mut out);
@@ -404,18 +412,35 @@ pub fn allowed_for_type(msg: &str) -> Option<&'static str> {
 }
 
 /// Report `err` as coming from `--set` when its key (or a section holding
-/// it) was given by one of `overrides` (`key.path=value`).
+/// it) was given by one of `overrides` (`key.path=value`), or when its key
+/// is an unknown section that only an override names (`--set bogus.x=1`
+/// fails on the key `bogus`).
 pub fn blame_overrides(err: InputError, overrides: &[String]) -> InputError {
+    blame_overrides_except(err, overrides, None)
+}
+
+/// [`blame_overrides`], except that an unknown section that `file` holds
+/// too stays the file's.
+fn blame_overrides_except(
+    err: InputError,
+    overrides: &[String],
+    file: Option<&toml::Table>,
+) -> InputError {
     let Some(key) = err.key.as_deref() else {
         return err;
     };
+    let in_file = file.is_some_and(|t| value_at(t, key).is_some());
     let from_set = overrides.iter().any(|o| {
         let set = o.split_once('=').map(|(k, _)| k.trim()).unwrap_or("");
         !set.is_empty()
             && (key == set
                 || key
                     .strip_prefix(set)
-                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('[')))
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+                || (!in_file
+                    && set
+                        .strip_prefix(key)
+                        .is_some_and(|rest| rest.starts_with('.'))))
     });
     if from_set {
         InputError {
@@ -427,10 +452,35 @@ pub fn blame_overrides(err: InputError, overrides: &[String]) -> InputError {
     }
 }
 
-/// Read a file as UTF-8 text, naming it in errors (feature `fs`).
+/// Largest scenario or sweep file woundsim reads (bytes): the shipped
+/// files are a few KiB, and the cap keeps a wrong path (a log, a device
+/// such as `/dev/urandom`) from filling memory.
+pub const MAX_INPUT_BYTES: u64 = 1 << 20;
+
+/// Read a scenario or sweep file as UTF-8 text, naming it in errors (feature
+/// `fs`). At most [`MAX_INPUT_BYTES`] + 1 bytes are read, so a larger or
+/// endless input is refused without being read whole.
 #[cfg(feature = "fs")]
 pub fn read_text(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("reading", path, e))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Error::Input(
+            InputError::new(
+                path.display().to_string(),
+                None,
+                format!(
+                    "larger than the {} MiB limit of an input file",
+                    MAX_INPUT_BYTES >> 20
+                ),
+            )
+            .allowed("a TOML scenario or sweep file of at most 1 MiB"),
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         Error::Input(InputError::new(
             path.display().to_string(),
@@ -489,12 +539,32 @@ pub fn parse_override(s: &str) -> Result<(String, toml::Value), InputError> {
     })?;
     let k = k.trim().to_string();
     let v = v.trim();
-    let value = format!("v = {v}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(v.to_string()));
-    Ok((k, value))
+    let value = match format!("v = {v}").parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v"),
+        Err(_) => None,
+    };
+    if value.is_none() && looks_numeric(v) {
+        return Err(InputError::new(
+            SET_LABEL,
+            Some(&k),
+            format!("the number {v} is out of range"),
+        )
+        .allowed(
+            "a number such as 0.5, 2e-3 or 1e6, at most ±1.7e308 in size; whole numbers from -9223372036854775808 to 9223372036854775807",
+        ));
+    }
+    Ok((
+        k,
+        value.unwrap_or_else(|| toml::Value::String(v.to_string())),
+    ))
+}
+
+/// True for a decimal number (`1e400`, `-12`, `3.5`, `1_000`), whatever
+/// its size.
+fn looks_numeric(v: &str) -> bool {
+    let s = v.strip_prefix(['+', '-']).unwrap_or(v);
+    s.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && s.replace('_', "").parse::<f64>().is_ok()
 }
 
 fn deep_merge(base: &mut toml::Table, over: toml::Table) {
@@ -629,6 +699,7 @@ impl Scenario {
         label: &str,
         overrides: &[String],
     ) -> Result<Scenario, InputError> {
+        let file = (!overrides.is_empty()).then(|| table.clone());
         for o in overrides {
             let (k, v) = parse_override(o)?;
             set_path(&mut table, &k, v, SET_LABEL)?;
@@ -643,7 +714,7 @@ impl Scenario {
                 }
                 e
             })
-            .map_err(|e| blame_overrides(e, overrides))?;
+            .map_err(|e| blame_overrides_except(e, overrides, file.as_ref()))?;
         s.patient = patient::resolve(&s.patient);
         Ok(s)
     }

@@ -80,6 +80,16 @@ pub struct Params {
     pub product: ProductEffects,
 }
 
+/// Bytes one agent may take at most, with its outcome, bin entry and share
+/// of growth slack: an MSC's columns hold 30 bytes, its outcome 24, its bin
+/// entry 4, and vectors may hold twice their length while growing
+/// (assumption, rounded up).
+pub const AGENT_BYTES: f64 = 128.0;
+
+/// Longest scenario `name` (characters): it becomes the output directory
+/// `results/<name>-<seed>`, and file names have at most 255 bytes.
+pub const MAX_NAME_CHARS: usize = 128;
+
 /// Most field snapshots one run may write.
 pub const MAX_SNAPSHOTS: u64 = 100_000;
 
@@ -102,6 +112,14 @@ impl Params {
     pub fn new(scenario: Scenario, label: &str) -> Result<Params, InputError> {
         let s = &scenario;
         let err = |key: &str, msg: String| InputError::new(label, Some(key), msg);
+        let name_len = s.name.chars().count();
+        if name_len > MAX_NAME_CHARS {
+            return Err(err(
+                "name",
+                format!("a name of {name_len} characters is too long for the output directory name it becomes"),
+            )
+            .allowed(format!("at most {MAX_NAME_CHARS} characters")));
+        }
         s.domain.check(label, "domain")?;
         s.wound.check(label, "wound")?;
         s.patient.check(label, "patient")?;
@@ -238,6 +256,25 @@ impl Params {
         } else {
             None
         };
+        // A process whose step is longer than the run acts once, at step 0,
+        // over a step the run never reaches.
+        for (key, every, value) in [
+            ("time.field_step_min", field_every, t.field_step_min),
+            ("time.cell_step_min", cell_every, t.cell_step_min),
+            ("time.tissue_step_min", tissue_every, t.tissue_step_min),
+        ] {
+            if every > total {
+                return Err(err(
+                    key,
+                    format!(
+                        "value {value} min is longer than the {}-day run ({} min)",
+                        t.days,
+                        total as f64 * dt
+                    ),
+                )
+                .allowed(format!("at most the run length, {} min", total as f64 * dt)));
+            }
+        }
         let to_step = |day: f64| (day * 1440.0 / dt).round() as u64;
         if s.output.snapshot_every_days > 0.0 {
             let every = to_step(s.output.snapshot_every_days).max(1);
@@ -273,17 +310,31 @@ impl Params {
         // Treatment consistency.
         let tr = &s.treatment;
         let mut doses = Vec::new();
+        if tr.product.source != super::treatment::Source::None
+            && tr.dose.dose_cells > 0.0
+            && tr.dose.days.is_empty()
+        {
+            return Err(err(
+                "treatment.dose.days",
+                "an empty list: the product would never be given".into(),
+            )
+            .allowed("at least one day, e.g. [0]")
+            .hint("for an untreated run set treatment.product.source = \"none\""));
+        }
         if tr.has_product() {
             for (i, &day) in tr.dose.days.iter().enumerate() {
-                if day > t.days {
+                if to_step(day) >= total {
                     return Err(err(
                         &format!("treatment.dose.days[{i}]"),
                         format!(
-                            "a dose on day {day} falls after the end of the {}-day run",
+                            "a dose on day {day} is never given: the {}-day run ends before its step",
                             t.days
                         ),
                     )
-                    .allowed(format!("days between 0 and {}", t.days)));
+                    .allowed(format!(
+                        "days from 0 to {:.4}, the start of the run's last step",
+                        (total - 1) as f64 * dt / 1440.0
+                    )));
                 }
                 doses.push(to_step(day));
             }
@@ -340,6 +391,51 @@ impl Params {
                     "a field name is used in file and column names".into(),
                 )
                 .allowed("1 to 32 ASCII letters, digits, '_' or '-'"));
+            }
+        }
+        let builtin = super::default_fields();
+        let secreted = |name: &str| {
+            [
+                &s.msc.secretion_fg_per_cell_per_day,
+                &s.macrophage.m1_secretion_fg_per_cell_per_day,
+                &s.macrophage.m2_secretion_fg_per_cell_per_day,
+            ]
+            .iter()
+            .any(|m| m.contains_key(name))
+        };
+        for (name, f) in &s.fields {
+            let key = format!("fields.{name}");
+            let known = builtin.contains_key(name);
+            if known && f.new {
+                return Err(err(
+                    &format!("{key}.new"),
+                    format!("'{name}' is a built-in field, not a new one"),
+                )
+                .hint(format!(
+                    "remove `new = true` to configure the built-in '{name}'"
+                )));
+            }
+            if !known && !f.new {
+                let mut e = err(&key, format!("'{name}' is not a built-in field"))
+                    .allowed(builtin.keys().cloned().collect::<Vec<_>>().join(", "));
+                e = match super::nearest(name, builtin.keys().map(String::as_str)) {
+                    Some(n) => e.hint(format!(
+                        "did you mean 'fields.{n}'? To add a new field, declare it with `new = true` in [fields.{name}]"
+                    )),
+                    None => e.hint(format!(
+                        "to add a new field, declare it with `new = true` in [fields.{name}]"
+                    )),
+                };
+                return Err(e);
+            }
+            if f.new && f.enabled && !secreted(name) {
+                return Err(err(
+                    &key,
+                    format!("the new field '{name}' is secreted by nothing, so it would stay at its initial value"),
+                )
+                .hint(format!(
+                    "add '{name}' to msc.secretion_fg_per_cell_per_day or macrophage.m1_/m2_secretion_fg_per_cell_per_day, or disable it"
+                )));
             }
         }
         let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
@@ -446,6 +542,16 @@ impl Params {
         };
         let agents = dose_agents.min(self.scenario.limits.max_agents as f64) + voxels * 0.2;
         (grid_bytes + agents * 48.0) / (1024.0 * 1024.0) + 16.0
+    }
+
+    /// Peak memory (MiB) of one run that grows to `limits.max_agents`
+    /// agents, the most every birth path allows ([`AGENT_BYTES`] each).
+    pub fn memory_worst_case_mib(&self) -> f64 {
+        let voxels = self.grid.len() as f64;
+        let nf = self.fields.len() as f64;
+        let grid_bytes = voxels * (nf * 12.0 + 24.0);
+        let agents = self.scenario.limits.max_agents as f64;
+        (grid_bytes + agents * AGENT_BYTES) / (1024.0 * 1024.0) + 16.0
     }
 }
 

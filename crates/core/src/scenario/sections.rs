@@ -143,18 +143,20 @@ section! {
 section! {
     /// One diffusing field. Concentrations are in the field's `unit`.
     pub struct FieldSpec {
+        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
+        new: bool = false, unit "-", check any, source "user choice", serde(skip_serializing_if = "std::ops::Not::not");
         /// Include this field (false removes a default field).
         enabled: bool = true, unit "-", check any, source "user choice";
         /// Unit label of the concentration (mmHg for oxygen, ng/mL for proteins).
         unit: String = "ng/mL".to_string(), unit "-", check any, source "convention";
         /// Diffusion coefficient in tissue.
-        diffusion_um2_per_min: f64 = 3_000.0, unit "µm²/min", check positive, source "1.2–1.6e-6 cm²/s free (Nauman 2007) / λ² with λ = 1.6";
+        diffusion_um2_per_min: f64 = 3_000.0, unit "µm²/min", check diffusion, source "1.2–1.6e-6 cm²/s free (Nauman 2007) / λ² with λ = 1.6";
         /// Half-life of the species in tissue (decay or background consumption).
         half_life_min: f64 = 60.0, unit "min", check positive, source "assumption within plasma orders of magnitude (biology.md §1)";
         /// Initial uniform concentration.
-        initial: f64 = 0.0, unit "field unit", check nonneg, source "assumption";
+        initial: f64 = 0.0, unit "field unit", check concentration, source "assumption";
         /// Value held at Dirichlet sides.
-        far_field: f64 = 0.0, unit "field unit", check nonneg, source "assumption";
+        far_field: f64 = 0.0, unit "field unit", check concentration, source "assumption";
         /// Boundary at x = 0.
         boundary_x_min: Boundary = Boundary::Dirichlet, unit "-", check any, source "assumption: washout into surrounding tissue";
         /// Boundary at x = width.
@@ -177,6 +179,7 @@ pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     m.insert(
         "oxygen".into(),
         FieldSpec {
+            new: false,
             enabled: true,
             unit: "mmHg".into(),
             diffusion_um2_per_min: 1.0e5,
@@ -224,11 +227,11 @@ section! {
         /// Arterial O₂ partial pressure that perfused vessels relax tissue toward.
         blood_po2_mmhg: f64 = 95.0, unit "mmHg", check mmhg, source "physiology textbooks (arterial pO₂ 80–100 mmHg)";
         /// O₂ exchange rate of a perfused vessel voxel.
-        vessel_o2_exchange_per_min: f64 = 1.2, unit "1/min", check nonneg, source "assumption: calibrated so intact tissue sits near 40 mmHg";
+        vessel_o2_exchange_per_min: f64 = 1.2, unit "1/min", check rate, source "assumption: calibrated so intact tissue sits near 40 mmHg";
         /// Background O₂ supply from the deeper (unmodelled) plexus, everywhere.
-        bed_o2_exchange_per_min: f64 = 0.004, unit "1/min", check nonneg, source "assumption: a vessel-free acute wound bed sits near 7 mmHg (dead space 1–10, Knighton 1981)";
+        bed_o2_exchange_per_min: f64 = 0.004, unit "1/min", check rate, source "assumption: a vessel-free acute wound bed sits near 7 mmHg (dead space 1–10, Knighton 1981)";
         /// Radius of tissue a capillary supplies with O₂ (vessel exchange is spread over it).
-        krogh_radius_um: f64 = 50.0, unit "µm", check nonneg, source "Krogh cylinder radius ≈ 20–60 µm (physiology textbooks)";
+        krogh_radius_um: f64 = 50.0, unit "µm", check length, source "Krogh cylinder radius ≈ 20–60 µm (physiology textbooks)";
         /// Density of pre-existing vessel voxels in normal intact tissue.
         vessel_density: f64 = 0.05, unit "fraction of voxels", check fraction, source "assumption: ~100 µm capillary spacing at 20 µm voxels";
         /// Residual vessel density left in the wound bed, relative to intact tissue.
@@ -238,13 +241,13 @@ section! {
         /// pO₂ at which HIF-1α responses saturate.
         hypoxia_saturation_mmhg: f64 = 4.0, unit "mmHg", check mmhg, source "PhysiCell HIF saturation 4 mmHg";
         /// VEGF production by fully hypoxic tissue (HIF-1α).
-        hypoxic_vegf_ng_per_ml_per_min: f64 = 0.02, unit "ng/mL/min", check nonneg, source "assumption (direction: Knighton 1981)";
+        hypoxic_vegf_ng_per_ml_per_min: f64 = 0.02, unit "ng/mL/min", check rate, source "assumption (direction: Knighton 1981)";
         /// TNF-α production by fully hypoxic tissue (hypoxia is inflammatory).
-        hypoxic_tnf_ng_per_ml_per_min: f64 = 0.002, unit "ng/mL/min", check nonneg, source "assumption";
+        hypoxic_tnf_ng_per_ml_per_min: f64 = 0.002, unit "ng/mL/min", check rate, source "assumption";
         /// TNF-α production per unit debris or bioburden in the wound bed.
-        damage_tnf_ng_per_ml_per_min: f64 = 0.004, unit "ng/mL/min", check nonneg, source "assumption";
+        damage_tnf_ng_per_ml_per_min: f64 = 0.004, unit "ng/mL/min", check rate, source "assumption";
         /// ROS production per unit bioburden or reperfusion damage.
-        damage_ros_au_per_min: f64 = 0.05, unit "au/min", check nonneg, source "assumption";
+        damage_ros_au_per_min: f64 = 0.05, unit "au/min", check rate, source "assumption";
         /// Logistic regrowth of bioburden without infection control.
         bioburden_growth_per_day: f64 = 0.05, unit "1/day", check nonneg, source "assumption: biofilm persists";
         /// Bioburden killed per day by M1 macrophages at 0.05 cells/voxel (× efferocytosis multiplier).
@@ -276,7 +279,7 @@ section! {
         /// Repair secretion of a senescent cell relative to a live one.
         senescent_secretion_mult: f64 = 0.3, unit "×", check mult, source "assumption (SASP)";
         /// TNF-α secreted by a senescent cell (SASP).
-        senescent_tnf_fg_per_cell_per_day: f64 = 1.0, unit "fg/cell/day", check nonneg, source "assumption";
+        senescent_tnf_fg_per_cell_per_day: f64 = 1.0, unit "fg/cell/day", check secretion, source "assumption";
         /// Division hazard in the wound (little or none).
         proliferation_per_day: f64 = 0.0, unit "1/day", check nonneg, source "review §2.5: little proliferation in chronic wounds";
         /// Motility speed.
@@ -286,7 +289,7 @@ section! {
         /// Base secretion of each field by a live, unprimed MSC.
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("vegf".to_string(), 2.5), ("il10".to_string(), 0.5), ("tgfb".to_string(), 10.0), ("kgf".to_string(), 1.5),
-        ]), unit "fg/cell/day", check nonneg, source "assumption (per-cell rates not found, biology.md §2): calibrated so a 1e6-cell dose raises wound VEGF by ≈0.5 ng/mL (order of reported ~1 fg/cell/day)";
+        ]), unit "fg/cell/day", check secretion, source "assumption (per-cell rates not found, biology.md §2): calibrated so a 1e6-cell dose raises wound VEGF by ≈0.5 ng/mL (order of reported ~1 fg/cell/day)";
         /// Fold increase of VEGF secretion at full hypoxia (HIF-1α).
         hypoxia_vegf_gain: f64 = 2.0, unit "×", check mult, source "direction: Page 2014; Wahl 2016; size assumption";
         /// Extra VEGF output at low TNF-α (rising part of the two-sided response).
@@ -350,11 +353,11 @@ section! {
         /// Secretion of a fully M1 cell.
         m1_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("tnf".to_string(), 5.0), ("ros".to_string(), 5.0), ("vegf".to_string(), 5.0),
-        ]), unit "fg/cell/day", check nonneg, source "TNF assumption (level calibrated to 0.1–1 ng/mL); VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound of a nominal patient reaches 2.3× on day 21)";
+        ]), unit "fg/cell/day", check secretion, source "TNF assumption (level calibrated to 0.1–1 ng/mL); VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound of a nominal patient reaches 2.3× on day 21)";
         /// Secretion of a fully M2 cell.
         m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("il10".to_string(), 1.0), ("vegf".to_string(), 5.0), ("tgfb".to_string(), 15.0),
-        ]), unit "fg/cell/day", check nonneg, source "assumption; VEGF as M1 (M2 macrophages are pro-angiogenic too: Jetten 2014)";
+        ]), unit "fg/cell/day", check secretion, source "assumption; VEGF as M1 (M2 macrophages are pro-angiogenic too: Jetten 2014)";
     }
 }
 

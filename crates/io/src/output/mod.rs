@@ -101,6 +101,10 @@ pub struct Manifest {
     pub error: Option<String>,
     /// Files written, relative to the run directory.
     pub files: Vec<String>,
+    /// First day on which `limits.max_agents` cut births or a dose short
+    /// (absent when the cap was never reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_cap_hit_day: Option<f64>,
 }
 
 /// Write the time series and summary of a finished run.

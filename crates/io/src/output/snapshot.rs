@@ -59,6 +59,18 @@ impl Index {
             .iter()
             .min_by(|a, b| (a.day - day).abs().total_cmp(&(b.day - day).abs()))
     }
+
+    /// Files the index lists that are not in `dir/snapshots` (as
+    /// `snapshots/<file>`, in index order).
+    pub fn missing_files(&self, dir: &Path) -> Vec<String> {
+        let sdir = dir.join("snapshots");
+        self.snapshots
+            .iter()
+            .flat_map(|e| e.fields.values().chain([&e.wound, &e.vessels, &e.agents]))
+            .filter(|f| !sdir.join(f).is_file())
+            .map(|f| format!("snapshots/{f}"))
+            .collect()
+    }
 }
 
 fn npy<A: WriteNpyExt>(path: &Path, a: &A) -> Result<()> {
