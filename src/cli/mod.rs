@@ -62,11 +62,37 @@ enum Command {
     },
 }
 
+/// Ready-made sets of overrides (`--preset`), applied before any `--set`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// A 6 mm × 6 mm slice with a 4 mm wound (domain.width_um=6000,
+    /// domain.height_um=6000, wound.diameter_um=4000): runs in seconds.
+    Small,
+}
+
+impl Preset {
+    /// The `--set` overrides of the preset.
+    pub fn sets(self) -> &'static [&'static str] {
+        match self {
+            Preset::Small => &[
+                "domain.width_um=6000",
+                "domain.height_um=6000",
+                "wound.diameter_um=4000",
+            ],
+        }
+    }
+}
+
 /// Scenario input shared by commands.
 #[derive(Args, Clone)]
 pub struct ScenarioInput {
     /// Scenario file (TOML); omit for the built-in default.
     pub scenario: Option<PathBuf>,
+    /// Ready-made overrides, applied before any --set: `small` is a 6 mm ×
+    /// 6 mm slice with a 4 mm wound (domain.width_um=6000,
+    /// domain.height_um=6000, wound.diameter_um=4000).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub preset: Option<Preset>,
     /// Override any key: --set key.path=value (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -81,7 +107,11 @@ pub struct ScenarioInput {
 impl ScenarioInput {
     /// Load and validate.
     pub fn load(&self) -> Result<Params> {
-        let mut sets = self.set.clone();
+        let mut sets: Vec<String> = self
+            .preset
+            .map(|p| p.sets().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default();
+        sets.extend(self.set.iter().cloned());
         if let Some(d) = self.days {
             sets.push(format!("time.days={d}"));
         }
