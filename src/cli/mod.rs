@@ -178,6 +178,10 @@ struct PlotArgs {
     /// Also write an animated GIF of this field over time.
     #[arg(long, value_name = "FIELD", num_args = 0..=1, default_missing_value = "oxygen")]
     animate: Option<String>,
+    /// Also write plots/timeseries_log.png: cell counts, vessel density and
+    /// concentrations on log axes (where one curve flattens the others).
+    #[arg(long)]
+    log: bool,
 }
 
 #[derive(Args)]
@@ -373,6 +377,15 @@ fn cmd_plot(a: PlotArgs) -> Result<ExitCode> {
         format,
         a.animate.as_deref(),
     )?;
+    let mut files = files;
+    if a.log {
+        files.push(woundsim::plot::plot_timeseries_scaled(
+            &a.run_dir,
+            &a.run_dir.join("plots").join("timeseries_log"),
+            format,
+            true,
+        )?);
+    }
     for f in files {
         println!("{}", f.display());
     }
