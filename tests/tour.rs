@@ -234,7 +234,11 @@ fn every_tour_chapter_runs_twice_and_writes_its_outputs() {
     let tour = read(&Path::new(ROOT).join("docs/tour.md"));
     let cmds = commands(&tour);
     assert!(cmds.len() >= 15, "only {} commands found", cmds.len());
-    let runs: Vec<&String> = cmds.iter().filter(|c| c.contains(" run ")).collect();
+    let runs: Vec<&String> = cmds
+        .iter()
+        .filter(|c| woundsim_args(c).first().map(String::as_str) == Some("run"))
+        .collect();
+    assert!(runs.len() >= 10, "{runs:?}");
     for c in &runs {
         // The small slice comes from the preset, and a chapter can be re-run.
         assert!(c.contains("--preset small") && c.contains("--force"), "{c}");
