@@ -9,8 +9,10 @@
 #
 #   scripts/slurm-check.sh [path/to/woundsim]     (default: target/release/woundsim)
 #
-# Builds nothing. Needs root (apt-get, munged via setpriv). Follows
-# /work/shared/reference/slurm-ci.md. Uses ports 6817/6818.
+# Builds nothing. Needs root (apt-get, munged via setpriv). Uses ports
+# 6817/6818. The job array is sized by sweep.sbatch itself from
+# `woundsim sweep check --json` (see the comments in
+# examples/slurm/sweep.sbatch); the node below offers 1000 MB.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -288,3 +288,83 @@ fn proportion_carries_the_wilson_interval() {
     assert!((z.wilson95_hi - 0.161_125_158_052_819_4).abs() < 1e-12);
     assert!(Proportion::new(3, 2).is_none());
 }
+
+#[test]
+fn intervals_of_a_two_replicate_cohort_respect_their_bounds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("two");
+    let s = scenario("dfu-adipose-single");
+    let o = woundsim(
+        &[
+            "run",
+            s.to_str().unwrap(),
+            "--days",
+            "3",
+            "-q",
+            "--replicates",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning: 95 % intervals from 2 values"),
+        "{err}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&read(&out.join("cohort_summary.json"))).unwrap();
+    assert!(summary["small_sample_warning"].is_string());
+    let mut open_intervals = 0;
+    for (name, st) in summary["outcomes"].as_object().unwrap() {
+        let (Some(lo), Some(hi), Some(m)) = (
+            st["ci95_lo"].as_f64(),
+            st["ci95_hi"].as_f64(),
+            st["mean"].as_f64(),
+        ) else {
+            continue;
+        };
+        let top = if name.contains("_pct") {
+            100.0
+        } else if name.contains("fraction") || name.starts_with("healed") {
+            1.0
+        } else {
+            f64::INFINITY
+        };
+        assert!(lo >= 0.0 && hi <= top, "{name}: {lo} to {hi}");
+        assert!(lo <= m && m <= hi, "{name}: mean {m} outside {lo} to {hi}");
+        if lo < hi {
+            open_intervals += 1;
+        }
+    }
+    assert!(open_intervals > 0, "every interval is a point: {summary}");
+
+    // The time-series bands: closure within 0-100 %, fractions within 0-1.
+    let mut rd = csv::Reader::from_path(out.join("cohort_timeseries.csv")).unwrap();
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let mut checked = 0;
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        for (h, v) in header.iter().zip(rec.iter()) {
+            let Some(base) = h
+                .strip_suffix("_ci95_lo")
+                .or_else(|| h.strip_suffix("_ci95_hi"))
+            else {
+                continue;
+            };
+            let Ok(v) = v.parse::<f64>() else { continue };
+            let top = if base.ends_with("_pct") {
+                100.0
+            } else if base.contains("fraction") {
+                1.0
+            } else {
+                f64::INFINITY
+            };
+            assert!((0.0..=top).contains(&v), "{h} = {v}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+}

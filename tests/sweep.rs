@@ -307,6 +307,92 @@ fn invalid_sweeps_are_rejected_before_running() {
     assert!(msg.contains("unknown outcome 'closure_final'"), "{msg}");
 }
 
+#[test]
+fn check_refuses_outcomes_the_span_cannot_define() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, head: &str| {
+        let f = tmp.path().join(name);
+        std::fs::write(
+            &f,
+            format!(
+                "{head}\n[[factor]]\nkey = \"patient.perfusion\"\nvalues = [0.5, 0.7]\n\
+                 [base_inline.domain]\nwidth_um = 1000\nheight_um = 1000\n[base_inline.wound]\ndiameter_um = 600\n"
+            ),
+        )
+        .unwrap();
+        f
+    };
+    // m2_fraction_d7 with a 2-day span: refused, naming the outcome and the span.
+    let f = write("short.toml", "days = 2\noutcomes = [\"m2_fraction_d7\"]");
+    let r = woundsim(&["sweep", "check", p(&f)]);
+    let msg = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{msg}");
+    assert!(
+        msg.contains("short.toml")
+            && msg.contains("m2_fraction_d7")
+            && msg.contains("7 simulated days"),
+        "{msg}"
+    );
+    // A time.days factor reaching 7 days makes it definable.
+    let f = write(
+        "factor.toml",
+        "days = 2\noutcomes = [\"m2_fraction_d7\"]\n[[factor]]\nkey = \"time.days\"\nvalues = [2, 7]",
+    );
+    let r = woundsim(&["sweep", "check", p(&f), "--no-estimate"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    // Closure at week 4 needs 28 days.
+    let f = write("wk4.toml", "days = 27\noutcomes = [\"closure_pct_wk4\"]");
+    assert_eq!(woundsim(&["sweep", "check", p(&f)]).status.code(), Some(2));
+    // The default outcome list keeps only what the span defines.
+    let f = write("default.toml", "days = 2");
+    let out = tmp.path().join("default");
+    ok(&["sweep", "run", p(&f), "--out", p(&out)]);
+    let runs = read(&out.join("runs.csv"));
+    let header = runs.lines().next().unwrap();
+    assert!(header.contains("closure_pct_final"), "{header}");
+    for undefined in [
+        "m2_fraction_d7",
+        "closure_pct_wk4",
+        "closure_pct_wk12",
+        "tnf_mean_d7_14",
+    ] {
+        assert!(!header.contains(undefined), "{header}");
+    }
+}
+
+#[test]
+fn check_prints_a_measured_cost_estimate() {
+    let r = ok(&["sweep", "check", p(&tiny())]);
+    let out = String::from_utf8_lossy(&r.stdout).to_string();
+    // 8 runs × 2 days = 16 simulated days; the measured rate and how it was made.
+    let est = out
+        .lines()
+        .find(|l| l.starts_with("estimated cost: "))
+        .unwrap_or_else(|| panic!("no estimate in {out}"));
+    assert!(est.contains("8 runs, 16 simulated days in all"), "{est}");
+    let rate: f64 = est
+        .split(" × ")
+        .nth(1)
+        .and_then(|t| t.split(" s per simulated day").next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no rate in {est}"));
+    assert!(rate > 0.0, "{est}");
+    assert!(est.contains("MiB per run"), "{est}");
+    let how = out
+        .lines()
+        .find(|l| l.starts_with("how: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        how.contains("simulated 1 day of design point 0 on one thread"),
+        "{how}"
+    );
+    // The voxel count of the 2 mm × 2 mm slice at the default voxel size.
+    assert!(how.contains(" voxels) in "), "{how}");
+    // --no-estimate skips the calibration.
+    let r = ok(&["sweep", "check", p(&tiny()), "--no-estimate"]);
+    assert!(!String::from_utf8_lossy(&r.stdout).contains("estimated cost"));
+}
+
 fn peak_rss_kb(runs_per_replicate: u64, dir: &Path) -> u64 {
     let f = dir.join(format!("dry{runs_per_replicate}.toml"));
     std::fs::write(
@@ -389,12 +475,12 @@ fn report_plots_of_a_factorial_sweep() {
     let dose = "treatment.dose.dose_cells";
     let source = "treatment.product.source";
     let mut expected = Vec::new();
-    // m2_fraction_d7 is undefined in a 2-day sweep: no figures for it.
     for o in [
         "closure_pct_final",
         "msc_peak",
         "vegf_mean_ng_per_ml",
         "o2_mean_mmhg",
+        "final.m2_fraction",
     ] {
         let lines = plots.join(format!("{o}_vs_{dose}.png"));
         check_png(&lines, LINES);
@@ -465,4 +551,43 @@ fn report_plots_of_lhs_and_saltelli_sweeps() {
         expected.sort();
         assert_eq!(pngs(&plots), expected, "{design}");
     }
+}
+
+#[test]
+fn slurm_example_sizes_time_and_memory_from_the_estimate() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/slurm/sweep.sbatch");
+    let r = Command::new("bash")
+        .arg(&script)
+        .args(["size", p(&tiny()), "2", "3"])
+        .env("WOUNDSIM", env!("CARGO_BIN_EXE_woundsim"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    let est: serde_json::Value = serde_json::from_str(
+        err.lines()
+            .find_map(|l| l.strip_prefix("estimate: "))
+            .unwrap_or_else(|| panic!("no estimate in {err}")),
+    )
+    .unwrap();
+    let core = est["core_s"].as_f64().unwrap();
+    let mib = est["mib_per_run"].as_f64().unwrap();
+    assert_eq!(est["runs"], 8);
+    assert!(core > 0.0 && mib > 0.0, "{est}");
+    // 2 shards, 3 CPUs per task: time 2·core/2/3 + 10 min, memory 1.5·MiB·3 + 200.
+    let minutes = ((2.0 * core / 2.0 / 3.0 + 600.0) / 60.0).ceil() as u64;
+    let mem = (1.5 * mib * 3.0 + 200.0).ceil() as u64;
+    let want = format!(
+        "--time={}-{:02}:{:02}:00 --mem={mem}M",
+        minutes / 1440,
+        (minutes % 1440) / 60,
+        minutes % 60
+    );
+    assert_eq!(String::from_utf8_lossy(&r.stdout).trim(), want);
+    // The check script cites only files inside the repository.
+    let check = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-check.sh"),
+    )
+    .unwrap();
+    assert!(!check.contains("/work/") && !check.contains("shared/reference"));
 }

@@ -1,5 +1,6 @@
-//! The guided tour (docs/tour.md) works as written: every command of its
-//! shell blocks runs (with the `woundsim` binary in place of
+//! The guided tour (docs/tour.md) works as written: every chapter's
+//! commands run twice in a row (a chapter can be repeated); every command of
+//! its shell blocks runs (with the `woundsim` binary in place of
 //! `cargo run --release --`, outputs in a temporary directory, runs cut to
 //! 2 days, or just past their last dose, on a 2 mm slice), exits with
 //! status 0 and writes what it should;
@@ -214,15 +215,51 @@ fn run_tour_command(command: &str, tmp: &Path) {
     }
 }
 
+/// The tour's chapters ("## N. …" sections), each with its text.
+fn chapters(markdown: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in markdown.lines() {
+        if let Some(title) = line.strip_prefix("## ") {
+            out.push((title.to_string(), String::new()));
+        } else if let Some((_, text)) = out.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    out
+}
+
 #[test]
-fn every_tour_command_runs_and_writes_its_outputs() {
+fn every_tour_chapter_runs_twice_and_writes_its_outputs() {
     let tour = read(&Path::new(ROOT).join("docs/tour.md"));
     let cmds = commands(&tour);
     assert!(cmds.len() >= 15, "only {} commands found", cmds.len());
-    let tmp = tempfile::tempdir().unwrap();
-    for c in &cmds {
-        run_tour_command(c, tmp.path());
+    let runs: Vec<&String> = cmds
+        .iter()
+        .filter(|c| woundsim_args(c).first().map(String::as_str) == Some("run"))
+        .collect();
+    assert!(runs.len() >= 10, "{runs:?}");
+    for c in &runs {
+        // The small slice comes from the preset, and a chapter can be re-run.
+        assert!(c.contains("--preset small") && c.contains("--force"), "{c}");
+        assert!(!c.contains("domain.width_um"), "{c}");
     }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ran = 0;
+    for (title, text) in chapters(&tour) {
+        let cmds = commands(&text);
+        // Every chapter twice in a row: re-running one must work as written.
+        for _ in 0..2 {
+            for c in &cmds {
+                run_tour_command(c, tmp.path());
+            }
+        }
+        ran += cmds.len();
+        if title.starts_with(char::is_numeric) {
+            assert!(!cmds.is_empty(), "chapter '{title}' has no commands");
+        }
+    }
+    assert_eq!(ran, cmds.len(), "some commands are outside a chapter");
 }
 
 #[test]

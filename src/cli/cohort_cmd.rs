@@ -66,6 +66,9 @@ pub fn run(
         show(closure.ci95_hi),
         dir.display()
     );
+    if let Some(w) = &s.small_sample_warning {
+        eprintln!("{w}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -138,7 +141,10 @@ pub fn compare(a: CompareArgs, quiet: bool) -> Result<ExitCode> {
     pb.finish_and_clear();
     let c = c?;
     for (r, cohort) in c.rows.iter().zip(&c.cohorts) {
-        let closure = cohort_run::OutcomeStats::of(&cohort.outcome("closure_pct_final"));
+        let closure = cohort_run::OutcomeStats::of(
+            woundsim::stats::Quantity::PERCENT,
+            &cohort.outcome("closure_pct_final"),
+        );
         eprintln!(
             "{}: closure at day {} {} % (95 % CI {} to {}); days to complete closure {}",
             r.label,
@@ -148,6 +154,9 @@ pub fn compare(a: CompareArgs, quiet: bool) -> Result<ExitCode> {
             show(closure.ci95_hi),
             r.t100.text(1, true)
         );
+    }
+    if let Some(w) = woundsim::stats::small_sample_warning(a.replicates as usize) {
+        eprintln!("{w}");
     }
     eprintln!("comparison in {}", dir.join("comparison.md").display());
     Ok(ExitCode::SUCCESS)

@@ -111,12 +111,38 @@ impl Command {
     }
 }
 
+/// Ready-made sets of overrides (`--preset`), applied before any `--set`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// A 6 mm × 6 mm slice with a 4 mm wound (domain.width_um=6000,
+    /// domain.height_um=6000, wound.diameter_um=4000): runs in seconds.
+    Small,
+}
+
+impl Preset {
+    /// The `--set` overrides of the preset.
+    pub fn sets(self) -> &'static [&'static str] {
+        match self {
+            Preset::Small => &[
+                "domain.width_um=6000",
+                "domain.height_um=6000",
+                "wound.diameter_um=4000",
+            ],
+        }
+    }
+}
+
 /// Scenario input shared by commands.
 #[derive(Args, Clone)]
 pub struct ScenarioInput {
     /// Scenario file (TOML) or the name of a shipped scenario (see
     /// `woundsim scenario list`); omit for the built-in default.
     pub scenario: Option<PathBuf>,
+    /// Ready-made overrides, applied before any --set: `small` is a 6 mm ×
+    /// 6 mm slice with a 4 mm wound (domain.width_um=6000,
+    /// domain.height_um=6000, wound.diameter_um=4000).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub preset: Option<Preset>,
     /// Override any key: --set key.path=value (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -131,7 +157,11 @@ pub struct ScenarioInput {
 impl ScenarioInput {
     /// Load and validate.
     pub fn load(&self) -> Result<Params> {
-        let mut sets = self.set.clone();
+        let mut sets: Vec<String> = self
+            .preset
+            .map(|p| p.sets().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default();
+        sets.extend(self.set.iter().cloned());
         if let Some(d) = self.days {
             sets.push(format!("time.days={d}"));
         }
@@ -206,6 +236,10 @@ struct PlotArgs {
     /// Also write an animated GIF of this field over time.
     #[arg(long, value_name = "FIELD", num_args = 0..=1, default_missing_value = "oxygen")]
     animate: Option<String>,
+    /// Also write plots/timeseries_log.png: cell counts, vessel density and
+    /// concentrations on log axes (where one curve flattens the others).
+    #[arg(long)]
+    log: bool,
 }
 
 #[derive(Args)]
@@ -474,6 +508,15 @@ fn cmd_plot(a: PlotArgs) -> Result<ExitCode> {
         format,
         a.animate.as_deref(),
     )?;
+    let mut files = files;
+    if a.log {
+        files.push(woundsim::plot::plot_timeseries_scaled(
+            &a.run_dir,
+            &a.run_dir.join("plots").join("timeseries_log"),
+            format,
+            true,
+        )?);
+    }
     for f in files {
         outln!("{}", f.display())?;
     }

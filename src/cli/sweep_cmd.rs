@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use woundsim::error::Error;
+use woundsim::sweep::cost::{self, CostEstimate};
 use woundsim::sweep::file::SweepSpec;
 use woundsim::sweep::report;
 use woundsim::sweep::run::{self, Options, Progress, Start};
@@ -27,10 +28,18 @@ pub struct SweepArgs {
 enum SweepCmd {
     /// Run a sweep file (the default: `woundsim sweep FILE` is the same).
     Run(RunArgs),
-    /// Validate a sweep file and print its size; runs nothing.
+    /// Validate a sweep file, print its size and a cost estimate (measured by
+    /// simulating one day of the first design point on one thread).
     Check {
         /// Sweep file (TOML).
         file: PathBuf,
+        /// Skip the calibration run and the cost estimate.
+        #[arg(long, conflicts_with = "json")]
+        no_estimate: bool,
+        /// Print only the cost estimate, as one line of JSON (for scripts,
+        /// e.g. sizing a Slurm job).
+        #[arg(long)]
+        json: bool,
     },
     /// Per-point statistics, sensitivity indices and figures into DIR/report/.
     Report {
@@ -104,8 +113,20 @@ pub fn sweep(a: SweepArgs, quiet: bool) -> Result<ExitCode> {
     match a.cmd {
         Some(SweepCmd::Run(r)) => cmd_run(r, quiet),
         None => cmd_run(a.run, quiet),
-        Some(SweepCmd::Check { file }) => {
+        Some(SweepCmd::Check {
+            file,
+            no_estimate,
+            json,
+        }) => {
             let spec = SweepSpec::load(&file).map_err(lib)?;
+            if json {
+                let e = cost::estimate(&spec).map_err(lib)?;
+                outln!(
+                    "{{\"runs\":{},\"run_days\":{},\"calibration_days\":{},\"calibration_s\":{},\"voxels\":{},\"s_per_day\":{},\"core_s\":{},\"mib_per_run\":{}}}",
+                    e.runs, e.run_days, e.calibration_days, e.calibration_s, e.voxels, e.s_per_day, e.core_s, e.mib_per_run
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            }
             outln!(
                 "{}: {} design, {} factors, {} points × {} replicates = {} runs, {} outcomes; hash {}",
                 file.display(),
@@ -117,6 +138,11 @@ pub fn sweep(a: SweepArgs, quiet: bool) -> Result<ExitCode> {
                 spec.outcomes.len(),
                 spec.hash
             )?;
+            if !no_estimate {
+                let e = cost::estimate(&spec).map_err(lib)?;
+                let t = rayon::current_num_threads();
+                outln!("{}", estimate_text(&e, t))?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(SweepCmd::Report { dir, svg }) => {
@@ -163,6 +189,39 @@ pub fn sweep(a: SweepArgs, quiet: bool) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `x` with three significant digits.
+fn sig3(x: f64) -> String {
+    if !(x.is_finite() && x > 0.0) {
+        return format!("{x}");
+    }
+    let d = (2 - x.log10().floor() as i32).max(0) as usize;
+    format!("{x:.d$}")
+}
+
+/// The cost estimate as `sweep check` prints it: the estimate, then how it
+/// was made.
+fn estimate_text(e: &CostEstimate, threads: usize) -> String {
+    format!(
+        "estimated cost: {} runs, {} simulated days in all, × {} s per simulated day = {} on one core; \
+         about {} with {threads} thread{}; peak memory about {:.0} MiB per run ({:.0} MiB with {threads} runs at once)\n\
+         how: simulated {} day{} of design point 0 on one thread ({} voxels) in {:.3} s and assumed every \
+         simulated day of every run costs the same (rough: days after the wound closes are cheaper, days with \
+         many agents dearer, grids of other sizes scale with their voxel count); memory from the grid and dose size",
+        e.runs,
+        woundsim::sweep::file::render_number(Some(e.run_days)),
+        sig3(e.s_per_day),
+        cost::duration_text(e.core_s),
+        cost::duration_text(e.wall_s(threads)),
+        if threads == 1 { "" } else { "s" },
+        e.mib_per_run,
+        e.mib(threads),
+        woundsim::sweep::file::render_number(Some(e.calibration_days)),
+        if e.calibration_days == 1.0 { "" } else { "s" },
+        e.voxels,
+        e.calibration_s,
+    )
 }
 
 fn progress_bar(quiet: bool, total: u64) -> ProgressBar {

@@ -194,6 +194,21 @@ pub struct Summary {
     pub agent_cap_hit_day: Option<f64>,
 }
 
+/// The shortest simulated span (days) in which outcome `name` can be
+/// defined at all: 28, 56 and 84 days for closure at weeks 4, 8 and 12, 7
+/// for the day-7 M2 fraction and the day 7–14 TNF-α mean; `None` for
+/// outcomes any span defines (some may still be undefined in a run, e.g. a
+/// closure day that is never reached).
+pub fn outcome_min_days(name: &str) -> Option<f64> {
+    match name {
+        "closure_pct_wk4" => Some(28.0),
+        "closure_pct_wk8" => Some(56.0),
+        "closure_pct_wk12" => Some(84.0),
+        "m2_fraction_d7" | "tnf_mean_d7_14_ng_per_ml" => Some(7.0),
+        _ => None,
+    }
+}
+
 /// Outcome names usable by sweeps and compare (numeric summary keys).
 pub const OUTCOMES: [&str; 13] = [
     "closure_pct_final",

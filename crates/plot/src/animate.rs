@@ -236,9 +236,10 @@ fn write_gif(
             marker_r: marker_radius(
                 (layout.map.w, layout.map.h),
                 run.index.nx,
-                layers.agents.len(),
+                layers.thinned(super::fieldmap::MAX_MARKERS).0.len(),
             ),
             font_px: SMALL_PX + 1.0,
+            day_stamp: true,
         };
         let title = format!("{name} ({units})");
         {

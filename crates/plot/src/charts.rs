@@ -360,6 +360,7 @@ impl Figure for LinesFigure<'_> {
             y_range: None,
             y2_range: None,
             hline: None,
+            y_log: false,
         };
         draw_line_panel(&root.margin(6, 6, 6, 12), &panel)
     }

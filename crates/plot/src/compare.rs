@@ -111,6 +111,7 @@ impl Figure for CompareFigure<'_> {
                 y_range: Some((0.0, 0.0)),
                 y2_range: None,
                 hline: (column == "vessel_density_rel").then(|| (1.0, "baseline".to_string())),
+                y_log: false,
             };
             draw_line_panel(&area.margin(4, 4, 4, 8), &panel)?;
         }

@@ -137,6 +137,36 @@ pub(super) struct Layers {
     pub agents: Vec<Agent>,
 }
 
+/// About this many agent markers at most are drawn on a map, so that the
+/// markers never hide the field (see [`Layers::thinned`]).
+pub const MAX_MARKERS: usize = 600;
+
+impl Layers {
+    /// The agents to draw when at most about `max` markers fit: every k-th
+    /// agent of each kind in drawing order (a hash of kind and id, so a fair
+    /// sample), with the smallest k that keeps the total within `max`, and
+    /// that k (1 when every agent is drawn). Every kind keeps the same share,
+    /// so the proportions on the map are those of the tissue, and every kind
+    /// present keeps at least one marker.
+    pub fn thinned(&self, max: usize) -> (Vec<Agent>, usize) {
+        let n = self.agents.len();
+        let k = n.div_ceil(max.max(1)).max(1);
+        if k == 1 {
+            return (self.agents.clone(), 1);
+        }
+        let mut seen: BTreeMap<AgentKind, usize> = BTreeMap::new();
+        let mut out = Vec::with_capacity(n / k + 6);
+        for a in &self.agents {
+            let c = seen.entry(a.kind).or_insert(0);
+            if *c % k == 0 {
+                out.push(*a);
+            }
+            *c += 1;
+        }
+        (out, k)
+    }
+}
+
 /// A run directory's snapshot index, opened.
 pub(super) struct Run {
     /// The `snapshots/` directory.
@@ -476,6 +506,8 @@ pub(super) struct MapView<'a> {
     pub day: f64,
     pub marker_r: i32,
     pub font_px: f64,
+    /// Stamp the day in the map's corner (off where the figure title says it).
+    pub day_stamp: bool,
 }
 
 /// Draws one map in `rect`: field heat map, vessels, wound margin, agents,
@@ -541,7 +573,8 @@ pub(super) fn draw_map<DB: DrawingBackend>(
     }
 
     let (ex, ey) = view.extent_um;
-    for a in &layers.agents {
+    let (agents, _) = layers.thinned(MAX_MARKERS);
+    for a in &agents {
         let (fx, fy) = (a.x_um / ex, a.y_um / ey);
         if !(0.0..=1.0).contains(&fx) || !(0.0..=1.0).contains(&fy) {
             continue;
@@ -554,12 +587,14 @@ pub(super) fn draw_map<DB: DrawingBackend>(
     }
 
     let inset = (view.font_px * 0.5) as i32;
-    draw_text_box(
-        root,
-        &format!("day {}", fmt_day(view.day)),
-        (rect.x + inset, rect.y + inset),
-        view.font_px,
-    )?;
+    if view.day_stamp {
+        draw_text_box(
+            root,
+            &format!("day {}", fmt_day(view.day)),
+            (rect.x + inset, rect.y + inset),
+            view.font_px,
+        )?;
+    }
     draw_scale_bar(root, rect, ex, view.font_px)?;
     root.draw(&Rectangle::new(
         [(rect.x, rect.y), (rect.right(), rect.bottom())],
@@ -739,21 +774,25 @@ enum Glyph {
 
 /// Legend entries: symbol, long label, short label.
 const LEGEND: [(Glyph, &str, &str); 11] = [
-    (Glyph::Agent(AgentKind::Msc), "MSC (live/carrier)", "MSC"),
+    (Glyph::Agent(AgentKind::Msc), "living MSC", "MSC"),
     (
         Glyph::Agent(AgentKind::MscSenescent),
-        "MSC senescent",
+        "senescent MSC",
         "senesc.",
     ),
-    (Glyph::Agent(AgentKind::MscDead), "MSC dead", "dead"),
-    (Glyph::Agent(AgentKind::M1), "M1 macrophage", "M1"),
-    (Glyph::Agent(AgentKind::M2), "M2 macrophage", "M2"),
-    (Glyph::Agent(AgentKind::Tip), "tip cell", "tip"),
-    (Glyph::Margin, "wound margin", "margin"),
-    (Glyph::Vessel(2), "perfused new vessel", "perfused"),
-    (Glyph::Vessel(3), "leaky new vessel", "leaky"),
-    (Glyph::Vessel(1), "unperfused sprout", "sprout"),
-    (Glyph::Vessel(4), "mature vessel", "mature"),
+    (Glyph::Agent(AgentKind::MscDead), "dead MSC", "dead"),
+    (
+        Glyph::Agent(AgentKind::M1),
+        "inflammatory M1 macrophage",
+        "M1",
+    ),
+    (Glyph::Agent(AgentKind::M2), "repair M2 macrophage", "M2"),
+    (Glyph::Agent(AgentKind::Tip), "tip of a new vessel", "tip"),
+    (Glyph::Margin, "wound edge", "edge"),
+    (Glyph::Vessel(2), "new vessel, blood flows", "perfused"),
+    (Glyph::Vessel(3), "new leaky vessel", "leaky"),
+    (Glyph::Vessel(1), "sprout, no flow yet", "sprout"),
+    (Glyph::Vessel(4), "original vessel", "original"),
 ];
 
 /// Draws the marker/vessel/margin legend as centred rows inside `rect`.
@@ -936,15 +975,16 @@ impl Figure for FieldmapFigure<'_> {
         root: &DrawingArea<DB, Shift>,
         vector: bool,
     ) -> Result<(), PlotError> {
-        draw_figure_title(
-            root,
-            &format!(
-                "Day {} (snapshot {})",
-                fmt_day(self.meta.day),
-                self.meta.tag
-            ),
-            HEADER_H,
-        )?;
+        let (shown, k) = self.layers.thinned(MAX_MARKERS);
+        let title = if k > 1 {
+            format!(
+                "Day {} (markers: 1 in {k} cells of each kind)",
+                fmt_day(self.meta.day)
+            )
+        } else {
+            format!("Day {}", fmt_day(self.meta.day))
+        };
+        draw_figure_title(root, &title, HEADER_H)?;
         for (k, field) in self.fields.iter().enumerate() {
             let rect = self.layout.map_rect(k);
             let units = self.meta.units_of(field);
@@ -959,8 +999,9 @@ impl Figure for FieldmapFigure<'_> {
                 layers: &self.layers,
                 extent_um: self.extent_um,
                 day: self.meta.day,
-                marker_r: marker_radius((rect.w, rect.h), self.nx, self.layers.agents.len()),
+                marker_r: marker_radius((rect.w, rect.h), self.nx, shown.len()),
                 font_px: SMALL_PX,
+                day_stamp: false,
             };
             draw_map(root, rect, &view, vector)?;
             draw_map_axes(root, rect, self.extent_um)?;
@@ -1168,6 +1209,38 @@ mod tests {
                 "{kind:?} {c:?}: {a} pixels with agents, {b} without"
             );
         }
+    }
+
+    #[test]
+    fn thinning_keeps_the_proportions_of_the_kinds() {
+        let agent = |kind, i: u64| Agent {
+            kind,
+            x_um: 0.0,
+            y_um: 0.0,
+            order: (kind != AgentKind::MscDead, i),
+        };
+        let mut layers = Layers::default();
+        layers
+            .agents
+            .extend((0..1000).map(|i| agent(AgentKind::MscDead, i)));
+        layers
+            .agents
+            .extend((0..400).map(|i| agent(AgentKind::Msc, i)));
+        layers
+            .agents
+            .extend((0..3).map(|i| agent(AgentKind::Tip, i)));
+        layers.agents.sort_by_key(|a| a.order);
+        // 1403 agents, at most 600 markers: every 3rd of each kind.
+        let (shown, k) = layers.thinned(600);
+        assert_eq!(k, 3);
+        let count = |kind| shown.iter().filter(|a| a.kind == kind).count();
+        assert_eq!(count(AgentKind::MscDead), 334);
+        assert_eq!(count(AgentKind::Msc), 134);
+        assert_eq!(count(AgentKind::Tip), 1);
+        assert!(shown.len() <= 600 + 3);
+        // Few agents: all drawn.
+        let (all, k) = layers.thinned(5000);
+        assert_eq!((all.len(), k), (1403, 1));
     }
 
     #[test]

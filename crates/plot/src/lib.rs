@@ -48,7 +48,7 @@ pub use self::charts::{
 pub use self::compare::{plot_comparison, COMPARE_COLUMNS, COMPARE_MAX_PANELS};
 pub use self::fieldmap::safe_tag;
 pub use self::fieldmap::{plot_fieldmaps, plot_fieldmaps_of, FIELDMAP_FIELDS};
-pub use self::timeseries::plot_timeseries;
+pub use self::timeseries::{plot_timeseries, plot_timeseries_scaled};
 
 // ---------------------------------------------------------------------------
 // Errors and formats
@@ -969,6 +969,10 @@ pub(crate) struct LinePanel<'a> {
     /// A dashed grey horizontal reference line on the left axis, with its
     /// legend name.
     pub hline: Option<(f64, String)>,
+    /// The left axis is logarithmic: the `y` of every primary line (and the
+    /// `hline` value) is already log₁₀ of the value, and ticks are labelled
+    /// with the values themselves.
+    pub y_log: bool,
 }
 
 fn finite_points<'a>(line: &'a Line<'a>) -> impl Iterator<Item = (f64, f64)> + 'a {
@@ -1067,7 +1071,13 @@ pub(crate) fn draw_line_panel<DB: DrawingBackend>(
             }
         }
     };
-    let fy = |v: &f64| fmt_axis(*v, y1 - y0);
+    let fy = |v: &f64| {
+        if p.y_log {
+            fmt_num(10f64.powf(*v))
+        } else {
+            fmt_axis(*v, y1 - y0)
+        }
+    };
     let fs = |v: &f64| fmt_axis(*v, s1 - s0);
     {
         let mut mesh = chart.configure_mesh();

@@ -84,7 +84,37 @@ struct TimeseriesFigure {
     title: String,
     ts: TimeSeries,
     time: Vec<f64>,
+    /// log₁₀ of every column (NaN where a value is not positive), for the
+    /// log-scale panels; `None` for a linear figure.
+    logged: Option<TimeSeries>,
 }
+
+/// log₁₀ of every value; values ≤ 0 (which a log axis cannot show) become
+/// NaN, a gap in the curve.
+fn log10_columns(ts: &TimeSeries) -> TimeSeries {
+    TimeSeries {
+        names: ts.names.clone(),
+        columns: ts
+            .columns
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|v| if *v > 0.0 { v.log10() } else { f64::NAN })
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// Panels whose left axis becomes logarithmic with `--log`: cell counts,
+/// vessel density and concentrations, where one large curve flattens the
+/// others. Closure (0–100 %) and O₂ stay linear.
+const LOG_PANELS: [&str; 4] = [
+    "Mesenchymal stem cells",
+    "Macrophages",
+    "Perfused vessel density",
+    "Cytokines and growth factors",
+];
 
 impl TimeseriesFigure {
     fn line<'a>(
@@ -120,10 +150,43 @@ impl TimeseriesFigure {
             y_range: None,
             y2_range: None,
             hline: None,
+            y_log: false,
         }
     }
 
+    /// The panels, with the left axes of [`LOG_PANELS`] logarithmic when
+    /// the figure is.
     fn panels(&self) -> Vec<LinePanel<'_>> {
+        let mut panels = self.linear_panels();
+        let Some(logged) = &self.logged else {
+            return panels;
+        };
+        for p in panels
+            .iter_mut()
+            .filter(|p| LOG_PANELS.contains(&p.title.as_str()))
+        {
+            for l in p.lines.iter_mut().filter(|l| !l.secondary) {
+                let col = self
+                    .ts
+                    .names
+                    .iter()
+                    .zip(&self.ts.columns)
+                    .find(|(_, c)| c.as_ptr() == l.y.as_ptr());
+                if let Some(y) = col.and_then(|(n, _)| logged.get(n)) {
+                    l.y = y;
+                }
+            }
+            p.y_log = true;
+            p.y_range = None;
+            p.y_label = format!("{} (log scale)", p.y_label);
+            if let Some((v, _)) = &mut p.hline {
+                *v = v.log10();
+            }
+        }
+        panels
+    }
+
+    fn linear_panels(&self) -> Vec<LinePanel<'_>> {
         let mut closure = self.panel(
             "Wound closure",
             "closure (%)",
@@ -278,6 +341,22 @@ pub fn plot_timeseries(
     out: &Path,
     format: ImageFormat,
 ) -> Result<PathBuf, PlotError> {
+    plot_timeseries_scaled(run_dir, out, format, false)
+}
+
+/// [`plot_timeseries`] with, when `log` is set, logarithmic left axes on the
+/// panels of cell counts, vessel density and concentrations (where one
+/// large curve flattens the others; values ≤ 0 leave gaps). Closure and O₂
+/// stay linear. The default file name is then `timeseries_log.<ext>`.
+///
+/// # Errors
+/// As [`plot_timeseries`].
+pub fn plot_timeseries_scaled(
+    run_dir: &Path,
+    out: &Path,
+    format: ImageFormat,
+    log: bool,
+) -> Result<PathBuf, PlotError> {
     let path = run_dir.join("timeseries.csv");
     let (ts, time) = TimeSeries::read_with_time(&path)?;
     if ts.rows() == 0 {
@@ -289,12 +368,21 @@ pub fn plot_timeseries(
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| run_dir.display().to_string());
     let fig = TimeseriesFigure {
-        title: format!("woundsim run “{run_name}”: time course"),
+        title: format!(
+            "woundsim run “{run_name}”: time course{}",
+            if log {
+                " (log-scale counts and concentrations)"
+            } else {
+                ""
+            }
+        ),
+        logged: log.then(|| log10_columns(&ts)),
         ts,
         time,
     };
     let ext = format.extension();
-    let target = resolve_output(out, &format!("timeseries.{ext}"), ext);
+    let name = if log { "timeseries_log" } else { "timeseries" };
+    let target = resolve_output(out, &format!("{name}.{ext}"), ext);
     render(&fig, &target, format)
 }
 
@@ -315,6 +403,41 @@ mod tests {
         let out = plot_timeseries(dir.path(), dir.path(), ImageFormat::Svg).unwrap();
         assert_eq!(out, dir.path().join("timeseries.svg"));
         check_svg(&out);
+    }
+
+    #[test]
+    fn log_scale_panels() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("timeseries.csv"),
+            "time_d,closure_pct,msc_live,msc_dead,vegf_mean_ng_per_ml,tnf_mean_ng_per_ml\n\
+             0,0,0,0,0.01,0.1\n1,10,1000,10,20,0.2\n2,20,100,900,5,0.3\n",
+        )
+        .unwrap();
+        let (ts, time) = TimeSeries::read_with_time(&dir.path().join("timeseries.csv")).unwrap();
+        let fig = TimeseriesFigure {
+            title: String::new(),
+            logged: Some(log10_columns(&ts)),
+            ts,
+            time,
+        };
+        let panels = fig.panels();
+        let by = |t: &str| panels.iter().find(|p| p.title == t).unwrap();
+        let msc = by("Mesenchymal stem cells");
+        assert!(msc.y_log && msc.y_label.ends_with("(log scale)"));
+        // log₁₀ of 0, 1000, 100: a gap, then 3 and 2.
+        assert!(msc.lines[0].y[0].is_nan());
+        assert_eq!(&msc.lines[0].y[1..], &[3.0, 2.0]);
+        let cyto = by("Cytokines and growth factors");
+        assert!(cyto.y_log);
+        assert!((cyto.lines[0].y[0] - (-2.0)).abs() < 1e-12);
+        // Closure stays linear.
+        let closure = by("Wound closure");
+        assert!(!closure.y_log);
+        assert_eq!(closure.lines[0].y, &[0.0, 10.0, 20.0]);
+        let out = plot_timeseries_scaled(dir.path(), dir.path(), ImageFormat::Png, true).unwrap();
+        assert_eq!(out, dir.path().join("timeseries_log.png"));
+        check_png(&out, SIZE.0, SIZE.1);
     }
 
     #[test]

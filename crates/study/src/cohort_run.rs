@@ -14,7 +14,7 @@
 //! |---|---|
 //! | `manifest.json` | as for a run, plus `replicates`; status `running` until complete |
 //! | `cohort.csv` | one row per replicate: replicate, seed, the drawn patient values, every outcome of [`COHORT_OUTCOMES`] (empty when undefined) |
-//! | `cohort_summary.json` | healed fractions with Wilson 95 % intervals; per outcome n, mean, SD, 95 % interval of the mean and 2.5–97.5 percentiles |
+//! | `cohort_summary.json` | healed fractions with Wilson 95 % intervals; per outcome n, mean, SD, 95 % interval of the mean (within the outcome's bounds, see [`crate::stats::ci95`]) and 2.5–97.5 percentiles; a warning below [`crate::stats::SMALL_SAMPLE_N`] replicates |
 //! | `cohort_timeseries.csv` | per output time: mean and 95 % interval of the mean of every time-series column |
 //! | `replicates/rNNN/` | each replicate's `timeseries.csv` and `summary.json` |
 //! | `plots/cohort.png` | closure, MSCs, M2 fraction, vessels, O₂ and VEGF: means with 95 % bands |
@@ -253,7 +253,8 @@ pub struct OutcomeStats {
     pub mean: Option<f64>,
     /// Sample standard deviation.
     pub sd: Option<f64>,
-    /// Lower end of the 95 % interval of the mean (Student t).
+    /// Lower end of the 95 % interval of the mean ([`stats::ci95`] for the
+    /// outcome's kind: within 0–100 % for percentages, ≥ 0 for days).
     pub ci95_lo: Option<f64>,
     /// Upper end of the 95 % interval of the mean.
     pub ci95_hi: Option<f64>,
@@ -268,10 +269,21 @@ fn finite(v: f64) -> Option<f64> {
 }
 
 impl OutcomeStats {
-    /// Statistics of `values` (`None` entries count as undefined).
-    pub fn of(values: &[Option<f64>]) -> OutcomeStats {
+    /// Statistics of `values` (`None` entries count as undefined), with the
+    /// 95 % interval of the mean for a quantity of kind `kind`
+    /// ([`stats::ci95`]).
+    pub fn of(kind: stats::Quantity, values: &[Option<f64>]) -> OutcomeStats {
         let mut xs: Vec<f64> = values.iter().flatten().copied().collect();
-        let (lo, hi) = stats::ci95_mean(&xs);
+        let (lo, hi) = if kind == stats::Quantity::Binary {
+            // The mean of 0/1 values is a proportion; its interval needs 2.
+            if xs.len() < 2 {
+                (f64::NAN, f64::NAN)
+            } else {
+                stats::ci95(kind, &xs)
+            }
+        } else {
+            stats::ci95(kind, &xs)
+        };
         xs.sort_by(f64::total_cmp);
         OutcomeStats {
             n: xs.len(),
@@ -350,8 +362,27 @@ pub struct CohortSummary {
     pub healed_wk12_note: Option<String>,
     /// Fraction completely closed by the end of the span.
     pub healed_by_end: Option<Proportion>,
+    /// How the 95 % intervals were computed.
+    #[serde(default)]
+    pub interval_note: String,
+    /// Set when there are fewer than [`stats::SMALL_SAMPLE_N`] replicates.
+    #[serde(default)]
+    pub small_sample_warning: Option<String>,
     /// Statistics of every outcome of [`COHORT_OUTCOMES`].
     pub outcomes: BTreeMap<String, OutcomeStats>,
+}
+
+/// How cohorts, comparisons and sweep reports compute their 95 % intervals,
+/// in words.
+pub fn interval_note() -> String {
+    format!(
+        "95 % intervals of the mean by kind of quantity: percentages (0-100) and fractions (0-1) use the \
+         Student t interval on the logit scale, other outcomes (days, counts, concentrations, densities; all \
+         >= 0) the Student t interval on the log scale, both centred on the mean (delta method) so they stay \
+         within the bounds; healed fractions use the Wilson score interval. When every value is equal the \
+         interval is that value. Below {} replicates intervals carry a warning.",
+        stats::SMALL_SAMPLE_N
+    )
 }
 
 impl Cohort {
@@ -377,6 +408,8 @@ impl Cohort {
             scenario_source: self.source.clone(),
             master_seed: self.master_seed,
             seed_rule: "replicate i runs with seed derive_seed(master_seed, [i])".into(),
+            interval_note: interval_note(),
+            small_sample_warning: stats::small_sample_warning(self.replicates.len()),
             replicates: self.replicates.len() as u64,
             days: self.days,
             healed_wk12: wk12,
@@ -384,7 +417,10 @@ impl Cohort {
             healed_by_end: Proportion::of(&self.outcome("healed")),
             outcomes: COHORT_OUTCOMES
                 .iter()
-                .map(|o| (o.to_string(), OutcomeStats::of(&self.outcome(o))))
+                .map(|o| {
+                    let kind = stats::Quantity::of_name(o);
+                    (o.to_string(), OutcomeStats::of(kind, &self.outcome(o)))
+                })
                 .collect(),
         }
     }
@@ -410,13 +446,16 @@ impl Cohort {
 
     /// Mean and 95 % interval of the mean of a time-series column at each
     /// output time, as a plot series named `name` (`None` if no such column).
+    /// The interval is [`stats::ci95`] for the column's kind
+    /// ([`stats::Quantity::of_name`]), so a closure band stays within 0–100 %.
     pub fn band(&self, column: &str, name: &str) -> Option<Series> {
         let cols = self.column(column)?;
         let x = self.times();
+        let kind = stats::Quantity::of_name(column);
         let (mut mean, mut lo, mut hi) = (vec![], vec![], vec![]);
         for t in 0..x.len() {
             let v: Vec<f64> = cols.iter().filter_map(|c| c.get(t).copied()).collect();
-            let (l, h) = stats::ci95_mean(&v);
+            let (l, h) = stats::ci95(kind, &v);
             mean.push(stats::mean(&v));
             lo.push(l);
             hi.push(h);
@@ -749,7 +788,10 @@ mod tests {
 
     #[test]
     fn outcome_stats_and_proportion() {
-        let s = OutcomeStats::of(&[Some(2.0), None, Some(4.0), Some(6.0)]);
+        let s = OutcomeStats::of(
+            stats::Quantity::Unbounded,
+            &[Some(2.0), None, Some(4.0), Some(6.0)],
+        );
         assert_eq!((s.n, s.undefined), (3, 1));
         assert_eq!(s.mean, Some(4.0));
         assert_eq!(s.sd, Some(2.0));
@@ -758,9 +800,9 @@ mod tests {
         assert!((s.ci95_lo.unwrap() - (4.0 - half)).abs() < 1e-9);
         assert!((s.ci95_hi.unwrap() - (4.0 + half)).abs() < 1e-9);
         assert_eq!(s.p2_5, Some(2.0 + 2.0 * 0.05));
-        let one = OutcomeStats::of(&[Some(1.0), None]);
+        let one = OutcomeStats::of(stats::Quantity::PERCENT, &[Some(1.0), None]);
         assert_eq!((one.mean, one.sd, one.ci95_lo), (Some(1.0), None, None));
-        let none = OutcomeStats::of(&[None, None]);
+        let none = OutcomeStats::of(stats::Quantity::PERCENT, &[None, None]);
         assert_eq!((none.n, none.mean), (0, None));
 
         let p = Proportion::of(&[Some(1.0), Some(0.0), Some(1.0), Some(1.0)]).unwrap();

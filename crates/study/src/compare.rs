@@ -8,7 +8,8 @@
 //! Per scenario it reports, over the replicates:
 //!
 //! * closure at weeks 4, 8 and 12: mean and 95 % interval of the mean
-//!   (Student t); "not simulated" when the span is shorter;
+//!   (Student t on the logit scale, so within 0–100 %; see
+//!   [`crate::stats::ci95`]); "not simulated" when the span is shorter;
 //! * days to 50 % and to complete closure: mean and 95 % interval over the
 //!   replicates that reached it, with the count reached ("not reached (0/N)"
 //!   when none did), and the cohort median time to complete closure (the
@@ -28,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::output::{self, Status};
 use crate::plot::{self, Chart, ImageFormat};
 use crate::scenario::Params;
+use crate::stats::{self, Quantity};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -45,7 +47,7 @@ pub struct Metric {
 impl Metric {
     fn of(c: &Cohort, outcome: &str, undefined_as: &str) -> Metric {
         Metric {
-            stats: OutcomeStats::of(&c.outcome(outcome)),
+            stats: OutcomeStats::of(Quantity::of_name(outcome), &c.outcome(outcome)),
             undefined_as: undefined_as.to_string(),
         }
     }
@@ -247,6 +249,9 @@ pub fn comparison_md(rows: &[Row], master_seed: u64) -> String {
             r.replicates,
             r.days
         ));
+        if let Some(w) = stats::small_sample_warning(r.replicates as usize) {
+            s.push_str(&format!("**{w}.**\n\n"));
+        }
     }
     s.push_str(
         "| scenario | closure wk 4 (%) | closure wk 8 (%) | closure wk 12 (%) | days to 50 % | days to 100 % | \
@@ -294,6 +299,7 @@ pub fn comparison_md(rows: &[Row], master_seed: u64) -> String {
          happened within the span. Peak vessel density: perfused vessel voxels in the wound relative to intact \
          tissue.\n",
     );
+    s.push_str(&format!("\n{}\n", cohort_run::interval_note()));
     s
 }
 
@@ -343,7 +349,7 @@ pub fn comparison_charts(labels: &[String], cohorts: &[Cohort]) -> Vec<Chart> {
     let closure: Vec<(String, f64, f64, f64)> = named
         .iter()
         .map(|(l, c)| {
-            let s = OutcomeStats::of(&c.outcome("closure_pct_final"));
+            let s = OutcomeStats::of(Quantity::PERCENT, &c.outcome("closure_pct_final"));
             let f = |v: Option<f64>| v.unwrap_or(f64::NAN);
             (l.to_string(), f(s.mean), f(s.ci95_lo), f(s.ci95_hi))
         })
@@ -492,13 +498,13 @@ mod tests {
     #[test]
     fn metric_text_reports_undefined_with_counts() {
         let m = Metric {
-            stats: OutcomeStats::of(&[None, None]),
+            stats: OutcomeStats::of(Quantity::NonNegative, &[None, None]),
             undefined_as: "not reached".into(),
         };
         assert_eq!(m.text(1, true), "not reached (0/2)");
         assert_eq!(m.text(1, false), "not reached");
         let m = Metric {
-            stats: OutcomeStats::of(&[Some(10.0), None, Some(12.0)]),
+            stats: OutcomeStats::of(Quantity::NonNegative, &[Some(10.0), None, Some(12.0)]),
             undefined_as: "not reached".into(),
         };
         let t = m.text(1, true);

@@ -1,4 +1,6 @@
-//! Small, dependency-free descriptive statistics used by sweep analysis.
+//! Small, dependency-free descriptive statistics used by cohorts,
+//! comparisons and sweep analysis; [`ci95`] decides the 95 % interval of a
+//! mean by the kind of quantity ([`Quantity`]).
 //!
 //! Conventions:
 //! * Functions return `NaN` (or a `(NaN, NaN)` interval) when the requested
@@ -70,6 +72,132 @@ pub fn wilson95(successes: u64, n: u64) -> (f64, f64) {
         (center + half).min(1.0)
     };
     (lo, hi)
+}
+
+/// What kind of quantity a sample measures. The kind decides which 95 %
+/// interval [`ci95`] gives its mean, so that an interval never leaves the
+/// range the quantity can take (a percentage stays within 0–100 % even for
+/// two replicates).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantity {
+    /// Any real number: Student t interval of the mean ([`ci95_mean`]).
+    Unbounded,
+    /// A number ≥ 0 (days, counts, concentrations, densities): the Student t
+    /// interval on the log scale around the mean (delta method),
+    /// `m · exp(± t · se / m)`.
+    NonNegative,
+    /// A number within `[lo, hi]` (percentages 0–100, fractions 0–1): the
+    /// Student t interval on the logit scale around the mean (delta method),
+    /// `expit(logit(p) ± t · se_p / (p (1 − p)))` with `p = (m − lo)/(hi − lo)`.
+    Bounded {
+        /// Lowest possible value.
+        lo: f64,
+        /// Highest possible value.
+        hi: f64,
+    },
+    /// Outcomes that are 0 or 1 (healed or not): the Wilson score interval
+    /// of the proportion of values ≥ 0.5 ([`wilson95`]).
+    Binary,
+}
+
+impl Quantity {
+    /// A percentage, 0–100 %.
+    pub const PERCENT: Quantity = Quantity::Bounded { lo: 0.0, hi: 100.0 };
+    /// A fraction, 0–1.
+    pub const FRACTION: Quantity = Quantity::Bounded { lo: 0.0, hi: 1.0 };
+
+    /// The kind of an outcome or time-series column, from its name (units
+    /// are part of woundsim's names): `healed…` are 0/1; names with `_pct`
+    /// are percentages; names with `fraction` are fractions; everything
+    /// else woundsim reports (days, cell counts, concentrations, pO₂, vessel
+    /// densities) is non-negative. A `final.` prefix is ignored.
+    pub fn of_name(name: &str) -> Quantity {
+        let n = name.strip_prefix("final.").unwrap_or(name);
+        if n == "healed" || n.starts_with("healed_") {
+            Quantity::Binary
+        } else if n.ends_with("_pct") || n.contains("_pct_") {
+            Quantity::PERCENT
+        } else if n.contains("fraction") {
+            Quantity::FRACTION
+        } else {
+            Quantity::NonNegative
+        }
+    }
+
+    /// How the interval of this kind is computed, in words (for reports).
+    pub fn method(self) -> &'static str {
+        match self {
+            Quantity::Unbounded => "Student t",
+            Quantity::NonNegative => "Student t on the log scale",
+            Quantity::Bounded { .. } => "Student t on the logit scale",
+            Quantity::Binary => "Wilson score",
+        }
+    }
+}
+
+/// Below this many values an interval is reported with a warning
+/// ([`small_sample_warning`]): with fewer than 5 replicates the Student t
+/// quantile is at least 2.78 and the interval mostly reflects how little is
+/// known.
+pub const SMALL_SAMPLE_N: usize = 5;
+
+/// A warning for an interval from `n` values when `n` is below
+/// [`SMALL_SAMPLE_N`] (and at least one), else `None`.
+pub fn small_sample_warning(n: usize) -> Option<String> {
+    (n > 0 && n < SMALL_SAMPLE_N).then(|| {
+        format!(
+            "warning: 95 % intervals from {n} value{} (fewer than {SMALL_SAMPLE_N}) are very wide and only roughly calibrated; run more replicates",
+            if n == 1 { "" } else { "s" }
+        )
+    })
+}
+
+/// Two-sided 95 % interval `(lo, hi)` for the mean of `xs`, chosen by the
+/// kind of quantity (see [`Quantity`]). This is the one place that decides
+/// the interval of a cohort outcome, a comparison cell or a sweep band.
+///
+/// * Bounded and non-negative kinds: the interval lies within the bounds
+///   and contains the mean. When every value is equal (the standard error
+///   is 0, including when all values sit on a bound, e.g. every replicate
+///   100 % closed) the interval is the point `(m, m)`. Values outside the
+///   kind's range fall back to the plain Student t interval.
+/// * Binary: the Wilson interval of the proportion (needs one value).
+///
+/// Returns `(NaN, NaN)` when fewer than two values are given (one for
+/// [`Quantity::Binary`]).
+pub fn ci95(kind: Quantity, xs: &[f64]) -> (f64, f64) {
+    let n = xs.len();
+    if kind == Quantity::Binary {
+        let k = xs.iter().filter(|x| **x >= 0.5).count() as u64;
+        return wilson95(k, n as u64);
+    }
+    if n < 2 {
+        return (f64::NAN, f64::NAN);
+    }
+    let m = mean(xs);
+    let se = sd(xs) / (n as f64).sqrt();
+    let t = student_t_quantile(0.975, (n - 1) as f64);
+    match kind {
+        Quantity::NonNegative if xs.iter().all(|x| *x >= 0.0) => {
+            if se == 0.0 || m == 0.0 {
+                return (m, m);
+            }
+            let half = t * se / m;
+            (m * (-half).exp(), m * half.exp())
+        }
+        Quantity::Bounded { lo, hi } if hi > lo && xs.iter().all(|x| (lo..=hi).contains(x)) => {
+            let w = hi - lo;
+            let p = (m - lo) / w;
+            if se == 0.0 || p <= 0.0 || p >= 1.0 {
+                return (m, m);
+            }
+            let half = t * (se / w) / (p * (1.0 - p));
+            let l = (p / (1.0 - p)).ln();
+            let expit = |z: f64| 1.0 / (1.0 + (-z).exp());
+            (lo + w * expit(l - half), lo + w * expit(l + half))
+        }
+        _ => ci95_mean(xs),
+    }
 }
 
 /// Quantile `q ∈ [0, 1]` of an ascending-sorted slice, with linear
@@ -550,6 +678,85 @@ mod tests {
         assert!(lo > 0.0 && lo < 1.0);
         assert!(wilson95(1, 0).0.is_nan());
         assert!(wilson95(3, 2).0.is_nan());
+    }
+
+    #[test]
+    fn logit_interval_known_values() {
+        // Hand-computed (mpmath, 30 digits): p = m/w, half = t·(se/w)/(p(1-p)),
+        // interval expit(logit(p) ± half).
+        let (lo, hi) = ci95(Quantity::FRACTION, &[0.6, 0.7, 0.8, 0.9]);
+        assert!(close(lo, 0.500_751_704_032_614_2, 1e-12), "{lo}");
+        assert!(close(hi, 0.899_729_060_682_374_7, 1e-12), "{hi}");
+        // Two replicates at 0 and 53 %: the plain t interval is -310.2 to 363.2 %.
+        let (lo, hi) = ci95(Quantity::PERCENT, &[0.0, 53.0]);
+        assert!(close(lo, 1.119_840_961_962_715_7e-6, 1e-9), "{lo}");
+        assert!(close(hi, 99.999_991_385_318_07, 1e-12), "{hi}");
+        let (tlo, thi) = ci95_mean(&[0.0, 53.0]);
+        assert!(tlo < -300.0 && thi > 350.0);
+        // One replicate healed (100 %), one at 78.2 %.
+        let (lo, hi) = ci95(Quantity::PERCENT, &[100.0, 78.2]);
+        assert!(close(lo, 5.237_741_999_165_527e-4, 1e-9), "{lo}");
+        assert!(close(hi, 99.999_992_161_302_04, 1e-12), "{hi}");
+        assert!(lo >= 0.0 && hi <= 100.0);
+        // All at the bound: the point.
+        assert_eq!(ci95(Quantity::PERCENT, &[100.0, 100.0]), (100.0, 100.0));
+        // Outside the stated bounds: plain t.
+        assert_eq!(
+            ci95(Quantity::FRACTION, &[0.5, 1.5]),
+            ci95_mean(&[0.5, 1.5])
+        );
+        assert!(ci95(Quantity::PERCENT, &[50.0]).0.is_nan());
+    }
+
+    #[test]
+    fn log_interval_known_values() {
+        // m = 25, se = 5, t(0.975, 1) = 12.7062: 25·exp(∓12.7062·5/25).
+        let (lo, hi) = ci95(Quantity::NonNegative, &[20.0, 30.0]);
+        assert!(close(lo, 1.969_214_786_249_29, 1e-12), "{lo}");
+        assert!(close(hi, 317.385_388_513_368_1, 1e-12), "{hi}");
+        assert_eq!(ci95(Quantity::NonNegative, &[0.0, 0.0]), (0.0, 0.0));
+        assert_eq!(
+            ci95(Quantity::NonNegative, &[-1.0, 3.0]),
+            ci95_mean(&[-1.0, 3.0])
+        );
+        assert_eq!(
+            ci95(Quantity::Unbounded, &[20.0, 30.0]),
+            ci95_mean(&[20.0, 30.0])
+        );
+    }
+
+    #[test]
+    fn binary_interval_is_wilson() {
+        assert_eq!(
+            ci95(
+                Quantity::Binary,
+                &[1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+            ),
+            wilson95(8, 10)
+        );
+        let (lo, hi) = ci95(Quantity::Binary, &[1.0, 1.0]);
+        assert_eq!(hi, 1.0);
+        // All successes: n / (n + z²).
+        let z = normal_quantile(0.975);
+        assert!(close(lo, 2.0 / (2.0 + z * z), 1e-12));
+    }
+
+    #[test]
+    fn kinds_from_names_and_small_samples() {
+        assert_eq!(Quantity::of_name("closure_pct_wk4"), Quantity::PERCENT);
+        assert_eq!(Quantity::of_name("closure_pct"), Quantity::PERCENT);
+        assert_eq!(Quantity::of_name("m2_fraction_d7"), Quantity::FRACTION);
+        assert_eq!(
+            Quantity::of_name("final.hypoxic_fraction"),
+            Quantity::FRACTION
+        );
+        assert_eq!(Quantity::of_name("healed_wk12"), Quantity::Binary);
+        assert_eq!(Quantity::of_name("healed"), Quantity::Binary);
+        assert_eq!(Quantity::of_name("t50_closure_d"), Quantity::NonNegative);
+        assert_eq!(Quantity::of_name("o2_mean_mmHg"), Quantity::NonNegative);
+        assert!(small_sample_warning(2).unwrap().contains("2 values"));
+        assert!(small_sample_warning(SMALL_SAMPLE_N).is_none());
+        assert!(small_sample_warning(0).is_none());
     }
 
     #[test]

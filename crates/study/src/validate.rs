@@ -1037,7 +1037,8 @@ fn diff(a: &[Option<f64>], b: &[Option<f64>]) -> Option<OutcomeStats> {
         .map(|(x, y)| Some(Some((*x)? - (*y)?)))
         .collect();
     d.map(|d| {
-        let mut s = OutcomeStats::of(&d);
+        // A difference of two arms can be negative: plain Student t.
+        let mut s = OutcomeStats::of(crate::stats::Quantity::Unbounded, &d);
         // A zero spread gives a degenerate (exact) interval.
         if s.n >= 2 && s.sd == Some(0.0) {
             s.ci95_lo = s.mean;
@@ -1097,7 +1098,7 @@ fn evaluate(f: &Fact, ctx: &Ctx) -> Result<FactResult> {
     };
     let arm_value = |r: &ArmRun, v: &[Option<f64>]| ArmValue {
         arm: r.label(),
-        stats: OutcomeStats::of(v),
+        stats: OutcomeStats::of(crate::stats::Quantity::Unbounded, v),
     };
     let pass = |ok: bool| if ok { Verdict::Pass } else { Verdict::Fail };
     match f.experiment {

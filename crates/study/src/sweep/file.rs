@@ -7,7 +7,7 @@
 //! replicates = 3
 //! set = ["domain.width_um=6000"]       # optional overrides of base keys
 //! days = 28                            # optional override of time.days
-//! outcomes = ["closure_pct_final"]     # default: observe::OUTCOMES
+//! outcomes = ["closure_pct_final"]     # default: observe::OUTCOMES the span can define
 //!
 //! [design]
 //! kind = "lhs"                         # factorial | lhs | random | saltelli
@@ -67,7 +67,8 @@ pub struct RawSweep {
     /// The factors (`[[factor]]` tables).
     #[serde(default)]
     pub factor: Vec<RawFactor>,
-    /// Outcome names (default: [`observe::OUTCOMES`]).
+    /// Outcome names (default: those of [`observe::OUTCOMES`] the span can
+    /// define, see [`observe::outcome_min_days`]).
     #[serde(default)]
     pub outcomes: Option<Vec<String>>,
     /// Overrides of base-scenario keys, `"key.path=value"` as with `--set`.
@@ -509,6 +510,14 @@ impl SweepSpec {
             hash: String::new(),
         };
         spec.check_factor_values()?;
+        if raw.outcomes.is_some() {
+            spec.check_outcome_spans(base_params.scenario.time.days)?;
+        } else {
+            // The default list keeps only the outcomes the span can define.
+            let days = spec.max_days(base_params.scenario.time.days);
+            spec.outcomes
+                .retain(|o| observe::outcome_min_days(o).is_none_or(|need| days + 1e-9 >= need));
+        }
         let base_toml = toml::to_string(&spec.base).unwrap_or_default();
         spec.hash = hash_bytes(
             format!("woundsim {}\n{}\n{}", crate::VERSION, spec.text, base_toml).as_bytes(),
@@ -571,6 +580,30 @@ impl SweepSpec {
         load_params(self.table_for(point)?, &label)
     }
 
+    /// The simulated span (days) of every design point, in point order.
+    pub fn point_days(&self) -> Result<Vec<f64>, InputError> {
+        let base = self.params_for(0)?.scenario.time.days;
+        let j = self.factors.iter().position(|f| f.key == "time.days");
+        Ok((0..self.n_points())
+            .map(|p| match j.map(|j| self.value(p, j)) {
+                Some(toml::Value::Float(x)) => x,
+                Some(toml::Value::Integer(i)) => i as f64,
+                _ => base,
+            })
+            .collect())
+    }
+
+    /// The parameters of design point `point` shortened to at most `days`
+    /// simulated days (for a timing calibration).
+    pub fn params_for_days(&self, point: u64, days: f64) -> Result<Params, InputError> {
+        let full = self.params_for(point)?;
+        let mut t = self.table_for(point)?;
+        let d = full.scenario.time.days.min(days);
+        scenario::set_path(&mut t, "time.days", toml::Value::Float(d), &self.label)?;
+        let label = format!("{} (design point {point}, {d} days)", self.label);
+        load_params(t, &label)
+    }
+
     /// The `runs.csv` header.
     pub fn header(&self) -> Vec<String> {
         let mut h: Vec<String> = LEAD_COLUMNS.iter().map(|s| s.to_string()).collect();
@@ -579,6 +612,44 @@ impl SweepSpec {
         h.push("error".into());
         h.extend(self.outcomes.iter().cloned());
         h
+    }
+
+    /// The longest span any design point simulates: the largest value of a
+    /// `time.days` factor, else `base_days`.
+    pub fn max_days(&self, base_days: f64) -> f64 {
+        match self.factors.iter().position(|f| f.key == "time.days") {
+            Some(j) => (0..self.n_points())
+                .filter_map(|p| match self.value(p, j) {
+                    toml::Value::Float(x) => Some(x),
+                    toml::Value::Integer(i) => Some(i as f64),
+                    _ => None,
+                })
+                .fold(f64::NEG_INFINITY, f64::max),
+            None => base_days,
+        }
+    }
+
+    /// Every outcome must be definable in the span of at least one design
+    /// point (e.g. `m2_fraction_d7` needs 7 simulated days,
+    /// [`observe::outcome_min_days`]).
+    fn check_outcome_spans(&self, base_days: f64) -> Result<(), InputError> {
+        let days = self.max_days(base_days);
+        for o in &self.outcomes {
+            if let Some(need) = observe::outcome_min_days(o) {
+                if days + 1e-9 < need {
+                    return Err(InputError::new(
+                        &self.label,
+                        Some("outcomes"),
+                        format!(
+                            "outcome '{o}' needs at least {need} simulated days, but the sweep simulates {days} days: it would be empty in every run"
+                        ),
+                    )
+                    .allowed(format!("'{o}' with `days` of {need} or more"))
+                    .hint(format!("raise `days` to {need} or more, or drop '{o}' from `outcomes`")));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every factor, at each of its probe values (all `values`, both ends of

@@ -3,7 +3,9 @@
 //!
 //! * `report/points.csv` (long format: one row per point and outcome) and
 //!   `report/points.md`: number of runs with a value, failures, mean, SD and
-//!   the 95 % interval of the mean ([`stats::ci95_mean`]).
+//!   the 95 % interval of the mean ([`stats::ci95`] for the outcome's kind:
+//!   within 0–100 % for percentages, 0–1 for fractions, ≥ 0 otherwise), with
+//!   a warning when a point has fewer than [`stats::SMALL_SAMPLE_N`] runs.
 //! * `report/sensitivity.csv` and `.md`: PRCC per outcome and factor for LHS
 //!   and random designs (with a Fisher-z 95 % interval), first-order and
 //!   total Sobol' indices with bootstrap 95 % intervals for Saltelli
@@ -54,18 +56,22 @@ pub struct PointStats {
     pub mean: f64,
     /// Sample SD (`NaN` if `n < 2`).
     pub sd: f64,
-    /// 95 % interval of the mean (`NaN`s if `n < 2`).
+    /// 95 % interval of the mean (`NaN`s if `n < 2`), see [`stats::ci95`].
     pub ci95: (f64, f64),
 }
 
 impl PointStats {
-    /// Statistics of `xs`.
-    pub fn of(xs: &[f64]) -> PointStats {
+    /// Statistics of `xs`, values of a quantity of kind `kind`.
+    pub fn of(kind: stats::Quantity, xs: &[f64]) -> PointStats {
         PointStats {
             n: xs.len(),
             mean: stats::mean(xs),
             sd: stats::sd(xs),
-            ci95: stats::ci95_mean(xs),
+            ci95: if xs.len() < 2 {
+                (f64::NAN, f64::NAN)
+            } else {
+                stats::ci95(kind, xs)
+            },
         }
     }
 }
@@ -431,8 +437,12 @@ fn points_md(d: &ReportData) -> String {
     );
     let _ = writeln!(
         s,
-        "Mean, SD and 95 % interval of the mean (Student t) over the replicates of each point.\n"
+        "Mean, SD and 95 % interval of the mean over the replicates of each point. {}\n",
+        crate::cohort_run::interval_note()
     );
+    if let Some(w) = stats::small_sample_warning(m.replicates as usize) {
+        let _ = writeln!(s, "**{w}.**\n");
+    }
     for (o, name) in m.outcomes.iter().enumerate() {
         let _ = writeln!(s, "## {name}\n");
         let mut head = vec!["point".to_string()];
@@ -526,13 +536,18 @@ fn sensitivity_md(d: &ReportData) -> String {
     s
 }
 
-/// Mean and 95 % interval of a group of point means (the interval needs two).
-fn pooled(means: &[f64]) -> Estimate {
+/// Mean and 95 % interval of a group of point means of a quantity of kind
+/// `kind` (the interval needs two; a mean of 0/1 outcomes is a fraction).
+fn pooled(kind: stats::Quantity, means: &[f64]) -> Estimate {
+    let kind = match kind {
+        stats::Quantity::Binary => stats::Quantity::FRACTION,
+        k => k,
+    };
     match means {
         [] => (f64::NAN, f64::NAN, f64::NAN),
         [m] => (*m, f64::NAN, f64::NAN),
         _ => {
-            let (lo, hi) = stats::ci95_mean(means);
+            let (lo, hi) = stats::ci95(kind, means);
             (stats::mean(means), lo, hi)
         }
     }
@@ -632,6 +647,7 @@ fn level_series(
         }
     }
     let nl = f.levels.len();
+    let kind = stats::Quantity::of_name(&m.outcomes[outcome]);
     if combos.len() <= MAX_SERIES {
         let mut values = vec![vec![(f64::NAN, f64::NAN, f64::NAN); nl]; combos.len()];
         let mut groups: Vec<Vec<Vec<usize>>> = vec![vec![Vec::new(); nl]; combos.len()];
@@ -648,7 +664,7 @@ fn level_series(
                     .collect();
                 values[c][l] = match st.as_slice() {
                     [s] => (s.mean, s.ci95.0, s.ci95.1),
-                    _ => pooled(&st.iter().map(|s| s.mean).collect::<Vec<_>>()),
+                    _ => pooled(kind, &st.iter().map(|s| s.mean).collect::<Vec<_>>()),
                 };
             }
         }
@@ -673,7 +689,7 @@ fn level_series(
         }
         (
             vec!["mean over the other factors".to_string()],
-            vec![per_level.iter().map(|v| pooled(v)).collect()],
+            vec![per_level.iter().map(|v| pooled(kind, v)).collect()],
         )
     }
 }
@@ -690,6 +706,7 @@ fn binned_series(data: &ReportData, xs: &[f64], log: bool, outcome: usize) -> Se
         .map(|(x, s)| (*x, s[outcome].mean))
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let kind = stats::Quantity::of_name(&data.manifest.outcomes[outcome]);
     let bins = (pts.len() / 5).clamp(1, MAX_BINS);
     let mut s = Series {
         name: format!("mean over the other factors ({bins} bins by rank)"),
@@ -705,7 +722,7 @@ fn binned_series(data: &ReportData, xs: &[f64], log: bool, outcome: usize) -> Se
             .map(|(x, _)| if log { x.log10() } else { *x })
             .collect();
         let x = stats::mean(&x);
-        let (mean, lo, hi) = pooled(&chunk.iter().map(|(_, y)| *y).collect::<Vec<_>>());
+        let (mean, lo, hi) = pooled(kind, &chunk.iter().map(|(_, y)| *y).collect::<Vec<_>>());
         s.x.push(if log { 10f64.powf(x) } else { x });
         s.mean.push(mean);
         s.lo.push(lo);
@@ -796,7 +813,7 @@ pub fn plots(report_dir: &Path, data: &ReportData, format: ImageFormat) -> Resul
             }
             let values: Vec<Vec<f64>> = cells
                 .iter()
-                .map(|row| row.iter().map(|c| pooled(c).0).collect())
+                .map(|row| row.iter().map(|c| stats::mean(c)).collect())
                 .collect();
             let over = if factors.len() > 2 {
                 "mean over replicates and the other factors"
@@ -908,7 +925,12 @@ pub fn report_as(dir: &Path, format: ImageFormat) -> Result<ReportSummary> {
     let (values, failed, runs) = read_runs(dir, &manifest)?;
     let stats: Vec<Vec<PointStats>> = values
         .iter()
-        .map(|per| per.iter().map(|xs| PointStats::of(xs)).collect())
+        .map(|per| {
+            per.iter()
+                .zip(&manifest.outcomes)
+                .map(|(xs, o)| PointStats::of(stats::Quantity::of_name(o), xs))
+                .collect()
+        })
         .collect();
     let expected = match manifest.shard {
         Some(s) => (0..manifest.n_runs).filter(|&i| s.contains(i)).count() as u64,
