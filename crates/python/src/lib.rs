@@ -1,0 +1,445 @@
+//! # woundsim-python
+//!
+//! The extension module `woundsim._native` behind the `woundsim` Python
+//! package (`python/`, built with maturin). It only converts: scenarios in
+//! (built-in, shipped name, file or a table given as JSON, with `--set`-style
+//! overrides), the core's step loop driven with the GIL released, and the
+//! state out (time-series CSV text exactly as the CLI writes it, summary as JSON,
+//! the resolved scenario as TOML, fields and masks as raw bytes, agents as lists). The
+//! Python layer (`python/woundsim/__init__.py`) builds the pandas and numpy
+//! objects; no simulation logic lives here.
+
+use pyo3::exceptions::{PyException, PyOSError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use std::time::{Duration, Instant};
+use woundsim_core::error::{Error, InputError as CoreInputError};
+use woundsim_core::observe::{self, Summary};
+use woundsim_core::phase::PhaseTimes;
+use woundsim_core::scenario::{self, Params, Scenario, BUILTIN_LABEL};
+use woundsim_core::sim::{self, SimState, Workspace};
+
+mod shipped {
+    include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
+}
+
+pyo3::create_exception!(
+    woundsim,
+    WoundsimError,
+    PyException,
+    "Base class of every error woundsim raises."
+);
+pyo3::create_exception!(
+    woundsim,
+    InputError,
+    WoundsimError,
+    "Bad input: a scenario key, value or file. `.key` is the dotted key (or None), `.file` where the input came from."
+);
+pyo3::create_exception!(
+    woundsim,
+    NumericalError,
+    WoundsimError,
+    "The simulation produced a non-finite or negative value. `.field`, `.ix`, `.iy`, `.step`, `.day` locate it."
+);
+
+/// Longest stretch of stepping without looking at Python's signal flags.
+const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+fn input_err(py: Python<'_>, msg: String, key: Option<&str>, file: Option<&str>) -> PyErr {
+    let err = InputError::new_err(msg);
+    let v = err.value(py);
+    // Setting attributes on a fresh exception instance cannot fail in practice;
+    // if it did, the message still names the key.
+    let _ = v.setattr("key", key);
+    let _ = v.setattr("file", file);
+    err
+}
+
+fn core_input(py: Python<'_>, e: &CoreInputError) -> PyErr {
+    input_err(py, e.to_string(), e.key.as_deref(), Some(&e.file))
+}
+
+/// Map a library error to the Python exception of its kind.
+fn to_py(py: Python<'_>, e: Error) -> PyErr {
+    match &e {
+        Error::Input(ie) => core_input(py, ie),
+        Error::Numerical {
+            field,
+            ix,
+            iy,
+            step,
+            day,
+            ..
+        } => {
+            let err = NumericalError::new_err(e.to_string());
+            let v = err.value(py);
+            let _ = v.setattr("field", field.as_str());
+            let _ = v.setattr("ix", *ix);
+            let _ = v.setattr("iy", *iy);
+            let _ = v.setattr("step", *step);
+            let _ = v.setattr("day", *day);
+            err
+        }
+        Error::Io { .. } => PyOSError::new_err(e.to_string()),
+        _ if e.is_input() => input_err(py, e.to_string(), None, None),
+        _ => WoundsimError::new_err(e.to_string()),
+    }
+}
+
+/// Names of the scenarios shipped with woundsim (`scenarios/*.toml`).
+#[pyfunction]
+fn shipped_scenarios() -> Vec<&'static str> {
+    shipped::SHIPPED.iter().map(|(n, _)| *n).collect()
+}
+
+/// The text of the shipped scenario `name`, if there is one.
+#[pyfunction]
+fn shipped_scenario_text(name: &str) -> Option<&'static str> {
+    shipped::SHIPPED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+}
+
+/// Load and validate a scenario as the CLI does (`woundsim run [FILE] --set ...`).
+fn load_params(
+    py: Python<'_>,
+    kind: &str,
+    source: Option<&str>,
+    sets: &[String],
+) -> PyResult<Params> {
+    let loaded: Result<(Scenario, String), Error> = match (kind, source) {
+        ("builtin", _) => Scenario::builtin(sets)
+            .map(|s| (s, BUILTIN_LABEL.to_string()))
+            .map_err(Error::from),
+        ("file", Some(path)) => {
+            Scenario::load(std::path::Path::new(path), sets).map(|s| (s, path.to_string()))
+        }
+        ("shipped", Some(name)) => match shipped_scenario_text(name) {
+            Some(text) => {
+                let label = format!("scenarios/{name}.toml");
+                Scenario::from_toml_str(text, &label, sets)
+                    .map(|s| (s, label))
+                    .map_err(Error::from)
+            }
+            None => {
+                return Err(input_err(
+                    py,
+                    format!(
+                        "no shipped scenario named '{name}' (allowed: default, {})",
+                        shipped_scenarios().join(", ")
+                    ),
+                    None,
+                    None,
+                ))
+            }
+        },
+        ("json", Some(json)) => {
+            let label = "<scenario dict>";
+            match serde_json::from_str::<toml::Table>(json) {
+                Ok(table) => Scenario::from_table(table, label, sets)
+                    .map(|s| (s, label.to_string()))
+                    .map_err(Error::from),
+                Err(e) => {
+                    return Err(input_err(
+                        py,
+                        format!("{label}: not representable as a scenario table: {e}"),
+                        None,
+                        Some(label),
+                    ))
+                }
+            }
+        }
+        _ => {
+            return Err(WoundsimError::new_err(format!(
+                "internal: scenario kind '{kind}' with source {source:?}"
+            )))
+        }
+    };
+    let (scenario, label) = loaded.map_err(|e| to_py(py, e))?;
+    Params::new(scenario, &label)
+        .map_err(|e| scenario::blame_overrides(e, sets))
+        .map_err(|e| core_input(py, &e))
+}
+
+/// Little-endian-or-native bytes of a slice of plain numbers.
+fn bytes_of<'py, T: Copy, const N: usize>(
+    py: Python<'py>,
+    it: impl Iterator<Item = T>,
+    len: usize,
+    to: impl Fn(T) -> [u8; N],
+) -> Bound<'py, PyBytes> {
+    let mut buf = Vec::with_capacity(len * N);
+    for v in it {
+        buf.extend_from_slice(&to(v));
+    }
+    PyBytes::new(py, &buf)
+}
+
+/// One simulation held in memory: validated parameters, the state and its
+/// workspace, stepped by [`NativeSimulation::step`].
+#[pyclass(module = "woundsim._native")]
+pub struct NativeSimulation {
+    params: Params,
+    state: SimState,
+    workspace: Workspace,
+    times: PhaseTimes,
+    pool: Option<rayon::ThreadPool>,
+}
+
+#[pymethods]
+impl NativeSimulation {
+    /// `kind` is "builtin", "shipped" (source = name), "file" (source =
+    /// path) or "json" (source = a scenario table as JSON); `sets` are
+    /// `key.path=value` overrides as on the CLI; `threads` builds a pool of
+    /// its own (default: the global pool, RAYON_NUM_THREADS or all cores).
+    #[new]
+    #[pyo3(signature = (kind, source, sets, threads=None))]
+    fn new(
+        py: Python<'_>,
+        kind: &str,
+        source: Option<&str>,
+        sets: Vec<String>,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let params = load_params(py, kind, source, &sets)?;
+        woundsim_io::run::check_memory(&params, woundsim_io::run::total_memory_mib())
+            .map_err(|e| to_py(py, e))?;
+        let pool = match threads {
+            Some(n) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n.max(1))
+                    .build()
+                    .map_err(|e| WoundsimError::new_err(format!("thread pool: {e}")))?,
+            ),
+            None => None,
+        };
+        let seed = params.scenario.seed;
+        let build = || {
+            let patient = woundsim_core::cohort::patient_for(&params, seed);
+            let state = SimState::new(&params, seed, patient);
+            let workspace = Workspace::new(&params, &state);
+            (state, workspace)
+        };
+        let (state, workspace) = py.detach(|| match &pool {
+            Some(pool) => pool.install(build),
+            None => build(),
+        });
+        Ok(NativeSimulation {
+            params,
+            state,
+            workspace,
+            times: PhaseTimes::default(),
+            pool,
+        })
+    }
+
+    /// Advance up to `n` base steps (never past the scenario's end) with the
+    /// GIL released, looking at Python's signal flags at least every 0.1 s
+    /// of stepping (between steps), so Ctrl-C raises KeyboardInterrupt
+    /// promptly and leaves the simulation at a whole step. Returns the steps
+    /// done.
+    fn step(&mut self, py: Python<'_>, n: u64) -> PyResult<u64> {
+        let start = self.state.step;
+        let target = start.saturating_add(n).min(self.params.steps.total);
+        let NativeSimulation {
+            params,
+            state,
+            workspace,
+            times,
+            pool,
+        } = self;
+        while state.step < target {
+            let mut chunk = || {
+                sim::with_polling_workers(|| {
+                    let t0 = Instant::now();
+                    while state.step < target {
+                        sim::step_timed(params, state, workspace, times)?;
+                        if t0.elapsed() >= SIGNAL_POLL {
+                            break;
+                        }
+                    }
+                    Ok::<(), Error>(())
+                })
+            };
+            let r = py.detach(|| match pool {
+                Some(pool) => pool.install(chunk),
+                None => chunk(),
+            });
+            r.map_err(|e| to_py(py, e))?;
+            py.check_signals()?;
+        }
+        Ok(state.step - start)
+    }
+
+    /// Base steps done so far.
+    #[getter]
+    fn step_count(&self) -> u64 {
+        self.state.step
+    }
+
+    /// Base steps of the whole scenario (`time.days`).
+    #[getter]
+    fn total_steps(&self) -> u64 {
+        self.params.steps.total
+    }
+
+    /// Simulated day reached.
+    #[getter]
+    fn day(&self) -> f64 {
+        self.state.day(&self.params)
+    }
+
+    /// Worker threads stepping this simulation.
+    #[getter]
+    fn threads(&self) -> usize {
+        match &self.pool {
+            Some(p) => p.current_num_threads(),
+            None => rayon::current_num_threads(),
+        }
+    }
+
+    /// Voxels along x.
+    #[getter]
+    fn nx(&self) -> usize {
+        self.params.grid.nx
+    }
+
+    /// Voxels along y.
+    #[getter]
+    fn ny(&self) -> usize {
+        self.params.grid.ny
+    }
+
+    /// Voxel size (µm).
+    #[getter]
+    fn dx_um(&self) -> f64 {
+        self.params.grid.dx_um
+    }
+
+    /// The scenario's label (file path, shipped name or built-in).
+    #[getter]
+    fn label(&self) -> &str {
+        &self.params.label
+    }
+
+    /// The time series so far, as the CSV text `timeseries.csv` holds.
+    fn timeseries_csv(&self, py: Python<'_>) -> PyResult<String> {
+        let cols = observe::columns(&self.params);
+        let bytes = woundsim_io::output::timeseries_csv(&cols, &self.state.rows)
+            .map_err(|e| to_py(py, e))?;
+        String::from_utf8(bytes).map_err(|e| WoundsimError::new_err(e.to_string()))
+    }
+
+    /// The summary of the rows so far, as the JSON `summary.json` holds.
+    fn summary_json(&self) -> PyResult<String> {
+        let cols = observe::columns(&self.params);
+        let s = Summary::from_rows(&self.params, self.state.seed, &cols, &self.state.rows);
+        serde_json::to_string(&s).map_err(|e| WoundsimError::new_err(e.to_string()))
+    }
+
+    /// The fully resolved scenario as TOML (as in the manifest).
+    fn scenario_toml(&self) -> String {
+        self.params.scenario.to_toml()
+    }
+
+    /// Field names and units, in field order.
+    fn fields(&self) -> Vec<(String, String)> {
+        let f = &self.state.fields;
+        f.names
+            .iter()
+            .cloned()
+            .zip(f.units.iter().cloned())
+            .collect()
+    }
+
+    /// Field `name` as native-endian f32 bytes in (ny, nx) row-major order
+    /// (one copy of the field).
+    fn field_bytes<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let f = &self.state.fields;
+        let Some(i) = f.names.iter().position(|n| n == name) else {
+            return Err(input_err(
+                py,
+                format!("unknown field '{name}' (allowed: {})", f.names.join(", ")),
+                None,
+                None,
+            ));
+        };
+        let a = &f.data[i];
+        Ok(bytes_of(py, a.iter().copied(), a.len(), f32::to_ne_bytes))
+    }
+
+    /// The open-wound mask (u8, 1 = open) or the vessel map (u8: 0 none,
+    /// 1 sprout, 2 perfused, 3 abnormal, 4 mature) as bytes in (ny, nx)
+    /// order; `which` is "wound" or "vessels".
+    fn mask_bytes<'py>(&self, py: Python<'py>, which: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let t = &self.state.tissue;
+        let a = match which {
+            "wound" => &t.open,
+            "vessels" => &t.vessel,
+            _ => {
+                return Err(input_err(
+                    py,
+                    format!("unknown map '{which}' (allowed: wound, vessels)"),
+                    None,
+                    None,
+                ))
+            }
+        };
+        Ok(PyBytes::new(py, &a.iter().copied().collect::<Vec<u8>>()))
+    }
+
+    /// The agents of `kind` ("msc", "macrophage" or "tip") as columns
+    /// (name → list; the u8 column `state_code` as bytes), in id order.
+    fn agents<'py>(&self, py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        match kind {
+            "msc" => {
+                let m = &self.state.mscs;
+                d.set_item("id", &m.id)?;
+                d.set_item("x_um", &m.x)?;
+                d.set_item("y_um", &m.y)?;
+                d.set_item("state_code", &m.state)?;
+                d.set_item("in_carrier", &m.in_carrier)?;
+                d.set_item("age_min", &m.age_min)?;
+            }
+            "macrophage" => {
+                let m = &self.state.macs;
+                d.set_item("id", &m.id)?;
+                d.set_item("x_um", &m.x)?;
+                d.set_item("y_um", &m.y)?;
+                d.set_item("polarization", &m.pol)?;
+            }
+            "tip" => {
+                let t = &self.state.tips;
+                d.set_item("id", &t.id)?;
+                d.set_item("x_um", &t.x)?;
+                d.set_item("y_um", &t.y)?;
+                d.set_item("age_min", &t.age_min)?;
+            }
+            _ => {
+                return Err(input_err(
+                    py,
+                    format!("unknown agent kind '{kind}' (allowed: msc, macrophage, tip)"),
+                    None,
+                    None,
+                ))
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// The module `woundsim._native`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("WoundsimError", py.get_type::<WoundsimError>())?;
+    m.add("InputError", py.get_type::<InputError>())?;
+    m.add("NumericalError", py.get_type::<NumericalError>())?;
+    m.add("VERSION", woundsim_core::VERSION)?;
+    m.add_class::<NativeSimulation>()?;
+    m.add_function(wrap_pyfunction!(shipped_scenarios, m)?)?;
+    m.add_function(wrap_pyfunction!(shipped_scenario_text, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+"""Shared fixtures: the CLI binary and one small CLI run directory."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: A small scenario (100 x 80 voxels) with a snapshot on day 2, as CLI
+#: ``--set`` overrides and as the Python overrides dict.
+SMALL = {
+    "domain.width_um": 2000,
+    "domain.height_um": 1600,
+    "wound.diameter_um": 1200,
+    "output.snapshot_days": [2],
+}
+SMALL_SETS = [
+    "domain.width_um=2000",
+    "domain.height_um=1600",
+    "wound.diameter_um=1200",
+    "output.snapshot_days=[2]",
+]
+DAYS = 3
+SEED = 5
+
+
+@pytest.fixture(scope="session")
+def cli() -> Path:
+    """The built CLI (``WOUNDSIM_BIN`` or ``target/release/woundsim``)."""
+    exe = Path(os.environ.get("WOUNDSIM_BIN", REPO / "target" / "release" / "woundsim"))
+    if not exe.is_file():
+        pytest.fail(f"{exe} not found: build it with `cargo build --release` (or set WOUNDSIM_BIN)")
+    return exe
+
+
+def cli_run(cli: Path, out: Path, *args: str) -> Path:
+    """Run ``woundsim run`` into ``out`` and return it."""
+    cmd = [str(cli), "--quiet", "run", *args, "--out", str(out), "--no-plots"]
+    subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_run_dir(cli, tmp_path_factory) -> Path:
+    """The small scenario run by the CLI (days 3, seed 5, snapshots on days 0 and 2)."""
+    out = tmp_path_factory.mktemp("cli") / "small"
+    sets = [a for s in SMALL_SETS for a in ("--set", s)]
+    return cli_run(cli, out, "--days", str(DAYS), "--seed", str(SEED), *sets)

@@ -1,0 +1,427 @@
+"""woundsim from Python: run the simulator in-process, step it, read its runs.
+
+>>> import woundsim
+>>> r = woundsim.run("default", days=7, seed=3)
+>>> r.timeseries[["time_d", "closure_pct"]].tail(1)
+>>> sim = woundsim.Simulation("default", seed=3, days=2)
+>>> sim.step(96); sim.field("oxygen").shape            # (ny, nx)
+>>> woundsim.load("results/default-1").timeseries      # a CLI run directory
+
+Scenarios are the built-in default (``"default"``), a shipped scenario by
+name (``"acute"``, see :func:`shipped_scenarios`), a TOML file path, or a
+``dict`` with the contents of a scenario file. Overrides are dotted keys as
+for ``woundsim run --set``: ``overrides={"msc.hypoxia_death_per_day": 0.5}``
+or keyword arguments with ``__`` for the dots (``time__days=14``).
+Simulation runs in Rust with the GIL released; Ctrl-C raises
+KeyboardInterrupt between steps (within about 0.1 s).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _native
+from ._native import InputError, NumericalError, WoundsimError
+
+__all__ = [
+    "InputError",
+    "NumericalError",
+    "WoundsimError",
+    "Run",
+    "RunDir",
+    "Snapshot",
+    "Simulation",
+    "load",
+    "run",
+    "shipped_scenarios",
+    "__version__",
+]
+
+__version__: str = _native.VERSION
+
+#: MSC state codes of the core (``state_code`` in :meth:`Simulation.agents`).
+MSC_STATES = {0: "live", 1: "senescent", 2: "dead"}
+
+ScenarioLike = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+
+
+def shipped_scenarios() -> List[str]:
+    """Names of the scenarios shipped with woundsim (besides ``"default"``)."""
+    return list(_native.shipped_scenarios())
+
+
+def _toml_literal(key: str, v: Any) -> str:
+    """Render a Python value as a TOML value for a ``key=value`` override."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if math.isnan(f):
+            return "nan"
+        if math.isinf(f):
+            return "inf" if f > 0 else "-inf"
+        return repr(f)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(_toml_literal(key, x) for x in v) + "]"
+    if isinstance(v, Mapping):
+        inner = ", ".join(f"{json.dumps(str(k))} = {_toml_literal(key, x)}" for k, x in v.items())
+        return "{" + inner + "}"
+    raise InputError(f"override '{key}': value {v!r} of type {type(v).__name__} "
+                     "(allowed: bool, int, float, str, list, dict)")
+
+
+def _sets(overrides: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any],
+          days: Optional[float], seed: Optional[int]) -> List[str]:
+    """The ``--set`` strings, in the CLI's order (sets, then days, then seed)."""
+    out = []
+    items = list((overrides or {}).items()) + [(k.replace("__", "."), v) for k, v in kwargs.items()]
+    for k, v in items:
+        if v is None:
+            raise InputError(f"override '{k}': None is not a value (allowed: bool, int, float, str, list, dict)")
+        out.append(f"{k}={_toml_literal(k, v)}")
+    if days is not None:
+        out.append(f"time.days={_toml_literal('time.days', days)}")
+    if seed is not None:
+        out.append(f"seed={_toml_literal('seed', seed)}")
+    return out
+
+
+def _source(scenario: ScenarioLike):
+    """(kind, source) for the native constructor."""
+    if isinstance(scenario, Mapping):
+        try:
+            return "json", json.dumps(scenario, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise InputError(f"<scenario dict>: not representable as a scenario table: {e}") from None
+    if isinstance(scenario, os.PathLike):
+        return "file", os.fspath(scenario)
+    if not isinstance(scenario, str):
+        raise InputError(f"scenario {scenario!r}: allowed: \"default\", a shipped name, a path or a dict")
+    if scenario == "default":
+        return "builtin", None
+    if scenario in _native.shipped_scenarios() and not os.path.exists(scenario):
+        return "shipped", scenario
+    if os.path.exists(scenario) or scenario.endswith(".toml") or os.sep in scenario:
+        return "file", scenario
+    raise InputError(f"no shipped scenario named '{scenario}' and no such file "
+                     f"(allowed: default, {', '.join(_native.shipped_scenarios())}, or a path)")
+
+
+def _read_timeseries(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text))
+
+
+class Simulation:
+    """One simulation in memory, advanced step by step.
+
+    ``Simulation(scenario="default", days=None, seed=None, threads=None,
+    overrides=None, **dotted_overrides)``; the arguments are those of
+    :func:`run`. The state starts at step 0 (day 0) and never runs past the
+    scenario's ``time.days``.
+    """
+
+    def __init__(self, scenario: ScenarioLike = "default", *, days: Optional[float] = None,
+                 seed: Optional[int] = None, threads: Optional[int] = None,
+                 overrides: Optional[Mapping[str, Any]] = None, **dotted_overrides: Any) -> None:
+        kind, source = _source(scenario)
+        self._sets = _sets(overrides, dotted_overrides, days, seed)
+        self._native = _native.NativeSimulation(kind, source, self._sets, threads)
+
+    def step(self, n: int = 1) -> int:
+        """Advance ``n`` base steps (``time.step_min`` each; fewer at the end
+        of the scenario). The GIL is released while stepping; Ctrl-C raises
+        KeyboardInterrupt within about 0.1 s and leaves the simulation at a
+        whole step, usable. Returns the number of steps done."""
+        if n < 0:
+            raise InputError(f"step(n={n}): allowed: n >= 0")
+        return self._native.step(int(n))
+
+    def run_to_end(self) -> int:
+        """Step to the scenario's end (``time.days``); returns the steps done."""
+        return self.step(self.total_steps - self.step_count)
+
+    @property
+    def day(self) -> float:
+        """Simulated day reached."""
+        return self._native.day
+
+    @property
+    def step_count(self) -> int:
+        """Base steps done."""
+        return self._native.step_count
+
+    @property
+    def total_steps(self) -> int:
+        """Base steps of the whole scenario."""
+        return self._native.total_steps
+
+    @property
+    def done(self) -> bool:
+        """True once the scenario's end is reached."""
+        return self.step_count >= self.total_steps
+
+    @property
+    def threads(self) -> int:
+        """Worker threads stepping this simulation."""
+        return self._native.threads
+
+    @property
+    def shape(self) -> tuple:
+        """Field shape ``(ny, nx)``."""
+        return (self._native.ny, self._native.nx)
+
+    @property
+    def dx_um(self) -> float:
+        """Voxel size (µm)."""
+        return self._native.dx_um
+
+    @property
+    def fields(self) -> Dict[str, str]:
+        """Field name → unit, in field order."""
+        return dict(self._native.fields())
+
+    def field(self, name: str) -> np.ndarray:
+        """Field ``name`` now, float32 of shape ``(ny, nx)`` (row = y index),
+        read-only. It is a snapshot: one copy of the field is made (the
+        solver updates its arrays in place, so a view would change under
+        you); the numpy array then wraps that copy without copying again."""
+        buf = self._native.field_bytes(name)
+        return np.frombuffer(buf, dtype=np.float32).reshape(self.shape)
+
+    def wound(self) -> np.ndarray:
+        """Open-wound mask now, uint8 ``(ny, nx)``, 1 = open (read-only copy)."""
+        return np.frombuffer(self._native.mask_bytes("wound"), dtype=np.uint8).reshape(self.shape)
+
+    def vessels(self) -> np.ndarray:
+        """Vessel map now, uint8 ``(ny, nx)``: 0 none, 1 sprout, 2 perfused,
+        3 abnormal, 4 mature (read-only copy)."""
+        return np.frombuffer(self._native.mask_bytes("vessels"), dtype=np.uint8).reshape(self.shape)
+
+    def agents(self, kind: str = "msc") -> pd.DataFrame:
+        """Agents of ``kind`` (``"msc"``, ``"macrophage"``, ``"tip"``) now, one
+        row per agent in id order. Positions in µm; MSCs have ``state``
+        (live / senescent / dead / carrier, as in the snapshots'
+        agents.csv), macrophages ``polarization`` (0 = M1 … 1 = M2) and
+        ``state`` (m1 / m2)."""
+        cols = self._native.agents(kind)
+        dtypes = {"id": np.uint64, "in_carrier": bool, "state_code": np.uint8}
+        df = pd.DataFrame({
+            k: (np.frombuffer(v, dtype=np.uint8) if isinstance(v, bytes)
+                else np.asarray(v, dtype=dtypes.get(k, np.float32)))
+            for k, v in cols.items()
+        })
+        if kind == "msc":
+            state = df["state_code"].map(MSC_STATES).astype(object)
+            state[(df["state_code"] == 0) & df["in_carrier"]] = "carrier"
+            df["state"] = state
+        elif kind == "macrophage":
+            df["state"] = np.where(df["polarization"] >= 0.5, "m2", "m1")
+        return df
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Time-series rows so far (one per output step, units in the column
+        names, as in ``timeseries.csv``)."""
+        return _read_timeseries(self._native.timeseries_csv())
+
+    @property
+    def timeseries_csv(self) -> str:
+        """The time series so far as the CSV text the CLI writes."""
+        return self._native.timeseries_csv()
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """Summary of the rows so far (as ``summary.json``)."""
+        return json.loads(self._native.summary_json())
+
+    @property
+    def scenario(self) -> Dict[str, Any]:
+        """The fully resolved scenario (defaults included) as a dict: the
+        manifest's ``scenario_toml`` parsed (unset optional keys are absent)."""
+        return _toml_loads(self._native.scenario_toml())
+
+    @property
+    def scenario_toml(self) -> str:
+        """The fully resolved scenario as TOML (as in a run's manifest)."""
+        return self._native.scenario_toml()
+
+    def __repr__(self) -> str:
+        return (f"<woundsim.Simulation {self._native.label} day {self.day:.2f} "
+                f"step {self.step_count}/{self.total_steps}>")
+
+
+class Run:
+    """A finished in-memory run: ``timeseries`` (DataFrame), ``timeseries_csv``
+    (the CLI's CSV text), ``summary`` (dict), ``scenario`` (resolved, dict)."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.timeseries_csv: str = sim.timeseries_csv
+        self.timeseries: pd.DataFrame = _read_timeseries(self.timeseries_csv)
+        self.summary: Dict[str, Any] = sim.summary
+        self.scenario: Dict[str, Any] = sim.scenario
+        self.scenario_toml: str = sim.scenario_toml
+
+    def __repr__(self) -> str:
+        return (f"<woundsim.Run {self.summary.get('scenario')} seed {self.summary.get('seed')} "
+                f"{self.summary.get('days')} d: closure {self.summary.get('closure_pct_final'):.1f} %>")
+
+
+def run(scenario: ScenarioLike = "default", days: Optional[float] = None, seed: Optional[int] = None,
+        threads: Optional[int] = None, overrides: Optional[Mapping[str, Any]] = None,
+        **dotted_overrides: Any) -> Run:
+    """Run a scenario in-process to its end and return a :class:`Run`.
+
+    ``scenario``: ``"default"`` (built-in), a shipped name, a TOML path or a
+    dict (the contents of a scenario file); ``days`` / ``seed`` as
+    ``--days`` / ``--seed``; ``threads``: a thread pool of its own (default
+    RAYON_NUM_THREADS or all cores; results do not depend on it);
+    ``overrides``: ``{"dotted.key": value}`` as ``--set``; keyword arguments
+    with ``__`` for dots likewise (``domain__width_um=2000``).
+    Results are those of ``woundsim run`` with the same scenario and seed.
+    Raises :class:`InputError` for bad input (naming the key) and
+    :class:`NumericalError` on a numerical failure.
+    """
+    sim = Simulation(scenario, days=days, seed=seed, threads=threads, overrides=overrides,
+                     **dotted_overrides)
+    sim.run_to_end()
+    return Run(sim)
+
+
+def _toml_loads(text: str) -> Dict[str, Any]:
+    try:
+        import tomllib  # Python >= 3.11
+    except ImportError:  # pragma: no cover - Python < 3.11
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise ImportError("reading a run's scenario needs Python >= 3.11 or `pip install tomli`") from None
+    return tomllib.loads(text)
+
+
+class Snapshot:
+    """One field snapshot of a run directory; files are read when asked for
+    (``np.load`` with ``mmap_mode="r"``: nothing is loaded up front)."""
+
+    def __init__(self, sdir: Path, entry: Mapping[str, Any]) -> None:
+        self._dir = sdir
+        self.entry = dict(entry)
+        self.day: float = float(entry["day"])
+        self.units: Dict[str, str] = dict(entry.get("units", {}))
+
+    @property
+    def fields(self) -> List[str]:
+        """Field names in this snapshot."""
+        return list(self.entry["fields"])
+
+    def field(self, name: str) -> np.ndarray:
+        """Field ``name`` (float32, ``(ny, nx)``), memory-mapped read-only."""
+        files = self.entry["fields"]
+        if name not in files:
+            raise InputError(f"unknown field '{name}' (allowed: {', '.join(files)})")
+        return np.load(self._dir / files[name], mmap_mode="r")
+
+    def wound(self) -> np.ndarray:
+        """Open-wound mask (uint8, 1 = open)."""
+        return np.load(self._dir / self.entry["wound"], mmap_mode="r")
+
+    def vessels(self) -> np.ndarray:
+        """Vessel map (uint8: 0 none, 1 sprout, 2 perfused, 3 abnormal, 4 mature)."""
+        return np.load(self._dir / self.entry["vessels"], mmap_mode="r")
+
+    def agents(self) -> pd.DataFrame:
+        """Agents (``kind,id,x_um,y_um,state``)."""
+        return pd.read_csv(self._dir / self.entry["agents"])
+
+    def __repr__(self) -> str:
+        return f"<woundsim.Snapshot day {self.day}: {', '.join(self.fields)}>"
+
+
+class RunDir:
+    """A run directory the CLI wrote (``woundsim run --out DIR``), read lazily:
+    ``manifest`` and ``summary`` (dicts), ``timeseries`` (DataFrame, read on
+    first use), ``scenario`` (resolved, from the manifest), ``snapshots``
+    (list of :class:`Snapshot`, fields read on demand)."""
+
+    def __init__(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        self.path = Path(path)
+        mf = self.path / "manifest.json"
+        if not mf.is_file():
+            raise InputError(f"{self.path}: not a woundsim run directory (no manifest.json)")
+        self.manifest: Dict[str, Any] = json.loads(mf.read_text(encoding="utf-8"))
+        self._timeseries: Optional[pd.DataFrame] = None
+        idx = self.path / "snapshots" / "index.json"
+        self.index: Dict[str, Any] = json.loads(idx.read_text(encoding="utf-8")) if idx.is_file() else {}
+        self.snapshots: List[Snapshot] = [
+            Snapshot(self.path / "snapshots", e) for e in self.index.get("snapshots", [])
+        ]
+
+    @property
+    def status(self) -> str:
+        """Run status from the manifest (complete, interrupted, failed, running)."""
+        return self.manifest.get("status", "")
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """``timeseries.csv`` (or ``timeseries.partial.csv`` of an unfinished run)."""
+        if self._timeseries is None:
+            f = self.path / "timeseries.csv"
+            if not f.is_file():
+                f = self.path / "timeseries.partial.csv"
+            if not f.is_file():
+                raise InputError(f"{self.path}: no timeseries.csv")
+            self._timeseries = pd.read_csv(f)
+        return self._timeseries
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """``summary.json`` (complete runs only)."""
+        f = self.path / "summary.json"
+        if not f.is_file():
+            raise InputError(f"{self.path}: no summary.json (run status: {self.status})")
+        return json.loads(f.read_text(encoding="utf-8"))
+
+    @property
+    def scenario_toml(self) -> str:
+        """The resolved scenario as TOML (from the manifest)."""
+        return self.manifest["scenario_toml"]
+
+    @property
+    def scenario(self) -> Dict[str, Any]:
+        """The resolved scenario as a dict (from the manifest)."""
+        return _toml_loads(self.scenario_toml)
+
+    @property
+    def days(self) -> List[float]:
+        """Days with a snapshot."""
+        return [s.day for s in self.snapshots]
+
+    def snapshot(self, day: float) -> Snapshot:
+        """The snapshot of ``day``."""
+        for s in self.snapshots:
+            if s.day == day:
+                return s
+        raise InputError(f"{self.path}: no snapshot of day {day} (allowed: {', '.join(map(str, self.days))})")
+
+    def field(self, name: str, day: float) -> np.ndarray:
+        """Field ``name`` on ``day`` (memory-mapped, read-only)."""
+        return self.snapshot(day).field(name)
+
+    def __repr__(self) -> str:
+        return f"<woundsim.RunDir {self.path} ({self.status}, {len(self.snapshots)} snapshots)>"
+
+
+def load(path: Union[str, "os.PathLike[str]"]) -> RunDir:
+    """Open a run directory the CLI wrote (``woundsim run --out DIR``)."""
+    return RunDir(path)
