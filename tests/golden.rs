@@ -28,7 +28,11 @@ const SCENARIOS: [&str; 3] = ["default", "acute", "dfu-uc-exosomes-weekly"];
 fn summaries() -> Value {
     let mut all = serde_json::Map::new();
     for name in SCENARIOS {
-        let sets: Vec<String> = SMALL.iter().map(|s| s.to_string()).collect();
+        let mut sets: Vec<String> = SMALL.iter().map(|s| s.to_string()).collect();
+        if name == "dfu-uc-exosomes-weekly" {
+            // Its weekly doses, within the short run.
+            sets.push("treatment.dose.days=[0, 7, 14]".into());
+        }
         let path = Path::new(ROOT).join("scenarios").join(format!("{name}.toml"));
         let s = Scenario::load(&path, &sets).unwrap();
         let p = Params::new(s, &path.display().to_string()).unwrap();

@@ -150,7 +150,7 @@ impl Phase {
                 Cadence::CellStep,
                 "mechanisms::msc_fate",
                 "O₂, TNF-α, ROS, bins",
-                "MSCs, debris, macrophage polarization (efferocytosis)",
+                "MSCs, debris; efferocytosis events, applied to macrophage polarization",
             ),
             Phase::Macrophages => (
                 "macrophages",

@@ -341,6 +341,9 @@ pub struct Workspace {
     pub tip_out: Vec<mechanisms::angiogenesis::Outcome>,
     /// Birth positions.
     pub births: Vec<(f32, f32)>,
+    /// Macrophages (indices) that ate a dead MSC this cell step, in MSC id
+    /// order: MSC fate's event list for the macrophages.
+    pub efferocytosis: Vec<u32>,
     /// Vessel voxels (flat indices) whose O₂ exchange class changed this
     /// step and that [`Workspace::apply_vessel_changes`] has not seen yet.
     pub vessel_changes: Vec<u32>,
@@ -406,6 +409,7 @@ impl Workspace {
             mac_out: Vec::new(),
             tip_out: Vec::new(),
             births: Vec::new(),
+            efferocytosis: Vec::new(),
             vessel_changes: Vec::new(),
             list_scratch: Vec::new(),
         };
@@ -702,7 +706,11 @@ fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace) ->
                 return Err(numerical_error(p, st, bad));
             }
         }
-        Phase::MscFate => mechanisms::msc_fate::update(p, st, ws),
+        Phase::MscFate => {
+            mechanisms::msc_fate::update(p, st, ws);
+            // Its events for the macrophages, applied before they move.
+            mechanisms::macrophages::efferocytose(p, &mut st.macs.pol, &ws.efferocytosis);
+        }
         Phase::Macrophages => mechanisms::macrophages::update(p, st, ws),
         Phase::Angiogenesis => mechanisms::angiogenesis::update(p, st, ws),
         Phase::Remodelling => mechanisms::angiogenesis::remodel(p, st, ws),

@@ -53,6 +53,17 @@ pub fn polarization_rate(
     (m.switch_per_day * switch_mult) as f32 * (d2 * (1.0 - pol) - d1 * pol)
 }
 
+/// Efferocytosis: each macrophage that ate a dead MSC (`eaters`, macrophage
+/// indices, in the MSCs' id order, from [`super::msc_fate::update`]) moves
+/// toward M2 by `msc.efferocytosis_m2_push`.
+pub fn efferocytose(p: &Params, pol: &mut [f32], eaters: &[u32]) {
+    let push = p.scenario.msc.efferocytosis_m2_push as f32;
+    for &m in eaters {
+        let q = &mut pol[m as usize];
+        *q = (*q + push).min(1.0);
+    }
+}
+
 /// One cell step: move, polarize, die; clear debris; recruit.
 pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let dt = (p.steps.dt_min * p.steps.cell_every as f64) as f32;

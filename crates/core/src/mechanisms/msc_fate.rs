@@ -2,6 +2,11 @@
 //! (rare) division, efferocytosis of dead cells by macrophages and secondary
 //! necrosis of uncleared dead cells.
 //!
+//! Writes MSCs and debris. Its one effect on another kind, a macrophage
+//! eating a dead MSC, is not written here: it is listed in
+//! `Workspace::efferocytosis` (the eating macrophage's index, in MSC id
+//! order) and applied by [`super::macrophages::efferocytose`].
+//!
 //! Death hazard (per day):
 //! `(base + hypoxia·h(O₂) + tnf·T/(T+K) + ros·R/(R+K_R) + anoikis·[unanchored, no carrier]·m_anoikis)
 //!  × m_product × [in carrier: protection]`.
@@ -170,7 +175,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         .collect_into_vec(&mut ws.msc_out);
 
     // Apply in id order.
-    let push = p.scenario.msc.efferocytosis_m2_push as f32;
+    ws.efferocytosis.clear();
     let mut keep = vec![true; n];
     let mut births = Vec::new();
     for (i, o) in ws.msc_out.iter().enumerate() {
@@ -193,8 +198,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             Event::Senesced => ms.state[i] = msc_state::SENESCENT,
             Event::Eaten(mac) => {
                 keep[i] = false;
-                let pol = &mut st.macs.pol[mac as usize];
-                *pol = (*pol + push).min(1.0);
+                ws.efferocytosis.push(mac);
                 st.efferocytosed += 1;
             }
             Event::Necrosis(v) => {
