@@ -162,7 +162,7 @@ fn counts_are_bounded_and_bad_settings_exit_2() {
         cases.push((
             with(
                 &["run", "--days", "1", "--out", o],
-                &["--checkpoint-every", v],
+                &[&format!("--checkpoint-every={v}")],
             ),
             vec!["--checkpoint-every", "allowed"],
         ));
@@ -388,6 +388,7 @@ fn silent_wrong_results_are_rejected_with_the_right_place() {
 fn input_files_are_read_only_up_to_their_cap() {
     let tmp = tempfile::tempdir().unwrap();
     let cap = scenario::MAX_INPUT_BYTES as usize;
+    let out = tmp.path().join("sweep-out").display().to_string();
     // One byte over the cap, and an endless device.
     let big = write(tmp.path(), "big.toml", &format!("#{}\n", "x".repeat(cap)));
     let sweep_big = write(tmp.path(), "sweep.toml", &format!("#{}\n", "x".repeat(cap)));
@@ -402,7 +403,7 @@ fn input_files_are_read_only_up_to_their_cap() {
         (vec!["scenario", "show", "/dev/urandom"], "/dev/urandom"),
         (vec!["scenario", "show", "/dev/zero"], "/dev/zero"),
         (
-            vec!["sweep", sweep_big.as_str(), "--dry-run"],
+            vec!["sweep", sweep_big.as_str(), "--out", out.as_str()],
             sweep_big.as_str(),
         ),
     ] {
