@@ -526,15 +526,22 @@ fn exploding_sources_are_refused_before_the_run() {
     // Absurd rates that once overflowed the f32 fields mid-run (a numerical
     // failure) are now out of range: bad input, before any directory exists.
     // The numerical guard itself is tested in process above.
-    for (set, field) in [
-        ("msc.secretion_fg_per_cell_per_day.vegf=1e300", "vegf"),
-        ("tissue.damage_ros_au_per_min=1e38", "ros"),
-        ("fields.tnf.far_field=1e300", "tnf"),
+    for (set, field, key) in [
+        (
+            "msc.secretion_fg_per_cell_per_day.vegf=1e300",
+            "vegf",
+            "msc.secretion_fg_per_cell_per_day",
+        ),
+        (
+            "tissue.damage_ros_au_per_min=1e38",
+            "ros",
+            "tissue.damage_ros_au_per_min",
+        ),
+        ("fields.tnf.far_field=1e300", "tnf", "fields.tnf.far_field"),
     ] {
         let dir = tmp.path().join(field);
         let o = woundsim(&run_args(&dir, "2", &["--set", set]));
         let err = stderr(&o);
-        let key = set.split('=').next().unwrap();
         assert_eq!(o.status.code(), Some(2), "{set}:\n{err}");
         assert!(
             err.contains(key) && err.contains("out of range"),
