@@ -371,7 +371,7 @@ fn blame_overrides_except(
     };
     // An unknown section that only an override names is the override's.
     let unknown_only_set = || {
-        !file.is_some_and(|t| value_at(t, key).is_some())
+        file.is_none_or(|t| value_at(t, key).is_none())
             && !all_keys()
                 .iter()
                 .any(|k| k == key || k.strip_prefix(key).is_some_and(|r| r.starts_with('.')))
