@@ -209,11 +209,11 @@ fn counts_are_bounded_and_bad_settings_exit_2() {
 #[test]
 fn cohort_size_is_bounded_by_memory() {
     let p = params(&["time.days=84"]);
-    let e = woundsim::cohort_run::check_cohort_size(&[p.clone()], 1_000_000, 100.0)
+    let e = woundsim::cohort_run::check_cohort_size(std::slice::from_ref(&p), 1_000_000, 100.0)
         .unwrap_err()
         .to_string();
     assert!(e.contains("--replicates") && e.contains("100 MiB"), "{e}");
-    woundsim::cohort_run::check_cohort_size(&[p.clone()], 10, 100.0).unwrap();
+    woundsim::cohort_run::check_cohort_size(std::slice::from_ref(&p), 10, 100.0).unwrap();
     let e = woundsim::cohort_run::check_cohort_size(&[p], u64::MAX, f64::INFINITY)
         .unwrap_err()
         .to_string();
