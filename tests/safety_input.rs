@@ -162,7 +162,7 @@ fn counts_are_bounded_and_bad_settings_exit_2() {
         cases.push((
             with(
                 &["run", "--days", "1", "--out", o],
-                &["--checkpoint-every", v],
+                &[&format!("--checkpoint-every={v}")],
             ),
             vec!["--checkpoint-every", "allowed"],
         ));
@@ -209,11 +209,11 @@ fn counts_are_bounded_and_bad_settings_exit_2() {
 #[test]
 fn cohort_size_is_bounded_by_memory() {
     let p = params(&["time.days=84"]);
-    let e = woundsim::cohort_run::check_cohort_size(&[p.clone()], 1_000_000, 100.0)
+    let e = woundsim::cohort_run::check_cohort_size(std::slice::from_ref(&p), 1_000_000, 100.0)
         .unwrap_err()
         .to_string();
     assert!(e.contains("--replicates") && e.contains("100 MiB"), "{e}");
-    woundsim::cohort_run::check_cohort_size(&[p.clone()], 10, 100.0).unwrap();
+    woundsim::cohort_run::check_cohort_size(std::slice::from_ref(&p), 10, 100.0).unwrap();
     let e = woundsim::cohort_run::check_cohort_size(&[p], u64::MAX, f64::INFINITY)
         .unwrap_err()
         .to_string();
@@ -388,6 +388,7 @@ fn silent_wrong_results_are_rejected_with_the_right_place() {
 fn input_files_are_read_only_up_to_their_cap() {
     let tmp = tempfile::tempdir().unwrap();
     let cap = scenario::MAX_INPUT_BYTES as usize;
+    let out = tmp.path().join("sweep-out").display().to_string();
     // One byte over the cap, and an endless device.
     let big = write(tmp.path(), "big.toml", &format!("#{}\n", "x".repeat(cap)));
     let sweep_big = write(tmp.path(), "sweep.toml", &format!("#{}\n", "x".repeat(cap)));
@@ -402,7 +403,7 @@ fn input_files_are_read_only_up_to_their_cap() {
         (vec!["scenario", "show", "/dev/urandom"], "/dev/urandom"),
         (vec!["scenario", "show", "/dev/zero"], "/dev/zero"),
         (
-            vec!["sweep", sweep_big.as_str(), "--dry-run"],
+            vec!["sweep", sweep_big.as_str(), "--out", out.as_str()],
             sweep_big.as_str(),
         ),
     ] {

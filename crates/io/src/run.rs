@@ -349,7 +349,7 @@ fn cgroup_mib(free: bool) -> f64 {
             } else {
                 0.0
             };
-            return ((limit - used).max(0.0)) / (1024.0 * 1024.0);
+            return (limit - used).max(0.0) / (1024.0 * 1024.0);
         }
     }
     // cgroup v1; an unlimited group reports a number near 2^63.
@@ -360,7 +360,7 @@ fn cgroup_mib(free: bool) -> f64 {
             } else {
                 0.0
             };
-            ((limit - used).max(0.0)) / (1024.0 * 1024.0)
+            (limit - used).max(0.0) / (1024.0 * 1024.0)
         }
         _ => f64::INFINITY,
     }
@@ -459,7 +459,7 @@ fn decode_checkpoint(bytes: &[u8]) -> std::result::Result<Checkpoint, String> {
         return Err("not a woundsim checkpoint (wrong magic bytes)".into());
     }
     let word =
-        |r: std::ops::Range<usize>| head[r].iter().rev().fold(0u64, |a, &b| a << 8 | b as u64);
+        |r: std::ops::Range<usize>| head[r].iter().rev().fold(0u64, |a, &b| (a << 8) | b as u64);
     let format = word(8..12);
     if format != CHECKPOINT_FORMAT as u64 {
         return Err(format!(

@@ -429,7 +429,13 @@ fn blame_overrides_except(
     let Some(key) = err.key.as_deref() else {
         return err;
     };
-    let in_file = file.is_some_and(|t| value_at(t, key).is_some());
+    // An unknown section that only an override names is the override's.
+    let unknown_only_set = || {
+        file.is_none_or(|t| value_at(t, key).is_none())
+            && !all_keys()
+                .iter()
+                .any(|k| k == key || k.strip_prefix(key).is_some_and(|r| r.starts_with('.')))
+    };
     let from_set = overrides.iter().any(|o| {
         let set = o.split_once('=').map(|(k, _)| k.trim()).unwrap_or("");
         !set.is_empty()
@@ -437,10 +443,10 @@ fn blame_overrides_except(
                 || key
                     .strip_prefix(set)
                     .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-                || (!in_file
-                    && set
-                        .strip_prefix(key)
-                        .is_some_and(|rest| rest.starts_with('.'))))
+                || (set
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.starts_with('.'))
+                    && unknown_only_set()))
     });
     if from_set {
         InputError {
