@@ -158,7 +158,7 @@ impl Layers {
         let mut out = Vec::with_capacity(n / k + 6);
         for a in &self.agents {
             let c = seen.entry(a.kind).or_insert(0);
-            if *c % k == 0 {
+            if c.is_multiple_of(k) {
                 out.push(*a);
             }
             *c += 1;
