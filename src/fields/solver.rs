@@ -1134,10 +1134,11 @@ impl Kernel<'_> {
 
     /// One layer of a 3D field: stages 1–3 (sources, x and y sweeps; the
     /// values are settled later, by the z sweep). With `z = Some((line, k,
-    /// below))` each row, as soon as its y back substitution is done, also
-    /// gets the z forward elimination of layer `k` from the layer below
-    /// (`None` for the bottom layer), while it is in cache. Returns the
-    /// first bad value of the reaction stage (index within the layer).
+    /// below))` each row, as soon as the y back substitution no longer
+    /// needs it (once the row below it is done), also gets the z forward
+    /// elimination of layer `k` from the layer below (`None` for the bottom
+    /// layer), while it is in cache. Returns the first bad value of the
+    /// reaction stage (index within the layer).
     #[inline(always)]
     fn layer_generic(
         &self,
@@ -1149,13 +1150,18 @@ impl Kernel<'_> {
         z: Option<(&ZLine, usize, Option<&[f32]>)>,
     ) -> Option<(usize, f32)> {
         let reaction_bad = self.rows_and_y_forward(c, s, u, nx, ny);
+        let row = |j: usize| j * nx..(j + 1) * nx;
         for j in (0..ny).rev() {
             let (head, rest) = c.split_at_mut((j + 1) * nx);
-            let cur = &mut head[j * nx..];
-            self.y_back_plain(j, (j + 1 < ny).then(|| &rest[..nx]), cur);
-            if let Some((line, k, below)) = z {
-                line.forward(k, below.map(|b| &b[j * nx..(j + 1) * nx]), cur);
+            let next = (j + 1 < ny).then(|| &mut rest[..nx]);
+            self.y_back_plain(j, next.as_deref(), &mut head[j * nx..]);
+            // Row j + 1 is final in y now that row j has used it.
+            if let (Some((line, k, below)), Some(next)) = (z, next) {
+                line.forward(k, below.map(|b| &b[row(j + 1)]), next);
             }
+        }
+        if let Some((line, k, below)) = z {
+            line.forward(k, below.map(|b| &b[row(0)]), &mut c[row(0)]);
         }
         reaction_bad
     }
