@@ -1,7 +1,8 @@
 //! Criterion benches of the hot kernels: one field step of the LOD solver on
-//! 500×500 and 1000×1000 grids with 1, 4 and 10 fields (reported as
-//! voxel-field updates per second), and a whole simulation step of the
-//! default scenario.
+//! 500×500 and 1000×1000 grids with 1, 4 and 10 fields and in 3D on a
+//! 100×100×100 cube and a wound-shaped 500×500×40 grid (dz = 50 µm, a gel
+//! layer on top) with 4 fields (reported as voxel-field updates per
+//! second), and a whole simulation step of the default scenario.
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
@@ -25,6 +26,21 @@ fn solver(c: &mut Criterion) {
     g.finish();
 }
 
+fn solver_3d(c: &mut Criterion) {
+    let mut g = c.benchmark_group("field_step_3d");
+    g.sample_size(10);
+    for (nx, ny, nz, dz, gel) in [(100, 100, 100, 20.0, 0), (500, 500, 40, 50.0, 4)] {
+        let mut case = SolverCase::new_3d(nx, ny, nz, dz, 4, gel);
+        g.throughput(Throughput::Elements(case.work() as u64));
+        g.bench_with_input(
+            BenchmarkId::new(format!("{nx}x{ny}x{nz}"), 4),
+            &4,
+            |b, _| b.iter(|| case.step()),
+        );
+    }
+    g.finish();
+}
+
 fn whole_step(c: &mut Criterion) {
     let p = default_params(&[]).unwrap();
     let (mut st, mut ws) = warm_state(&p, 1, 96).unwrap();
@@ -36,5 +52,5 @@ fn whole_step(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, solver, whole_step);
+criterion_group!(benches, solver, solver_3d, whole_step);
 criterion_main!(benches);

@@ -5,7 +5,10 @@
 //! (local rayon pools), with the best of a few repetitions after a warm-up:
 //!
 //! - `solver/*`: one field step of the LOD solver on 500×500 and 1000×1000
-//!   grids with 1, 4 and 10 fields, in voxel-field updates per second;
+//!   grids with 1, 4 and 10 fields, and in 3D with 4 fields on a
+//!   100×100×100 cube of 20-µm voxels and on a wound-shaped 500×500×40 grid
+//!   (1 cm × 1 cm × 2 mm: dz = 50 µm, the top 4 layers a gel with a third of
+//!   the diffusivity), in voxel-field updates per second;
 //! - `sources/tissue`: tissue sources and uptake over the grid, in voxel
 //!   updates per second;
 //! - `agents/*`: each agent phase (MSC fate, macrophages, angiogenesis tips,
@@ -20,7 +23,7 @@
 //! The library only returns data ([`Report`], [`compare`]); the binary prints.
 
 use crate::error::{Error, InputError, Result};
-use crate::fields::solver::Solver;
+use crate::fields::solver::{FieldLayers, Solver};
 use crate::fields::{Fields, Sources};
 use crate::grid::Grid;
 use crate::mechanisms;
@@ -362,6 +365,19 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 // Setup helpers (shared with benches/)
 // ---------------------------------------------------------------------------
 
+/// The benchmarked field: VEGF with Dirichlet value 1 on every side.
+fn bench_field() -> FieldSpec {
+    FieldSpec {
+        initial: 1.0,
+        far_field: 1.0,
+        boundary_x_min: Boundary::Dirichlet,
+        boundary_x_max: Boundary::Dirichlet,
+        boundary_y_min: Boundary::Dirichlet,
+        boundary_y_max: Boundary::Dirichlet,
+        ..default_fields()["vegf"].clone()
+    }
+}
+
 /// A field step of the solver on a square grid with `fields` copies of the
 /// VEGF species (Dirichlet value 1 on every side, so values never decay into
 /// subnormal numbers however many steps are taken).
@@ -382,17 +398,11 @@ impl SolverCase {
         let grid = Grid {
             nx: n,
             ny: n,
+            nz: 1,
             dx_um: 20.0,
+            dz_um: 20.0,
         };
-        let base = FieldSpec {
-            initial: 1.0,
-            far_field: 1.0,
-            boundary_x_min: Boundary::Dirichlet,
-            boundary_x_max: Boundary::Dirichlet,
-            boundary_y_min: Boundary::Dirichlet,
-            boundary_y_max: Boundary::Dirichlet,
-            ..default_fields()["vegf"].clone()
-        };
+        let base = bench_field();
         let specs: Vec<(String, FieldSpec)> = (0..fields)
             .map(|i| (format!("f{i}"), base.clone()))
             .collect();
@@ -401,6 +411,46 @@ impl SolverCase {
             fields: Fields::new(&grid, &specs),
             sources: Sources::new(&grid, fields),
             solver: Solver::new(&grid, &specs, 15.0),
+        }
+    }
+
+    /// An `nx × ny × nz` grid of 20 × 20 × `dz_um` µm voxels with `fields`
+    /// copies of the VEGF species, Dirichlet value 1 on every face (as
+    /// [`SolverCase::new`]); the top `gel_layers` layers diffuse 3 times
+    /// slower (a gel), so the factors differ from layer to layer.
+    ///
+    /// # Panics
+    /// If a count is zero or `dz_um` is not a positive finite number.
+    pub fn new_3d(
+        nx: usize,
+        ny: usize,
+        nz: usize,
+        dz_um: f64,
+        fields: usize,
+        gel_layers: usize,
+    ) -> Self {
+        let grid = Grid::new(nx, ny, nz, 20.0, dz_um).expect("a valid benchmark grid");
+        let base = bench_field();
+        let specs: Vec<(String, FieldSpec)> = (0..fields)
+            .map(|i| (format!("f{i}"), base.clone()))
+            .collect();
+        let layers: Vec<FieldLayers> = specs
+            .iter()
+            .map(|(_, s)| {
+                let mut l = FieldLayers::uniform(&grid, s);
+                l.bottom = (Boundary::Dirichlet, 1.0);
+                l.top = (Boundary::Dirichlet, 1.0);
+                for d in l.diffusion_um2_per_min.iter_mut().rev().take(gel_layers) {
+                    *d /= 3.0;
+                }
+                l
+            })
+            .collect();
+        SolverCase {
+            grid,
+            fields: Fields::new(&grid, &specs),
+            sources: Sources::new(&grid, fields),
+            solver: Solver::layered(&grid, &specs, &layers, 15.0).expect("valid benchmark layers"),
         }
     }
 
@@ -849,6 +899,25 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
             }
             items.push(item);
         }
+    }
+    for (nx, ny, nz, dz, gel) in [(100, 100, 100, 20.0, 0), (500, 500, 40, 50.0, 4)] {
+        let name = format!("solver/{nx}x{ny}x{nz}/4_fields");
+        let mut item = Item::new(name.clone(), "solver", UNIT_VOXEL_FIELD, true);
+        let mut case = SolverCase::new_3d(nx, ny, nz, dz, 4, gel);
+        for (n, pl) in &pools {
+            progress(&format!("{name} at {n} threads"));
+            let s = pl.install(|| {
+                sim::with_polling_workers(|| {
+                    measure(plan.reps, plan.min_rep_s, || {
+                        let t0 = Instant::now();
+                        case.step();
+                        t0.elapsed()
+                    })
+                })
+            });
+            item.push(*n, case.work() as f64 / s, Some(s));
+        }
+        items.push(item);
     }
 
     // Tissue sources and agent phases on a warmed state of the (small) default scenario.

@@ -82,6 +82,9 @@ fn quick_suite_writes_a_complete_report_and_compares_with_itself() {
             required.push(format!("solver/{n}x{n}/{f}"));
         }
     }
+    for n in ["100x100x100", "500x500x40"] {
+        required.push(format!("solver/{n}/4_fields"));
+    }
     for phase in ["msc_fate", "macrophages", "angiogenesis", "secretion"] {
         for n in ["1e4", "1e5"] {
             required.push(format!("agents/{phase}/{n}"));

@@ -70,7 +70,9 @@ fn gaussian_point_source_matches_heat_kernel() {
     let grid = Grid {
         nx: n,
         ny: n,
+        nz: 1,
         dx_um: dx,
+        dz_um: dx,
     };
     // Dirichlet 0 on the x sides, no-flux on the y sides; all ≥ 7σ away.
     let s = spec(
@@ -153,7 +155,9 @@ fn decay_profile(
     let grid = Grid {
         nx,
         ny: 3,
+        nz: 1,
         dx_um: dx,
+        dz_um: dx,
     };
     let s = spec(
         d,
@@ -292,7 +296,9 @@ fn no_flux_without_decay_conserves_mass() {
     let grid = Grid {
         nx: 67,
         ny: 45,
+        nz: 1,
         dx_um: 20.0,
+        dz_um: 20.0,
     };
     let all = (Boundary::NoFlux, Boundary::NoFlux);
     let dt = 10.0; // r = 3000·10/400 = 75: strongly implicit
@@ -331,7 +337,9 @@ fn secreting_voxel_mass(lambda: f64, s_rate: f32, dt: f64, steps: usize) -> f64 
     let grid = Grid {
         nx: 81,
         ny: 81,
+        nz: 1,
         dx_um: 20.0,
+        dz_um: 20.0,
     };
     let all = (Boundary::NoFlux, Boundary::NoFlux);
     let (_, mut f, mut src, solver) = setup(
@@ -395,7 +403,9 @@ fn huge_uptake_never_drives_negative() {
     let grid = Grid {
         nx: 50,
         ny: 37,
+        nz: 1,
         dx_um: 20.0,
+        dz_um: 20.0,
     };
     let all = (Boundary::NoFlux, Boundary::NoFlux);
     let (_, mut f, mut src, solver) = setup(&grid, spec(3000.0, 60.0, 0.0, all, all), 15.0);
@@ -436,7 +446,9 @@ fn positive_data_stays_nonnegative() {
     let grid = Grid {
         nx: 41,
         ny: 29,
+        nz: 1,
         dx_um: 20.0,
+        dz_um: 20.0,
     };
     let dir = (Boundary::Dirichlet, Boundary::Dirichlet);
     for dt in [0.01, 1.0, 1e4] {

@@ -489,7 +489,9 @@ fn solver_locates_a_bad_source_before_diffusion_spreads_it() {
     let grid = woundsim::grid::Grid {
         nx: 40,
         ny: 30,
+        nz: 1,
         dx_um: 20.0,
+        dz_um: 20.0,
     };
     let spec = woundsim::scenario::FieldSpec {
         diffusion_um2_per_min: 3000.0,

@@ -1,5 +1,10 @@
 //! Diffusing fields: storage (one contiguous `ndarray` per species), sampling
 //! and gradients, and the implicit diffusion–decay solver ([`solver`]).
+//!
+//! Every field (and source buffer) is an `Array2<f32>` of shape
+//! `(nz·ny, nx)`: the z layers one after another, each a `(ny, nx)` block
+//! with x contiguous (see [`crate::grid`]). In 2D (`nz = 1`) that is the
+//! plain `(ny, nx)` array.
 
 pub mod solver;
 
@@ -15,7 +20,7 @@ pub struct Fields {
     pub names: Vec<String>,
     /// Unit labels.
     pub units: Vec<String>,
-    /// One `(ny, nx)` array per field.
+    /// One `(nz·ny, nx)` array per field (z-major layers; `(ny, nx)` in 2D).
     pub data: Vec<Array2<f32>>,
 }
 
@@ -27,7 +32,7 @@ impl Fields {
             units: specs.iter().map(|(_, s)| s.unit.clone()).collect(),
             data: specs
                 .iter()
-                .map(|(_, s)| Array2::from_elem((grid.ny, grid.nx), s.initial as f32))
+                .map(|(_, s)| Array2::from_elem(grid.shape(), s.initial as f32))
                 .collect(),
         }
     }
@@ -60,7 +65,8 @@ impl Fields {
         f.map_or(0.0, |f| self.slice(f)[i])
     }
 
-    /// Central-difference gradient of field `f` at voxel (ix, iy), per µm.
+    /// Central-difference gradient of field `f` at voxel (ix, iy) of layer
+    /// 0, per µm (the in-plane gradient in 2D).
     #[inline]
     pub fn gradient(&self, grid: &Grid, f: usize, ix: usize, iy: usize) -> (f32, f32) {
         let s = self.slice(f);
@@ -99,8 +105,8 @@ impl Sources {
     /// Zeroed sources for `n` fields on `grid`.
     pub fn new(grid: &Grid, n: usize) -> Self {
         Sources {
-            src: (0..n).map(|_| Array2::zeros((grid.ny, grid.nx))).collect(),
-            uptake: (0..n).map(|_| Array2::zeros((grid.ny, grid.nx))).collect(),
+            src: (0..n).map(|_| Array2::zeros(grid.shape())).collect(),
+            uptake: (0..n).map(|_| Array2::zeros(grid.shape())).collect(),
             src_active: vec![false; n],
             uptake_active: vec![false; n],
         }

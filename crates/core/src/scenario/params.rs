@@ -173,7 +173,9 @@ impl Params {
         let grid = Grid {
             nx: (d.width_um / d.voxel_um).round() as usize,
             ny: (d.height_um / d.voxel_um).round() as usize,
+            nz: 1,
             dx_um: d.voxel_um,
+            dz_um: d.voxel_um,
         };
         let (ww, wh) = super::super::tissue::wound_extent_um(&s.wound);
         if ww > d.width_um || wh > d.height_um {
