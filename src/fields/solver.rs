@@ -114,6 +114,9 @@ pub struct Solver {
     y: Vec<Line>,
     /// Decay rate per field (1/min).
     lambda: Vec<f32>,
+    /// Largest value each field may hold (`f32::MAX`: no bound); see
+    /// [`Solver::set_upper_bound`].
+    upper: Vec<f32>,
     dt: f32,
     /// Minimum rows per parallel task in row-wise kernels.
     rows_per_task: usize,
@@ -147,14 +150,32 @@ impl Solver {
         Solver {
             x,
             y,
+            upper: vec![f32::MAX; lambda.len()],
             lambda,
             dt: dt_min as f32,
             rows_per_task: (4096 / grid.nx).max(1),
         }
     }
 
+    /// Let field `f` hold no value above `bound` (a physical maximum, with
+    /// any round-off tolerance already added): a step that produces one
+    /// reports it like a negative or non-finite value. The bound is checked
+    /// by the same comparison as the lower bound, so it costs nothing.
+    ///
+    /// # Panics
+    /// If `f` is not a field of this solver.
+    pub fn set_upper_bound(&mut self, f: usize, bound: f32) {
+        self.upper[f] = bound;
+    }
+
+    /// The largest value field `f` may hold (`f32::MAX` when unbounded).
+    pub fn upper_bound(&self, f: usize) -> f32 {
+        self.upper[f]
+    }
+
     /// Advance every field by one step: sources, x sweep, y sweep. Zeroes the sources.
-    /// Returns false if a non-finite or negative value appeared.
+    /// Returns false if a non-finite or negative value, or one above the
+    /// field's upper bound, appeared.
     ///
     /// With F fields on T threads, ⌊F/T⌋·T fields are solved whole, one per
     /// task, by the fused kernel (two passes over memory), so every thread
@@ -169,7 +190,8 @@ impl Solver {
     }
 
     /// Advance every field by one step, reporting the first field (in field
-    /// order) in which a non-finite or negative value appeared, and where.
+    /// order) in which a non-finite or negative value, or one above the
+    /// field's upper bound, appeared, and where.
     /// A value that goes bad where sources, uptake and decay are applied is
     /// located there, before diffusion spreads it over the domain.
     pub fn step_checked(&self, fields: &mut Fields, sources: &mut Sources) -> Result<(), BadValue> {
@@ -256,7 +278,10 @@ impl Solver {
         for (k, &(f, ptr)) in split.iter().enumerate() {
             // SAFETY: the parallel loop has ended; this is the only view.
             let c = unsafe { std::slice::from_raw_parts(ptr.get(), nx * ny) };
-            verdicts.push((f, settle_verdict(c, reaction_bad[k], band_ok[k])));
+            verdicts.push((
+                f,
+                settle_verdict(c, self.upper[f], reaction_bad[k], band_ok[k]),
+            ));
         }
         match verdicts.into_iter().find_map(|(f, v)| v.map(|v| (f, v))) {
             None => Ok(()),
@@ -285,6 +310,7 @@ impl Solver {
             y: &self.y[f],
             dt: self.dt,
             lam: self.lambda[f],
+            hi: self.upper[f],
         }
     }
 
@@ -378,6 +404,7 @@ fn first_bad(a: Option<(usize, f32)>, b: Option<(usize, f32)>) -> Option<(usize,
 /// bad value in memory order.
 fn settle_verdict(
     c: &[f32],
+    hi: f32,
     reaction_bad: Option<(usize, f32)>,
     ok: bool,
 ) -> Option<(usize, f32, Stage)> {
@@ -387,20 +414,22 @@ fn settle_verdict(
     if ok {
         return None;
     }
-    Some(match find_bad_in(c) {
+    Some(match find_bad_in(c, hi) {
         Some((i, v)) => (i, v, Stage::Diffusion),
         None => (0, f32::NAN, Stage::Diffusion),
     })
 }
 
-/// True for a value a field may hold: finite and not below −1e-6.
-/// (NaN and ±∞ lie outside the range, so one test covers all three.)
+/// True for a value a field may hold: finite, not below −1e-6 and not above
+/// the field's upper bound `hi` (`f32::MAX` when it has none).
+/// (NaN and ±∞ lie outside the range, so one test covers all of them.)
 #[inline(always)]
-fn good(v: f32) -> bool {
-    (-1e-6..=f32::MAX).contains(&v)
+fn good(v: f32, hi: f32) -> bool {
+    (-1e-6..=hi).contains(&v)
 }
 
-/// Where a field step produced a non-finite or negative value.
+/// Where a field step produced a non-finite or negative value, or one above
+/// the field's upper bound.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BadValue {
     /// Field index.
@@ -444,6 +473,8 @@ struct Kernel<'a> {
     y: &'a Line,
     dt: f32,
     lam: f32,
+    /// Upper bound of the field's values.
+    hi: f32,
 }
 
 impl Kernel<'_> {
@@ -457,7 +488,7 @@ impl Kernel<'_> {
         ub: Option<&mut [f32]>,
         nx: usize,
     ) -> Option<(usize, f32)> {
-        let (dt, lam) = (self.dt, self.lam);
+        let (dt, lam, hi) = (self.dt, self.lam, self.hi);
         let mut bad = 0u32;
         // An absent buffer is all zero: each branch is the full formula
         // `(v + dt·s) / (1 + dt·(u + λ))` with the zero terms dropped, which
@@ -466,7 +497,7 @@ impl Kernel<'_> {
             (Some(sb), Some(ub)) => {
                 for ((v, s), u) in blk.iter_mut().zip(sb.iter_mut()).zip(ub.iter_mut()) {
                     *v = (*v + dt * *s) / (1.0 + dt * (*u + lam));
-                    bad |= !good(*v) as u32;
+                    bad |= !good(*v, hi) as u32;
                     *s = 0.0;
                     *u = 0.0;
                 }
@@ -475,14 +506,14 @@ impl Kernel<'_> {
                 let den = 1.0 + dt * lam;
                 for (v, s) in blk.iter_mut().zip(sb.iter_mut()) {
                     *v = (*v + dt * *s) / den;
-                    bad |= !good(*v) as u32;
+                    bad |= !good(*v, hi) as u32;
                     *s = 0.0;
                 }
             }
             (None, Some(ub)) => {
                 for (v, u) in blk.iter_mut().zip(ub.iter_mut()) {
                     *v /= 1.0 + dt * (*u + lam);
-                    bad |= !good(*v) as u32;
+                    bad |= !good(*v, hi) as u32;
                     *u = 0.0;
                 }
             }
@@ -490,7 +521,7 @@ impl Kernel<'_> {
                 let den = 1.0 + dt * lam;
                 for v in blk.iter_mut() {
                     *v /= den;
-                    bad |= !good(*v) as u32;
+                    bad |= !good(*v, hi) as u32;
                 }
             }
         }
@@ -498,7 +529,7 @@ impl Kernel<'_> {
         let found = if bad == 0 {
             None
         } else {
-            blk.iter().position(|&v| !good(v)).map(|i| (i, blk[i]))
+            blk.iter().position(|&v| !good(v, hi)).map(|i| (i, blk[i]))
         };
         self.x.solve_rows(blk, nx);
         found
@@ -524,25 +555,30 @@ impl Kernel<'_> {
     }
 
     /// Back substitution of the y sweep for row `j` given row `j + 1`, with
-    /// subnormal flush and the health check (false on NaN, ±inf or negative).
+    /// subnormal flush and the health check (false on NaN, ±inf, negative or
+    /// above the upper bound).
     #[inline(always)]
     fn y_back(&self, j: usize, next: Option<&[f32]>, cur: &mut [f32]) -> bool {
         // Branch-free so it vectorises: keep NaN (it must be reported),
-        // zero |v| < FLUSH_BELOW, and flag NaN, ±inf and negatives.
+        // zero |v| < FLUSH_BELOW, and flag NaN, ±inf, negatives and values
+        // above the bound.
         #[inline(always)]
-        fn settle(v: f32, bad: &mut u32) -> f32 {
+        fn settle(v: f32, hi: f32, bad: &mut u32) -> f32 {
             let keep = ((v.abs() >= FLUSH_BELOW) | v.is_nan()) as u32;
             let v = f32::from_bits(v.to_bits() & keep.wrapping_neg());
-            *bad |= !good(v) as u32;
+            *bad |= !good(v, hi) as u32;
             v
         }
+        let hi = self.hi;
         let mut bad = 0u32;
         match next {
-            None => cur.iter_mut().for_each(|cv| *cv = settle(*cv, &mut bad)),
+            None => cur
+                .iter_mut()
+                .for_each(|cv| *cv = settle(*cv, hi, &mut bad)),
             Some(nx) => {
                 let cp = self.y.cp[j];
                 for (cv, nv) in cur.iter_mut().zip(nx) {
-                    *cv = settle(*cv - cp * *nv, &mut bad);
+                    *cv = settle(*cv - cp * *nv, hi, &mut bad);
                 }
             }
         }
@@ -602,7 +638,7 @@ impl Kernel<'_> {
             let (head, below) = c.split_at_mut((j + 1) * nx);
             ok &= self.y_back(j, Some(&below[..nx]), &mut head[j * nx..]);
         }
-        settle_verdict(c, reaction_bad, ok)
+        settle_verdict(c, self.hi, reaction_bad, ok)
     }
 
     /// Stages 1–2 on a block of rows (see [`Kernel::rows_generic`]), using
@@ -936,14 +972,15 @@ impl Line {
 /// Returns (field, flat index, value).
 pub fn find_bad(fields: &Fields) -> Option<(usize, usize, f32)> {
     fields.data.iter().enumerate().find_map(|(f, a)| {
-        find_bad_in(a.as_slice().expect("standard layout")).map(|(i, v)| (f, i, v))
+        find_bad_in(a.as_slice().expect("standard layout"), f32::MAX).map(|(i, v)| (f, i, v))
     })
 }
 
-/// The first non-finite or negative value (below −1e-6) of one field's data.
-fn find_bad_in(s: &[f32]) -> Option<(usize, f32)> {
+/// The first non-finite or negative value (below −1e-6), or value above
+/// `hi`, of one field's data.
+fn find_bad_in(s: &[f32], hi: f32) -> Option<(usize, f32)> {
     s.par_iter()
-        .position_first(|&v| !good(v))
+        .position_first(|&v| !good(v, hi))
         .map(|i| (i, s[i]))
 }
 
