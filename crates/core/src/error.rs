@@ -43,6 +43,33 @@ pub enum Error {
         /// Likely cause, in plain words.
         cause: String,
     },
+    /// A physical invariant of the model failed at run time: a quantity
+    /// left the range the physics allows (tissue pO₂ above the highest
+    /// supplying pO₂, a perfused capillary density above the cap).
+    #[error(
+        "invariant violated: {quantity} at voxel (ix={ix}, iy={iy}) on step {step} (day {day:.3}) \
+         is {value} {unit}, above its bound {bound} {unit}; {cause}"
+    )]
+    Invariant {
+        /// What left its range (a field name or "perfused vessel density").
+        quantity: String,
+        /// Voxel x index.
+        ix: usize,
+        /// Voxel y index.
+        iy: usize,
+        /// Base step at which the value was seen.
+        step: u64,
+        /// Simulated day.
+        day: f64,
+        /// The offending value.
+        value: f64,
+        /// The bound it exceeds (tolerance included).
+        bound: f64,
+        /// Unit of value and bound.
+        unit: String,
+        /// Likely cause, in plain words.
+        cause: String,
+    },
     /// The scenario would not fit in the machine's memory.
     #[error(
         "the scenario needs about {needed_mib:.0} MiB but only {available_mib:.0} MiB are available; \

@@ -53,6 +53,7 @@ pub fn columns(p: &Params) -> Vec<String> {
     }
     c.push("debris_mean".into());
     c.push("abnormal_vessel_density_rel".into());
+    c.push("o2_max_mmHg".into());
     c
 }
 
@@ -134,6 +135,9 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     }
     v.push(mean_in(t.debris.as_slice().expect("standard layout")));
     v.push(rel(abnormal));
+    // Highest tissue pO₂ anywhere in the domain (the run-time bound keeps
+    // it at or below the highest supplying pO₂).
+    v.push(o2.iter().fold(0.0f32, |m, &x| m.max(x)) as f64);
     Row {
         step: st.step,
         values: v,

@@ -319,9 +319,14 @@ pub struct Workspace {
     pub vessel_list: Vec<u32>,
     /// Tip-bin index of each voxel of `region`.
     pub region_bin: Vec<u32>,
-    /// Perfused vessel voxels of `region` in each tip bin (the local
-    /// capillary density that caps sprouting).
+    /// Perfused vessel voxels in each tip bin, over the whole grid (the
+    /// local capillary density that caps sprouting and perfusion).
     pub vessel_bins: Vec<u16>,
+    /// 1 where `vessel_bins` counts a perfused voxel (what the counts were
+    /// built from, so a change can be undone without knowing the old state).
+    counted: Vec<u8>,
+    /// Grid geometry (bin of a voxel).
+    grid: crate::grid::Grid,
     /// O₂ exchange rate per voxel (1/min): vessel exchange spread over the Krogh radius.
     pub o2_exchange: Array2<f32>,
     /// Keeps `o2_exchange` up to date, blurring again only the rows and
@@ -387,8 +392,10 @@ impl Workspace {
             })
             .collect();
         let vessel_bins = vec![0; tip_bins.nbx * tip_bins.nby];
+        let mut solver = Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64);
+        solver.set_upper_bound(p.ids.oxygen, o2_bound_mmhg(p) as f32);
         let mut ws = Workspace {
-            solver: Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64),
+            solver,
             sources: Sources::new(&g, p.fields.len()),
             secretion: secretion::Table::new(p, st.patient.tnf_secretion_mult),
             mac_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
@@ -397,6 +404,8 @@ impl Workspace {
             vessel_list: Vec::new(),
             region_bin,
             vessel_bins,
+            counted: vec![0; g.nx * g.ny],
+            grid: g,
             o2_exchange: Array2::zeros((g.ny, g.nx)),
             o2_blur: crate::fields::IncrementalBlur::new(g.ny, g.nx, krogh_voxels),
             krogh_voxels,
@@ -417,16 +426,27 @@ impl Workspace {
         ws
     }
 
+    /// The tip bin of flat voxel index `i` (the bin of its centre).
+    #[inline]
+    pub fn voxel_bin(&self, i: usize) -> usize {
+        voxel_bin(&self.grid, &self.tip_bins, i)
+    }
+
     /// Rebuild the list of perfused vessel voxels near the wound, the
     /// capillary count of each tip bin and the O₂ exchange map from scratch.
     pub fn refresh_vessel_list(&mut self, t: &Tissue) {
         let v = t.vessel.as_slice().expect("standard layout");
         self.vessel_list.clear();
         self.vessel_bins.iter_mut().for_each(|c| *c = 0);
-        for (&i, &b) in self.region.iter().zip(&self.region_bin) {
+        for &i in &self.region {
             if vessel::perfused(v[i as usize]) {
                 self.vessel_list.push(i);
-                let c = &mut self.vessel_bins[b as usize];
+            }
+        }
+        for (i, (&s, counted)) in v.iter().zip(self.counted.iter_mut()).enumerate() {
+            *counted = vessel::perfused(s) as u8;
+            if *counted == 1 {
+                let c = &mut self.vessel_bins[voxel_bin(&self.grid, &self.tip_bins, i)];
                 *c = c.saturating_add(1);
             }
         }
@@ -469,18 +489,15 @@ impl Workspace {
             let next = at + old[at..].partition_point(|&o| o < c);
             merged.extend_from_slice(&old[at..next]);
             at = next;
-            let was = old.get(at) == Some(&c);
-            if was {
+            if old.get(at) == Some(&c) {
                 at += 1;
             }
-            let Ok(k) = self.region.binary_search(&c) else {
-                continue;
-            };
             let now = vessel::perfused(v[c as usize]);
-            if now {
+            if now && self.region.binary_search(&c).is_ok() {
                 merged.push(c);
             }
-            let count = &mut self.vessel_bins[self.region_bin[k] as usize];
+            let was = std::mem::replace(&mut self.counted[c as usize], now as u8) == 1;
+            let count = &mut self.vessel_bins[voxel_bin(&self.grid, &self.tip_bins, c as usize)];
             // A saturated count no longer tells how many voxels it holds.
             exact &= *count < u16::MAX;
             match (was, now) {
@@ -513,6 +530,14 @@ impl Workspace {
     }
 }
 
+/// The tip bin of flat voxel index `i` of `g` (the bin of its centre, as
+/// for `Workspace::region_bin`).
+#[inline]
+pub fn voxel_bin(g: &crate::grid::Grid, bins: &Bins, i: usize) -> usize {
+    let (x, y) = g.center(i % g.nx, i / g.nx);
+    bins.bin_of(x as f32, y as f32)
+}
+
 /// How a vessel state exchanges O₂ (perfused states are exactly the
 /// non-`None` classes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -539,6 +564,20 @@ fn exchange_class(s: u8) -> ExchangeClass {
         vessel::ABNORMAL => ExchangeClass::Abnormal,
         _ => ExchangeClass::None,
     }
+}
+
+/// Relative tolerance of the run-time O₂ bound for f32 round-off: the
+/// implicit steps keep tissue pO₂ at or below the highest supplying pO₂ in
+/// exact arithmetic; in f32 a value can overshoot it by a few units in the
+/// last place (about 1e-6 relative on a 600-voxel line), far below 1e-4.
+pub const O2_BOUND_REL_TOL: f64 = 1e-4;
+
+/// The largest tissue pO₂ (mmHg) a run may reach: the highest supplying
+/// pO₂ ([`mechanisms::tissue_sources::o2_supply_max_mmhg`]) plus the
+/// round-off tolerance [`O2_BOUND_REL_TOL`]. A field step that produces a
+/// higher value fails with [`Error::Invariant`].
+pub fn o2_bound_mmhg(p: &Params) -> f64 {
+    mechanisms::tissue_sources::o2_supply_max_mmhg(p) * (1.0 + O2_BOUND_REL_TOL)
 }
 
 /// Edge of the neighbourhood bins (µm): crowding, efferocytosis, lateral inhibition.
@@ -717,6 +756,11 @@ fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace) ->
         Phase::Closure => mechanisms::closure::update(p, st, ws),
         Phase::Care => mechanisms::care::update(p, st),
         Phase::Observe => {
+            // Check the capillary cap once per output step (a count over
+            // the vessel map, cheap at that cadence).
+            if let Some(bad) = mechanisms::angiogenesis::check_capillary_cap(p, st, &ws.tip_bins) {
+                return Err(cap_error(p, st, bad));
+            }
             let row = observe::observe(p, st);
             if st.rows.last().map(|r| r.step) != Some(st.step) {
                 st.rows.push(row);
@@ -735,6 +779,9 @@ fn numerical_error(p: &Params, st: &SimState, bad: BadValue) -> Error {
     } = bad;
     let name = st.fields.names[f].clone();
     let spec = &p.fields[f].1;
+    if f == p.ids.oxygen && v.is_finite() && v > 0.0 {
+        return o2_bound_error(p, st, i, v, stage);
+    }
     let cause = match stage {
         Stage::Reaction if v.is_nan() => format!(
             "a NaN appeared where sources, uptake and decay are applied; a rate in fields.{name}, \
@@ -762,12 +809,63 @@ fn numerical_error(p: &Params, st: &SimState, bad: BadValue) -> Error {
         ),
     };
     Error::Numerical {
-        field: name,
+        field: name.clone(),
         ix: i % p.grid.nx,
         iy: i / p.grid.nx,
         step: st.step,
         day: st.day(p),
         value: v as f64,
         cause,
+    }
+}
+
+/// The error for a tissue pO₂ above the highest supplying pO₂.
+fn o2_bound_error(p: &Params, st: &SimState, i: usize, v: f32, stage: Stage) -> Error {
+    let supply = mechanisms::tissue_sources::o2_supply_max_mmhg(p);
+    let cause = match stage {
+        Stage::Reaction => format!(
+            "the O₂ exchange terms relax the tissue toward more than the highest supplying pO₂ \
+             ({supply} mmHg: tissue.blood_po2_mmhg, treatment.standard_care.oxygen_therapy_mmhg, \
+             fields.oxygen.far_field on Dirichlet sides, fields.oxygen.initial); \
+             a source of oxygen other than these exchanges, or a negative uptake or consumption rate, \
+             was added"
+        ),
+        Stage::Diffusion => format!(
+            "diffusion raised the tissue above the highest supplying pO₂ ({supply} mmHg); \
+             the diffusion step is no longer a weighted mean (check fields.oxygen.diffusion_um2_per_min \
+             and the oxygen field's boundaries), or the state was already corrupt"
+        ),
+    };
+    Error::Invariant {
+        quantity: "tissue pO₂ (field 'oxygen')".into(),
+        ix: i % p.grid.nx,
+        iy: i / p.grid.nx,
+        step: st.step,
+        day: st.day(p),
+        value: v as f64,
+        bound: o2_bound_mmhg(p) as f32 as f64,
+        unit: "mmHg".into(),
+        cause,
+    }
+}
+
+/// The error for a 100 µm bin holding more perfused vessels than the cap.
+fn cap_error(p: &Params, st: &SimState, bad: mechanisms::angiogenesis::CapViolation) -> Error {
+    let (i, count, bound) = bad;
+    Error::Invariant {
+        quantity: "perfused vessel density (100 µm bin)".into(),
+        ix: i % p.grid.nx,
+        iy: i / p.grid.nx,
+        step: st.step,
+        day: st.day(p),
+        value: count as f64,
+        bound: bound as f64,
+        unit: "perfused voxels per bin".into(),
+        cause: format!(
+            "new vessels were perfused in a bin already holding the capillary cap \
+             (angiogenesis.max_vessel_density_rel = {} × tissue.vessel_density = {} of its voxels); \
+             a step that perfuses vessels (anastomosis) bypassed the cap",
+            p.scenario.angiogenesis.max_vessel_density_rel, p.scenario.tissue.vessel_density
+        ),
     }
 }

@@ -138,6 +138,8 @@ pub struct ZLine {
     lo_add: f32,
     /// Right-hand-side addition at the top face.
     hi_add: f32,
+    /// The field's upper bound (see [`Solver::set_upper_bound`]).
+    upper: f32,
 }
 
 impl ZLine {
@@ -192,6 +194,7 @@ impl ZLine {
             inv,
             lo_add: add(lo, r[0]),
             hi_add: add(hi, r[n - 1]),
+            upper: f32::MAX,
         }
     }
 
@@ -232,7 +235,7 @@ impl ZLine {
     /// top layer), with subnormal flush and the health check.
     #[inline(always)]
     fn back(&self, k: usize, next: Option<&[f32]>, cur: &mut [f32]) -> bool {
-        back_settled(self.cp[k], next, cur)
+        back_settled(self.cp[k], next, cur, self.upper)
     }
 
     /// The z sweep over one band of columns: `row(k)` gives layer k's part
@@ -352,6 +355,9 @@ pub struct Solver {
     z: Vec<ZLine>,
     /// Per field and layer, decay plus the layer's uptake (1/min).
     lambda: Vec<Vec<f32>>,
+    /// Largest value each field may hold (`f32::MAX`: no bound); see
+    /// [`Solver::set_upper_bound`].
+    upper: Vec<f32>,
     dt: f32,
     nx: usize,
     ny: usize,
@@ -494,6 +500,7 @@ impl Solver {
             y,
             profile,
             z,
+            upper: vec![f32::MAX; lambda.len()],
             lambda,
             dt: dt_min as f32,
             nx: grid.nx,
@@ -501,6 +508,25 @@ impl Solver {
             nz: grid.nz,
             rows_per_task: (4096 / grid.nx).max(1),
         }
+    }
+
+    /// Let field `f` hold no value above `bound` (a physical maximum, with
+    /// any round-off tolerance already added): a step that produces one
+    /// reports it like a negative or non-finite value. The bound is checked
+    /// by the same comparison as the lower bound, so it costs nothing.
+    ///
+    /// # Panics
+    /// If `f` is not a field of this solver.
+    pub fn set_upper_bound(&mut self, f: usize, bound: f32) {
+        self.upper[f] = bound;
+        if let Some(z) = self.z.get_mut(f) {
+            z.upper = bound;
+        }
+    }
+
+    /// The largest value field `f` may hold (`f32::MAX` when unbounded).
+    pub fn upper_bound(&self, f: usize) -> f32 {
+        self.upper[f]
     }
 
     /// True when the solver has a z sweep (more than one layer, or a
@@ -640,7 +666,10 @@ impl Solver {
         for (k, &(f, ptr)) in split.iter().enumerate() {
             // SAFETY: the parallel loop has ended; this is the only view.
             let c = unsafe { std::slice::from_raw_parts(ptr.get(), nx * ny * nz) };
-            verdicts.push((f, settle_verdict(c, reaction_bad[k], band_ok[k])));
+            verdicts.push((
+                f,
+                settle_verdict(c, self.upper[f], reaction_bad[k], band_ok[k]),
+            ));
         }
         match verdicts.into_iter().find_map(|(f, v)| v.map(|v| (f, v))) {
             None => Ok(()),
@@ -672,6 +701,7 @@ impl Solver {
             y: &self.y[f][p],
             dt: self.dt,
             lam: self.lambda[f][k],
+            hi: self.upper[f],
         }
     }
 
@@ -712,7 +742,7 @@ impl Solver {
             let (head, above) = c.split_at_mut((k + 1) * plane);
             ok &= z.back(k, Some(&above[..plane]), &mut head[k * plane..]);
         }
-        settle_verdict(c, reaction_bad, ok)
+        settle_verdict(c, self.upper[f], reaction_bad, ok)
     }
 
     /// A whole 3D field (see [`Solver::fused3_generic`]), using the widest
@@ -869,6 +899,7 @@ fn first_bad(a: Option<(usize, f32)>, b: Option<(usize, f32)>) -> Option<(usize,
 /// bad value in memory order.
 fn settle_verdict(
     c: &[f32],
+    hi: f32,
     reaction_bad: Option<(usize, f32)>,
     ok: bool,
 ) -> Option<(usize, f32, Stage)> {
@@ -878,7 +909,7 @@ fn settle_verdict(
     if ok {
         return None;
     }
-    Some(match find_bad_in(c) {
+    Some(match find_bad_in(c, hi) {
         Some((i, v)) => (i, v, Stage::Diffusion),
         None => (0, f32::NAN, Stage::Diffusion),
     })
@@ -886,35 +917,39 @@ fn settle_verdict(
 
 /// Back substitution of one line of a sweep, `cur ← cur − cp·next` (just
 /// `cur` for the last line), with subnormal flush and the health check
-/// (false on NaN, ±inf or negative).
+/// (false on NaN, ±inf, negative or above the field's upper bound `hi`).
 #[inline(always)]
-fn back_settled(cp: f32, next: Option<&[f32]>, cur: &mut [f32]) -> bool {
+fn back_settled(cp: f32, next: Option<&[f32]>, cur: &mut [f32], hi: f32) -> bool {
     // Branch-free so it vectorises: keep NaN (it must be reported),
-    // zero |v| < FLUSH_BELOW, and flag NaN, ±inf and negatives.
+    // zero |v| < FLUSH_BELOW, and flag NaN, ±inf, negatives and values
+    // above the bound.
     #[inline(always)]
-    fn settle(v: f32, bad: &mut u32) -> f32 {
+    fn settle(v: f32, hi: f32, bad: &mut u32) -> f32 {
         let keep = ((v.abs() >= FLUSH_BELOW) | v.is_nan()) as u32;
         let v = f32::from_bits(v.to_bits() & keep.wrapping_neg());
-        *bad |= !good(v) as u32;
+        *bad |= !good(v, hi) as u32;
         v
     }
     let mut bad = 0u32;
     match next {
-        None => cur.iter_mut().for_each(|cv| *cv = settle(*cv, &mut bad)),
+        None => cur
+            .iter_mut()
+            .for_each(|cv| *cv = settle(*cv, hi, &mut bad)),
         Some(nx) => {
             for (cv, nv) in cur.iter_mut().zip(nx) {
-                *cv = settle(*cv - cp * *nv, &mut bad);
+                *cv = settle(*cv - cp * *nv, hi, &mut bad);
             }
         }
     }
     bad == 0
 }
 
-/// True for a value a field may hold: finite and not below −1e-6.
-/// (NaN and ±∞ lie outside the range, so one test covers all three.)
+/// True for a value a field may hold: finite, not below −1e-6 and not above
+/// the field's upper bound `hi` (`f32::MAX` when it has none).
+/// (NaN and ±∞ lie outside the range, so one test covers all of them.)
 #[inline(always)]
-fn good(v: f32) -> bool {
-    (-1e-6..=f32::MAX).contains(&v)
+fn good(v: f32, hi: f32) -> bool {
+    (-1e-6..=hi).contains(&v)
 }
 
 /// Where a field step produced a non-finite or negative value.
@@ -961,6 +996,8 @@ struct Kernel<'a> {
     y: &'a Line,
     dt: f32,
     lam: f32,
+    /// Upper bound of the field's values.
+    hi: f32,
 }
 
 impl Kernel<'_> {
@@ -974,7 +1011,7 @@ impl Kernel<'_> {
         ub: Option<&mut [f32]>,
         nx: usize,
     ) -> Option<(usize, f32)> {
-        let (dt, lam) = (self.dt, self.lam);
+        let (dt, lam, hi) = (self.dt, self.lam, self.hi);
         let mut bad = 0u32;
         // An absent buffer is all zero: each branch is the full formula
         // `(v + dt·s) / (1 + dt·(u + λ))` with the zero terms dropped, which
@@ -983,7 +1020,7 @@ impl Kernel<'_> {
             (Some(sb), Some(ub)) => {
                 for ((v, s), u) in blk.iter_mut().zip(sb.iter_mut()).zip(ub.iter_mut()) {
                     *v = (*v + dt * *s) / (1.0 + dt * (*u + lam));
-                    bad |= !good(*v) as u32;
+                    bad |= !good(*v, hi) as u32;
                     *s = 0.0;
                     *u = 0.0;
                 }
@@ -992,14 +1029,14 @@ impl Kernel<'_> {
                 let den = 1.0 + dt * lam;
                 for (v, s) in blk.iter_mut().zip(sb.iter_mut()) {
                     *v = (*v + dt * *s) / den;
-                    bad |= !good(*v) as u32;
+                    bad |= !good(*v, hi) as u32;
                     *s = 0.0;
                 }
             }
             (None, Some(ub)) => {
                 for (v, u) in blk.iter_mut().zip(ub.iter_mut()) {
                     *v /= 1.0 + dt * (*u + lam);
-                    bad |= !good(*v) as u32;
+                    bad |= !good(*v, hi) as u32;
                     *u = 0.0;
                 }
             }
@@ -1007,7 +1044,7 @@ impl Kernel<'_> {
                 let den = 1.0 + dt * lam;
                 for v in blk.iter_mut() {
                     *v /= den;
-                    bad |= !good(*v) as u32;
+                    bad |= !good(*v, hi) as u32;
                 }
             }
         }
@@ -1015,7 +1052,7 @@ impl Kernel<'_> {
         let found = if bad == 0 {
             None
         } else {
-            blk.iter().position(|&v| !good(v)).map(|i| (i, blk[i]))
+            blk.iter().position(|&v| !good(v, hi)).map(|i| (i, blk[i]))
         };
         self.x.solve_rows(blk, nx);
         found
@@ -1044,7 +1081,7 @@ impl Kernel<'_> {
     /// subnormal flush and the health check (false on NaN, ±inf or negative).
     #[inline(always)]
     fn y_back(&self, j: usize, next: Option<&[f32]>, cur: &mut [f32]) -> bool {
-        back_settled(self.y.cp[j], next, cur)
+        back_settled(self.y.cp[j], next, cur, self.hi)
     }
 
     /// Back substitution of the y sweep for row `j` given row `j + 1`
@@ -1129,7 +1166,7 @@ impl Kernel<'_> {
             let (head, below) = c.split_at_mut((j + 1) * nx);
             ok &= self.y_back(j, Some(&below[..nx]), &mut head[j * nx..]);
         }
-        settle_verdict(c, reaction_bad, ok)
+        settle_verdict(c, self.hi, reaction_bad, ok)
     }
 
     /// One layer of a 3D field: stages 1–3 (sources, x and y sweeps; the
@@ -1556,14 +1593,14 @@ impl Line {
 /// Returns (field, flat index, value).
 pub fn find_bad(fields: &Fields) -> Option<(usize, usize, f32)> {
     fields.data.iter().enumerate().find_map(|(f, a)| {
-        find_bad_in(a.as_slice().expect("standard layout")).map(|(i, v)| (f, i, v))
+        find_bad_in(a.as_slice().expect("standard layout"), f32::MAX).map(|(i, v)| (f, i, v))
     })
 }
 
 /// The first non-finite or negative value (below −1e-6) of one field's data.
-fn find_bad_in(s: &[f32]) -> Option<(usize, f32)> {
+fn find_bad_in(s: &[f32], hi: f32) -> Option<(usize, f32)> {
     s.par_iter()
-        .position_first(|&v| !good(v))
+        .position_first(|&v| !good(v, hi))
         .map(|i| (i, s[i]))
 }
 

@@ -9,7 +9,10 @@
 //! O₂ poorly (Ozawa 2004). New vessels without VEGF support regress; vessels
 //! supported for `maturation_days` mature and stay. No vessel sprouts, and
 //! tips retract, where the 100 µm bin already holds `max_vessel_density_rel`
-//! times the capillary density of intact tissue.
+//! times the capillary density of intact tissue; and no sprout voxel becomes
+//! perfused there: on anastomosis, trail voxels in a bin that is already full
+//! are pruned (the sprout merges into the capillary bed that fills the bin),
+//! so new vessels never push a bin past the cap.
 
 use super::{blend_direction, sat};
 use crate::rng::{hazard_prob, Purpose, Stream};
@@ -115,6 +118,9 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             .collect_into_vec(&mut ws.tip_out);
     }
     let abnormal = a.abnormal_vegf_ng_per_ml as f32;
+    // Voxels perfused this step per tip bin, not yet in `ws.vessel_bins`
+    // (that is brought up to date after the loop).
+    let mut added: Vec<(usize, u16)> = Vec::new();
     let mut keep = vec![true; n];
     for (i, o) in ws.tip_out.iter().enumerate() {
         let tips = &mut st.tips;
@@ -144,6 +150,22 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 for t in tips.trail[i].iter().copied().chain([hit]) {
                     let v = t as usize;
                     if ves[v] == vessel::SPROUT {
+                        let b = crate::sim::voxel_bin(&g, &ws.tip_bins, v);
+                        let k = match added.iter().position(|&(ab, _)| ab == b) {
+                            Some(k) => k,
+                            None => {
+                                added.push((b, 0));
+                                added.len() - 1
+                            }
+                        };
+                        let held = ws.vessel_bins[b] as f32 + added[k].1 as f32;
+                        if held >= cap {
+                            // The bin is full: this sprout voxel is pruned.
+                            ves[v] = vessel::NONE;
+                            age[v] = 0.0;
+                            continue;
+                        }
+                        added[k].1 += 1;
                         ves[v] = if vegf[v] > abnormal {
                             vessel::ABNORMAL
                         } else {
@@ -165,8 +187,8 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
 }
 
 /// Perfused vessel voxels a tip bin may hold before its vessels stop
-/// sprouting and its tips retract.
-fn capillary_cap(p: &Params, bins: &crate::agents::Bins) -> f32 {
+/// sprouting, its tips retract and no more of its sprout voxels are perfused.
+pub fn capillary_cap(p: &Params, bins: &crate::agents::Bins) -> f32 {
     let voxels_per_bin = (bins.size_um as f64 / p.grid.dx_um).powi(2);
     // At least one voxel, so tissue without vessels never blocks tips.
     ((p.scenario.angiogenesis.max_vessel_density_rel
@@ -281,4 +303,43 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             }),
     );
     ws.apply_vessel_changes(&st.tissue);
+}
+
+/// A 100 µm bin that holds more perfused vessel voxels than the capillary
+/// cap allows: (first perfused voxel of the bin that is not a mature vessel,
+/// perfused voxels, bound).
+pub type CapViolation = (usize, u32, u32);
+
+/// Check that no tip bin holds more perfused vessel voxels than the
+/// capillary cap ([`capillary_cap`], rounded up) or, where the mature
+/// network of the bin already holds more, than its mature vessels (a
+/// pre-existing dense bed is kept, but no new vessel is perfused there).
+/// Counts the vessel map itself, independently of the workspace's counts.
+pub fn check_capillary_cap(
+    p: &Params,
+    st: &SimState,
+    bins: &crate::agents::Bins,
+) -> Option<CapViolation> {
+    let g = p.grid;
+    let cap = capillary_cap(p, bins).ceil() as u32;
+    let nb = bins.nbx * bins.nby;
+    let mut perfused = vec![0u32; nb];
+    let mut mature = vec![0u32; nb];
+    let ves = st.tissue.vessel.as_slice().expect("standard layout");
+    for (i, &s) in ves.iter().enumerate() {
+        if vessel::perfused(s) {
+            let b = crate::sim::voxel_bin(&g, bins, i);
+            perfused[b] += 1;
+            mature[b] += (s == vessel::MATURE) as u32;
+        }
+    }
+    let bad = (0..nb).find(|&b| perfused[b] > cap.max(mature[b]))?;
+    let voxel = ves
+        .iter()
+        .enumerate()
+        .position(|(i, &s)| {
+            vessel::perfused(s) && s != vessel::MATURE && crate::sim::voxel_bin(&g, bins, i) == bad
+        })
+        .unwrap_or(0);
+    Some((voxel, perfused[bad], cap.max(mature[bad])))
 }

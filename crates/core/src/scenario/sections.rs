@@ -83,7 +83,7 @@ section! {
     pub struct Patient {
         /// Wound type; its defaults fill every key below that the file leaves unset.
         wound_type: WoundType = WoundType::Acute, unit "-", check any, source "see docs/mechanisms.md";
-        /// Tissue perfusion as a fraction of normal (scales vessel O₂ supply and recruitment).
+        /// Tissue perfusion as a fraction of normal (scales the rate of vessel O₂ exchange, not the blood's pO₂, and recruitment).
         perfusion: Option<f64> = None, unit "fraction of normal", check perfusion, source "DFU 0.5: TcPO₂ 15 ± 12 vs 32 ± 10 mmHg healed (Yang 2013; Kalani 1999); others assumption";
         /// Baseline vessel density as a multiple of normal skin (radiation: rarefaction).
         vessel_density_mult: Option<f64> = None, unit "×", check mult, source "radiation 0.4: microvascular rarefaction (Forcheron 2012, qualitative); others assumption";
@@ -224,7 +224,7 @@ pub fn default_field_sources(name: &str) -> &'static str {
 section! {
     /// Oxygen supply, consumption and the tissue's hypoxia response.
     pub struct Tissue {
-        /// Arterial O₂ partial pressure that perfused vessels relax tissue toward.
+        /// Arterial O₂ partial pressure that perfused vessels relax tissue toward (tissue never exceeds it without oxygen therapy).
         blood_po2_mmhg: f64 = 95.0, unit "mmHg", check mmhg, source "physiology textbooks (arterial pO₂ 80–100 mmHg)";
         /// O₂ exchange rate of a perfused vessel voxel.
         vessel_o2_exchange_per_min: f64 = 1.2, unit "1/min", check rate, source "assumption: calibrated so intact tissue sits near 40 mmHg";
@@ -384,7 +384,7 @@ section! {
         regression_per_day: f64 = 0.4, unit "1/day", check nonneg, source "overshoot then regression (DiPietro 2013; Rege 2012); rate assumption";
         /// Days after which a supported new vessel matures and no longer regresses.
         maturation_days: f64 = 21.0, unit "day", check positive, source "assumption";
-        /// Local capillary density (perfused voxels per 100 µm bin, relative to intact tissue) above which no vessel sprouts.
+        /// Local capillary density (perfused voxels per 100 µm bin, relative to intact tissue) above which no vessel sprouts or is perfused.
         max_vessel_density_rel: f64 = 8.0, unit "× intact", check positive, source "assumption: tissue holds a bounded capillary density; wound capillary content peaks at ≥ 3× intact (DiPietro 2013)";
         /// Local VEGF above which new vessels form abnormal, leaky vessels.
         abnormal_vegf_ng_per_ml: f64 = 8.0, unit "ng/mL", check positive, source "local VEGF sets abnormality, and VEGF over a range of levels makes normal capillaries before a threshold makes aberrant ones (Ozawa 2004); value assumption: above the half-maximal elongation dose (`tip_vegf_half_ng_per_ml`), so VEGF first speeds normal angiogenesis";
