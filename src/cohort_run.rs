@@ -160,7 +160,8 @@ pub(crate) fn run_cohorts(
                     }
                     run::simulate(p, seed).and_then(|output| {
                         if let Some(dirs) = store {
-                            let rel = format!("replicates/{}", replicate_dir_name(index, replicates));
+                            let rel =
+                                format!("replicates/{}", replicate_dir_name(index, replicates));
                             let d = output::ensure_subdir(&dirs[(k / replicates) as usize], &rel)?;
                             save_replicate(&d, p, index, seed, &output)?;
                         }
@@ -246,7 +247,8 @@ fn save_replicate(rdir: &Path, p: &Params, index: u64, seed: u64, out: &RunOutpu
         rows: out.rows.clone(),
         summary: out.summary.clone(),
     };
-    let bytes = bincode::serialize(&st).map_err(|e| Error::Other(format!("replicate state: {e}")))?;
+    let bytes =
+        bincode::serialize(&st).map_err(|e| Error::Other(format!("replicate state: {e}")))?;
     output::write_atomic(&rdir.join(REPLICATE_STATE), &bytes)
 }
 
@@ -665,12 +667,21 @@ pub fn write_files(c: &Cohort, dir: &Path, plots: bool) -> Result<Vec<PathBuf>> 
             );
             let pdir = output::ensure_subdir(dir, "plots")?;
             files.push(
-                plot::chart_grid(&pdir.join("cohort.png"), &title, &charts, 3, ImageFormat::Png)
-                    .map_err(plot_err)?,
+                plot::chart_grid(
+                    &pdir.join("cohort.png"),
+                    &title,
+                    &charts,
+                    3,
+                    ImageFormat::Png,
+                )
+                .map_err(plot_err)?,
             );
         }
     }
-    output::write_atomic(&dir.join("cohort_timeseries.csv"), &cohort_timeseries_csv(c)?)?;
+    output::write_atomic(
+        &dir.join("cohort_timeseries.csv"),
+        &cohort_timeseries_csv(c)?,
+    )?;
     output::write_json(&dir.join("cohort_summary.json"), &c.summary())?;
     output::write_atomic(&dir.join("cohort.csv"), &cohort_csv(c)?)?;
     Ok(files)
@@ -726,7 +737,8 @@ impl CohortManifest {
 
     /// The scenarios of the manifest, validated again.
     pub fn params(&self) -> Result<Vec<Params>> {
-        if self.scenarios_toml.len() != self.scenario_sources.len() || self.scenarios_toml.is_empty()
+        if self.scenarios_toml.len() != self.scenario_sources.len()
+            || self.scenarios_toml.is_empty()
         {
             return Err(Error::Input(crate::error::InputError::new(
                 "manifest.json",
@@ -844,7 +856,14 @@ pub fn resume_in_dir(dir: &Path, opts: &Options) -> Result<Cohort> {
     let m = open_resumable(dir, "cohort")?;
     let params = m.params()?;
     let _lock = output::DirLock::acquire(dir)?;
-    drive(&params[0], m.replicates, dir, m.plots, opts, m.run.wall_time_s)
+    drive(
+        &params[0],
+        m.replicates,
+        dir,
+        m.plots,
+        opts,
+        m.run.wall_time_s,
+    )
 }
 
 /// Read the manifest of a cohort-like directory of `kind` to resume.
@@ -859,12 +878,19 @@ pub(crate) fn open_resumable(dir: &Path, kind: &str) -> Result<CohortManifest> {
     match output::read_marker(dir) {
         Ok(Some(mk)) if mk.kind == kind => {}
         Ok(Some(mk)) => return Err(bad(format!("holds a {}, not a {kind}", mk.kind))),
-        Ok(None) => return Err(bad(format!("not a woundsim {kind} directory (no {})", output::MARKER))),
+        Ok(None) => {
+            return Err(bad(format!(
+                "not a woundsim {kind} directory (no {})",
+                output::MARKER
+            )))
+        }
         Err(e) => return Err(bad(e)),
     }
     let m = CohortManifest::read(dir)?;
     if m.run.status == Status::Complete {
-        return Err(bad(format!("the {kind} is already complete; nothing to resume")));
+        return Err(bad(format!(
+            "the {kind} is already complete; nothing to resume"
+        )));
     }
     Ok(m)
 }
@@ -904,7 +930,15 @@ fn drive(
         let status = failure_status(opts.interrupt.as_deref());
         let e = with_dir(e, dir);
         let wall = wall0 + t0.elapsed().as_secs_f64();
-        let _ = write_manifest_with(dir, params, replicates, status, wall, Some(e.to_string()), plots);
+        let _ = write_manifest_with(
+            dir,
+            params,
+            replicates,
+            status,
+            wall,
+            Some(e.to_string()),
+            plots,
+        );
         e
     })
 }

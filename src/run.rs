@@ -449,15 +449,7 @@ fn remove_results(dir: &Path) {
 /// result file left that looks complete. On a full disk the partial time
 /// series (rebuilt on resume from the checkpoint) is given up to make room,
 /// and as a last resort the manifest is rewritten in place.
-fn mark_stopped(
-    p: &Params,
-    seed: u64,
-    status: Status,
-    wall: f64,
-    day: f64,
-    e: &Error,
-    dir: &Path,
-) {
+fn mark_stopped(p: &Params, seed: u64, status: Status, wall: f64, day: f64, e: &Error, dir: &Path) {
     remove_results(dir);
     let path = dir.join("manifest.json");
     let m = |dir: &Path| manifest(p, seed, status, wall, day, Some(e.to_string()), dir);

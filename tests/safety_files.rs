@@ -231,7 +231,10 @@ fn force_refuses_every_directory_without_a_valid_marker() {
     type Setup = fn(&Path, &Path);
     let cases: [(&str, Setup); 7] = [
         ("a web app with manifest.json", |d, _| {
-            write(&d.join("manifest.json"), "{\"name\": \"webapp\", \"version\": \"1.0.0\"}");
+            write(
+                &d.join("manifest.json"),
+                "{\"name\": \"webapp\", \"version\": \"1.0.0\"}",
+            );
             write(&d.join("thesis.tex"), "precious");
             write(&d.join("src/main.rs"), "fn main() {}");
         }),
@@ -240,7 +243,12 @@ fn force_refuses_every_directory_without_a_valid_marker() {
             write(&d.join("notes.md"), "mine");
         }),
         ("woundsim-looking files without a marker", |d, _| {
-            for f in ["manifest.json", "checkpoint.bin", "sweep.json", "summary.json"] {
+            for f in [
+                "manifest.json",
+                "checkpoint.bin",
+                "sweep.json",
+                "summary.json",
+            ] {
                 write(&d.join(f), "{}");
             }
             write(&d.join("thesis.tex"), "precious");
@@ -253,7 +261,10 @@ fn force_refuses_every_directory_without_a_valid_marker() {
             write(&d.join("thesis.tex"), "precious");
         }),
         ("a marker naming a path outside", |d, _| {
-            write(&d.join(".woundsim-output"), &valid_marker(&["../elsewhere", "x"]));
+            write(
+                &d.join(".woundsim-output"),
+                &valid_marker(&["../elsewhere", "x"]),
+            );
             write(&d.join("x"), "precious");
         }),
         ("a marker that is a link", |d, elsewhere| {
@@ -268,9 +279,26 @@ fn force_refuses_every_directory_without_a_valid_marker() {
     for (i, (what, setup)) in cases.iter().enumerate() {
         let commands: Vec<Vec<String>> = vec![
             vec!["run", "--days", "1", "--no-plots", "--force"],
-            vec!["run", "--days", "1", "--replicates", "2", "--no-plots", "--force"],
+            vec![
+                "run",
+                "--days",
+                "1",
+                "--replicates",
+                "2",
+                "--no-plots",
+                "--force",
+            ],
             vec!["sweep", p(&sweep), "--force"],
-            vec!["compare", p(&scen), p(&scen), "--days", "1", "--replicates", "1", "--force"],
+            vec![
+                "compare",
+                p(&scen),
+                p(&scen),
+                "--days",
+                "1",
+                "--replicates",
+                "1",
+                "--force",
+            ],
         ]
         .into_iter()
         .map(|v| v.into_iter().map(String::from).collect())
@@ -317,12 +345,22 @@ fn force_removes_only_woundsim_entries_and_never_follows_links() {
     std::fs::create_dir(d.join("plots")).unwrap();
     symlink(&outside, d.join("plots").join("into-outside")).unwrap();
     let before = tree(&outside);
-    ok(&run_args(&d, "1", &["--no-plots", "--no-snapshots", "--force"]));
+    ok(&run_args(
+        &d,
+        "1",
+        &["--no-plots", "--no-snapshots", "--force"],
+    ));
     assert_eq!(tree(&outside), before, "a file outside --out changed");
-    assert_eq!(std::fs::read_to_string(d.join("notes.txt")).unwrap(), "my notes");
+    assert_eq!(
+        std::fs::read_to_string(d.join("notes.txt")).unwrap(),
+        "my notes"
+    );
     assert!(!d.join("snapshots").exists() && !d.join("plots").exists());
     let summary = std::fs::symlink_metadata(d.join("summary.json")).unwrap();
-    assert!(summary.file_type().is_file(), "summary.json is still a link");
+    assert!(
+        summary.file_type().is_file(),
+        "summary.json is still a link"
+    );
     assert_eq!(status(&d), "complete");
 }
 
@@ -352,7 +390,12 @@ const RUN_NAMES: [&str; 13] = [
 /// directory of its own; `dangling` links point at nothing.
 fn plant(dir: &Path, outside: &Path, name: &str, dangling: bool) {
     let at = dir.join(name);
-    if !at.parent().unwrap().is_dir() || std::fs::symlink_metadata(at.parent().unwrap()).unwrap().file_type().is_symlink() {
+    if !at.parent().unwrap().is_dir()
+        || std::fs::symlink_metadata(at.parent().unwrap())
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    {
         return;
     }
     let target = outside.join(name.replace('/', "_"));
@@ -390,7 +433,11 @@ fn check_links(template: &Path, work: &Path, chosen: &[&str], dangling: bool, fo
     }
     let before = tree(&outside);
     let o = if force_run {
-        woundsim(&run_args(&dir, "1", &["--force", "--checkpoint-every", "0.25"]))
+        woundsim(&run_args(
+            &dir,
+            "1",
+            &["--force", "--checkpoint-every", "0.25"],
+        ))
     } else {
         woundsim(&["resume", p(&dir)])
     };
@@ -406,8 +453,14 @@ fn check_links(template: &Path, work: &Path, chosen: &[&str], dangling: bool, fo
         before,
         "{chosen:?} (dangling {dangling}, force {force_run}): a path outside --out was written or deleted\n{err}"
     );
-    let leftovers: Vec<String> = names(&tree(&dir)).into_iter().filter(|n| is_tmp(n)).collect();
-    assert!(leftovers.is_empty(), "{chosen:?}: temporary files left: {leftovers:?}");
+    let leftovers: Vec<String> = names(&tree(&dir))
+        .into_iter()
+        .filter(|n| is_tmp(n))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "{chosen:?}: temporary files left: {leftovers:?}"
+    );
 }
 
 fn template(tmp: &Path) -> PathBuf {
@@ -425,8 +478,9 @@ fn resume_never_writes_through_a_link_at_any_name_it_uses() {
             let work = tmp.path().join(format!("w{i}-{dangling}"));
             check_links(&t, &work, &[name], dangling, false);
             let dir = work.join("run");
-            let o_dir = ["snapshots", "plots", ".woundsim.lock"].contains(name);
-            if !o_dir && !(*name == "checkpoint.bin" && dangling) {
+            let refused = ["snapshots", "plots", ".woundsim.lock"].contains(name)
+                || (*name == "checkpoint.bin" && dangling);
+            if !refused {
                 // A link at a file name is replaced, not written through: the
                 // run completes with a real file there.
                 assert_eq!(status(&dir), "complete", "{name} (dangling {dangling})");
@@ -470,7 +524,12 @@ fn sweep_resume_and_cohort_resume_never_write_through_links() {
         let before = tree(&outside);
         let o = woundsim(&["sweep", "run", p(&sweep), "--out", p(&d), "--resume"]);
         assert_no_panic(&stderr(&o));
-        assert_eq!(tree(&outside), before, "sweep --resume wrote through {name}:\n{}", stderr(&o));
+        assert_eq!(
+            tree(&outside),
+            before,
+            "sweep --resume wrote through {name}:\n{}",
+            stderr(&o)
+        );
         if name == "runs.csv" || name == ".woundsim.lock" {
             assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
         }
@@ -488,9 +547,18 @@ fn sweep_resume_and_cohort_resume_never_write_through_links() {
         ..Default::default()
     };
     let e = woundsim::cohort_run::run_in_dir(&p0, 2, &cohort, &opts).unwrap_err();
-    assert!(matches!(e, woundsim::error::Error::InterruptedReplicates { .. }), "{e}");
+    assert!(
+        matches!(e, woundsim::error::Error::InterruptedReplicates { .. }),
+        "{e}"
+    );
     std::fs::create_dir_all(cohort.join("replicates")).unwrap();
-    for name in ["cohort.csv", "cohort_summary.json", "plots", "replicates/r001", "replicates"] {
+    for name in [
+        "cohort.csv",
+        "cohort_summary.json",
+        "plots",
+        "replicates/r001",
+        "replicates",
+    ] {
         let d = tmp.path().join(format!("c-{}", name.replace('/', "_")));
         let outside = tmp.path().join(format!("co-{}", name.replace('/', "_")));
         std::fs::create_dir_all(&outside).unwrap();
@@ -499,8 +567,17 @@ fn sweep_resume_and_cohort_resume_never_write_through_links() {
         let before = tree(&outside);
         let o = woundsim(&["resume", p(&d)]);
         assert_no_panic(&stderr(&o));
-        assert!(matches!(o.status.code(), Some(0) | Some(2)), "{name}: {}", stderr(&o));
-        assert_eq!(tree(&outside), before, "cohort resume wrote through {name}:\n{}", stderr(&o));
+        assert!(
+            matches!(o.status.code(), Some(0) | Some(2)),
+            "{name}: {}",
+            stderr(&o)
+        );
+        assert_eq!(
+            tree(&outside),
+            before,
+            "cohort resume wrote through {name}:\n{}",
+            stderr(&o)
+        );
     }
 }
 
@@ -535,7 +612,14 @@ impl Tmpfs {
     fn mount(at: &Path, size_kib: u64) -> Option<Tmpfs> {
         std::fs::create_dir_all(at).ok()?;
         let o = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size_kib}k"), "tmpfs", p(at)])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size_kib}k"),
+                "tmpfs",
+                p(at),
+            ])
             .output()
             .ok()?;
         if !o.status.success() {
@@ -580,7 +664,10 @@ fn check_outcome(dir: &Path, o: &Output, results: &[&str], what: &str) {
     assert_no_panic(&err);
     let t = tree(dir);
     let tmp: Vec<&String> = t.keys().filter(|n| is_tmp(n)).collect();
-    assert!(tmp.is_empty(), "{what}: temporary files left: {tmp:?}\n{err}");
+    assert!(
+        tmp.is_empty(),
+        "{what}: temporary files left: {tmp:?}\n{err}"
+    );
     let present: Vec<&&str> = results.iter().filter(|r| t.contains_key(**r)).collect();
     let manifest = dir.join("manifest.json");
     if o.status.success() || (manifest.exists() && status(dir) == "complete") {
@@ -589,8 +676,15 @@ fn check_outcome(dir: &Path, o: &Output, results: &[&str], what: &str) {
         assert_eq!(present.len(), results.len(), "{what}: results missing");
         return;
     }
-    assert!(matches!(o.status.code(), Some(1) | Some(2)), "{what}: {}\n{err}", o.status);
-    assert!(present.is_empty(), "{what}: failed with result files {present:?}\n{err}");
+    assert!(
+        matches!(o.status.code(), Some(1) | Some(2)),
+        "{what}: {}\n{err}",
+        o.status
+    );
+    assert!(
+        present.is_empty(),
+        "{what}: failed with result files {present:?}\n{err}"
+    );
     if manifest.exists() {
         assert_eq!(status(dir), "failed", "{what}: {err}");
     }
@@ -641,12 +735,19 @@ fn a_full_disk_leaves_a_complete_or_a_failed_result() {
             eprintln!(
                 "{what}: exit {:?}, manifest {}",
                 o.status.code(),
-                if out.join("manifest.json").exists() { status(&out) } else { "absent".into() }
+                if out.join("manifest.json").exists() {
+                    status(&out)
+                } else {
+                    "absent".into()
+                }
             );
             check_outcome(&out, &o, &results, &what);
         }
     }
-    assert!(complete > 0, "no run completed: the disk was always too full");
+    assert!(
+        complete > 0,
+        "no run completed: the disk was always too full"
+    );
     assert!(failures > 0, "no run failed: the disk was never full");
 }
 
@@ -699,17 +800,34 @@ fn interrupted_cohorts_and_comparisons_exit_130_and_resume_identically() {
         (
             "comparison",
             "-TERM",
-            ["compare", p(&a), p(&b), "--days", "2", "--replicates", "3", "--no-plots", "--out", "OUT"]
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            [
+                "compare",
+                p(&a),
+                p(&b),
+                "--days",
+                "2",
+                "--replicates",
+                "3",
+                "--no-plots",
+                "--out",
+                "OUT",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
         ),
     ] {
         let full = tmp.path().join(format!("{what}-full"));
         let cut = tmp.path().join(format!("{what}-cut"));
         let with_out = |d: &Path| -> Vec<String> {
             args.iter()
-                .map(|s| if s == "OUT" { p(d).to_string() } else { s.clone() })
+                .map(|s| {
+                    if s == "OUT" {
+                        p(d).to_string()
+                    } else {
+                        s.clone()
+                    }
+                })
                 .collect()
         };
         let full_args = with_out(&full);
@@ -725,9 +843,18 @@ fn interrupted_cohorts_and_comparisons_exit_130_and_resume_identically() {
         assert_eq!(o.status.code(), Some(130), "{what} after {sig}:\n{err}");
         assert!(err.contains("woundsim resume"), "{err}");
         assert_eq!(status(&cut), "interrupted", "{what}");
-        let stored = tree(&cut).keys().filter(|k| k.ends_with("replicate.bin")).count();
-        let total = tree(&full).keys().filter(|k| k.ends_with("replicate.bin")).count();
-        assert!(stored < total, "{what}: the signal came after the last replicate");
+        let stored = tree(&cut)
+            .keys()
+            .filter(|k| k.ends_with("replicate.bin"))
+            .count();
+        let total = tree(&full)
+            .keys()
+            .filter(|k| k.ends_with("replicate.bin"))
+            .count();
+        assert!(
+            stored < total,
+            "{what}: the signal came after the last replicate"
+        );
         ok(&["resume", p(&cut)]);
         assert_eq!(status(&cut), "complete");
         assert_same(&full, &cut);

@@ -258,11 +258,8 @@ pub fn validate(a: ValidateArgs, quiet: bool) -> Result<ExitCode> {
         })
     });
     // Refuse a used output directory before hours of simulation.
-    let _lock = woundsim::output::prepare_dir(
-        &out,
-        a.force,
-        &woundsim::output::OutputKind::validation(),
-    )?;
+    let _lock =
+        woundsim::output::prepare_dir(&out, a.force, &woundsim::output::OutputKind::validation())?;
     let pb = progress_bar(quiet, 0, "validate");
     let cb = |done: u64, total: u64| {
         pb.set_length(total);

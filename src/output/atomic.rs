@@ -139,7 +139,12 @@ pub fn sync_dir(dir: Option<&Path>) -> io::Result<()> {
         _ => Path::new("."),
     };
     match File::open(dir).and_then(|d| d.sync_all()) {
-        Err(e) if matches!(e.kind(), io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
+            ) =>
+        {
             Ok(())
         }
         r => r,
@@ -185,7 +190,10 @@ pub fn ensure_subdir(root: &Path, rel: &str) -> Result<PathBuf> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if !fs::symlink_metadata(&p).map(|m| m.is_dir()).unwrap_or(false) {
+                    if !fs::symlink_metadata(&p)
+                        .map(|m| m.is_dir())
+                        .unwrap_or(false)
+                    {
                         return Err(link_refused(&p));
                     }
                 }
@@ -261,7 +269,10 @@ mod tests {
         write_file(&target, b"new").unwrap();
         assert_eq!(fs::read_to_string(&outside).unwrap(), "keep");
         assert_eq!(fs::read_to_string(&target).unwrap(), "new");
-        assert!(!fs::symlink_metadata(&target).unwrap().file_type().is_symlink());
+        assert!(!fs::symlink_metadata(&target)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         let names: Vec<String> = fs::read_dir(d.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

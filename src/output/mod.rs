@@ -357,7 +357,11 @@ pub fn read_marker(dir: &Path) -> std::result::Result<Option<Marker>, String> {
             m.version
         ));
     }
-    if let Some(bad) = m.entries.iter().find(|e| !plain_name(e) || e.as_str() == MARKER) {
+    if let Some(bad) = m
+        .entries
+        .iter()
+        .find(|e| !plain_name(e) || e.as_str() == MARKER)
+    {
         return Err(format!(
             "{}: entry '{bad}' is not a plain file name",
             path.display()
@@ -402,7 +406,11 @@ fn check_dir(dir: &Path, force: bool) -> Result<Option<Marker>> {
          choose another --out",
         dir.display(),
         shown.join(", "),
-        if names.len() > shown.len() { ", ..." } else { "" }
+        if names.len() > shown.len() {
+            ", ..."
+        } else {
+            ""
+        }
     )))
 }
 

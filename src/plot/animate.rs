@@ -284,9 +284,9 @@ mod tests {
         assert!(w <= 480 && h <= 480);
         assert_eq!(frames, 3);
         assert!(distinct.iter().all(|d| *d > 30), "{distinct:?}");
-        assert!(std::fs::read_dir(dir.path())
-            .unwrap()
-            .all(|e| !crate::output::atomic::is_tmp_name(&e.unwrap().file_name().to_string_lossy())));
+        assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| {
+            !crate::output::atomic::is_tmp_name(&e.unwrap().file_name().to_string_lossy())
+        }));
 
         let out = animate(dir.path(), &dir.path().join("movie"), "vegf").unwrap();
         assert_eq!(out, dir.path().join("movie.gif"));
@@ -312,9 +312,9 @@ mod tests {
             "{err}"
         );
         assert!(!dir.path().join("tnf.gif").exists());
-        assert!(std::fs::read_dir(dir.path())
-            .unwrap()
-            .all(|e| !crate::output::atomic::is_tmp_name(&e.unwrap().file_name().to_string_lossy())));
+        assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| {
+            !crate::output::atomic::is_tmp_name(&e.unwrap().file_name().to_string_lossy())
+        }));
     }
 
     #[test]

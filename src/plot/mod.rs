@@ -519,10 +519,7 @@ pub(crate) fn create_atomic(target: &Path) -> Result<crate::output::AtomicFile, 
 }
 
 /// Commits a finished [`crate::output::AtomicFile`] onto its target.
-pub(crate) fn commit(
-    file: crate::output::AtomicFile,
-    target: &Path,
-) -> Result<PathBuf, PlotError> {
+pub(crate) fn commit(file: crate::output::AtomicFile, target: &Path) -> Result<PathBuf, PlotError> {
     file.commit().map_err(|source| PlotError::Io {
         path: target.to_path_buf(),
         source,
