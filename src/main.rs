@@ -26,7 +26,10 @@ fn main() -> ExitCode {
             }
             if matches!(
                 err.downcast_ref::<woundsim::error::Error>(),
-                Some(woundsim::error::Error::Interrupted { .. })
+                Some(
+                    woundsim::error::Error::Interrupted { .. }
+                        | woundsim::error::Error::InterruptedReplicates { .. }
+                )
             ) {
                 return ExitCode::from(130);
             }

@@ -2,7 +2,7 @@
 
 use super::{interrupt_flag, progress_bar};
 use anyhow::Result;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use woundsim::cohort_run::{self, DirOptions, Options};
 use woundsim::scenario::Params;
@@ -34,7 +34,33 @@ pub fn run(
     let t0 = std::time::Instant::now();
     let c = cohort_run::run_in_dir(p, n, &dir, &opts);
     pb.finish_and_clear();
-    let c = c?;
+    report_cohort(&c?, &dir, t0);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `woundsim resume DIR` for a cohort directory.
+pub fn resume_cohort(dir: &Path, quiet: bool) -> Result<ExitCode> {
+    let m = cohort_run::CohortManifest::read(dir)?;
+    eprintln!(
+        "resuming the cohort in {} ({} replicates; those already finished are kept)",
+        dir.display(),
+        m.replicates
+    );
+    let pb = progress_bar(quiet, m.replicates, "cohort");
+    let cb = |done: u64, _total: u64| pb.set_position(done);
+    let opts = Options {
+        interrupt: Some(interrupt_flag()?),
+        progress: Some(&cb),
+    };
+    let t0 = std::time::Instant::now();
+    let c = cohort_run::resume_in_dir(dir, &opts);
+    pb.finish_and_clear();
+    report_cohort(&c?, dir, t0);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_cohort(c: &cohort_run::Cohort, dir: &Path, t0: std::time::Instant) {
+    let n = c.replicates.len();
     let s = c.summary();
     let closure = &s.outcomes["closure_pct_final"];
     let healed = match (&s.healed_wk12, &s.healed_by_end) {
@@ -69,7 +95,6 @@ pub fn run(
     if let Some(w) = &s.small_sample_warning {
         eprintln!("{w}");
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Arguments of `woundsim compare`.
@@ -139,7 +164,33 @@ pub fn compare(a: CompareArgs, quiet: bool) -> Result<ExitCode> {
     };
     let c = woundsim::compare::compare_in_dir(&params, a.replicates, &dir, &opts);
     pb.finish_and_clear();
-    let c = c?;
+    report_comparison(&c?, &dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `woundsim resume DIR` for a comparison directory.
+pub fn resume_comparison(dir: &Path, quiet: bool) -> Result<ExitCode> {
+    let m = cohort_run::CohortManifest::read(dir)?;
+    let total = m.replicates.saturating_mul(m.scenario_sources.len() as u64);
+    eprintln!(
+        "resuming the comparison in {} ({} scenarios × {} replicates; those already finished are kept)",
+        dir.display(),
+        m.scenario_sources.len(),
+        m.replicates
+    );
+    let pb = progress_bar(quiet, total, "compare");
+    let cb = |done: u64, _total: u64| pb.set_position(done);
+    let opts = Options {
+        interrupt: Some(interrupt_flag()?),
+        progress: Some(&cb),
+    };
+    let c = woundsim::compare::resume_in_dir(dir, &opts);
+    pb.finish_and_clear();
+    report_comparison(&c?, dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_comparison(c: &woundsim::compare::Comparison, dir: &Path) {
     for (r, cohort) in c.rows.iter().zip(&c.cohorts) {
         let closure = cohort_run::OutcomeStats::of(
             woundsim::stats::Quantity::PERCENT,
@@ -159,7 +210,6 @@ pub fn compare(a: CompareArgs, quiet: bool) -> Result<ExitCode> {
         eprintln!("{w}");
     }
     eprintln!("comparison in {}", dir.join("comparison.md").display());
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Arguments of `woundsim validate`.
@@ -221,7 +271,8 @@ pub fn validate(a: ValidateArgs, quiet: bool) -> Result<ExitCode> {
         })
     });
     // Refuse a used output directory before hours of simulation.
-    let _lock = woundsim::output::prepare_dir(&out, a.force)?;
+    let _lock =
+        woundsim::output::prepare_dir(&out, a.force, &woundsim::output::OutputKind::validation())?;
     let pb = progress_bar(quiet, 0, "validate");
     let cb = |done: u64, total: u64| {
         pb.set_length(total);

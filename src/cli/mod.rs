@@ -55,7 +55,7 @@ pub struct ExecArgs {
 enum Command {
     /// Run a scenario (the built-in default when no file or name is given).
     Run(RunArgs),
-    /// Continue an interrupted or checkpointed run.
+    /// Continue an interrupted or checkpointed run, cohort or comparison.
     Resume(ResumeArgs),
     /// Inspect scenarios.
     Scenario {
@@ -267,7 +267,7 @@ struct OverlayArgs {
 
 #[derive(Args)]
 struct ResumeArgs {
-    /// Run directory holding checkpoint.bin.
+    /// Run directory holding checkpoint.bin, or a cohort or comparison directory.
     run_dir: PathBuf,
     /// Skip the plots drawn at the end of the run.
     #[arg(long)]
@@ -472,7 +472,8 @@ fn draw_plots(
     animate: Option<&str>,
 ) -> Result<Vec<PathBuf>> {
     use woundsim::plot;
-    let out = dir.join("plots");
+    // Never through a link planted at `plots`.
+    let out = woundsim::output::ensure_subdir(dir, "plots")?;
     let mut files = vec![plot::plot_timeseries(dir, &out.join("timeseries"), format)?];
     if dir.join("snapshots").join("index.json").exists() {
         let fields: Vec<&str> = if fields.is_empty() {
@@ -586,6 +587,13 @@ fn run_name(dir: &Path) -> String {
 }
 
 fn cmd_resume(a: ResumeArgs, quiet: bool) -> Result<ExitCode> {
+    match woundsim::output::read_marker(&a.run_dir) {
+        Ok(Some(m)) if m.kind == "cohort" => return cohort_cmd::resume_cohort(&a.run_dir, quiet),
+        Ok(Some(m)) if m.kind == "comparison" => {
+            return cohort_cmd::resume_comparison(&a.run_dir, quiet)
+        }
+        _ => {}
+    }
     let r = run::Resumable::open(&a.run_dir)?;
     let p = r.params();
     eprintln!(

@@ -91,6 +91,21 @@ pub enum Error {
         /// The run directory to resume.
         run_dir: PathBuf,
     },
+    /// A cohort or comparison was interrupted (SIGINT/SIGTERM). Finished
+    /// replicates are kept in the directory, if any, where `woundsim resume`
+    /// runs only the missing ones.
+    #[error("interrupted after {done} of {total} replicates; {}", match dir {
+        Some(d) => format!("resume with `woundsim resume {}`", d.display()),
+        None => "nothing was written".to_string(),
+    })]
+    InterruptedReplicates {
+        /// Replicates finished (including those of earlier invocations).
+        done: u64,
+        /// Replicates in total.
+        total: u64,
+        /// The directory to resume, if the replicates were stored.
+        dir: Option<PathBuf>,
+    },
     /// An output directory is already used.
     #[error("{0}")]
     OutputInUse(String),

@@ -94,6 +94,8 @@ struct Checkpoint {
 }
 
 const CHECKPOINT: &str = "checkpoint.bin";
+const PARTIAL: &str = "timeseries.partial.csv";
+const RESULTS: [&str; 2] = ["timeseries.csv", "summary.json"];
 
 /// The manifest of a run directory `dir` in its current state (files
 /// listed from the directory).
@@ -125,6 +127,8 @@ pub fn manifest(
     }
 }
 
+/// Every regular file under `dir` (relative), except temporary and hidden
+/// files and the manifest. Symbolic links are neither listed nor followed.
 fn walk(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -132,12 +136,16 @@ fn walk(dir: &Path) -> Vec<String> {
         if let Ok(rd) = std::fs::read_dir(&d) {
             for e in rd.flatten() {
                 let path = e.path();
-                if path.is_dir() {
+                let Ok(ft) = e.file_type() else { continue };
+                let hidden = e.file_name().to_string_lossy().starts_with('.');
+                if ft.is_dir() && !hidden {
                     stack.push(path);
-                } else if let Ok(rel) = path.strip_prefix(dir) {
-                    let s = rel.to_string_lossy().to_string();
-                    if !s.ends_with(".tmp") && !s.starts_with('.') && s != "manifest.json" {
-                        out.push(s);
+                } else if ft.is_file() && !hidden {
+                    if let Ok(rel) = path.strip_prefix(dir) {
+                        let s = rel.to_string_lossy().to_string();
+                        if !s.ends_with(".tmp") && s != "manifest.json" {
+                            out.push(s);
+                        }
                     }
                 }
             }
@@ -162,7 +170,7 @@ pub fn run_in_dir(p: &Params, seed: u64, dir: &Path, opts: &RunOptions) -> Resul
         }
     }
     check_memory(p, available_memory_mib())?;
-    let _lock = output::prepare_dir(dir, opts.force)?;
+    let _lock = output::prepare_dir(dir, opts.force, &output::OutputKind::run())?;
     let patient = crate::cohort::patient_for(p, seed);
     let st = SimState::new(p, seed, patient);
     drive(p, st, snapshot::Index::default(), 0.0, dir, opts)
@@ -186,7 +194,6 @@ impl Resumable {
         if !dir.is_dir() {
             return Err(bad("no such run directory".into()));
         }
-        let lock = output::DirLock::acquire(dir)?;
         let path = dir.join(CHECKPOINT);
         if !path.exists() {
             let manifest = std::fs::read(dir.join("manifest.json"))
@@ -212,6 +219,8 @@ impl Resumable {
             };
             return Err(bad(why));
         }
+        // Locked only once the directory is known to be a resumable run.
+        let lock = output::DirLock::acquire(dir)?;
         let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
         let ck = decode_checkpoint(&bytes).map_err(|why| {
             bad(format!(
@@ -567,7 +576,7 @@ fn drive(
         sim::step_timed(p, &mut st, &mut ws, &mut times)?;
         if st.step.is_multiple_of(p.steps.output_every) {
             output::write_atomic(
-                &dir.join("timeseries.partial.csv"),
+                &dir.join(PARTIAL),
                 &output::timeseries_csv(&columns, &st.rows)?,
             )?;
         }
@@ -583,30 +592,67 @@ fn drive(
         }
     });
     let w = wall(&t0);
+    let day = st.day(p);
+    let result = result.and_then(|()| {
+        let out = finish(p, st, times, w);
+        complete(p, seed, dir, &out, w).map(|()| out)
+    });
     match result {
-        Ok(()) => {
-            let out = finish(p, st, times, w);
-            output::write_results(dir, &out.columns, &out.rows, &out.summary)?;
-            let _ = std::fs::remove_file(dir.join("timeseries.partial.csv"));
-            let _ = std::fs::remove_file(dir.join(CHECKPOINT));
-            let mut m = manifest(p, seed, Status::Complete, w, out.summary.days, None, dir);
-            m.agent_cap_hit_day = out.summary.agent_cap_hit_day;
-            output::write_json(&dir.join("manifest.json"), &m)?;
-            Ok(out)
-        }
+        Ok(out) => Ok(out),
         Err(e) => {
             let status = if matches!(e, Error::Interrupted { .. }) {
                 Status::Interrupted
             } else {
                 Status::Failed
             };
-            let _ = output::write_json(
-                &dir.join("manifest.json"),
-                &manifest(p, seed, status, w, st.day(p), Some(e.to_string()), dir),
-            );
+            mark_stopped(p, seed, status, w, day, &e, dir);
             Err(e)
         }
     }
+}
+
+/// Write the results and the `complete` manifest of a finished run, then
+/// remove the partial time series and the checkpoint. If any of it fails
+/// (e.g. a full disk) the result files are removed again, so that no
+/// result looks complete without a `complete` manifest.
+fn complete(p: &Params, seed: u64, dir: &Path, out: &RunOutput, wall: f64) -> Result<()> {
+    let r = output::write_results(dir, &out.columns, &out.rows, &out.summary).and_then(|()| {
+        let mut m = manifest(p, seed, Status::Complete, wall, out.summary.days, None, dir);
+        m.agent_cap_hit_day = out.summary.agent_cap_hit_day;
+        m.files.retain(|f| f != CHECKPOINT && f != PARTIAL);
+        output::write_json(&dir.join("manifest.json"), &m)
+    });
+    if r.is_err() {
+        remove_results(dir);
+        return r;
+    }
+    let _ = std::fs::remove_file(dir.join(PARTIAL));
+    let _ = std::fs::remove_file(dir.join(CHECKPOINT));
+    Ok(())
+}
+
+fn remove_results(dir: &Path) {
+    for f in RESULTS {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+}
+
+/// Mark a stopped run (`failed` or `interrupted`) in its manifest, with no
+/// result file left that looks complete. On a full disk the partial time
+/// series (rebuilt on resume from the checkpoint) is given up to make room,
+/// and as a last resort the manifest is rewritten in place.
+fn mark_stopped(p: &Params, seed: u64, status: Status, wall: f64, day: f64, e: &Error, dir: &Path) {
+    remove_results(dir);
+    let path = dir.join("manifest.json");
+    let m = |dir: &Path| manifest(p, seed, status, wall, day, Some(e.to_string()), dir);
+    if output::write_json(&path, &m(dir)).is_ok() {
+        return;
+    }
+    let _ = std::fs::remove_file(dir.join(PARTIAL));
+    if output::write_json(&path, &m(dir)).is_ok() {
+        return;
+    }
+    let _ = output::overwrite_json_in_place(&path, &m(dir));
 }
 
 /// Default output directory for a scenario and seed: `results/<name>-<seed>`,

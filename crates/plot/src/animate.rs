@@ -1,6 +1,5 @@
 //! Animated GIF of one field over all snapshots.
 
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
@@ -12,8 +11,8 @@ use super::fieldmap::{
     block_factor, draw_map, draw_overlay_legend, fit_map, marker_radius, MapView, Run,
 };
 use super::{
-    anchored, colormap_rgb, commit, draw_colorbar, ensure_fonts, ensure_parent, field_display_name,
-    resolve_output, rgb, tmp_path, PlotError, PxRect, NAN_GREY, NEUTRAL_GREY, OKABE_ITO,
+    anchored, colormap_rgb, commit, create_atomic, draw_colorbar, ensure_fonts, ensure_parent,
+    field_display_name, resolve_output, rgb, PlotError, PxRect, NAN_GREY, NEUTRAL_GREY, OKABE_ITO,
 };
 
 /// Widest frame in pixels.
@@ -189,13 +188,9 @@ pub fn animate(run_dir: &Path, out: &Path, field: &str) -> Result<PathBuf, PlotE
     let safe: String = super::fieldmap::safe_tag(field);
     let target = resolve_output(out, &format!("{safe}.gif"), "gif");
     ensure_parent(&target)?;
-    let tmp = tmp_path(&target, false);
-    let result = write_gif(&run, field, range, &layout, factor, extent_um, &tmp);
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    commit(&tmp, &target)
+    let mut file = create_atomic(&target)?;
+    write_gif(&run, field, range, &layout, factor, extent_um, &mut file)?;
+    commit(file, &target)
 }
 
 fn write_gif(
@@ -205,18 +200,15 @@ fn write_gif(
     layout: &FrameLayout,
     factor: usize,
     extent_um: (f64, f64),
-    tmp: &Path,
+    file: &mut crate::output::AtomicFile,
 ) -> Result<(), PlotError> {
+    let tmp = &file.tmp_path().to_path_buf();
     let gif_err = |e: &dyn std::fmt::Display| PlotError::Gif {
         path: tmp.to_path_buf(),
         message: e.to_string(),
     };
     let (w, h) = layout.size;
     let mut palette = FixedPalette::new();
-    let file = File::create(tmp).map_err(|source| PlotError::Io {
-        path: tmp.to_path_buf(),
-        source,
-    })?;
     let mut enc = gif::Encoder::new(BufWriter::new(file), w as u16, h as u16, &palette.flat())
         .map_err(|e| gif_err(&e))?;
     enc.set_repeat(gif::Repeat::Infinite)
@@ -255,18 +247,15 @@ fn write_gif(
     let writer = enc.into_inner().map_err(|e| gif_err(&e))?;
     writer
         .into_inner()
-        .map_err(|e| gif_err(&e.error().to_string()))?
-        .sync_all()
-        .map_err(|source| PlotError::Io {
-            path: tmp.to_path_buf(),
-            source,
-        })
+        .map_err(|e| gif_err(&e.error().to_string()))?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testutil::fake_run;
     use super::*;
+    use std::fs::File;
 
     fn decode(path: &Path) -> (u16, u16, usize, Vec<usize>) {
         let mut opts = gif::DecodeOptions::new();
@@ -296,7 +285,9 @@ mod tests {
         assert!(w <= 480 && h <= 480);
         assert_eq!(frames, 3);
         assert!(distinct.iter().all(|d| *d > 30), "{distinct:?}");
-        assert!(!dir.path().join("oxygen.gif.tmp").exists());
+        assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| {
+            !crate::output::atomic::is_tmp_name(&e.unwrap().file_name().to_string_lossy())
+        }));
 
         let out = animate(dir.path(), &dir.path().join("movie"), "vegf").unwrap();
         assert_eq!(out, dir.path().join("movie.gif"));
@@ -322,7 +313,9 @@ mod tests {
             "{err}"
         );
         assert!(!dir.path().join("tnf.gif").exists());
-        assert!(!dir.path().join("tnf.gif.tmp").exists());
+        assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| {
+            !crate::output::atomic::is_tmp_name(&e.unwrap().file_name().to_string_lossy())
+        }));
     }
 
     #[test]

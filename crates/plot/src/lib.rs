@@ -504,14 +504,6 @@ pub(crate) fn resolve_output(out: &Path, default_name: &str, ext: &str) -> PathB
     }
 }
 
-/// The temporary file written before renaming onto `target`: `<name>.tmp`,
-/// plus `.png` for PNG.
-pub(crate) fn tmp_path(target: &Path, png: bool) -> PathBuf {
-    let mut s = target.as_os_str().to_os_string();
-    s.push(if png { ".tmp.png" } else { ".tmp" });
-    PathBuf::from(s)
-}
-
 pub(crate) fn ensure_parent(path: &Path) -> Result<(), PlotError> {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => create_dir(p),
@@ -526,14 +518,21 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), PlotError> {
     })
 }
 
-/// Renames the finished temporary file onto the target.
-pub(crate) fn commit(tmp: &Path, target: &Path) -> Result<PathBuf, PlotError> {
-    fs::rename(tmp, target).map_err(|source| {
-        let _ = fs::remove_file(tmp);
-        PlotError::Io {
-            path: target.to_path_buf(),
-            source,
-        }
+/// Creates the file that will be renamed onto `target` once complete
+/// (see [`crate::output::AtomicFile`]: created exclusively, never through an
+/// existing name, removed if dropped uncommitted).
+pub(crate) fn create_atomic(target: &Path) -> Result<crate::output::AtomicFile, PlotError> {
+    crate::output::AtomicFile::create(target).map_err(|source| PlotError::Io {
+        path: target.to_path_buf(),
+        source,
+    })
+}
+
+/// Commits a finished [`crate::output::AtomicFile`] onto its target.
+pub(crate) fn commit(file: crate::output::AtomicFile, target: &Path) -> Result<PathBuf, PlotError> {
+    file.commit().map_err(|source| PlotError::Io {
+        path: target.to_path_buf(),
+        source,
     })?;
     Ok(target.to_path_buf())
 }
@@ -584,19 +583,15 @@ pub(crate) fn render<F: Figure>(
 ) -> Result<PathBuf, PlotError> {
     ensure_fonts();
     ensure_parent(out)?;
-    let tmp = tmp_path(out, format == ImageFormat::Png);
-    let result = match format {
-        ImageFormat::Png => render_png(fig, &tmp),
-        ImageFormat::Svg => render_svg(fig, &tmp),
-    };
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
+    let mut file = create_atomic(out)?;
+    match format {
+        ImageFormat::Png => render_png(fig, &mut file, out)?,
+        ImageFormat::Svg => render_svg(fig, &mut file, out)?,
     }
-    commit(&tmp, out)
+    commit(file, out)
 }
 
-fn render_png<F: Figure>(fig: &F, tmp: &Path) -> Result<(), PlotError> {
+fn render_png<F: Figure>(fig: &F, file: &mut impl io::Write, path: &Path) -> Result<(), PlotError> {
     let (w, h) = fig.size();
     let mut rgb = vec![255u8; w as usize * h as usize * 3];
     {
@@ -605,13 +600,20 @@ fn render_png<F: Figure>(fig: &F, tmp: &Path) -> Result<(), PlotError> {
         fig.draw(&root, false)?;
         root.present()?;
     }
-    write_png(tmp, w, h, &rgb)
+    write_png(file, path, w, h, &rgb)
 }
 
 /// Writes an RGB image as PNG with the best compression and no row
 /// filter, which suits figures (flat colours, lines, text, smooth maps)
 /// best: about a quarter of the size of the drawing library's own PNGs.
-pub(crate) fn write_png(path: &Path, w: u32, h: u32, rgb: &[u8]) -> Result<(), PlotError> {
+/// `path` names the file in errors.
+pub(crate) fn write_png(
+    file: &mut impl io::Write,
+    path: &Path,
+    w: u32,
+    h: u32,
+    rgb: &[u8],
+) -> Result<(), PlotError> {
     let io = |source: io::Error| PlotError::Io {
         path: path.to_path_buf(),
         source,
@@ -620,8 +622,8 @@ pub(crate) fn write_png(path: &Path, w: u32, h: u32, rgb: &[u8]) -> Result<(), P
         png::EncodingError::IoError(source) => io(source),
         other => PlotError::Draw(format!("PNG encoding: {other}")),
     };
-    let file = fs::File::create(path).map_err(io)?;
-    let mut enc = png::Encoder::new(io::BufWriter::new(file), w, h);
+    let mut buf = io::BufWriter::new(file);
+    let mut enc = png::Encoder::new(&mut buf, w, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::Best);
@@ -629,10 +631,11 @@ pub(crate) fn write_png(path: &Path, w: u32, h: u32, rgb: &[u8]) -> Result<(), P
     let mut writer = enc.write_header().map_err(enc_err)?;
     writer.write_image_data(rgb).map_err(enc_err)?;
     writer.finish().map_err(enc_err)?;
+    io::Write::flush(&mut buf).map_err(io)?;
     Ok(())
 }
 
-fn render_svg<F: Figure>(fig: &F, tmp: &Path) -> Result<(), PlotError> {
+fn render_svg<F: Figure>(fig: &F, file: &mut impl io::Write, path: &Path) -> Result<(), PlotError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, fig.size()).into_drawing_area();
@@ -640,10 +643,11 @@ fn render_svg<F: Figure>(fig: &F, tmp: &Path) -> Result<(), PlotError> {
         fig.draw(&root, true)?;
         root.present()?;
     }
-    fs::write(tmp, svg).map_err(|source| PlotError::Io {
-        path: tmp.to_path_buf(),
-        source,
-    })
+    file.write_all(svg.as_bytes())
+        .map_err(|source| PlotError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 // ---------------------------------------------------------------------------
@@ -1413,9 +1417,5 @@ mod tests {
         assert_eq!(p, dir.path().join("fig.svg"));
         let p = resolve_output(&dir.path().join("fig.PNG"), "x.png", "png");
         assert_eq!(p, dir.path().join("fig.PNG"));
-        assert_eq!(
-            tmp_path(Path::new("a/b.png"), true),
-            PathBuf::from("a/b.png.tmp.png")
-        );
     }
 }

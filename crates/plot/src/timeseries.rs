@@ -399,7 +399,9 @@ mod tests {
             plot_timeseries(dir.path(), &dir.path().join("ts.png"), ImageFormat::Png).unwrap();
         assert_eq!(out, dir.path().join("ts.png"));
         check_png(&out, SIZE.0, SIZE.1);
-        assert!(!dir.path().join("ts.png.tmp.png").exists());
+        assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| {
+            !crate::output::atomic::is_tmp_name(&e.unwrap().file_name().to_string_lossy())
+        }));
         let out = plot_timeseries(dir.path(), dir.path(), ImageFormat::Svg).unwrap();
         assert_eq!(out, dir.path().join("timeseries.svg"));
         check_svg(&out);

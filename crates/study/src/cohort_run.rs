@@ -115,9 +115,23 @@ pub struct Options<'a> {
 /// error (in scenario, then replicate order); [`Error::Other`] if
 /// interrupted before every replicate finished.
 pub fn simulate_cohorts(params: &[Params], replicates: u64, opts: &Options) -> Result<Vec<Cohort>> {
+    run_cohorts(params, replicates, opts, None)
+}
+
+/// [`simulate_cohorts`], storing every finished replicate of scenario `k`
+/// in `store[k]/replicates/rNNN/` as soon as it finishes (and taking those
+/// already stored there instead of running them again), when `store` is set.
+pub(crate) fn run_cohorts(
+    params: &[Params],
+    replicates: u64,
+    opts: &Options,
+    store: Option<&[PathBuf]>,
+) -> Result<Vec<Cohort>> {
     check_replicates(replicates)?;
     check_cohort_size(params, replicates, run::available_memory_mib())?;
-    let total = params.len() as u64 * replicates;
+    let total = (params.len() as u64)
+        .checked_mul(replicates)
+        .ok_or_else(|| Error::Other("too many replicates".into()))?;
     let done = AtomicU64::new(0);
     let stopped = || {
         opts.interrupt
@@ -128,13 +142,35 @@ pub fn simulate_cohorts(params: &[Params], replicates: u64, opts: &Options) -> R
     let results: Vec<Option<Result<Replicate>>> = (0..total)
         .into_par_iter()
         .map(|k| {
-            if stopped() {
-                return None;
-            }
             let p = &params[(k / replicates) as usize];
             let index = k % replicates;
             let seed = replicate_seed(p.scenario.seed, index);
-            let r = run::simulate(p, seed).map(|output| Replicate {
+            let stored_dir = store.map(|dirs| {
+                dirs[(k / replicates) as usize]
+                    .join("replicates")
+                    .join(replicate_dir_name(index, replicates))
+            });
+            let stored = stored_dir
+                .as_deref()
+                .and_then(|d| load_replicate(d, p, index, seed));
+            let r = match stored {
+                Some(output) => Ok(output),
+                None => {
+                    if stopped() {
+                        return None;
+                    }
+                    run::simulate(p, seed).and_then(|output| {
+                        if let Some(dirs) = store {
+                            let rel =
+                                format!("replicates/{}", replicate_dir_name(index, replicates));
+                            let d = output::ensure_subdir(&dirs[(k / replicates) as usize], &rel)?;
+                            save_replicate(&d, p, index, seed, &output)?;
+                        }
+                        Ok(output)
+                    })
+                }
+            }
+            .map(|output| Replicate {
                 index,
                 seed,
                 patient: crate::cohort::patient_for(p, seed),
@@ -149,9 +185,15 @@ pub fn simulate_cohorts(params: &[Params], replicates: u64, opts: &Options) -> R
         .collect();
     let finished = results.iter().filter(|r| r.is_some()).count() as u64;
     if finished < total {
-        return Err(Error::Other(format!(
-            "interrupted after {finished} of {total} replicates; nothing of the cohort was summarised"
-        )));
+        // An error of a replicate that did run is reported before the interruption.
+        if let Some(e) = results.into_iter().flatten().find_map(|r| r.err()) {
+            return Err(e);
+        }
+        return Err(Error::InterruptedReplicates {
+            done: finished,
+            total,
+            dir: None,
+        });
     }
     let mut it = results.into_iter().flatten();
     let mut cohorts = Vec::with_capacity(params.len());
@@ -174,6 +216,77 @@ pub fn simulate_cohorts(params: &[Params], replicates: u64, opts: &Options) -> R
         });
     }
     Ok(cohorts)
+}
+
+/// File in each stored replicate directory holding the replicate's result
+/// losslessly; written last, so its presence means the replicate is
+/// complete. An interrupted cohort resumes from these files.
+pub const REPLICATE_STATE: &str = "replicate.bin";
+
+/// What [`REPLICATE_STATE`] holds.
+#[derive(Serialize, Deserialize)]
+struct StoredReplicate {
+    version: String,
+    scenario_hash: String,
+    index: u64,
+    seed: u64,
+    columns: Vec<String>,
+    rows: Vec<crate::observe::Row>,
+    summary: crate::observe::Summary,
+}
+
+/// Write a replicate's `timeseries.csv`, `summary.json` and then
+/// [`REPLICATE_STATE`] into `rdir`.
+fn save_replicate(rdir: &Path, p: &Params, index: u64, seed: u64, out: &RunOutput) -> Result<()> {
+    output::write_results(rdir, &out.columns, &out.rows, &out.summary)?;
+    let st = StoredReplicate {
+        version: crate::VERSION.to_string(),
+        scenario_hash: p.scenario.hash_hex(),
+        index,
+        seed,
+        columns: out.columns.clone(),
+        rows: out.rows.clone(),
+        summary: out.summary.clone(),
+    };
+    let bytes =
+        bincode::serialize(&st).map_err(|e| Error::Other(format!("replicate state: {e}")))?;
+    output::write_atomic(&rdir.join(REPLICATE_STATE), &bytes)
+}
+
+/// The stored result of replicate `index` in `rdir`, if there is a valid
+/// one for this scenario, woundsim version and seed (anything else is run
+/// again).
+fn load_replicate(rdir: &Path, p: &Params, index: u64, seed: u64) -> Option<RunOutput> {
+    use bincode::Options as _;
+    let path = rdir.join(REPLICATE_STATE);
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    let bytes = std::fs::read(&path).ok()?;
+    let st: StoredReplicate = bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes()
+        .with_limit(bytes.len() as u64)
+        .deserialize(&bytes)
+        .ok()?;
+    let columns = crate::observe::columns(p);
+    let ok = st.version == crate::VERSION
+        && st.scenario_hash == p.scenario.hash_hex()
+        && st.index == index
+        && st.seed == seed
+        && st.columns == columns
+        && st.rows.iter().all(|r| r.values.len() == columns.len())
+        && rdir.join("timeseries.csv").is_file()
+        && rdir.join("summary.json").is_file();
+    ok.then(|| RunOutput {
+        columns: st.columns,
+        rows: st.rows,
+        summary: st.summary,
+        wall_s: 0.0,
+        times: Default::default(),
+        steps: p.steps.total,
+    })
 }
 
 /// Fails with [`Error::Input`] unless `replicates` ≥ 1.
@@ -610,20 +723,21 @@ fn plot_err(e: plot::PlotError) -> Error {
     Error::Other(format!("drawing a plot: {e}"))
 }
 
+/// The cohort result files directly in a cohort directory (without the
+/// replicates and plots); removed again when a cohort fails.
+pub const COHORT_FILES: [&str; 3] = ["cohort.csv", "cohort_summary.json", "cohort_timeseries.csv"];
+
 /// Write the cohort files (everything but the manifest) into `dir`, which
-/// must exist; returns the plot files written.
+/// must exist; returns the plot files written. A replicate already stored
+/// there (see [`REPLICATE_STATE`]) is not written again.
 pub fn write_files(c: &Cohort, dir: &Path, plots: bool) -> Result<Vec<PathBuf>> {
-    output::write_atomic(&dir.join("cohort.csv"), &cohort_csv(c)?)?;
-    output::write_json(&dir.join("cohort_summary.json"), &c.summary())?;
-    output::write_atomic(
-        &dir.join("cohort_timeseries.csv"),
-        &cohort_timeseries_csv(c)?,
-    )?;
     let n = c.replicates.len() as u64;
     for r in &c.replicates {
-        let rd = dir.join("replicates").join(replicate_dir_name(r.index, n));
-        std::fs::create_dir_all(&rd).map_err(|e| Error::io("creating", &rd, e))?;
-        output::write_results(&rd, &r.output.columns, &r.output.rows, &r.output.summary)?;
+        let rel = format!("replicates/{}", replicate_dir_name(r.index, n));
+        let rd = output::ensure_subdir(dir, &rel)?;
+        if !rd.join(REPLICATE_STATE).is_file() {
+            output::write_results(&rd, &r.output.columns, &r.output.rows, &r.output.summary)?;
+        }
     }
     let mut files = vec![];
     if plots {
@@ -633,9 +747,10 @@ pub fn write_files(c: &Cohort, dir: &Path, plots: bool) -> Result<Vec<PathBuf>> 
                 "Cohort “{}”: {} replicates, mean with 95 % interval of the mean",
                 c.scenario, n
             );
+            let pdir = output::ensure_subdir(dir, "plots")?;
             files.push(
                 plot::chart_grid(
-                    &dir.join("plots").join("cohort.png"),
+                    &pdir.join("cohort.png"),
                     &title,
                     &charts,
                     3,
@@ -645,7 +760,26 @@ pub fn write_files(c: &Cohort, dir: &Path, plots: bool) -> Result<Vec<PathBuf>> 
             );
         }
     }
+    output::write_atomic(
+        &dir.join("cohort_timeseries.csv"),
+        &cohort_timeseries_csv(c)?,
+    )?;
+    output::write_json(&dir.join("cohort_summary.json"), &c.summary())?;
+    output::write_atomic(&dir.join("cohort.csv"), &cohort_csv(c)?)?;
     Ok(files)
+}
+
+/// Remove the cohort result files of `dir` ([`COHORT_FILES`]), so that a
+/// failed cohort leaves none that looks complete. Stored replicates stay:
+/// each is complete, and a resume reuses them.
+pub(crate) fn remove_cohort_files(dir: &Path) {
+    // Never through a link: only a real directory is cleaned.
+    if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return;
+    }
+    for f in COHORT_FILES {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
 }
 
 /// The manifest of a cohort (or comparison) directory: a run manifest of
@@ -660,10 +794,55 @@ pub struct CohortManifest {
     pub replicates: u64,
     /// Sources of all scenarios (one for a cohort).
     pub scenario_sources: Vec<String>,
+    /// The resolved scenarios as TOML, in the order of `scenario_sources`
+    /// (what `woundsim resume` runs).
+    #[serde(default)]
+    pub scenarios_toml: Vec<String>,
+    /// Plots are drawn.
+    #[serde(default)]
+    pub plots: bool,
+}
+
+impl CohortManifest {
+    /// Read `dir/manifest.json`.
+    pub fn read(dir: &Path) -> Result<CohortManifest> {
+        let path = dir.join("manifest.json");
+        let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::Input(crate::error::InputError::new(
+                path.display().to_string(),
+                None,
+                format!("unreadable cohort manifest: {e}"),
+            ))
+        })
+    }
+
+    /// The scenarios of the manifest, validated again.
+    pub fn params(&self) -> Result<Vec<Params>> {
+        if self.scenarios_toml.len() != self.scenario_sources.len()
+            || self.scenarios_toml.is_empty()
+        {
+            return Err(Error::Input(crate::error::InputError::new(
+                "manifest.json",
+                Some("scenarios_toml"),
+                "the manifest does not hold every resolved scenario (written by an older woundsim?); \
+                 the directory cannot be resumed",
+            )));
+        }
+        self.scenarios_toml
+            .iter()
+            .zip(&self.scenario_sources)
+            .map(|(toml, label)| {
+                let s = crate::scenario::Scenario::from_toml_str(toml, label, &[])?;
+                Ok(Params::new(s, label)?)
+            })
+            .collect()
+    }
 }
 
 /// Write `manifest.json` of a cohort-like directory for the scenarios
-/// `params` (at least one).
+/// `params` (at least one). On a full disk the manifest is rewritten in
+/// place as a last resort, so that a stopped cohort is still marked.
 pub fn write_manifest(
     dir: &Path,
     params: &[Params],
@@ -671,6 +850,18 @@ pub fn write_manifest(
     status: Status,
     wall_s: f64,
     error: Option<String>,
+) -> Result<()> {
+    write_manifest_with(dir, params, replicates, status, wall_s, error, true)
+}
+
+pub(crate) fn write_manifest_with(
+    dir: &Path,
+    params: &[Params],
+    replicates: u64,
+    status: Status,
+    wall_s: f64,
+    error: Option<String>,
+    plots: bool,
 ) -> Result<()> {
     let p = params
         .first()
@@ -684,8 +875,16 @@ pub fn write_manifest(
         run: run::manifest(p, p.scenario.seed, status, wall_s, day, error, dir),
         replicates,
         scenario_sources: params.iter().map(|p| p.label.clone()).collect(),
+        scenarios_toml: params.iter().map(|p| p.scenario.to_toml()).collect(),
+        plots,
     };
-    output::write_json(&dir.join("manifest.json"), &m)
+    let path = dir.join("manifest.json");
+    match output::write_json(&path, &m) {
+        Err(e) if status != Status::Running => {
+            output::overwrite_json_in_place(&path, &m).map_err(|_| e)
+        }
+        r => r,
+    }
 }
 
 /// Options of [`run_in_dir`].
@@ -699,9 +898,6 @@ pub struct DirOptions<'a> {
     pub run: Options<'a>,
 }
 
-/// Run `p` as a cohort of `replicates` into `dir` (locked; `manifest.json`
-/// says `running` until every file is written, then `complete`; `failed`
-/// or `interrupted` otherwise).
 /// The manifest status of a cohort that stopped with an error: interrupted
 /// when its interrupt flag was raised, failed otherwise.
 pub(crate) fn failure_status(interrupt: Option<&std::sync::atomic::AtomicBool>) -> Status {
@@ -712,9 +908,23 @@ pub(crate) fn failure_status(interrupt: Option<&std::sync::atomic::AtomicBool>) 
     }
 }
 
-/// Run a cohort of `replicates` virtual patients of `p` into the cohort
-/// directory `dir` (created or checked by the caller): every replicate's
-/// outcomes, the cohort files and its manifest, with the options `opts`.
+/// An interruption error names the directory to resume.
+pub(crate) fn with_dir(e: Error, dir: &Path) -> Error {
+    match e {
+        Error::InterruptedReplicates { done, total, .. } => Error::InterruptedReplicates {
+            done,
+            total,
+            dir: Some(dir.to_path_buf()),
+        },
+        other => other,
+    }
+}
+
+/// Run `p` as a cohort of `replicates` into `dir` (locked; `manifest.json`
+/// says `running` until every file is written, then `complete`; `failed`
+/// or `interrupted` otherwise). Each replicate is stored as soon as it
+/// finishes, so an interrupted or failed cohort continues with
+/// [`resume_in_dir`].
 pub fn run_in_dir(p: &Params, replicates: u64, dir: &Path, opts: &DirOptions) -> Result<Cohort> {
     check_replicates(replicates)?;
     check_cohort_size(
@@ -722,44 +932,102 @@ pub fn run_in_dir(p: &Params, replicates: u64, dir: &Path, opts: &DirOptions) ->
         replicates,
         run::available_memory_mib(),
     )?;
-    let _lock = output::prepare_dir(dir, opts.force)?;
-    let t0 = Instant::now();
-    write_manifest(
+    let _lock = output::prepare_dir(dir, opts.force, &output::OutputKind::cohort())?;
+    drive(p, replicates, dir, opts.plots, &opts.run, 0.0)
+}
+
+/// Continue an interrupted or failed cohort in `dir`: the replicates stored
+/// there are kept, the missing ones run, and the cohort files written; the
+/// result equals an uninterrupted cohort's byte for byte.
+pub fn resume_in_dir(dir: &Path, opts: &Options) -> Result<Cohort> {
+    let m = open_resumable(dir, "cohort")?;
+    let params = m.params()?;
+    let _lock = output::DirLock::acquire(dir)?;
+    drive(
+        &params[0],
+        m.replicates,
         dir,
-        std::slice::from_ref(p),
-        replicates,
-        Status::Running,
-        0.0,
-        None,
-    )?;
-    let result = simulate_cohort(p, replicates, &opts.run)
-        .and_then(|c| write_files(&c, dir, opts.plots).map(|_| c));
-    let wall = t0.elapsed().as_secs_f64();
-    match result {
-        Ok(c) => {
-            write_manifest(
+        m.plots,
+        opts,
+        m.run.wall_time_s,
+    )
+}
+
+/// Read the manifest of a cohort-like directory of `kind` to resume.
+pub(crate) fn open_resumable(dir: &Path, kind: &str) -> Result<CohortManifest> {
+    let bad = |msg: String| {
+        Error::Input(crate::error::InputError::new(
+            dir.display().to_string(),
+            None,
+            msg,
+        ))
+    };
+    match output::read_marker(dir) {
+        Ok(Some(mk)) if mk.kind == kind => {}
+        Ok(Some(mk)) => return Err(bad(format!("holds a {}, not a {kind}", mk.kind))),
+        Ok(None) => {
+            return Err(bad(format!(
+                "not a woundsim {kind} directory (no {})",
+                output::MARKER
+            )))
+        }
+        Err(e) => return Err(bad(e)),
+    }
+    let m = CohortManifest::read(dir)?;
+    if m.run.status == Status::Complete {
+        return Err(bad(format!(
+            "the {kind} is already complete; nothing to resume"
+        )));
+    }
+    Ok(m)
+}
+
+fn drive(
+    p: &Params,
+    replicates: u64,
+    dir: &Path,
+    plots: bool,
+    opts: &Options,
+    wall0: f64,
+) -> Result<Cohort> {
+    let t0 = Instant::now();
+    let params = std::slice::from_ref(p);
+    write_manifest_with(dir, params, replicates, Status::Running, wall0, None, plots)?;
+    let store = [dir.to_path_buf()];
+    let result = run_cohorts(params, replicates, opts, Some(&store))
+        .and_then(|mut v| {
+            v.pop()
+                .ok_or_else(|| Error::Other("no cohort was produced".into()))
+        })
+        .and_then(|c| write_files(&c, dir, plots).map(|_| c))
+        .and_then(|c| {
+            write_manifest_with(
                 dir,
-                std::slice::from_ref(p),
+                params,
                 replicates,
                 Status::Complete,
-                wall,
+                wall0 + t0.elapsed().as_secs_f64(),
                 None,
-            )?;
-            Ok(c)
-        }
-        Err(e) => {
-            let status = failure_status(opts.run.interrupt.as_deref());
-            let _ = write_manifest(
-                dir,
-                std::slice::from_ref(p),
-                replicates,
-                status,
-                wall,
-                Some(e.to_string()),
-            );
-            Err(e)
-        }
-    }
+                plots,
+            )
+            .map(|()| c)
+        });
+    result.map_err(|e| {
+        remove_cohort_files(dir);
+        let status = failure_status(opts.interrupt.as_deref());
+        let e = with_dir(e, dir);
+        let wall = wall0 + t0.elapsed().as_secs_f64();
+        let _ = write_manifest_with(
+            dir,
+            params,
+            replicates,
+            status,
+            wall,
+            Some(e.to_string()),
+            plots,
+        );
+        e
+    })
 }
 
 /// Default output directory of a cohort.

@@ -418,36 +418,61 @@ pub fn compare_in_dir(
     })?;
     cohort_run::check_replicates(replicates)?;
     cohort_run::check_cohort_size(params, replicates, crate::run::available_memory_mib())?;
-    let _lock = output::prepare_dir(dir, opts.force)?;
+    let kind = output::OutputKind::comparison(&labels(params));
+    let _lock = output::prepare_dir(dir, opts.force, &kind)?;
+    let _ = first;
+    drive(params, replicates, dir, opts.plots, &opts.run, 0.0)
+}
+
+/// Continue an interrupted or failed comparison in `dir`: the replicates
+/// stored in its cohort subdirectories are kept, the missing ones run, and
+/// every table and plot written; the result equals an uninterrupted
+/// comparison's byte for byte.
+pub fn resume_in_dir(dir: &Path, opts: &cohort_run::Options) -> Result<Comparison> {
+    let m = cohort_run::open_resumable(dir, "comparison")?;
+    let params = m.params()?;
+    let _lock = output::DirLock::acquire(dir)?;
+    drive(&params, m.replicates, dir, m.plots, opts, m.run.wall_time_s)
+}
+
+fn drive(
+    params: &[Params],
+    replicates: u64,
+    dir: &Path,
+    plots: bool,
+    opts: &cohort_run::Options,
+    wall0: f64,
+) -> Result<Comparison> {
+    let first = params
+        .first()
+        .ok_or_else(|| Error::Other("a comparison needs a scenario".into()))?;
     let t0 = Instant::now();
-    cohort_run::write_manifest(dir, params, replicates, Status::Running, 0.0, None)?;
+    let labels = labels(params);
+    cohort_run::write_manifest_with(dir, params, replicates, Status::Running, wall0, None, plots)?;
     let result: Result<Comparison> = (|| {
-        let cohorts = cohort_run::simulate_cohorts(params, replicates, &opts.run)?;
-        let labels = labels(params);
+        let subs = labels
+            .iter()
+            .map(|l| output::ensure_subdir(dir, l))
+            .collect::<Result<Vec<_>>>()?;
+        let cohorts = cohort_run::run_cohorts(params, replicates, opts, Some(&subs))?;
         let rows: Vec<Row> = labels
             .iter()
             .zip(&cohorts)
             .map(|(l, c)| Row::of(l, c))
             .collect();
-        let mut files = vec![dir.join("comparison.csv"), dir.join("comparison.md")];
-        output::write_atomic(&files[0], &comparison_csv(&rows)?)?;
-        output::write_atomic(
-            &files[1],
-            comparison_md(&rows, first.scenario.seed).as_bytes(),
-        )?;
-        for (l, c) in labels.iter().zip(&cohorts) {
-            let sub = dir.join(l);
-            std::fs::create_dir_all(&sub).map_err(|e| Error::io("creating", &sub, e))?;
-            files.extend(cohort_run::write_files(c, &sub, opts.plots)?);
+        let mut files = vec![];
+        for (sub, c) in subs.iter().zip(&cohorts) {
+            files.extend(cohort_run::write_files(c, sub, plots)?);
         }
-        if opts.plots {
+        if plots {
             let title = format!(
                 "Scenario comparison: {} replicates per scenario",
                 replicates
             );
+            let pdir = output::ensure_subdir(dir, "plots")?;
             files.push(
                 plot::chart_grid(
-                    &dir.join("plots").join("comparison.png"),
+                    &pdir.join("comparison.png"),
                     &title,
                     &comparison_charts(&labels, &cohorts),
                     2,
@@ -456,31 +481,51 @@ pub fn compare_in_dir(
                 .map_err(|e| Error::Other(format!("drawing a plot: {e}")))?,
             );
         }
+        let tables = [dir.join("comparison.csv"), dir.join("comparison.md")];
+        output::write_atomic(
+            &tables[1],
+            comparison_md(&rows, first.scenario.seed).as_bytes(),
+        )?;
+        output::write_atomic(&tables[0], &comparison_csv(&rows)?)?;
+        files.splice(0..0, tables);
+        let wall = wall0 + t0.elapsed().as_secs_f64();
+        cohort_run::write_manifest_with(
+            dir,
+            params,
+            replicates,
+            Status::Complete,
+            wall,
+            None,
+            plots,
+        )?;
         Ok(Comparison {
             rows,
             cohorts,
             files,
         })
     })();
-    let wall = t0.elapsed().as_secs_f64();
-    match result {
-        Ok(c) => {
-            cohort_run::write_manifest(dir, params, replicates, Status::Complete, wall, None)?;
-            Ok(c)
+    result.map_err(|e| {
+        // No table that looks complete stays behind a failed comparison.
+        for f in ["comparison.csv", "comparison.md"] {
+            let _ = std::fs::remove_file(dir.join(f));
         }
-        Err(e) => {
-            let status = cohort_run::failure_status(opts.run.interrupt.as_deref());
-            let _ = cohort_run::write_manifest(
-                dir,
-                params,
-                replicates,
-                status,
-                wall,
-                Some(e.to_string()),
-            );
-            Err(e)
+        for l in &labels {
+            cohort_run::remove_cohort_files(&dir.join(l));
         }
-    }
+        let status = cohort_run::failure_status(opts.interrupt.as_deref());
+        let e = cohort_run::with_dir(e, dir);
+        let wall = wall0 + t0.elapsed().as_secs_f64();
+        let _ = cohort_run::write_manifest_with(
+            dir,
+            params,
+            replicates,
+            status,
+            wall,
+            Some(e.to_string()),
+            plots,
+        );
+        e
+    })
 }
 
 #[cfg(test)]

@@ -1,11 +1,15 @@
 //! Output files: atomic writes, the run manifest, time series, summary,
 //! field snapshots (`.npy`, readable by numpy) and the directory lock.
 //!
-//! Every file is written to `<name>.tmp` and renamed into place, so a crash
-//! never leaves a half-written file under its final name. A run directory
-//! holds `manifest.json` whose `status` is `running` until the run is
-//! complete; `timeseries.csv` and `summary.json` appear only at the end.
+//! Every file is written through [`AtomicFile`] (an exclusively created
+//! temporary file, synced and renamed into place), so a crash never leaves a
+//! half-written file under its final name and no existing name (a planted
+//! symbolic link included) is ever written through. A run directory holds
+//! `manifest.json` whose `status` is `running` until the run is complete;
+//! `timeseries.csv` and `summary.json` appear only at the end. Every output
+//! directory holds the marker [`MARKER`], by which `--force` recognises it.
 
+pub mod atomic;
 pub mod snapshot;
 
 use crate::error::{Error, Result};
@@ -15,28 +19,37 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Write `bytes` to `path` atomically (temporary file, fsync, rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_name(path);
-    let mut f = File::create(&tmp).map_err(|e| Error::io("writing", &tmp, e))?;
-    f.write_all(bytes)
-        .map_err(|e| Error::io("writing", &tmp, e))?;
-    f.sync_all().map_err(|e| Error::io("writing", &tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| Error::io("writing", path, e))
-}
-
-/// The temporary name used for `path` while it is written.
-pub fn tmp_name(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".tmp");
-    PathBuf::from(s)
-}
+pub use atomic::{ensure_subdir, write_atomic, AtomicFile};
 
 /// Write a value as pretty JSON atomically.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Other(format!("JSON for {}: {e}", path.display())))?;
     write_atomic(path, format!("{text}\n").as_bytes())
+}
+
+/// Rewrite the existing regular file `path` in place with `value` as JSON:
+/// the last resort for marking a run stopped when no new file fits on the
+/// disk (not atomic; the file's own blocks are reused). Refuses a symbolic
+/// link at `path`.
+pub fn overwrite_json_in_place<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Other(format!("JSON for {}: {e}", path.display())))?;
+    let f = File::options()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("writing", path, e))?;
+    if !atomic::is_same(&f, path) {
+        return Err(Error::OutputInUse(format!(
+            "'{}' is not a regular file; not rewritten",
+            path.display()
+        )));
+    }
+    let mut f = f;
+    f.write_all(format!("{text}\n").as_bytes())
+        .and_then(|_| f.set_len(text.len() as u64 + 1))
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io("writing", path, e))
 }
 
 /// Render rows as CSV text.
@@ -120,16 +133,21 @@ pub struct DirLock {
     path: PathBuf,
 }
 
+/// Name of the lock file of an output directory.
+pub const LOCK_FILE: &str = ".woundsim.lock";
+
 impl DirLock {
     /// Lock `dir` (creating `.woundsim.lock`), refusing if another process holds it.
     ///
-    /// The lock file is removed when the lock is dropped, so a process that
-    /// opened the old file just before its removal could lock a file that no
-    /// longer has a name; the lock is therefore only taken once the locked
-    /// file is still the one at `.woundsim.lock`.
+    /// The lock file is created exclusively, or an existing one opened only
+    /// when it is a regular file (never through a symbolic link). It is
+    /// removed when the lock is dropped, so a process that opened the old
+    /// file just before its removal could lock a file that no longer has a
+    /// name; the lock is therefore only taken once the locked file is still
+    /// the one at `.woundsim.lock`.
     pub fn acquire(dir: &Path) -> Result<DirLock> {
         use fs4::fs_std::FileExt;
-        let path = dir.join(".woundsim.lock");
+        let path = dir.join(LOCK_FILE);
         let in_use = || {
             Error::OutputInUse(format!(
                 "output directory '{}' is in use by another woundsim process (lock file {})",
@@ -138,16 +156,32 @@ impl DirLock {
             ))
         };
         for _ in 0..100 {
-            let file = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)
-                .map_err(|e| Error::io("writing", &path, e))?;
+            let file = match File::options().write(true).create_new(true).open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    match fs::symlink_metadata(&path) {
+                        Ok(m) if m.file_type().is_file() => match File::open(&path) {
+                            Ok(f) => f,
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                            Err(e) => return Err(Error::io("reading", &path, e)),
+                        },
+                        Ok(_) => {
+                            return Err(Error::OutputInUse(format!(
+                                "lock file '{}' is not a regular file (a symbolic link?); \
+                                 woundsim does not open it: remove it or choose another --out",
+                                path.display()
+                            )))
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(Error::io("reading", &path, e)),
+                    }
+                }
+                Err(e) => return Err(Error::io("writing", &path, e)),
+            };
             if file.try_lock_exclusive().is_err() {
                 return Err(in_use());
             }
-            if same_file(&file, &path) {
+            if atomic::is_same(&file, &path) {
                 return Ok(DirLock { file, path });
             }
             // The holder removed the file between our open and our lock: retry.
@@ -155,23 +189,6 @@ impl DirLock {
         }
         Err(in_use())
     }
-}
-
-/// True when `file` is the file currently named `path`.
-#[cfg(unix)]
-fn same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
-}
-
-/// True when `file` is the file currently named `path` (always assumed
-/// elsewhere than on Unix).
-#[cfg(not(unix))]
-fn same_file(_file: &File, path: &Path) -> bool {
-    path.exists()
 }
 
 impl Drop for DirLock {
@@ -184,57 +201,270 @@ impl Drop for DirLock {
     }
 }
 
-/// Files whose presence marks a directory as woundsim output (a run's or a
-/// sweep's), which `--force` may clear.
-pub const OUTPUT_MARKERS: &[&str] = &[
-    "manifest.json",
-    "checkpoint.bin",
-    "sweep.json",
-    "sweep.toml",
-    "runs.csv",
-];
+/// Name of the marker file of every woundsim output directory. No other
+/// tool writes it; its JSON content ([`Marker`]) names the format, the kind
+/// of output and the entries woundsim writes there.
+pub const MARKER: &str = ".woundsim-output";
 
-/// Prepare an output directory: create it, refuse a non-empty one unless
-/// `force`, and lock it. `force` clears the directory only if it holds
-/// woundsim output (one of [`OUTPUT_MARKERS`]), so a mistyped `--out` never
-/// deletes other files.
-pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock> {
-    fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-    let lock = DirLock::acquire(dir)?;
-    let entries: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| Error::io("reading", dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().map(|n| n != ".woundsim.lock").unwrap_or(true))
-        .collect();
-    if !entries.is_empty() {
-        if !force {
-            return Err(Error::OutputInUse(format!(
-                "output directory '{}' is not empty; choose another --out or pass --force to overwrite it",
-                dir.display()
-            )));
-        }
-        if !OUTPUT_MARKERS.iter().any(|m| dir.join(m).is_file()) {
-            let mut names: Vec<String> = entries
-                .iter()
-                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .collect();
-            names.sort();
-            names.truncate(3);
-            return Err(Error::OutputInUse(format!(
-                "output directory '{}' holds files woundsim did not write (e.g. {}); \
-                 --force only overwrites woundsim results: choose another --out",
-                dir.display(),
-                names.join(", ")
-            )));
-        }
-        for e in entries {
-            let r = if e.is_dir() {
-                fs::remove_dir_all(&e)
-            } else {
-                fs::remove_file(&e)
-            };
-            r.map_err(|err| Error::io("removing", &e, err))?;
+/// The `format` value of a [`Marker`].
+pub const MARKER_FORMAT: &str = "woundsim-output";
+
+/// The marker version this woundsim writes and reads.
+pub const MARKER_VERSION: u32 = 1;
+
+/// Largest marker file read (bytes).
+const MARKER_MAX_BYTES: u64 = 1 << 20;
+
+/// Content of [`MARKER`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Marker {
+    /// Always [`MARKER_FORMAT`].
+    pub format: String,
+    /// Marker version ([`MARKER_VERSION`]).
+    pub version: u32,
+    /// Kind of output (`run`, `cohort`, `comparison`, `sweep`, `validation`).
+    pub kind: String,
+    /// woundsim version that created the directory.
+    pub woundsim_version: String,
+    /// The names (directly in the directory) woundsim writes there; `--force`
+    /// removes these, the marker and woundsim's temporary files, nothing else.
+    pub entries: Vec<String>,
+}
+
+/// A kind of output directory and the entries woundsim writes into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputKind {
+    /// Kind name, as in [`Marker::kind`].
+    pub kind: &'static str,
+    /// Entries (file or directory names directly in the directory).
+    pub entries: Vec<String>,
+}
+
+impl OutputKind {
+    fn of(kind: &'static str, entries: &[&str]) -> OutputKind {
+        OutputKind {
+            kind,
+            entries: entries.iter().map(|e| e.to_string()).collect(),
         }
     }
+
+    /// A run directory.
+    pub fn run() -> OutputKind {
+        OutputKind::of(
+            "run",
+            &[
+                "manifest.json",
+                "checkpoint.bin",
+                "timeseries.partial.csv",
+                "timeseries.csv",
+                "summary.json",
+                "snapshots",
+                "plots",
+            ],
+        )
+    }
+
+    /// A cohort directory.
+    pub fn cohort() -> OutputKind {
+        OutputKind::of(
+            "cohort",
+            &[
+                "manifest.json",
+                "cohort.csv",
+                "cohort_summary.json",
+                "cohort_timeseries.csv",
+                "replicates",
+                "plots",
+            ],
+        )
+    }
+
+    /// A comparison directory with one cohort subdirectory per label.
+    pub fn comparison(labels: &[String]) -> OutputKind {
+        let mut k = OutputKind::of(
+            "comparison",
+            &["manifest.json", "comparison.csv", "comparison.md", "plots"],
+        );
+        k.entries.extend(labels.iter().cloned());
+        k
+    }
+
+    /// A sweep directory (or a merge of shards).
+    pub fn sweep() -> OutputKind {
+        OutputKind::of(
+            "sweep",
+            &[
+                "sweep.toml",
+                "base.toml",
+                "runs.csv",
+                "sweep.json",
+                "timeseries",
+                "report",
+            ],
+        )
+    }
+
+    /// A validation report directory.
+    pub fn validation() -> OutputKind {
+        OutputKind::of("validation", &["validation.md", "validation.json"])
+    }
+
+    fn marker(&self) -> Marker {
+        Marker {
+            format: MARKER_FORMAT.into(),
+            version: MARKER_VERSION,
+            kind: self.kind.into(),
+            woundsim_version: crate::VERSION.into(),
+            entries: self.entries.clone(),
+        }
+    }
+}
+
+/// True when `name` is one plain file name (no separator, not `.`/`..`).
+fn plain_name(name: &str) -> bool {
+    let mut c = Path::new(name).components();
+    matches!(c.next(), Some(std::path::Component::Normal(n)) if n == name)
+        && c.next().is_none()
+        && !name.contains('/')
+        && !name.contains('\\')
+}
+
+/// Read the marker of `dir`: `Ok(None)` when there is none, `Err(why)` when
+/// one is there but not a valid woundsim marker.
+pub fn read_marker(dir: &Path) -> std::result::Result<Option<Marker>, String> {
+    let path = dir.join(MARKER);
+    let meta = match fs::symlink_metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    if !meta.file_type().is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    if meta.len() > MARKER_MAX_BYTES {
+        return Err(format!("{} is too large to be a marker", path.display()));
+    }
+    let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let m: Marker = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{} is not a woundsim marker ({e})", path.display()))?;
+    if m.format != MARKER_FORMAT {
+        return Err(format!(
+            "{}: format '{}', expected '{MARKER_FORMAT}'",
+            path.display(),
+            m.format
+        ));
+    }
+    if m.version != MARKER_VERSION {
+        return Err(format!(
+            "{}: marker version {} (this woundsim reads version {MARKER_VERSION})",
+            path.display(),
+            m.version
+        ));
+    }
+    if let Some(bad) = m
+        .entries
+        .iter()
+        .find(|e| !plain_name(e) || e.as_str() == MARKER)
+    {
+        return Err(format!(
+            "{}: entry '{bad}' is not a plain file name",
+            path.display()
+        ));
+    }
+    Ok(Some(m))
+}
+
+/// The names in `dir` other than the lock file, sorted.
+fn dir_names(dir: &Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map_err(|e| Error::io("reading", dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n != LOCK_FILE)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Check `dir` for a new output: `Ok(None)` when empty, the marker when it
+/// holds woundsim output and `force` is set, an error otherwise.
+fn check_dir(dir: &Path, force: bool) -> Result<Option<Marker>> {
+    let names = dir_names(dir)?;
+    if names.is_empty() {
+        return Ok(None);
+    }
+    if !force {
+        return Err(Error::OutputInUse(format!(
+            "output directory '{}' is not empty; choose another --out or pass --force to overwrite it",
+            dir.display()
+        )));
+    }
+    let why = match read_marker(dir) {
+        Ok(Some(m)) => return Ok(Some(m)),
+        Ok(None) => format!("it has no {MARKER} marker"),
+        Err(e) => e,
+    };
+    let shown: Vec<&str> = names.iter().take(4).map(String::as_str).collect();
+    Err(Error::OutputInUse(format!(
+        "output directory '{}' is not woundsim output ({why}; it holds {}{}); \
+         --force only overwrites directories woundsim wrote, so nothing was changed: \
+         choose another --out",
+        dir.display(),
+        shown.join(", "),
+        if names.len() > shown.len() {
+            ", ..."
+        } else {
+            ""
+        }
+    )))
+}
+
+/// Remove what woundsim wrote into `dir` according to `marker`: its
+/// entries and woundsim's temporary files, removing symbolic links as such
+/// (never following one). Other names are left alone.
+fn clear(dir: &Path, marker: &Marker) -> Result<()> {
+    for name in dir_names(dir)? {
+        if name == MARKER || !(marker.entries.contains(&name) || atomic::is_tmp_name(&name)) {
+            continue;
+        }
+        let p = dir.join(&name);
+        let meta = match fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io("reading", &p, e)),
+        };
+        // `remove_dir_all` removes links inside the tree without following them.
+        let r = if meta.file_type().is_dir() {
+            fs::remove_dir_all(&p)
+        } else {
+            fs::remove_file(&p)
+        };
+        r.map_err(|e| Error::io("removing", &p, e))?;
+    }
+    Ok(())
+}
+
+/// Prepare an output directory of `kind`: create it, refuse a non-empty one
+/// unless `force`, lock it and write its [`MARKER`].
+///
+/// `force` clears the directory only if it carries a valid woundsim marker,
+/// and then removes only the entries that marker lists (and woundsim's
+/// temporary files), so a mistyped `--out` never deletes other files. The
+/// directory is checked before the lock file is created (and again under the
+/// lock), so a refused directory is left exactly as it was.
+pub fn prepare_dir(dir: &Path, force: bool, kind: &OutputKind) -> Result<DirLock> {
+    fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    let meta = fs::metadata(dir).map_err(|e| Error::io("reading", dir, e))?;
+    if !meta.is_dir() {
+        return Err(Error::OutputInUse(format!(
+            "output '{}' is not a directory",
+            dir.display()
+        )));
+    }
+    check_dir(dir, force)?;
+    let lock = DirLock::acquire(dir)?;
+    if let Some(m) = check_dir(dir, force)? {
+        clear(dir, &m)?;
+    }
+    write_json(&dir.join(MARKER), &kind.marker())?;
     Ok(lock)
 }

@@ -82,8 +82,7 @@ fn npy<A: WriteNpyExt>(path: &Path, a: &A) -> Result<()> {
 
 /// Write a snapshot of `st` into `dir/snapshots` and update the index.
 pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result<()> {
-    let sdir = dir.join("snapshots");
-    std::fs::create_dir_all(&sdir).map_err(|e| Error::io("creating", &sdir, e))?;
+    let sdir = super::ensure_subdir(dir, "snapshots")?;
     let day = st.day(p);
     let tag = format!("d{day:05.1}");
     let mut fields = BTreeMap::new();

@@ -25,7 +25,7 @@ use crate::sweep::file::{one_line, render_number, RunId, SweepSpec};
 use crate::sweep::store::{
     self, Manifest, Shard, BASE_TOML, RUNS_CSV, SWEEP_JSON, SWEEP_TOML, TIMESERIES_DIR,
 };
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
@@ -201,7 +201,8 @@ fn prepare(spec: &SweepSpec, dir: &Path, opts: &Options) -> Result<(DirLock, Vec
     let n = spec.n_runs() as usize;
     let header = store::csv_line(&spec.header());
     if opts.start != Start::Resume {
-        let lock = output::prepare_dir(dir, opts.start == Start::Force).map_err(|e| match e {
+        let force = opts.start == Start::Force;
+        let lock = output::prepare_dir(dir, force, &output::OutputKind::sweep()).map_err(|e| match e {
             Error::OutputInUse(m) if m.contains("not empty") => Error::OutputInUse(format!(
                 "{m}; to continue an interrupted sweep there pass --resume (with the same sweep file and --shard, if any)"
             )),
@@ -213,10 +214,7 @@ fn prepare(spec: &SweepSpec, dir: &Path, opts: &Options) -> Result<(DirLock, Vec
         output::write_atomic(&dir.join(BASE_TOML), base.as_bytes())?;
         output::write_atomic(&runs_path, header.as_bytes())?;
         output::write_json(&dir.join(SWEEP_JSON), &Manifest::new(spec, opts.shard))?;
-        let f = OpenOptions::new()
-            .append(true)
-            .open(&runs_path)
-            .map_err(|e| Error::io("writing", &runs_path, e))?;
+        let f = output::atomic::open_append(&runs_path)?;
         return Ok((lock, vec![false; n], f));
     }
     if !dir.join(SWEEP_JSON).exists() {
@@ -283,10 +281,7 @@ fn prepare(spec: &SweepSpec, dir: &Path, opts: &Options) -> Result<(DirLock, Vec
             )));
         }
     }
-    let f = OpenOptions::new()
-        .append(true)
-        .open(&runs_path)
-        .map_err(|e| Error::io("writing", &runs_path, e))?;
+    let f = output::atomic::open_append(&runs_path)?;
     if idx.partial_tail > 0 && !idx.header.is_empty() {
         f.set_len(idx.complete_len)
             .map_err(|e| Error::io("writing", &runs_path, e))?;
@@ -307,7 +302,7 @@ pub fn run(spec: &SweepSpec, dir: &Path, opts: &Options) -> Result<Outcome> {
     let timeseries = opts.timeseries || spec.timeseries;
     let ts_dir = dir.join(TIMESERIES_DIR);
     if timeseries && !spec.dry_run {
-        fs::create_dir_all(&ts_dir).map_err(|e| Error::io("creating", &ts_dir, e))?;
+        output::ensure_subdir(dir, TIMESERIES_DIR)?;
     }
     let n = spec.n_runs();
     let shard = opts.shard;
@@ -417,6 +412,7 @@ pub fn run(spec: &SweepSpec, dir: &Path, opts: &Options) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn spec(extra: &str) -> SweepSpec {
         let text = format!(

@@ -279,25 +279,19 @@ fn write_rows(
     rows: &[(u64, usize, u64, u32)],
     sources: &[File],
 ) -> Result<()> {
-    let tmp = output::tmp_name(dest);
-    let f = File::create(&tmp).map_err(|e| Error::io("writing", &tmp, e))?;
-    let mut w = BufWriter::with_capacity(1 << 16, f);
-    w.write_all(header.as_bytes())
-        .map_err(|e| Error::io("writing", &tmp, e))?;
+    let io = |e: std::io::Error| Error::io("writing", dest, e);
+    let mut w = BufWriter::with_capacity(1 << 16, output::AtomicFile::create(dest).map_err(io)?);
+    w.write_all(header.as_bytes()).map_err(io)?;
     let mut buf = Vec::new();
     for &(_, src, off, len) in rows {
         buf.resize(len as usize, 0);
         sources[src]
             .read_exact_at(&mut buf, off)
             .map_err(|e| Error::io("reading", dest, e))?;
-        w.write_all(&buf)
-            .map_err(|e| Error::io("writing", &tmp, e))?;
+        w.write_all(&buf).map_err(io)?;
     }
-    let f = w
-        .into_inner()
-        .map_err(|e| Error::io("writing", &tmp, e.into_error()))?;
-    f.sync_all().map_err(|e| Error::io("writing", &tmp, e))?;
-    fs::rename(&tmp, dest).map_err(|e| Error::io("writing", dest, e))
+    let f = w.into_inner().map_err(|e| io(e.into_error()))?;
+    f.commit().map_err(io)
 }
 
 fn duplicate_error(run: u64, a: &Path, b: &Path) -> Error {
@@ -471,7 +465,7 @@ pub fn merge(
             if gaps.len() == 5 { ", ..." } else { "" }
         )));
     }
-    let _out_lock = output::prepare_dir(out, force)?;
+    let _out_lock = output::prepare_dir(out, force, &output::OutputKind::sweep())?;
     let copy = |name: &str| -> Result<()> {
         let src = shards[0].join(name);
         if src.exists() {
@@ -491,10 +485,10 @@ pub fn merge(
             .join(TIMESERIES_DIR)
             .join(format!("run_{run}.csv"));
         if src.exists() {
-            let dest_dir = out.join(TIMESERIES_DIR);
-            fs::create_dir_all(&dest_dir).map_err(|e| Error::io("creating", &dest_dir, e))?;
+            let dest_dir = output::ensure_subdir(out, TIMESERIES_DIR)?;
             let dest = dest_dir.join(format!("run_{run}.csv"));
-            fs::copy(&src, &dest).map_err(|e| Error::io("writing", &dest, e))?;
+            let bytes = fs::read(&src).map_err(|e| Error::io("reading", &src, e))?;
+            output::write_atomic(&dest, &bytes)?;
             timeseries += 1;
         }
     }
