@@ -24,10 +24,14 @@ fn parameters_doc_matches_the_code() {
 /// ARCHITECTURE.md's phase table is the registry's (`Phase::markdown_table`).
 #[test]
 fn architecture_phase_table_matches_the_registry() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/ARCHITECTURE.md"))
-        .unwrap();
-    let (_, rest) = doc.split_once("<!-- phase-table -->\n").expect("phase-table marker");
-    let (table, _) = rest.split_once("<!-- /phase-table -->").expect("end marker");
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/ARCHITECTURE.md")).unwrap();
+    let (_, rest) = doc
+        .split_once("<!-- phase-table -->\n")
+        .expect("phase-table marker");
+    let (table, _) = rest
+        .split_once("<!-- /phase-table -->")
+        .expect("end marker");
     assert_eq!(
         table,
         woundsim::sim::Phase::markdown_table(),

@@ -33,7 +33,9 @@ fn summaries() -> Value {
             // Its weekly doses, within the short run.
             sets.push("treatment.dose.days=[0, 7, 14]".into());
         }
-        let path = Path::new(ROOT).join("scenarios").join(format!("{name}.toml"));
+        let path = Path::new(ROOT)
+            .join("scenarios")
+            .join(format!("{name}.toml"));
         let s = Scenario::load(&path, &sets).unwrap();
         let p = Params::new(s, &path.display().to_string()).unwrap();
         let out = simulate(&p, p.scenario.seed).unwrap();

@@ -206,7 +206,8 @@ fn report_comparison(c: &woundsim::compare::Comparison, dir: &Path) {
             r.t100.text(1, true)
         );
     }
-    if let Some(w) = woundsim::stats::small_sample_warning(a.replicates as usize) {
+    let n = c.cohorts.first().map_or(0, |c| c.replicates.len());
+    if let Some(w) = woundsim::stats::small_sample_warning(n) {
         eprintln!("{w}");
     }
     eprintln!("comparison in {}", dir.join("comparison.md").display());

@@ -35,6 +35,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, FontTransform};
 
 mod animate;
+
+// Atomic writes of figure files come from the run-directory crate.
+use woundsim_io::output;
 mod charts;
 mod compare;
 mod fieldmap;

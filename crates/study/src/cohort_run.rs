@@ -249,7 +249,7 @@ fn save_replicate(rdir: &Path, p: &Params, index: u64, seed: u64, out: &RunOutpu
         summary: out.summary.clone(),
     };
     let bytes =
-        bincode::serialize(&st).map_err(|e| Error::Other(format!("replicate state: {e}")))?;
+        postcard::to_stdvec(&st).map_err(|e| Error::Other(format!("replicate state: {e}")))?;
     output::write_atomic(&rdir.join(REPLICATE_STATE), &bytes)
 }
 
@@ -257,19 +257,13 @@ fn save_replicate(rdir: &Path, p: &Params, index: u64, seed: u64, out: &RunOutpu
 /// one for this scenario, woundsim version and seed (anything else is run
 /// again).
 fn load_replicate(rdir: &Path, p: &Params, index: u64, seed: u64) -> Option<RunOutput> {
-    use bincode::Options as _;
     let path = rdir.join(REPLICATE_STATE);
     let meta = std::fs::symlink_metadata(&path).ok()?;
     if !meta.file_type().is_file() {
         return None;
     }
     let bytes = std::fs::read(&path).ok()?;
-    let st: StoredReplicate = bincode::DefaultOptions::new()
-        .with_fixint_encoding()
-        .allow_trailing_bytes()
-        .with_limit(bytes.len() as u64)
-        .deserialize(&bytes)
-        .ok()?;
+    let st: StoredReplicate = postcard::from_bytes(&bytes).ok()?;
     let columns = crate::observe::columns(p);
     let ok = st.version == crate::VERSION
         && st.scenario_hash == p.scenario.hash_hex()
