@@ -2,7 +2,7 @@
 # Build woundsim's simulation core and woundsim-wasm for
 # wasm32-unknown-unknown, then require the WebAssembly build to reproduce a
 # native run bit for bit: the digest of a 2-day run's time series from
-# Node.js must equal the native `woundsim-digest`.
+# Node.js must equal the native `digest` example of woundsim-wasm.
 #
 #   scripts/wasm-check.sh
 #
@@ -45,7 +45,7 @@ WASM=target/wasm/wasm32-unknown-unknown/release/woundsim_wasm.wasm
 [ -f "$WASM" ] || { say "FAIL: no $WASM"; exit 1; }
 say "$WASM: $(stat -c %s "$WASM") bytes"
 command -v node >/dev/null || { say "FAIL: node is needed to run the WebAssembly build"; exit 1; }
-native=$(cargo run --release -q -p woundsim-wasm --bin woundsim-digest -- 2 1)
+native=$(cargo run --release -q -p woundsim-wasm --example digest -- 2 1)
 wasm=$(node scripts/wasm-digest.mjs "$WASM" 2 1)
 say "digest of a 2-day run: native $native, wasm32 $wasm"
 [ "$native" = "$wasm" ] || { say "FAIL: the WebAssembly build does not reproduce the native run"; exit 1; }

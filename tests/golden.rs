@@ -50,6 +50,7 @@ fn summaries_match_the_pinned_numbers() {
     let file = Path::new(ROOT).join(GOLDEN);
     if std::env::var_os("WOUNDSIM_BLESS").is_some() {
         let text = serde_json::to_string_pretty(&now).unwrap() + "\n";
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, text).unwrap();
         return;
     }

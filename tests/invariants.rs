@@ -125,7 +125,7 @@ fn o2_above_the_supply_stops_the_run_with_field_voxel_step_value_and_bound() {
             assert_eq!(*es, step, "{e}");
             assert!(*value > bound, "{e}");
             assert!((eb - bound).abs() < 1e-4, "{e}");
-            assert_eq!(unit, "mmHg");
+            assert_eq!(*unit, "mmHg");
         }
         other => panic!("expected an invariant error, got {other}"),
     }

@@ -66,7 +66,7 @@ pub enum Error {
         /// The bound it exceeds (tolerance included).
         bound: f64,
         /// Unit of value and bound.
-        unit: String,
+        unit: &'static str,
         /// Likely cause, in plain words.
         cause: String,
     },

@@ -844,7 +844,7 @@ fn o2_bound_error(p: &Params, st: &SimState, i: usize, v: f32, stage: Stage) -> 
         day: st.day(p),
         value: v as f64,
         bound: o2_bound_mmhg(p) as f32 as f64,
-        unit: "mmHg".into(),
+        unit: "mmHg",
         cause,
     }
 }
@@ -860,7 +860,7 @@ fn cap_error(p: &Params, st: &SimState, bad: mechanisms::angiogenesis::CapViolat
         day: st.day(p),
         value: count as f64,
         bound: bound as f64,
-        unit: "perfused voxels per bin".into(),
+        unit: "perfused voxels per bin",
         cause: format!(
             "new vessels were perfused in a bin already holding the capillary cap \
              (angiogenesis.max_vessel_density_rel = {} × tissue.vessel_density = {} of its voxels); \

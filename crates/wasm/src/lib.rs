@@ -5,7 +5,7 @@
 //!
 //! Today it exports one function, [`woundsim_digest`], which runs a small
 //! built-in scenario and returns a digest of every number of its time
-//! series. The same function runs natively (`woundsim-digest`), and
+//! series. The same function runs natively (`cargo run -p woundsim-wasm --example digest`), and
 //! `scripts/wasm-check.sh` requires the two digests to be equal: the core's
 //! arithmetic is portable (transcendental functions from `libm`, random
 //! directions without trigonometry), so a browser reproduces a native run

@@ -1,5 +1,5 @@
 //! Print the native digest of the wasm check run:
-//! `woundsim-digest [DAYS] [SEED]` (default 2 days, seed 1), as a decimal
+//! `cargo run --release -p woundsim-wasm --example digest -- [DAYS] [SEED]` (default 2 days, seed 1), as a decimal
 //! number, for `scripts/wasm-check.sh` to compare with the WebAssembly build.
 
 fn main() {
