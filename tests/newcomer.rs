@@ -141,6 +141,12 @@ fn explain_names_the_right_table_and_a_runnable_example_for_every_key() {
     let rows = param_table();
     assert!(rows.len() > 100);
     for r in &rows {
+        // `fields.<name>.new` stands for any new field's name: a new field
+        // also needs a secretion map, so no one-key snippet can load it
+        // (tests/safety_input.rs covers declaring one).
+        if r.key.contains('<') {
+            continue;
+        }
         let text = ok(&woundsim(&["explain", &r.key]));
         assert!(!text.contains("wound-type default"), "{}:\n{text}", r.key);
         let lines: Vec<&str> = text.lines().collect();

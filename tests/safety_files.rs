@@ -478,8 +478,11 @@ fn resume_never_writes_through_a_link_at_any_name_it_uses() {
             let work = tmp.path().join(format!("w{i}-{dangling}"));
             check_links(&t, &work, &[name], dangling, false);
             let dir = work.join("run");
+            // A dangling link where a snapshot of the interrupted run was is a
+            // missing snapshot: resume names it and refuses.
             let refused = ["snapshots", "plots", ".woundsim.lock"].contains(name)
-                || (*name == "checkpoint.bin" && dangling);
+                || (*name == "checkpoint.bin" && dangling)
+                || (name.starts_with("snapshots/") && dangling);
             if !refused {
                 // A link at a file name is replaced, not written through: the
                 // run completes with a real file there.

@@ -16,6 +16,7 @@ fn params() -> Params {
     let sets: Vec<String> = [
         "domain.width_um=4000",
         "domain.height_um=4000",
+        "wound.diameter_um=3000",
         "time.days=3",
         "msc.base_death_per_day=0",
         "msc.hypoxia_death_per_day=0",

@@ -241,20 +241,22 @@ impl Params {
         let debridement_every_days = s.treatment.standard_care.debridement_every_days;
         let debridement_every = if debridement_every_days > 0.0 {
             let tissue_min = t.tissue_step_min;
-            let n = whole(
-                label,
-                "treatment.standard_care.debridement_every_days",
-                debridement_every_days * 1440.0,
-                tissue_min,
-                "time.tissue_step_min",
-            )
-            .map_err(|e| {
-                e.allowed(format!(
-                    "a whole number of tissue steps: a multiple of {} days (time.tissue_step_min = {tissue_min} min)",
+            let r = debridement_every_days * 1440.0 / tissue_min;
+            let n = r.round();
+            if n < 1.0 || (r - n).abs() > 1e-9 * r.max(1.0) {
+                return Err(err(
+                    "treatment.standard_care.debridement_every_days",
+                    format!(
+                        "value {debridement_every_days} days ({} min) is not a whole number of tissue steps",
+                        debridement_every_days * 1440.0
+                    ),
+                )
+                .allowed(format!(
+                    "a positive multiple of {} days (time.tissue_step_min = {tissue_min} min)",
                     tissue_min / 1440.0
-                ))
-            })?;
-            Some(n * tissue_every)
+                )));
+            }
+            Some(n as u64 * tissue_every)
         } else {
             None
         };
