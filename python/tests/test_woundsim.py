@@ -170,13 +170,15 @@ def test_load_round_trips_cli_run_dir(small_run_dir):
     pd.testing.assert_frame_equal(d.timeseries, pd.read_csv(small_run_dir / "timeseries.csv"),
                                   check_exact=True)
     assert d.summary == json.loads((small_run_dir / "summary.json").read_text())
-    assert d.days == [0.0, 2.0]
+    # Day 2 is asked for; the last day gets a snapshot by default.
+    assert d.days == [0.0, 2.0, float(DAYS)]
     assert d.scenario["seed"] == SEED and d.scenario["domain"]["width_um"] == 2000
     r = woundsim.run(days=DAYS, seed=SEED, overrides=SMALL)
     assert d.scenario == r.scenario
     sim = woundsim.Simulation(seed=SEED, days=DAYS, overrides=SMALL)
     sim.step(2 * STEPS_PER_DAY)
-    for s in d.snapshots[1:]:
+    for s in d.snapshots[1:2]:
+        assert s.day == 2.0
         assert s.units["oxygen"] == "mmHg"
         for name in s.fields:
             a = s.field(name)
