@@ -84,3 +84,17 @@ fn msc_random_walk_has_the_analytic_mean_squared_displacement() {
     let se_mean = (expected / 2.0 / k).sqrt();
     assert!((sx / k).abs() < 5.0 * se_mean && (sy / k).abs() < 5.0 * se_mean);
 }
+
+/// MSC fate's efferocytosis events are this step's only: with no MSC left,
+/// the list is empty (a stale list was applied again to macrophages whose
+/// indices had changed, and the 12-week default run panicked).
+#[test]
+fn efferocytosis_events_do_not_outlive_their_step() {
+    let p = params();
+    let mut st = SimState::new(&p, 7, p.patient);
+    st.mscs = Default::default();
+    let mut ws = Workspace::new(&p, &st);
+    ws.efferocytosis.push(u32::MAX);
+    msc_fate::update(&p, &mut st, &mut ws);
+    assert!(ws.efferocytosis.is_empty());
+}

@@ -81,6 +81,8 @@ pub fn death_hazard_per_min(
 
 /// One cell step of MSC fate.
 pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    // This step's events only, also when there is no MSC left to eat.
+    ws.efferocytosis.clear();
     let n = st.mscs.len();
     if n == 0 {
         return;
@@ -175,7 +177,6 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         .collect_into_vec(&mut ws.msc_out);
 
     // Apply in id order.
-    ws.efferocytosis.clear();
     let mut keep = vec![true; n];
     let mut births = Vec::new();
     for (i, o) in ws.msc_out.iter().enumerate() {
