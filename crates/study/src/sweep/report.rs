@@ -740,8 +740,7 @@ fn binned_series(data: &ReportData, xs: &[f64], log: bool, outcome: usize) -> Se
 /// figure cannot be drawn or written.
 pub fn plots(report_dir: &Path, data: &ReportData, format: ImageFormat) -> Result<Vec<PathBuf>> {
     let m = &data.manifest;
-    let dir = report_dir.join(PLOTS_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+    let dir = output::ensure_subdir(report_dir, PLOTS_DIR)?;
     let file = |name: String| dir.join(plot::safe_tag(&name));
     let factors: Vec<FactorValues> = (0..m.factors.len())
         .map(|j| FactorValues::new(m, j))
@@ -948,8 +947,7 @@ pub fn report_as(dir: &Path, format: ImageFormat) -> Result<ReportSummary> {
         sensitivity,
         missing: expected.saturating_sub(runs),
     };
-    let rdir = dir.join(REPORT_DIR);
-    std::fs::create_dir_all(&rdir).map_err(|e| Error::io("creating", &rdir, e))?;
+    let rdir = output::ensure_subdir(dir, REPORT_DIR)?;
     let mut files = Vec::new();
     let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
         let p = rdir.join(name);
