@@ -87,7 +87,7 @@ for run in runs:
           + "; before doses (days 7,14,21,28) "
           + ", ".join(f"{il10[d]:.2f}" for d in (7, 14, 21, 28))
           + "; day 2/day 1 " + f"{il10[2] / il10[1]:.2f}")
-    print(f"  M2 share days 2-7: " + ", ".join(f"{m2[d]:.2f}" for d in range(2, 8))
+    print("  M2 share days 2-7: " + ", ".join(f"{m2[d]:.2f}" for d in range(2, 8))
           + f"; all M2 from day {first_day(m2, lambda v: v >= 1.0)}")
     print("  " + closing(run))
 cells = series("weekly-cells", "il10_mean_ng_per_ml")
@@ -120,7 +120,7 @@ tips = {r: series(r, "tip_cells") for r in runs}
 ves = {r: series(r, "vessel_density_rel") for r in runs}
 leaky = {r: series(r, "abnormal_vessel_density_rel") for r in runs}
 o2 = {r: series(r, "o2_mean_mmHg") for r in runs}
-print(f"VEGF day 1: " + ", ".join(f"{r} {vegf[r][1]:.1f}" for r in runs)
+print("VEGF day 1: " + ", ".join(f"{r} {vegf[r][1]:.1f}" for r in runs)
       + f" ng/mL (engineered/plain {vegf[runs[1]][1] / vegf[runs[0]][1]:.1f})")
 for r in runs:
     print(f"{r}: tips days 1-10 {min(tips[r][1:11]):.0f}-{max(tips[r][1:11]):.0f}, "
