@@ -11,9 +11,12 @@
 //!   the diffusivity), in voxel-field updates per second;
 //! - `sources/tissue`: tissue sources and uptake over the grid, in voxel
 //!   updates per second;
-//! - `agents/*`: each agent phase (MSC fate, macrophages, angiogenesis tips,
-//!   secretion) on a state holding 1e4 and 1e5 agents, in agent updates per
-//!   second;
+//! - `phases/*`: every phase of the registry (`woundsim_core::phase::Phase::ALL`,
+//!   so a new phase is measured without a change here) once on a warmed
+//!   state of the default scenario, in seconds per call;
+//! - `agents/*`: each agent phase of the registry (MSC fate, macrophages,
+//!   angiogenesis tips) and secretion on a state holding 1e4 and 1e5 agents,
+//!   in agent updates per second;
 //! - `scenario/*`: the default scenario for a fixed number of days: wall
 //!   time, time per phase and the extrapolated wall time of 12 simulated weeks;
 //! - `sweep/*`: a small sweep, in runs per hour;
@@ -27,6 +30,7 @@ use crate::fields::solver::{FieldLayers, Solver};
 use crate::fields::{Fields, Sources};
 use crate::grid::Grid;
 use crate::mechanisms;
+use crate::phase::Phase;
 use crate::rng::{derive_seed, Purpose, Stream};
 use crate::scenario::{default_fields, Boundary, FieldSpec, Params, Scenario, BUILTIN_LABEL};
 use crate::sim::{self, SimState, Workspace};
@@ -40,6 +44,8 @@ pub const UNIT_VOXEL_FIELD: &str = "voxel-field updates/s";
 pub const UNIT_VOXEL: &str = "voxel updates/s";
 /// Unit of the agent items.
 pub const UNIT_AGENT: &str = "agent updates/s";
+/// Unit of the per-phase items: best wall seconds of one call.
+pub const UNIT_SECONDS: &str = "s";
 /// Simulated days in 12 weeks (the default scenario's span).
 pub const TWELVE_WEEKS_DAYS: f64 = 84.0;
 
@@ -538,106 +544,69 @@ pub fn add_agents(p: &Params, st: &mut SimState, counts: AgentCounts) {
     }
 }
 
-/// A phase of the step that can be timed on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// `mechanisms::msc_fate::update`.
-    MscFate,
-    /// `mechanisms::macrophages::update` (including recruitment).
-    Macrophages,
-    /// `mechanisms::angiogenesis::update` (tip cells and sprouting).
-    Angiogenesis,
-    /// `mechanisms::secretion::apply` (MSC, macrophage and depot secretion).
-    Secretion,
-    /// `mechanisms::tissue_sources::apply` (per-voxel sources and uptake).
-    TissueSources,
-}
-
-impl Phase {
-    /// Short name used in item names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::MscFate => "msc_fate",
-            Phase::Macrophages => "macrophages",
-            Phase::Angiogenesis => "angiogenesis",
-            Phase::Secretion => "secretion",
-            Phase::TissueSources => "tissue_sources",
-        }
-    }
-
-    /// The agent phases, in step order.
-    pub const AGENTS: [Phase; 4] = [
-        Phase::Secretion,
-        Phase::MscFate,
-        Phase::Macrophages,
-        Phase::Angiogenesis,
-    ];
-
-    /// Agent counts giving `n` agents to this phase (secretion: half MSCs,
-    /// half macrophages).
-    pub fn counts(self, n: usize) -> AgentCounts {
-        match self {
-            Phase::MscFate => AgentCounts {
-                mscs: n,
-                ..AgentCounts::default()
-            },
-            Phase::Macrophages => AgentCounts {
-                macrophages: n,
-                ..AgentCounts::default()
-            },
-            Phase::Angiogenesis => AgentCounts {
-                tips: n,
-                ..AgentCounts::default()
-            },
-            Phase::Secretion => AgentCounts {
-                mscs: n / 2,
-                macrophages: n - n / 2,
-                tips: 0,
-            },
-            Phase::TissueSources => AgentCounts::default(),
-        }
-    }
-
-    /// Updates this phase performs on `st`: agents it visits, or voxels.
-    pub fn work(self, p: &Params, st: &SimState) -> usize {
-        match self {
-            Phase::MscFate => st.mscs.len(),
-            Phase::Macrophages => st.macs.len(),
-            Phase::Angiogenesis => st.tips.len(),
-            Phase::Secretion => st.mscs.len() + st.macs.len(),
-            Phase::TissueSources => p.grid.len(),
-        }
+/// The agents that give a phase of the registry `n` agents to visit, for
+/// the `agents/<phase>/<n>` items (`None`: the phase visits no one kind of
+/// agent; it is timed only on the warmed state, as `phases/<phase>`).
+pub fn agents_for(phase: Phase, n: usize) -> Option<AgentCounts> {
+    let none = AgentCounts::default();
+    match phase {
+        Phase::MscFate => Some(AgentCounts { mscs: n, ..none }),
+        Phase::Macrophages => Some(AgentCounts {
+            macrophages: n,
+            ..none
+        }),
+        Phase::Angiogenesis => Some(AgentCounts { tips: n, ..none }),
+        _ => None,
     }
 }
 
-/// Run `phase` once on a copy of `st` and return its wall time. Untimed
-/// preparation: the copy, the neighbour bins (as in the step) and zeroed
-/// sources.
-pub fn time_phase(p: &Params, st: &SimState, ws: &mut Workspace, phase: Phase) -> Duration {
-    let update = match phase {
-        Phase::MscFate => mechanisms::msc_fate::update,
-        Phase::Macrophages => mechanisms::macrophages::update,
-        Phase::Angiogenesis => mechanisms::angiogenesis::update,
-        Phase::Secretion | Phase::TissueSources => {
-            // Read-only on the state: no copy needed.
-            ws.sources.clear();
-            let t0 = Instant::now();
-            if phase == Phase::Secretion {
-                mechanisms::secretion::apply(p, st, &ws.secretion, &mut ws.sources);
-            } else {
-                mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
-            }
-            return t0.elapsed();
-        }
-    };
+/// Agent counts of the secretion item: `n` agents, half MSCs, half
+/// macrophages.
+pub fn secretion_agents(n: usize) -> AgentCounts {
+    AgentCounts {
+        mscs: n / 2,
+        macrophages: n - n / 2,
+        tips: 0,
+    }
+}
+
+/// Agents in `st`: the work of an agent item.
+pub fn agent_count(st: &SimState) -> usize {
+    st.mscs.len() + st.macs.len() + st.tips.len()
+}
+
+/// Run `phase` of the registry ([`sim::run_phase`]) once on a copy of `st`
+/// and return its wall time. Untimed preparation: the copy, the neighbour
+/// bins (as in the step) and zeroed sources.
+pub fn time_phase(p: &Params, st: &SimState, ws: &mut Workspace, phase: Phase) -> Result<Duration> {
     let mut st = st.clone();
+    ws.sources.clear();
     ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
     ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
     let t0 = Instant::now();
-    update(p, &mut st, ws);
+    sim::run_phase(phase, p, &mut st, ws)?;
     let t = t0.elapsed();
     drop(st);
-    t
+    Ok(t)
+}
+
+/// Time the tissue sources and uptake (`mechanisms::tissue_sources::apply`,
+/// part of the sources phase) once on `st`, with zeroed sources.
+pub fn time_tissue_sources(p: &Params, st: &SimState, ws: &mut Workspace) -> Duration {
+    ws.sources.clear();
+    let t0 = Instant::now();
+    mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
+    t0.elapsed()
+}
+
+/// Time the MSC, macrophage and depot secretion
+/// (`mechanisms::secretion::apply`, part of the sources phase) once on `st`,
+/// with zeroed sources.
+pub fn time_secretion(p: &Params, st: &SimState, ws: &mut Workspace) -> Duration {
+    ws.sources.clear();
+    let t0 = Instant::now();
+    mechanisms::secretion::apply(p, st, &ws.secretion, &mut ws.sources);
+    t0.elapsed()
 }
 
 // ---------------------------------------------------------------------------
@@ -920,47 +889,86 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
         items.push(item);
     }
 
-    // Tissue sources and agent phases on a warmed state of the (small) default scenario.
+    // Tissue sources, every phase of the registry and the agent phases on a
+    // warmed state of the (small) default scenario.
     let ap = default_params(&plan.agent_overrides)?;
     let (base, mut ws) = warm_state(&ap, ap.scenario.seed, plan.agent_warm_steps)?;
-    {
-        let name = format!("sources/tissue/{}x{}", ap.grid.nx, ap.grid.ny);
-        let mut item = Item::new(name.clone(), "sources", UNIT_VOXEL, true);
+    let timed_item = |name: String,
+                      group: &str,
+                      unit: &str,
+                      ws: &mut Workspace,
+                      f: &mut (dyn FnMut(&mut Workspace) -> Result<(f64, Duration)> + Send)|
+     -> Result<Item> {
+        let higher = unit != UNIT_SECONDS;
+        let mut item = Item::new(name.clone(), group, unit, higher);
         for (n, pl) in &pools {
             progress(&format!("{name} at {n} threads"));
+            let mut work = 0.0;
+            let mut failed = None;
             let s = pl.install(|| {
                 sim::with_polling_workers(|| {
-                    measure(plan.reps, plan.min_rep_s, || {
-                        time_phase(&ap, &base, &mut ws, Phase::TissueSources)
+                    measure(plan.reps, plan.min_rep_s, || match f(ws) {
+                        Ok((w, t)) => {
+                            work = w;
+                            t
+                        }
+                        Err(e) => {
+                            failed.get_or_insert(e);
+                            Duration::ZERO
+                        }
                     })
                 })
             });
-            item.push(
-                *n,
-                Phase::TissueSources.work(&ap, &base) as f64 / s,
-                Some(s),
-            );
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let value = if higher { work / s } else { s };
+            item.push(*n, value, Some(s));
         }
-        items.push(item);
+        Ok(item)
+    };
+    let voxels = ap.grid.len() as f64;
+    items.push(timed_item(
+        format!("sources/tissue/{}x{}", ap.grid.nx, ap.grid.ny),
+        "sources",
+        UNIT_VOXEL,
+        &mut ws,
+        &mut |ws| Ok((voxels, time_tissue_sources(&ap, &base, ws))),
+    )?);
+    for phase in Phase::ALL {
+        items.push(timed_item(
+            format!("phases/{}", phase.name()),
+            "phases",
+            UNIT_SECONDS,
+            &mut ws,
+            &mut |ws| Ok((1.0, time_phase(&ap, &base, ws, phase)?)),
+        )?);
     }
     for &count in &plan.agent_counts {
-        for phase in Phase::AGENTS {
+        let mut st = base.clone();
+        add_agents(&ap, &mut st, secretion_agents(count));
+        let work = (st.mscs.len() + st.macs.len()) as f64;
+        items.push(timed_item(
+            format!("agents/secretion/{}", count_label(count)),
+            "agents",
+            UNIT_AGENT,
+            &mut ws,
+            &mut |ws| Ok((work, time_secretion(&ap, &st, ws))),
+        )?);
+        for phase in Phase::ALL {
+            let Some(counts) = agents_for(phase, count) else {
+                continue;
+            };
             let mut st = base.clone();
-            add_agents(&ap, &mut st, phase.counts(count));
-            let name = format!("agents/{}/{}", phase.name(), count_label(count));
-            let mut item = Item::new(name.clone(), "agents", UNIT_AGENT, true);
-            for (n, pl) in &pools {
-                progress(&format!("{name} at {n} threads"));
-                let s = pl.install(|| {
-                    sim::with_polling_workers(|| {
-                        measure(plan.reps, plan.min_rep_s, || {
-                            time_phase(&ap, &st, &mut ws, phase)
-                        })
-                    })
-                });
-                item.push(*n, phase.work(&ap, &st) as f64 / s, Some(s));
-            }
-            items.push(item);
+            add_agents(&ap, &mut st, counts);
+            let work = agent_count(&st) as f64;
+            items.push(timed_item(
+                format!("agents/{}/{}", phase.name(), count_label(count)),
+                "agents",
+                UNIT_AGENT,
+                &mut ws,
+                &mut |ws| Ok((work, time_phase(&ap, &st, ws, phase)?)),
+            )?);
         }
     }
     drop((base, ws));

@@ -85,10 +85,14 @@ fn quick_suite_writes_a_complete_report_and_compares_with_itself() {
     for n in ["100x100x100", "500x500x40"] {
         required.push(format!("solver/{n}/4_fields"));
     }
-    for phase in ["msc_fate", "macrophages", "angiogenesis", "secretion"] {
+    for phase in ["msc", "macrophages", "angiogenesis", "secretion"] {
         for n in ["1e4", "1e5"] {
             required.push(format!("agents/{phase}/{n}"));
         }
+    }
+    // Every phase of the registry is an item, with no list in the bench.
+    for phase in woundsim::phase::Phase::ALL {
+        required.push(format!("phases/{}", phase.name()));
     }
     for prefix in [
         "scenario/default-6mm-1d/wall",
