@@ -30,8 +30,13 @@ commands | while IFS= read -r line; do
         "woundsim "*) cmd="\"$BIN\" ${line#woundsim }" ;;
         *) echo "tour-pictures: not a woundsim command: $line" >&2; exit 1 ;;
     esac
+    # Only the simulating commands have a progress bar to silence.
+    case "$line" in
+        *" -- run "* | "woundsim run "*) quiet=" --quiet" ;;
+        *) quiet="" ;;
+    esac
     echo "+ $line"
-    eval "$cmd --quiet" > /dev/null
+    eval "$cmd$quiet" > /dev/null
 done
 
 # Figure written by the tour -> picture in docs/tour/.

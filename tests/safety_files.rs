@@ -456,6 +456,38 @@ fn sweep_resume_and_cohort_resume_never_write_through_links() {
         }
     }
 
+    // `sweep report` writes into report/ and report/plots/: a link at
+    // either is refused, and nothing outside the sweep changes.
+    for name in ["report", "report/plots"] {
+        let d = tmp
+            .path()
+            .join(format!("report-{}", name.replace('/', "_")));
+        let outside = tmp
+            .path()
+            .join(format!("outside-{}", name.replace('/', "_")));
+        std::fs::create_dir_all(&outside).unwrap();
+        copy_tree(&full, &d);
+        if name == "report/plots" {
+            std::fs::create_dir_all(d.join("report")).unwrap();
+        }
+        plant(&d, &outside, name, false);
+        let before = tree(&outside);
+        let o = woundsim_1t(&["sweep", "report", p(&d)]);
+        assert_no_panic(&stderr(&o));
+        assert_eq!(
+            tree(&outside),
+            before,
+            "sweep report wrote through {name}:\n{}",
+            stderr(&o)
+        );
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("symbolic link"),
+            "{name}: {}",
+            stderr(&o)
+        );
+    }
+
     // An interrupted cohort: links at its entries and replicate directories.
     let p0 = small_params();
     let cohort = tmp.path().join("cohort");

@@ -571,10 +571,39 @@ fn agent_cap_holds_with_a_high_proliferation_rate() {
         manifest["agent_cap_hit_day"].as_f64(),
         Some(p.steps.day(hit))
     );
-    // A run below the cap reports none.
+    // A cohort's manifest lists every replicate that hit the cap, with
+    // the earliest day as its `agent_cap_hit_day`.
+    let cdir = tmp.path().join("capped-cohort");
+    let c = woundsim::cohort_run::run_in_dir(&p, 2, &cdir, &Default::default()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cdir.join("manifest.json")).unwrap()).unwrap();
+    let days: Vec<f64> = c
+        .replicates
+        .iter()
+        .filter_map(|r| r.output.summary.agent_cap_hit_day)
+        .collect();
+    assert!(!days.is_empty(), "no replicate hit the cap");
+    let listed = manifest["agent_cap_hits"]
+        .as_array()
+        .expect("agent_cap_hits");
+    assert_eq!(listed.len(), days.len(), "{manifest}");
+    for (h, d) in listed.iter().zip(&days) {
+        assert_eq!(h["day"].as_f64(), Some(*d), "{h}");
+    }
+    assert_eq!(
+        manifest["agent_cap_hit_day"].as_f64(),
+        days.iter().copied().reduce(f64::min)
+    );
+    // A run below the cap reports none, and so does its cohort.
     let calm = params(&["time.days=1", "limits.max_agents=2000000"]);
     let out = run::simulate(&calm, 1).unwrap();
     assert_eq!(out.summary.agent_cap_hit_day, None);
+    let cdir = tmp.path().join("calm-cohort");
+    woundsim::cohort_run::run_in_dir(&calm, 2, &cdir, &Default::default()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cdir.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest.get("agent_cap_hits").is_none(), "{manifest}");
+    assert!(manifest.get("agent_cap_hit_day").is_none(), "{manifest}");
 }
 
 #[test]

@@ -53,12 +53,6 @@ facts! {
     oxygen_gates_closure = "oxygen-gates-closure";
     tip_speed = "tip-speed";
     iv_no_live_cells = "iv-no-live-cells";
-    /// Fails since tissue O₂ is bounded by the supplying pO₂: in the quick
-    /// validation's small wound, standard care is 99.998 % closed by day 14,
-    /// so closure from day 14 on saturates in both arms (A − B = 0.002,
-    /// interval −0.002 to 0.007). Needs the recalibration that comes with
-    /// the tissue cells; `woundsim validate --quick` reports it as FAIL.
-    #[ignore = "fails in quick mode since the O2 supply fix; see the comment"]
     msc_benefit_outlasts = "msc-benefit-outlasts";
     aggregates_beat_suspension = "aggregates-beat-suspension";
     vegf_engineered_closes_faster = "vegf-engineered-closes-faster";

@@ -12,7 +12,7 @@
 //!
 //! | file | content |
 //! |---|---|
-//! | `manifest.json` | as for a run, plus `replicates`; status `running` until complete |
+//! | `manifest.json` | as for a run, plus `replicates` and `agent_cap_hits` (replicates that reached `limits.max_agents`); status `running` until complete |
 //! | `cohort.csv` | one row per replicate: replicate, seed, the drawn patient values, every outcome of [`COHORT_OUTCOMES`] (empty when undefined) |
 //! | `cohort_summary.json` | healed fractions with Wilson 95 % intervals; per outcome n, mean, SD, 95 % interval of the mean (within the outcome's bounds, see [`crate::stats::ci95`]) and 2.5–97.5 percentiles; a warning below [`crate::stats::SMALL_SAMPLE_N`] replicates |
 //! | `cohort_timeseries.csv` | per output time: mean and 95 % interval of the mean of every time-series column |

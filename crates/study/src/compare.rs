@@ -26,7 +26,7 @@
 
 use crate::cohort_run::{self, Cohort, OutcomeStats, Proportion};
 use crate::error::{Error, Result};
-use crate::output::{self, Status};
+use crate::output;
 use crate::plot::{self, Chart, ImageFormat};
 use crate::scenario::Params;
 use crate::stats::{self, Quantity};
@@ -448,7 +448,14 @@ fn drive(
         .ok_or_else(|| Error::Other("a comparison needs a scenario".into()))?;
     let t0 = Instant::now();
     let labels = labels(params);
-    cohort_run::write_manifest_with(dir, params, replicates, Status::Running, wall0, None, plots)?;
+    cohort_run::write_manifest_with(
+        dir,
+        params,
+        replicates,
+        cohort_run::Stage::Running,
+        wall0,
+        plots,
+    )?;
     let result: Result<Comparison> = (|| {
         let subs = labels
             .iter()
@@ -493,9 +500,8 @@ fn drive(
             dir,
             params,
             replicates,
-            Status::Complete,
+            cohort_run::Stage::Complete(&cohorts),
             wall,
-            None,
             plots,
         )?;
         Ok(Comparison {
@@ -519,9 +525,11 @@ fn drive(
             dir,
             params,
             replicates,
-            status,
+            cohort_run::Stage::Stopped {
+                status,
+                error: e.to_string(),
+            },
             wall,
-            Some(e.to_string()),
             plots,
         );
         e

@@ -346,14 +346,17 @@ pub const FACTS: &[Fact] = &[
     },
     Fact {
         id: "msc-benefit-outlasts",
-        statement: "The benefit of injected MSCs outlasts them: from day 14, when most cells have died, closure stays above standard care",
+        statement: "The benefit of injected MSCs outlasts them: from day 7, when most injected cells have died, closure stays above standard care",
         source: "Srifa 2020",
         experiment: Experiment::Compare {
             a: arm("dfu-intralesional-bm"),
             b: SC,
-            // The mean from day 14 on, not the value at the end: a small
-            // wound may close fully in both arms by the end of the span.
-            observable: Observable::Mean("closure_pct", 14.0, END),
+            // The mean from day 7 on, not the value at the end: a small
+            // wound may close fully in both arms by the end of the span
+            // (the quick validation's 2.4 mm wound closes by day 14 under
+            // standard care). By day 7 about four in five injected cells
+            // have died in the model (`msc_live` in the time series).
+            observable: Observable::Mean("closure_pct", 7.0, END),
             expect: Expect::Greater,
         },
         days: 84.0,

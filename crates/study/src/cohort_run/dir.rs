@@ -21,6 +21,41 @@ pub struct CohortManifest {
     /// Plots are drawn.
     #[serde(default)]
     pub plots: bool,
+    /// The replicates whose run reached `limits.max_agents` (births or a
+    /// dose were cut short), in scenario and replicate order; absent when
+    /// none did. `agent_cap_hit_day` is then the earliest of their days.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agent_cap_hits: Vec<CapHit>,
+}
+
+/// A replicate of a cohort that reached the agent cap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapHit {
+    /// Source of its scenario (as in `scenario_sources`).
+    pub scenario_source: String,
+    /// Replicate index (0-based).
+    pub replicate: u64,
+    /// Its run seed.
+    pub seed: u64,
+    /// First day on which the cap cut births or a dose short.
+    pub day: f64,
+}
+
+/// The replicates of `cohorts` that reached the agent cap.
+pub fn cap_hits(cohorts: &[Cohort]) -> Vec<CapHit> {
+    cohorts
+        .iter()
+        .flat_map(|c| {
+            c.replicates.iter().filter_map(|r| {
+                r.output.summary.agent_cap_hit_day.map(|day| CapHit {
+                    scenario_source: c.source.clone(),
+                    replicate: r.index,
+                    seed: r.seed,
+                    day,
+                })
+            })
+        })
+        .collect()
 }
 
 impl CohortManifest {
@@ -71,32 +106,58 @@ pub fn write_manifest(
     wall_s: f64,
     error: Option<String>,
 ) -> Result<()> {
-    write_manifest_with(dir, params, replicates, status, wall_s, error, true)
+    let stage = match status {
+        Status::Running => Stage::Running,
+        Status::Complete => Stage::Complete(&[]),
+        status => Stage::Stopped {
+            status,
+            error: error.unwrap_or_default(),
+        },
+    };
+    write_manifest_with(dir, params, replicates, stage, wall_s, true)
+}
+
+/// Where a cohort-like directory stands, as its manifest records it.
+pub(crate) enum Stage<'a> {
+    /// Started, not finished.
+    Running,
+    /// Finished with these cohorts (their agent-cap hits are listed).
+    Complete(&'a [Cohort]),
+    /// Interrupted or failed, with the reason.
+    Stopped {
+        /// `Interrupted` or `Failed`.
+        status: Status,
+        /// What stopped it.
+        error: String,
+    },
 }
 
 pub(crate) fn write_manifest_with(
     dir: &Path,
     params: &[Params],
     replicates: u64,
-    status: Status,
+    stage: Stage,
     wall_s: f64,
-    error: Option<String>,
     plots: bool,
 ) -> Result<()> {
     let p = params
         .first()
         .ok_or_else(|| Error::Other("a manifest needs a scenario".into()))?;
-    let day = if status == Status::Complete {
-        p.scenario.time.days
-    } else {
-        0.0
+    let (status, error, cohorts, day) = match stage {
+        Stage::Running => (Status::Running, None, &[][..], 0.0),
+        Stage::Complete(c) => (Status::Complete, None, c, p.scenario.time.days),
+        Stage::Stopped { status, error } => (status, Some(error), &[][..], 0.0),
     };
+    let agent_cap_hits = cap_hits(cohorts);
+    let mut run = run::manifest(p, p.scenario.seed, status, wall_s, day, error, dir);
+    run.agent_cap_hit_day = agent_cap_hits.iter().map(|h| h.day).reduce(f64::min);
     let m = CohortManifest {
-        run: run::manifest(p, p.scenario.seed, status, wall_s, day, error, dir),
+        run,
         replicates,
         scenario_sources: params.iter().map(|p| p.label.clone()).collect(),
         scenarios_toml: params.iter().map(|p| p.scenario.to_toml()).collect(),
         plots,
+        agent_cap_hits,
     };
     let path = dir.join("manifest.json");
     match output::write_json(&path, &m) {
@@ -212,7 +273,7 @@ pub(super) fn drive(
 ) -> Result<Cohort> {
     let t0 = Instant::now();
     let params = std::slice::from_ref(p);
-    write_manifest_with(dir, params, replicates, Status::Running, wall0, None, plots)?;
+    write_manifest_with(dir, params, replicates, Stage::Running, wall0, plots)?;
     let store = [dir.to_path_buf()];
     let result = run_cohorts(params, replicates, opts, Some(&store))
         .and_then(|mut v| {
@@ -225,9 +286,8 @@ pub(super) fn drive(
                 dir,
                 params,
                 replicates,
-                Status::Complete,
+                Stage::Complete(std::slice::from_ref(&c)),
                 wall0 + t0.elapsed().as_secs_f64(),
-                None,
                 plots,
             )
             .map(|()| c)
@@ -241,9 +301,11 @@ pub(super) fn drive(
             dir,
             params,
             replicates,
-            status,
+            Stage::Stopped {
+                status,
+                error: e.to_string(),
+            },
             wall,
-            Some(e.to_string()),
             plots,
         );
         e

@@ -163,8 +163,7 @@ pub fn report_as(dir: &Path, format: ImageFormat) -> Result<ReportSummary> {
         sensitivity,
         missing: expected.saturating_sub(runs),
     };
-    let rdir = dir.join(REPORT_DIR);
-    std::fs::create_dir_all(&rdir).map_err(|e| Error::io("creating", &rdir, e))?;
+    let rdir = output::ensure_subdir(dir, REPORT_DIR)?;
     let mut files = Vec::new();
     let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
         let p = rdir.join(name);

@@ -206,8 +206,7 @@ pub(super) fn binned_series(data: &ReportData, xs: &[f64], log: bool, outcome: u
 /// figure cannot be drawn or written.
 pub fn plots(report_dir: &Path, data: &ReportData, format: ImageFormat) -> Result<Vec<PathBuf>> {
     let m = &data.manifest;
-    let dir = report_dir.join(PLOTS_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+    let dir = output::ensure_subdir(report_dir, PLOTS_DIR)?;
     let file = |name: String| dir.join(plot::safe_tag(&name));
     let factors: Vec<FactorValues> = (0..m.factors.len())
         .map(|j| FactorValues::new(m, j))
