@@ -160,12 +160,12 @@ fn every_cited_source_is_in_the_bibliography() {
         texts.push((f.to_string(), repo_file(f)));
     }
     // The sources of the validation facts.
-    let facts: String = repo_file("crates/study/src/validate.rs")
+    let facts: String = repo_file("crates/study/facts.toml")
         .lines()
-        .filter(|l| l.trim_start().starts_with("source:"))
+        .filter(|l| l.trim_start().starts_with("source ="))
         .collect::<Vec<_>>()
         .join("\n");
-    texts.push(("crates/study/src/validate.rs (fact sources)".into(), facts));
+    texts.push(("crates/study/facts.toml (fact sources)".into(), facts));
     let bib = bibliography_keys(&repo_file("docs/references.md"));
     let mut all = BTreeSet::new();
     for (what, text) in &texts {
