@@ -234,17 +234,7 @@ pub(super) fn evaluate(f: &Fact, ctx: &Ctx) -> Result<FactResult> {
         }
         Experiment::Parameter { key, lo, hi } => {
             let p = params_for(ctx.settings, BASE_SCENARIO, vec![])?;
-            let table = toml::Table::try_from(&p.scenario)
-                .map_err(|e| Error::Other(format!("rendering the scenario: {e}")))?;
-            let mut cur: Option<&toml::Value> = None;
-            for (i, part) in key.split('.').enumerate() {
-                cur = if i == 0 {
-                    table.get(part)
-                } else {
-                    cur.and_then(|v| v.get(part))
-                };
-            }
-            let v = cur.and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)));
+            let v = resolved_number(&p, key)?;
             res.experiment = format!(
                 "resolved parameter {key} ({} with overrides)",
                 BASE_SCENARIO
@@ -282,3 +272,19 @@ pub(super) fn evaluate(f: &Fact, ctx: &Ctx) -> Result<FactResult> {
 
 /// Progress callback: (cohort replicates finished, in total).
 pub type Progress<'a> = cohort_run::Progress<'a>;
+
+/// The number at dotted `key` of the resolved scenario of `p` (None: no
+/// such key, or not a number).
+pub(super) fn resolved_number(p: &Params, key: &str) -> Result<Option<f64>> {
+    let table = toml::Table::try_from(&p.scenario)
+        .map_err(|e| Error::Other(format!("rendering the scenario: {e}")))?;
+    let mut cur: Option<&toml::Value> = None;
+    for (i, part) in key.split('.').enumerate() {
+        cur = if i == 0 {
+            table.get(part)
+        } else {
+            cur.and_then(|v| v.get(part))
+        };
+    }
+    Ok(cur.and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64))))
+}

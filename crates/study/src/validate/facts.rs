@@ -289,17 +289,8 @@ mod tests {
                 }
                 Experiment::Parameter { key, .. } => {
                     let p = shipped_params(BASE_SCENARIO, &[]).unwrap();
-                    let t = toml::Table::try_from(&p.scenario).unwrap();
-                    let mut cur: Option<&toml::Value> = None;
-                    for (i, part) in key.split('.').enumerate() {
-                        cur = if i == 0 {
-                            t.get(part)
-                        } else {
-                            cur.and_then(|v| v.get(part))
-                        };
-                    }
                     assert!(
-                        cur.is_some_and(|v| v.is_float() || v.is_integer()),
+                        resolved_number(&p, key).unwrap().is_some(),
                         "{id}: no numeric key '{key}'"
                     );
                     vec![]
