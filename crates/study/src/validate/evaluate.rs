@@ -55,20 +55,24 @@ pub(super) fn evaluate(f: &Fact, ctx: &Ctx) -> Result<FactResult> {
         stats: OutcomeStats::of(crate::stats::Quantity::Unbounded, v),
     };
     let pass = |ok: bool| if ok { Verdict::Pass } else { Verdict::Fail };
+    // Arms A and B: their values and the experiment in words.
+    let two_arms = |observable: &Observable| {
+        let va = ctx.values(&runs[0], observable);
+        let vb = ctx.values(&runs[1], observable);
+        let text = format!(
+            "A = {}, B = {}; {} ({days} days)",
+            runs[0].label(),
+            runs[1].label(),
+            describe_obs(observable)
+        );
+        (va, vb, text)
+    };
     match f.experiment {
         Experiment::Compare {
             observable, expect, ..
         } => {
-            let (va, vb) = (
-                ctx.values(&runs[0], &observable),
-                ctx.values(&runs[1], &observable),
-            );
-            res.experiment = format!(
-                "A = {}, B = {}; {} ({days} days)",
-                runs[0].label(),
-                runs[1].label(),
-                describe_obs(&observable)
-            );
+            let (va, vb, text) = two_arms(&observable);
+            res.experiment = text;
             res.expected = expect_text(expect);
             res.arms = vec![arm_value(&runs[0], &va), arm_value(&runs[1], &vb)];
             match diff(&va, &vb) {
@@ -141,16 +145,8 @@ pub(super) fn evaluate(f: &Fact, ctx: &Ctx) -> Result<FactResult> {
         Experiment::Ratio {
             observable, lo, hi, ..
         } => {
-            let (va, vb) = (
-                ctx.values(&runs[0], &observable),
-                ctx.values(&runs[1], &observable),
-            );
-            res.experiment = format!(
-                "A = {}, B = {}; {} ({days} days)",
-                runs[0].label(),
-                runs[1].label(),
-                describe_obs(&observable)
-            );
+            let (va, vb, text) = two_arms(&observable);
+            res.experiment = text;
             res.expected = format!("mean A / mean B {}", range_text(lo, hi));
             res.arms = vec![arm_value(&runs[0], &va), arm_value(&runs[1], &vb)];
             let (sa, sb) = (&res.arms[0].stats, &res.arms[1].stats);
