@@ -10,31 +10,31 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
-use woundsim::bench::{add_agents, default_params, time_phase, warm_state, Phase};
+use woundsim::bench::{
+    add_agents, default_params, secretion_agents, time_secretion, time_tissue_sources, warm_state,
+};
 
 fn sources(c: &mut Criterion) {
     let p = default_params(&[]).unwrap();
     let (base, mut ws) = warm_state(&p, 1, 16).unwrap();
     let mut g = c.benchmark_group("sources");
     g.sample_size(20);
-    let phase = Phase::TissueSources;
-    g.throughput(Throughput::Elements(phase.work(&p, &base) as u64));
+    g.throughput(Throughput::Elements(p.grid.len() as u64));
     g.bench_function("tissue", |b| {
         b.iter_custom(|iters| {
             (0..iters)
-                .map(|_| time_phase(&p, &base, &mut ws, phase))
+                .map(|_| time_tissue_sources(&p, &base, &mut ws))
                 .sum::<Duration>()
         })
     });
-    let phase = Phase::Secretion;
     for n in [10_000usize, 100_000] {
         let mut st = base.clone();
-        add_agents(&p, &mut st, phase.counts(n));
-        g.throughput(Throughput::Elements(phase.work(&p, &st) as u64));
+        add_agents(&p, &mut st, secretion_agents(n));
+        g.throughput(Throughput::Elements((st.mscs.len() + st.macs.len()) as u64));
         g.bench_with_input(BenchmarkId::new("secretion", n), &n, |b, _| {
             b.iter_custom(|iters| {
                 (0..iters)
-                    .map(|_| time_phase(&p, &st, &mut ws, phase))
+                    .map(|_| time_secretion(&p, &st, &mut ws))
                     .sum::<Duration>()
             })
         });

@@ -27,7 +27,8 @@
 pub mod bench;
 
 pub use woundsim_core::{
-    agents, cohort, error, fields, grid, mechanisms, observe, rng, scenario, sim, tissue, VERSION,
+    agents, cohort, error, fields, grid, mechanisms, observe, phase, rng, scenario, shipped, sim,
+    tissue, VERSION,
 };
 pub use woundsim_io::{output, run};
 pub use woundsim_plot as plot;

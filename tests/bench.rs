@@ -3,25 +3,10 @@
 //! asserted (speed is measured, not tested).
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn woundsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_woundsim"))
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("running woundsim")
-}
-
-fn stdout_ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "woundsim failed: {}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
+#[macro_use]
+mod common;
+use common::*;
 
 fn positive(v: &serde_json::Value, what: &str) -> f64 {
     let x = v
@@ -36,7 +21,7 @@ fn positive(v: &serde_json::Value, what: &str) -> f64 {
 
 #[test]
 fn quick_suite_writes_a_complete_report_and_compares_with_itself() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let file = tmp.path().join("bench.json");
     let f = file.to_str().unwrap();
     let out = stdout_ok(&woundsim(&["bench", "--quick", "-q", "--json", f]));
@@ -85,10 +70,14 @@ fn quick_suite_writes_a_complete_report_and_compares_with_itself() {
     for n in ["100x100x100", "500x500x40"] {
         required.push(format!("solver/{n}/4_fields"));
     }
-    for phase in ["msc_fate", "macrophages", "angiogenesis", "secretion"] {
+    for phase in ["msc", "macrophages", "angiogenesis", "secretion"] {
         for n in ["1e4", "1e5"] {
             required.push(format!("agents/{phase}/{n}"));
         }
+    }
+    // Every phase of the registry is an item, with no list in the bench.
+    for phase in woundsim::phase::Phase::ALL {
+        required.push(format!("phases/{}", phase.name()));
     }
     for prefix in [
         "scenario/default-6mm-1d/wall",
@@ -155,7 +144,7 @@ fn quick_suite_writes_a_complete_report_and_compares_with_itself() {
 
 #[test]
 fn bad_reports_are_input_errors() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let bad = tmp.path().join("bad.json");
     std::fs::write(&bad, "{\"items\": 3}").unwrap();
     let missing = tmp.path().join("missing.json");

@@ -6,12 +6,10 @@ use woundsim::run::simulate;
 use woundsim::scenario::{Params, Scenario};
 use woundsim::sim::{SimState, Workspace};
 
-const SMALL: [&str; 4] = [
-    "domain.width_um=4000",
-    "domain.height_um=4000",
-    "wound.diameter_um=2400",
-    "cohort.vary_patients=false",
-];
+#[macro_use]
+mod common;
+
+const SMALL: [&str; 4] = small_domain_sets!(4000, 4000, 2400, "cohort.vary_patients=false");
 
 fn params(text: &str, extra: &[&str]) -> Params {
     let sets: Vec<String> = SMALL.iter().chain(extra).map(|s| s.to_string()).collect();

@@ -1,40 +1,12 @@
 //! End-to-end tests of the `woundsim` command line.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-const SMALL: [&str; 6] = [
-    "--set",
-    "domain.width_um=6000",
-    "--set",
-    "domain.height_um=6000",
-    "--set",
-    "wound.diameter_um=4000",
-];
+#[macro_use]
+mod common;
+use common::*;
 
-fn woundsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_woundsim"))
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("running woundsim")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "woundsim failed: {}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
+const SMALL: [&str; 6] = small_domain_args!(6000, 6000, 4000);
 
 fn assert_npy(path: &Path) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
@@ -47,11 +19,11 @@ fn assert_npy(path: &Path) {
 
 #[test]
 fn run_writes_complete_results() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("run");
     let mut args = vec!["run", "--days", "2", "-q", "--out", dir.to_str().unwrap()];
     args.extend(SMALL);
-    ok(&woundsim(&args));
+    stdout_ok(&woundsim(&args));
 
     // manifest.json
     let m = json(&dir.join("manifest.json"));
@@ -191,7 +163,7 @@ fn walk(dir: &Path) -> Vec<String> {
 
 #[test]
 fn scenario_show_prints_reparseable_toml() {
-    let text = ok(&woundsim(&["scenario", "show"]));
+    let text = stdout_ok(&woundsim(&["scenario", "show"]));
     assert!(text.contains("[domain]"), "{text}");
     let table: toml::Table = text.parse().expect("scenario show output is TOML");
     assert!(table.contains_key("domain") && table.contains_key("fields"));
@@ -201,7 +173,7 @@ fn scenario_show_prints_reparseable_toml() {
     let builtin = woundsim::scenario::Scenario::builtin(&[]).unwrap();
     assert_eq!(shown, builtin);
     // Overrides show up.
-    let text = ok(&woundsim(&[
+    let text = stdout_ok(&woundsim(&[
         "scenario",
         "show",
         "--set",
@@ -216,10 +188,10 @@ fn scenario_show_prints_reparseable_toml() {
 
 #[test]
 fn params_lists_keys() {
-    let text = ok(&woundsim(&["params"]));
+    let text = stdout_ok(&woundsim(&["params"]));
     assert!(text.contains("msc.hypoxia_death_per_day"), "{text}");
     assert!(text.contains("closure.o2_low_mmhg"));
-    let text = ok(&woundsim(&["params", "msc.hypoxia"]));
+    let text = stdout_ok(&woundsim(&["params", "msc.hypoxia"]));
     assert!(
         text.contains("msc.hypoxia_death_per_day") && !text.contains("closure.o2_low_mmhg"),
         "{text}"
@@ -228,7 +200,7 @@ fn params_lists_keys() {
 
 #[test]
 fn explain_known_and_misspelt_key() {
-    let text = ok(&woundsim(&["explain", "closure.o2_low_mmhg"]));
+    let text = stdout_ok(&woundsim(&["explain", "closure.o2_low_mmhg"]));
     assert!(
         text.contains("closure.o2_low_mmhg") && text.contains("mmHg"),
         "{text}"
@@ -257,10 +229,10 @@ fn help_works_for_every_command() {
         &["resume", "--help"],
         &["--help"],
     ] {
-        let text = ok(&woundsim(args));
+        let text = stdout_ok(&woundsim(args));
         assert!(text.contains("Usage"), "{args:?}: {text}");
     }
-    let text = ok(&woundsim(&["run", "--help"]));
+    let text = stdout_ok(&woundsim(&["run", "--help"]));
     for flag in [
         "--out",
         "--force",

@@ -2,8 +2,12 @@
 //! thread-count determinism, undefined outcomes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use woundsim::cohort_run::{replicate_seed, Proportion, COHORT_OUTCOMES, PATIENT_COLUMNS};
+
+#[macro_use]
+mod common;
+use common::*;
 
 const TINY: [&str; 6] = [
     "--set",
@@ -20,27 +24,18 @@ fn scenario(name: &str) -> PathBuf {
         .join(format!("{name}.toml"))
 }
 
-fn woundsim(args: &[&str], extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_woundsim"))
-        .args(args)
+/// `woundsim ARGS` on the tiny domain, then `EXTRA`.
+fn woundsim_tiny(args: &[&str], extra: &[&str]) -> Output {
+    command(args)
         .args(TINY)
         .args(extra)
         .output()
         .expect("running woundsim")
 }
 
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "woundsim failed ({}):\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 fn run_cohort(out: &Path, threads: &str, n: &str) {
     let s = scenario("dfu-adipose-single");
-    let o = woundsim(
+    let o = woundsim_tiny(
         &[
             "run",
             s.to_str().unwrap(),
@@ -56,7 +51,7 @@ fn run_cohort(out: &Path, threads: &str, n: &str) {
         ],
         &[],
     );
-    ok(&o);
+    stdout_ok(&o);
 }
 
 fn read(p: &Path) -> Vec<u8> {
@@ -65,7 +60,7 @@ fn read(p: &Path) -> Vec<u8> {
 
 #[test]
 fn run_replicates_writes_every_file() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = tmp.path().join("c");
     run_cohort(&out, "2", "3");
 
@@ -153,7 +148,7 @@ fn run_replicates_writes_every_file() {
 
     // A used directory is refused (exit 2), and 0 replicates is bad input.
     let s = scenario("dfu-adipose-single");
-    let o = woundsim(
+    let o = woundsim_tiny(
         &[
             "run",
             s.to_str().unwrap(),
@@ -171,7 +166,7 @@ fn run_replicates_writes_every_file() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let o = woundsim(
+    let o = woundsim_tiny(
         &[
             "run",
             s.to_str().unwrap(),
@@ -193,7 +188,7 @@ fn run_replicates_writes_every_file() {
 
 #[test]
 fn cohort_output_is_identical_at_one_and_two_threads() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let (a, b) = (tmp.path().join("t1"), tmp.path().join("t2"));
     run_cohort(&a, "1", "3");
     run_cohort(&b, "2", "3");
@@ -220,13 +215,13 @@ fn cohort_output_is_identical_at_one_and_two_threads() {
 
 #[test]
 fn compare_writes_csv_markdown_and_plot() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = tmp.path().join("cmp");
     let (sc, iv) = (
         scenario("dfu-standard-care"),
         scenario("dfu-intravenous-bm"),
     );
-    let o = woundsim(
+    let o = woundsim_tiny(
         &[
             "compare",
             sc.to_str().unwrap(),
@@ -241,7 +236,7 @@ fn compare_writes_csv_markdown_and_plot() {
         ],
         &[],
     );
-    ok(&o);
+    stdout_ok(&o);
     let md = String::from_utf8(read(&out.join("comparison.md"))).unwrap();
     let rows: Vec<&str> = md
         .lines()
@@ -291,10 +286,10 @@ fn proportion_carries_the_wilson_interval() {
 
 #[test]
 fn intervals_of_a_two_replicate_cohort_respect_their_bounds() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = tmp.path().join("two");
     let s = scenario("dfu-adipose-single");
-    let o = woundsim(
+    let o = woundsim_tiny(
         &[
             "run",
             s.to_str().unwrap(),
@@ -308,7 +303,7 @@ fn intervals_of_a_two_replicate_cohort_respect_their_bounds() {
         ],
         &[],
     );
-    ok(&o);
+    stdout_ok(&o);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("warning: 95 % intervals from 2 values"),

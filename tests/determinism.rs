@@ -2,21 +2,17 @@
 //! depend on the seed.
 
 use std::path::Path;
-use std::process::Command;
 
-const SMALL: [&str; 6] = [
-    "--set",
-    "domain.width_um=6000",
-    "--set",
-    "domain.height_um=6000",
-    "--set",
-    "wound.diameter_um=4000",
-];
+#[macro_use]
+mod common;
+use common::*;
+
+const SMALL: [&str; 6] = small_domain_args!(6000, 6000, 4000);
 
 /// Run the binary on the built-in scenario for 2 days into `out`; return
 /// (timeseries.csv, summary.json) bytes.
 fn run_cli(out: &Path, threads: usize, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
-    let o = Command::new(env!("CARGO_BIN_EXE_woundsim"))
+    let o = command(&[])
         .args(["run", "--days", "2", "--no-snapshots", "-q", "--out"])
         .arg(out)
         .args(SMALL)
@@ -46,7 +42,7 @@ fn run_cli(out: &Path, threads: usize, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn cli_output_is_identical_across_threads_and_runs_and_depends_on_seed() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let (ts1, s1) = run_cli(&tmp.path().join("t1"), 1, &[]);
     let (ts2, s2) = run_cli(&tmp.path().join("t2"), 2, &[]);
     let (ts4, s4) = run_cli(&tmp.path().join("t4"), 4, &[]);

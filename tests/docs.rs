@@ -2,11 +2,9 @@
 //! this keeps the two in step (regenerate with
 //! `woundsim params --format markdown > docs/parameters.md`).
 
-use std::process::Command;
-
 #[test]
 fn parameters_doc_matches_the_code() {
-    let out = Command::new(env!("CARGO_BIN_EXE_woundsim"))
+    let out = command(&[])
         .args(["params", "--format", "markdown"])
         .output()
         .unwrap();
@@ -43,6 +41,10 @@ fn architecture_phase_table_matches_the_registry() {
 // ---------------------------------------------------------------------------
 
 use std::collections::BTreeSet;
+
+#[macro_use]
+mod common;
+use common::*;
 
 fn trim_punct(w: &str) -> &str {
     w.trim_matches(|c: char| "()[];,:.\"'*|`".contains(c))
@@ -148,10 +150,7 @@ fn the_citation_checker_finds_missing_keys() {
 
 #[test]
 fn every_cited_source_is_in_the_bibliography() {
-    let params = Command::new(env!("CARGO_BIN_EXE_woundsim"))
-        .arg("params")
-        .output()
-        .unwrap();
+    let params = command(&[]).arg("params").output().unwrap();
     assert!(params.status.success());
     let mut texts = vec![(
         "woundsim params".to_string(),
@@ -161,12 +160,12 @@ fn every_cited_source_is_in_the_bibliography() {
         texts.push((f.to_string(), repo_file(f)));
     }
     // The sources of the validation facts.
-    let facts: String = repo_file("crates/study/src/validate.rs")
+    let facts: String = repo_file("crates/study/facts.toml")
         .lines()
-        .filter(|l| l.trim_start().starts_with("source:"))
+        .filter(|l| l.trim_start().starts_with("source ="))
         .collect::<Vec<_>>()
         .join("\n");
-    texts.push(("crates/study/src/validate.rs (fact sources)".into(), facts));
+    texts.push(("crates/study/facts.toml (fact sources)".into(), facts));
     let bib = bibliography_keys(&repo_file("docs/references.md"));
     let mut all = BTreeSet::new();
     for (what, text) in &texts {

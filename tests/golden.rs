@@ -13,16 +13,14 @@ use std::path::Path;
 use woundsim::run::simulate;
 use woundsim::scenario::{Params, Scenario};
 
+#[macro_use]
+mod common;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const GOLDEN: &str = "tests/golden/summaries.json";
 /// A 3 mm wound in a 4 mm square of tissue for 15 days: a few seconds per
 /// scenario.
-const SMALL: [&str; 4] = [
-    "domain.width_um=4000",
-    "domain.height_um=4000",
-    "wound.diameter_um=3000",
-    "time.days=15",
-];
+const SMALL: [&str; 4] = small_domain_sets!(4000, 4000, 3000, "time.days=15");
 const SCENARIOS: [&str; 3] = ["default", "acute", "dfu-uc-exosomes-weekly"];
 
 fn summaries() -> Value {

@@ -6,40 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use woundsim::scenario::{param_table, Params, Scenario};
 
-const BIN: &str = env!("CARGO_BIN_EXE_woundsim");
+#[macro_use]
+mod common;
+use common::*;
 
 /// A small, quick domain.
-const SMALL: [&str; 6] = [
-    "--set",
-    "domain.width_um=3000",
-    "--set",
-    "domain.height_um=3000",
-    "--set",
-    "wound.diameter_um=2000",
-];
-
-fn woundsim_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("running woundsim")
-}
-
-fn woundsim(args: &[&str]) -> Output {
-    woundsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "woundsim failed: {}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
+const SMALL: [&str; 6] = small_domain_args!(3000, 3000, 2000);
 
 /// Run woundsim with a stdout whose reader is already gone (as after
 /// `| head -1`): every write fails with a broken pipe.
@@ -62,12 +34,12 @@ fn small_run(dir: &Path, days: &str) {
     let d = dir.to_str().unwrap();
     let mut args = vec!["run", "-q", "--days", days, "--out", d];
     args.extend(SMALL);
-    ok(&woundsim(&args));
+    stdout_ok(&woundsim(&args));
 }
 
 #[test]
 fn every_printing_command_ends_quietly_on_a_closed_stdout() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let run = tmp.path().join("run");
     small_run(&run, "1");
     let run_s = run.to_str().unwrap();
@@ -115,7 +87,7 @@ fn every_printing_command_ends_quietly_on_a_closed_stdout() {
     assert!(man_dir.join("woundsim.1").is_file());
     assert!(man_dir.join("woundsim-run.1").is_file());
     // And the same commands print in full to an open pipe.
-    let text = ok(&woundsim(&["params"]));
+    let text = stdout_ok(&woundsim(&["params"]));
     assert!(text.lines().count() > 100, "{text}");
 }
 
@@ -147,7 +119,7 @@ fn explain_names_the_right_table_and_a_runnable_example_for_every_key() {
         if r.key.contains('<') {
             continue;
         }
-        let text = ok(&woundsim(&["explain", &r.key]));
+        let text = stdout_ok(&woundsim(&["explain", &r.key]));
         assert!(!text.contains("wound-type default"), "{}:\n{text}", r.key);
         let lines: Vec<&str> = text.lines().collect();
         // The TOML snippet: the table header (if any) and `name = value`.
@@ -209,7 +181,7 @@ fn explain_names_the_right_table_and_a_runnable_example_for_every_key() {
 
 #[test]
 fn explain_shows_the_wound_type_values_of_patient_keys() {
-    let text = ok(&woundsim(&["explain", "patient.perfusion"]));
+    let text = stdout_ok(&woundsim(&["explain", "patient.perfusion"]));
     assert!(text.contains("--set patient.perfusion=1.0"), "{text}");
     assert!(text.contains("diabetic_foot_ulcer 0.5"), "{text}");
     assert!(text.contains("[patient]\n    perfusion = 1.0"), "{text}");
@@ -231,9 +203,9 @@ fn a_key_without_its_table_gets_the_full_key_suggested() {
     assert!(err.contains("treatment.product.source"), "{err}");
     // Top-level keys are listed and explained too.
     for key in ["description", "name", "seed"] {
-        let text = ok(&woundsim(&["params", key]));
+        let text = stdout_ok(&woundsim(&["params", key]));
         assert!(text.starts_with(&format!("{key} = ")), "{key}: {text}");
-        ok(&woundsim(&["explain", key]));
+        stdout_ok(&woundsim(&["explain", key]));
     }
 }
 
@@ -251,7 +223,7 @@ fn shipped_files() -> Vec<PathBuf> {
 
 #[test]
 fn scenario_list_shows_every_shipped_file_with_its_description() {
-    let text = ok(&woundsim(&["scenario", "list"]));
+    let text = stdout_ok(&woundsim(&["scenario", "list"]));
     let lines: Vec<&str> = text.lines().collect();
     let files = shipped_files();
     assert_eq!(lines.len(), files.len(), "{text}");
@@ -275,11 +247,11 @@ fn scenario_list_shows_every_shipped_file_with_its_description() {
 
 #[test]
 fn a_shipped_name_works_from_any_directory() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     for f in shipped_files() {
         let name = f.file_stem().unwrap().to_str().unwrap();
-        let by_name = ok(&woundsim_in(tmp.path(), &["scenario", "show", name]));
-        let by_file = ok(&woundsim(&["scenario", "show", f.to_str().unwrap()]));
+        let by_name = stdout_ok(&woundsim_in(tmp.path(), &["scenario", "show", name]));
+        let by_file = stdout_ok(&woundsim(&["scenario", "show", f.to_str().unwrap()]));
         assert_eq!(by_name, by_file, "{name}");
     }
     // run and compare take names too.
@@ -296,7 +268,7 @@ fn a_shipped_name_works_from_any_directory() {
         out.to_str().unwrap(),
     ];
     args.extend(SMALL);
-    ok(&woundsim_in(tmp.path(), &args));
+    stdout_ok(&woundsim_in(tmp.path(), &args));
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("closure"), "{summary}");
     let cmp = tmp.path().join("cmp");
@@ -314,7 +286,7 @@ fn a_shipped_name_works_from_any_directory() {
         cmp.to_str().unwrap(),
     ];
     args.extend(SMALL);
-    ok(&woundsim_in(tmp.path(), &args));
+    stdout_ok(&woundsim_in(tmp.path(), &args));
     assert!(cmp.join("comparison.md").is_file());
     // Neither a file nor a name: the names are listed.
     let o = woundsim_in(tmp.path(), &["scenario", "show", "acut"]);
@@ -329,7 +301,7 @@ fn a_shipped_name_works_from_any_directory() {
 
 #[test]
 fn a_short_run_snapshots_its_last_day_and_plot_names_the_day_drawn() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let run = tmp.path().join("run");
     small_run(&run, "2");
     let index: serde_json::Value =
@@ -345,7 +317,7 @@ fn a_short_run_snapshots_its_last_day_and_plot_names_the_day_drawn() {
     let run_s = run.to_str().unwrap();
     // A day without a snapshot: the nearest is drawn, and stderr says which.
     let o = woundsim(&["plot", run_s, "--days", "1.6", "--fields", "oxygen"]);
-    let files = ok(&o);
+    let files = stdout_ok(&o);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("no snapshot on day 1.6") && err.contains("day 2 "),
@@ -354,7 +326,7 @@ fn a_short_run_snapshots_its_last_day_and_plot_names_the_day_drawn() {
     assert!(files.contains("fieldmap_d002.0"), "{files}");
     // An exact day draws quietly.
     let o = woundsim(&["plot", run_s, "--days", "2", "--fields", "oxygen"]);
-    ok(&o);
+    stdout_ok(&o);
     assert!(
         !String::from_utf8_lossy(&o.stderr).contains("no snapshot"),
         "{}",
@@ -364,14 +336,14 @@ fn a_short_run_snapshots_its_last_day_and_plot_names_the_day_drawn() {
 
 #[test]
 fn completions_man_page_and_per_command_flags() {
-    let bash = ok(&woundsim(&["completions", "bash"]));
+    let bash = stdout_ok(&woundsim(&["completions", "bash"]));
     assert!(
         bash.contains("_woundsim") && bash.contains("scenario"),
         "{bash}"
     );
-    let zsh = ok(&woundsim(&["completions", "zsh"]));
+    let zsh = stdout_ok(&woundsim(&["completions", "zsh"]));
     assert!(zsh.contains("#compdef woundsim"), "{zsh}");
-    let man = ok(&woundsim(&["man"]));
+    let man = stdout_ok(&woundsim(&["man"]));
     assert!(
         man.starts_with(".ie") || man.contains(".TH woundsim"),
         "{man}"
@@ -386,7 +358,7 @@ fn completions_man_page_and_per_command_flags() {
         &["bench", "--help"],
         &["sweep", "run", "--help"],
     ] {
-        let text = ok(&woundsim(cmd));
+        let text = stdout_ok(&woundsim(cmd));
         assert!(
             text.contains("--threads") && text.contains("--quiet"),
             "{cmd:?}: {text}"
@@ -401,7 +373,7 @@ fn completions_man_page_and_per_command_flags() {
         &["plot", "--help"],
         &["sweep", "check", "--help"],
     ] {
-        let text = ok(&woundsim(cmd));
+        let text = stdout_ok(&woundsim(cmd));
         assert!(
             !text.contains("--threads") && !text.contains("--quiet"),
             "{cmd:?}: {text}"
@@ -410,5 +382,5 @@ fn completions_man_page_and_per_command_flags() {
     let o = woundsim(&["params", "--threads", "2"]);
     assert_eq!(o.status.code(), Some(2));
     // Before the command, as older scripts write it, still works.
-    ok(&woundsim(&["--threads", "1", "-q", "params", "seed"]));
+    stdout_ok(&woundsim(&["--threads", "1", "-q", "params", "seed"]));
 }

@@ -8,8 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
 
 use woundsim::error::Error;
 use woundsim::fields::solver::{Solver, Stage};
@@ -17,57 +16,12 @@ use woundsim::fields::{Fields, Sources};
 use woundsim::scenario::{Params, Scenario};
 use woundsim::sim::{self, SimState, Workspace};
 
-const BIN: &str = env!("CARGO_BIN_EXE_woundsim");
+#[macro_use]
+mod common;
+use common::*;
 
 /// A 2 mm slice with daily snapshots, long enough to interrupt.
-const SMALL: [&str; 8] = [
-    "--set",
-    "domain.width_um=2000",
-    "--set",
-    "domain.height_um=2000",
-    "--set",
-    "wound.diameter_um=1500",
-    "--set",
-    "output.snapshot_every_days=1",
-];
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// `woundsim --threads 1 -q ARGS` (one thread: each process stays small on a shared machine).
-fn command(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(["--threads", "1", "-q"])
-        .args(args)
-        .env("RUST_BACKTRACE", "1");
-    c
-}
-
-fn woundsim(args: &[&str]) -> Output {
-    command(args).output().expect("running woundsim")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = woundsim(args);
-    assert!(
-        o.status.success(),
-        "woundsim {args:?} failed ({}):\n{}",
-        o.status,
-        stderr(&o)
-    );
-    o
-}
-
-fn assert_no_panic(text: &str) {
-    for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
-        assert!(!text.contains(bad), "output mentions '{bad}':\n{text}");
-    }
-}
+const SMALL: [&str; 8] = small_domain_args!(2000, 2000, 1500, "output.snapshot_every_days=1");
 
 /// `run` arguments of the small scenario into `out`.
 fn run_args<'a>(out: &'a Path, days: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
@@ -75,43 +29,6 @@ fn run_args<'a>(out: &'a Path, days: &'a str, extra: &[&'a str]) -> Vec<&'a str>
     a.extend(SMALL);
     a.extend(extra);
     a
-}
-
-fn spawn(args: &[&str]) -> Child {
-    command(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting woundsim")
-}
-
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn signal(child: &Child, sig: &str) {
-    let st = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .expect("running kill");
-    assert!(st.success(), "kill {sig} failed");
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-fn status(dir: &Path) -> String {
-    json(&dir.join("manifest.json"))["status"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Every file under `dir` (relative path → bytes).
@@ -184,17 +101,17 @@ fn resumed_day(o: &Output) -> f64 {
 
 #[test]
 fn sigint_then_resume_equals_uninterrupted_run() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let (full, cut) = (tmp.path().join("full"), tmp.path().join("cut"));
-    ok(&run_args(&full, "16", &["--checkpoint-every", "0.5"]));
+    ok_1t(&run_args(&full, "16", &["--checkpoint-every", "0.5"]));
     assert_eq!(status(&full), "complete");
     assert!(
         !full.join("checkpoint.bin").exists(),
         "a complete run keeps no checkpoint"
     );
 
-    let child = spawn(&run_args(&cut, "16", &["--checkpoint-every", "0.5"]));
-    wait_for("the first checkpoint", || {
+    let child = spawn_1t(&run_args(&cut, "16", &["--checkpoint-every", "0.5"]));
+    wait_for("the first checkpoint", 120, 10, || {
         cut.join("checkpoint.bin").exists()
     });
     signal(&child, "-INT");
@@ -229,8 +146,8 @@ fn sigint_then_resume_equals_uninterrupted_run() {
 
     // Interrupt the resumed run too, once it has gone further.
     let at_interrupt = std::fs::read(cut.join("checkpoint.bin")).unwrap();
-    let child = spawn(&["resume", p(&cut), "--no-plots"]);
-    wait_for("a checkpoint of the resumed run", || {
+    let child = spawn_1t(&["resume", p(&cut), "--no-plots"]);
+    wait_for("a checkpoint of the resumed run", 120, 10, || {
         std::fs::read(cut.join("checkpoint.bin")).is_ok_and(|b| b != at_interrupt)
     });
     signal(&child, "-INT");
@@ -240,7 +157,7 @@ fn sigint_then_resume_equals_uninterrupted_run() {
     let first = resumed_day(&o);
     assert!(first > 0.0 && first < 16.0, "resumed at day {first}");
 
-    let r = ok(&["resume", p(&cut), "--no-plots"]);
+    let r = ok_1t(&["resume", p(&cut), "--no-plots"]);
     let second = resumed_day(&r);
     assert!(second > first, "resumed at day {second} after day {first}");
     assert_eq!(status(&cut), "complete");
@@ -249,15 +166,15 @@ fn sigint_then_resume_equals_uninterrupted_run() {
 
 #[test]
 fn sigterm_and_crash_resume_keep_settings_and_checkpoints() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let (full, cut) = (tmp.path().join("full"), tmp.path().join("cut"));
     let extra = ["--checkpoint-every", "0.5", "--no-snapshots"];
-    ok(&run_args(&full, "16", &extra));
+    ok_1t(&run_args(&full, "16", &extra));
     assert!(!full.join("snapshots").exists());
 
     // SIGTERM (what Slurm and systemd send).
-    let child = spawn(&run_args(&cut, "16", &extra));
-    wait_for("the first checkpoint", || {
+    let child = spawn_1t(&run_args(&cut, "16", &extra));
+    wait_for("the first checkpoint", 120, 10, || {
         cut.join("checkpoint.bin").exists()
     });
     signal(&child, "-TERM");
@@ -268,8 +185,8 @@ fn sigterm_and_crash_resume_keep_settings_and_checkpoints() {
 
     // Resume, and crash the resumed run (SIGKILL: no handler runs) once it
     // has written a later checkpoint: checkpoints continue after a resume.
-    let child = spawn(&["resume", p(&cut), "--no-plots"]);
-    wait_for("a checkpoint of the resumed run", || {
+    let child = spawn_1t(&["resume", p(&cut), "--no-plots"]);
+    wait_for("a checkpoint of the resumed run", 120, 10, || {
         std::fs::read(cut.join("checkpoint.bin")).is_ok_and(|b| b != at_interrupt)
     });
     signal(&child, "-KILL");
@@ -284,7 +201,7 @@ fn sigterm_and_crash_resume_keep_settings_and_checkpoints() {
 
     // Resume from the periodic checkpoint written before the crash.
     let first = resumed_day(&o);
-    let r = ok(&["resume", p(&cut), "--no-plots"]);
+    let r = ok_1t(&["resume", p(&cut), "--no-plots"]);
     assert!(
         resumed_day(&r) > first,
         "the crashed resume wrote no later checkpoint"
@@ -300,16 +217,16 @@ fn sigterm_and_crash_resume_keep_settings_and_checkpoints() {
 
 #[test]
 fn resume_refuses_what_it_cannot_resume() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let done = tmp.path().join("done");
-    ok(&run_args(&done, "1", &["--no-snapshots"]));
+    ok_1t(&run_args(&done, "1", &["--no-snapshots"]));
     let before = files(&done);
     for (dir, needle) in [
         (done.clone(), "already complete"),
         (tmp.path().join("missing"), "no such run directory"),
         (tmp.path().to_path_buf(), "not a woundsim run directory"),
     ] {
-        let o = woundsim(&["resume", p(&dir)]);
+        let o = woundsim_1t(&["resume", p(&dir)]);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "resume {}:\n{err}", dir.display());
         assert!(err.contains(needle) && err.contains(p(&dir)), "{err}");
@@ -319,8 +236,8 @@ fn resume_refuses_what_it_cannot_resume() {
 
     // A damaged checkpoint is reported, not trusted.
     let cut = tmp.path().join("cut");
-    let child = spawn(&run_args(&cut, "16", &["--checkpoint-every", "0.5"]));
-    wait_for("the first checkpoint", || {
+    let child = spawn_1t(&run_args(&cut, "16", &["--checkpoint-every", "0.5"]));
+    wait_for("the first checkpoint", 120, 10, || {
         cut.join("checkpoint.bin").exists()
     });
     signal(&child, "-INT");
@@ -328,7 +245,7 @@ fn resume_refuses_what_it_cannot_resume() {
     let ck = cut.join("checkpoint.bin");
     let bytes = std::fs::read(&ck).unwrap();
     std::fs::write(&ck, &bytes[..bytes.len() / 2]).unwrap();
-    let o = woundsim(&["resume", p(&cut)]);
+    let o = woundsim_1t(&["resume", p(&cut)]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
@@ -341,10 +258,10 @@ fn resume_refuses_what_it_cannot_resume() {
 
 #[test]
 fn a_second_writer_is_refused_while_a_run_holds_the_directory() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("busy");
-    let child = spawn(&run_args(&dir, "16", &["--checkpoint-every", "0.5"]));
-    wait_for("the first run to start", || {
+    let child = spawn_1t(&run_args(&dir, "16", &["--checkpoint-every", "0.5"]));
+    wait_for("the first run to start", 120, 10, || {
         dir.join("manifest.json").exists() && dir.join("checkpoint.bin").exists()
     });
     let args_force = run_args(&dir, "1", &["--force"]);
@@ -354,7 +271,7 @@ fn a_second_writer_is_refused_while_a_run_holds_the_directory() {
         vec!["resume", p(&dir)],
         vec!["sweep", p(&sweep), "--out", p(&dir), "--force"],
     ] {
-        let o = woundsim(&args);
+        let o = woundsim_1t(&args);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}:\n{err}");
         assert!(
@@ -367,7 +284,7 @@ fn a_second_writer_is_refused_while_a_run_holds_the_directory() {
     assert_eq!(status(&dir), "running");
     signal(&child, "-INT");
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
-    ok(&["resume", p(&dir), "--no-plots"]);
+    ok_1t(&["resume", p(&dir), "--no-plots"]);
     assert_eq!(status(&dir), "complete");
     assert!(
         !dir.join(".woundsim.lock").exists(),
@@ -377,32 +294,32 @@ fn a_second_writer_is_refused_while_a_run_holds_the_directory() {
 
 #[test]
 fn lock_taken_in_process_refuses_runs_until_released() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("locked");
     std::fs::create_dir(&dir).unwrap();
     let lock = woundsim::output::DirLock::acquire(&dir).unwrap();
     // A second lock in this process is refused too (the lock is per open file).
     let again = woundsim::output::DirLock::acquire(&dir).unwrap_err();
     assert!(matches!(again, Error::OutputInUse(_)), "{again}");
-    let o = woundsim(&run_args(&dir, "1", &["--force", "--no-snapshots"]));
+    let o = woundsim_1t(&run_args(&dir, "1", &["--force", "--no-snapshots"]));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("in use"), "{}", stderr(&o));
     assert!(!dir.join("manifest.json").exists());
     drop(lock);
-    ok(&run_args(&dir, "1", &["--no-snapshots"]));
+    ok_1t(&run_args(&dir, "1", &["--no-snapshots"]));
     assert_eq!(status(&dir), "complete");
 }
 
 #[test]
 fn force_never_clears_a_directory_woundsim_did_not_write() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("mine");
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("thesis.tex"), "precious").unwrap();
     for extra in [&[][..], &["--force"][..]] {
         let mut e = vec!["--no-snapshots"];
         e.extend(extra);
-        let o = woundsim(&run_args(&dir, "1", &e));
+        let o = woundsim_1t(&run_args(&dir, "1", &e));
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
         assert!(err.contains(p(&dir)), "{err}");
@@ -414,11 +331,11 @@ fn force_never_clears_a_directory_woundsim_did_not_write() {
     );
     // A woundsim run directory is overwritten with --force (and only with it).
     let run = tmp.path().join("run");
-    ok(&run_args(&run, "1", &["--no-snapshots"]));
-    let o = woundsim(&run_args(&run, "1", &["--no-snapshots"]));
+    ok_1t(&run_args(&run, "1", &["--no-snapshots"]));
+    let o = woundsim_1t(&run_args(&run, "1", &["--no-snapshots"]));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
-    ok(&run_args(&run, "1", &["--no-snapshots", "--force"]));
+    ok_1t(&run_args(&run, "1", &["--no-snapshots", "--force"]));
 }
 
 /// A small in-memory simulation advanced a few steps.
@@ -524,7 +441,7 @@ fn solver_locates_a_bad_source_before_diffusion_spreads_it() {
 
 #[test]
 fn exploding_sources_are_refused_before_the_run() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     // Absurd rates that once overflowed the f32 fields mid-run (a numerical
     // failure) are now out of range: bad input, before any directory exists.
     // The numerical guard itself is tested in process above.
@@ -542,7 +459,7 @@ fn exploding_sources_are_refused_before_the_run() {
         ("fields.tnf.far_field=1e300", "tnf", "fields.tnf.far_field"),
     ] {
         let dir = tmp.path().join(field);
-        let o = woundsim(&run_args(&dir, "2", &["--set", set]));
+        let o = woundsim_1t(&run_args(&dir, "2", &["--set", set]));
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{set}:\n{err}");
         assert!(
@@ -554,22 +471,9 @@ fn exploding_sources_are_refused_before_the_run() {
     }
 }
 
-/// Run woundsim with its address space capped at 2 GiB, so that a broken
-/// memory guard fails the test instead of exhausting the shared machine.
-fn woundsim_capped(args: &[&str]) -> Output {
-    let mut line = format!("ulimit -v 2097152 && exec '{BIN}' --threads 1 -q");
-    for a in args {
-        line.push_str(&format!(" '{a}'"));
-    }
-    Command::new("sh")
-        .args(["-c", &line])
-        .output()
-        .expect("running sh")
-}
-
 #[test]
 fn scenarios_too_large_for_memory_are_refused_before_allocating() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = tmp.path().join("huge");
     // 100000 × 100000 voxels: allowed per side, far beyond any machine.
     let o = woundsim_capped(&[
@@ -613,7 +517,7 @@ fn scenarios_too_large_for_memory_are_refused_before_allocating() {
     );
 
     // A budget in the scenario is honoured on any machine.
-    let o = woundsim(&run_args(
+    let o = woundsim_1t(&run_args(
         &out,
         "1",
         &["--set", "limits.max_memory_mib=1", "--no-snapshots"],
@@ -629,7 +533,7 @@ fn scenarios_too_large_for_memory_are_refused_before_allocating() {
 
 #[test]
 fn a_sweep_run_too_large_for_memory_fails_alone() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let f = tmp.path().join("huge.toml");
     std::fs::write(
         &f,
@@ -653,7 +557,7 @@ fn a_sweep_run_too_large_for_memory_fails_alone() {
 
 #[test]
 fn sigterm_interrupts_a_sweep_and_resume_loses_and_duplicates_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let f = tmp.path().join("s.toml");
     std::fs::write(
         &f,
@@ -663,7 +567,7 @@ fn sigterm_interrupts_a_sweep_and_resume_loses_and_duplicates_nothing() {
     )
     .unwrap();
     let (full, cut) = (tmp.path().join("full"), tmp.path().join("cut"));
-    ok(&["sweep", p(&f), "--out", p(&full)]);
+    ok_1t(&["sweep", p(&f), "--out", p(&full)]);
     let expected = std::fs::read_to_string(full.join("runs.csv")).unwrap();
     assert_eq!(expected.lines().count(), 13);
 
@@ -672,8 +576,8 @@ fn sigterm_interrupts_a_sweep_and_resume_loses_and_duplicates_nothing() {
             .map(|s| s.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
             .unwrap_or_default()
     };
-    let child = spawn(&["sweep", p(&f), "--out", p(&cut)]);
-    wait_for("two finished runs", || rows(&cut).len() >= 2);
+    let child = spawn_1t(&["sweep", p(&f), "--out", p(&cut)]);
+    wait_for("two finished runs", 120, 10, || rows(&cut).len() >= 2);
     signal(&child, "-TERM");
     let o = child.wait_with_output().unwrap();
     let err = stderr(&o);
@@ -692,7 +596,7 @@ fn sigterm_interrupts_a_sweep_and_resume_loses_and_duplicates_nothing() {
             "row written before the interruption differs from the uninterrupted sweep: {r}"
         );
     }
-    let r = ok(&["sweep", p(&f), "--out", p(&cut), "--resume"]);
+    let r = ok_1t(&["sweep", p(&f), "--out", p(&cut), "--resume"]);
     assert!(
         stderr(&r).contains(&format!("{} done earlier", kept.len())),
         "{}",
@@ -707,7 +611,7 @@ fn sigterm_interrupts_a_sweep_and_resume_loses_and_duplicates_nothing() {
 
 #[test]
 fn set_overrides_are_blamed_on_the_command_line() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let f = tmp.path().join("s.toml");
     std::fs::write(&f, "name = \"x\"\n[domain]\nvoxel_um = 20\n").unwrap();
     for (set, key) in [
@@ -716,7 +620,7 @@ fn set_overrides_are_blamed_on_the_command_line() {
         ("domain.voxel_um=-3", "domain.voxel_um"),
         ("treatment.dose.days=[1e6]", "treatment.dose.days"),
     ] {
-        let o = woundsim(&["scenario", "show", p(&f), "--set", set]);
+        let o = woundsim_1t(&["scenario", "show", p(&f), "--set", set]);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{set}: {err}");
         assert!(
@@ -727,14 +631,14 @@ fn set_overrides_are_blamed_on_the_command_line() {
     }
     // A bad key in the file is still the file's.
     std::fs::write(&f, "[domain]\nvoxel_size_um = 20\n").unwrap();
-    let o = woundsim(&["scenario", "show", p(&f), "--set", "time.days=3"]);
+    let o = woundsim_1t(&["scenario", "show", p(&f), "--set", "time.days=3"]);
     let err = stderr(&o);
     assert!(err.contains(p(&f)) && !err.contains("--set"), "{err}");
 }
 
 #[test]
 fn scenario_name_cannot_steer_the_default_output_directory() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cwd = tmp.path().join("work");
     std::fs::create_dir(&cwd).unwrap();
     for name in ["../../escape", "/tmp/abs", ".hidden"] {
@@ -742,7 +646,7 @@ fn scenario_name_cannot_steer_the_default_output_directory() {
         let mut args = vec!["run", "--days", "1", "--no-snapshots", "--no-plots"];
         args.extend(&SMALL[..6]);
         args.extend(["--set", &set]);
-        let o = command(&args).current_dir(&cwd).output().unwrap();
+        let o = command_1t(&args).current_dir(&cwd).output().unwrap();
         assert!(o.status.success(), "{name}: {}", stderr(&o));
     }
     let mut made: Vec<String> = std::fs::read_dir(cwd.join("results"))

@@ -10,107 +10,25 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use woundsim::scenario::{Params, Scenario};
 
-const BIN: &str = env!("CARGO_BIN_EXE_woundsim");
+#[macro_use]
+mod common;
+use common::*;
 
 /// A 1 mm slice with snapshots every half day.
-const SMALL: [&str; 8] = [
-    "--set",
-    "domain.width_um=1000",
-    "--set",
-    "domain.height_um=1000",
-    "--set",
-    "wound.diameter_um=600",
-    "--set",
-    "output.snapshot_every_days=0.5",
-];
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn command(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(["--threads", "1", "-q"])
-        .args(args)
-        .env("RUST_BACKTRACE", "1");
-    c
-}
-
-fn woundsim(args: &[&str]) -> Output {
-    command(args).output().expect("running woundsim")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = woundsim(args);
-    assert!(
-        o.status.success(),
-        "woundsim {args:?} failed ({}):\n{}",
-        o.status,
-        stderr(&o)
-    );
-    o
-}
-
-fn assert_no_panic(text: &str) {
-    for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
-        assert!(!text.contains(bad), "output mentions '{bad}':\n{text}");
-    }
-}
+const SMALL: [&str; 8] = small_domain_args!(1000, 1000, 600, "output.snapshot_every_days=0.5");
 
 fn run_args<'a>(out: &'a Path, days: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut a = vec!["run", "--days", days, "--out", p(out)];
     a.extend(SMALL);
     a.extend(extra);
     a
-}
-
-fn spawn(args: &[&str]) -> Child {
-    command(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting woundsim")
-}
-
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn signal(child: &Child, sig: &str) {
-    let st = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .expect("running kill");
-    assert!(st.success(), "kill {sig} failed");
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-fn status(dir: &Path) -> String {
-    json(&dir.join("manifest.json"))["status"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Everything under `dir` without following links: relative path → bytes
@@ -219,7 +137,7 @@ fn valid_marker(entries: &[&str]) -> String {
 
 #[test]
 fn force_refuses_every_directory_without_a_valid_marker() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let elsewhere = tmp.path().join("elsewhere");
     write(&elsewhere.join("marker"), &valid_marker(&["thesis.tex"]));
     let sweep = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sweeps/tiny.toml");
@@ -310,7 +228,7 @@ fn force_refuses_every_directory_without_a_valid_marker() {
             let before = (tree(&d), tree(&elsewhere));
             let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
             args.extend(["--out", p(&d)]);
-            let o = woundsim(&args);
+            let o = woundsim_1t(&args);
             let err = stderr(&o);
             assert_eq!(o.status.code(), Some(2), "{what}, {cmd:?}:\n{err}");
             assert!(
@@ -329,12 +247,12 @@ fn force_refuses_every_directory_without_a_valid_marker() {
 
 #[test]
 fn force_removes_only_woundsim_entries_and_never_follows_links() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let outside = tmp.path().join("outside");
     write(&outside.join("keep.npy"), "outside data");
     write(&outside.join("summary.json"), "outside summary");
     let d = tmp.path().join("run");
-    ok(&run_args(&d, "1", &["--no-plots"]));
+    ok_1t(&run_args(&d, "1", &["--no-plots"]));
     // A user's note, a link where the snapshots were, a link at a result
     // name and a link inside a woundsim directory.
     write(&d.join("notes.txt"), "my notes");
@@ -345,7 +263,7 @@ fn force_removes_only_woundsim_entries_and_never_follows_links() {
     std::fs::create_dir(d.join("plots")).unwrap();
     symlink(&outside, d.join("plots").join("into-outside")).unwrap();
     let before = tree(&outside);
-    ok(&run_args(
+    ok_1t(&run_args(
         &d,
         "1",
         &["--no-plots", "--no-snapshots", "--force"],
@@ -433,13 +351,13 @@ fn check_links(template: &Path, work: &Path, chosen: &[&str], dangling: bool, fo
     }
     let before = tree(&outside);
     let o = if force_run {
-        woundsim(&run_args(
+        woundsim_1t(&run_args(
             &dir,
             "1",
             &["--force", "--checkpoint-every", "0.25"],
         ))
     } else {
-        woundsim(&["resume", p(&dir)])
+        woundsim_1t(&["resume", p(&dir)])
     };
     let err = stderr(&o);
     assert_no_panic(&err);
@@ -471,7 +389,7 @@ fn template(tmp: &Path) -> PathBuf {
 
 #[test]
 fn resume_never_writes_through_a_link_at_any_name_it_uses() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let t = template(tmp.path());
     for (i, name) in RUN_NAMES.iter().enumerate() {
         for dangling in [false, true] {
@@ -499,14 +417,14 @@ fn resume_never_writes_through_a_link_at_any_name_it_uses() {
     std::fs::create_dir_all(work.join("outside")).unwrap();
     copy_tree(&t, &work.join("run"));
     plant(&work.join("run"), &work.join("outside"), "snapshots", false);
-    let o = woundsim(&["resume", p(&work.join("run"))]);
+    let o = woundsim_1t(&["resume", p(&work.join("run"))]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
 }
 
 #[test]
 fn sweep_resume_and_cohort_resume_never_write_through_links() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let sweep = tmp.path().join("s.toml");
     write(
         &sweep,
@@ -514,7 +432,7 @@ fn sweep_resume_and_cohort_resume_never_write_through_links() {
          [design]\nkind = \"factorial\"\n[[factor]]\nkey = \"treatment.dose.dose_cells\"\nvalues = [1e5, 1e6]\n",
     );
     let full = tmp.path().join("full");
-    ok(&["sweep", "run", p(&sweep), "--out", p(&full)]);
+    ok_1t(&["sweep", "run", p(&sweep), "--out", p(&full)]);
     let runs = std::fs::read_to_string(full.join("runs.csv")).unwrap();
     let head: String = runs.lines().take(2).map(|l| format!("{l}\n")).collect();
     for name in ["runs.csv", "sweep.toml", "base.toml", ".woundsim.lock"] {
@@ -525,7 +443,7 @@ fn sweep_resume_and_cohort_resume_never_write_through_links() {
         write(&d.join("runs.csv"), &head);
         plant(&d, &outside, name, false);
         let before = tree(&outside);
-        let o = woundsim(&["sweep", "run", p(&sweep), "--out", p(&d), "--resume"]);
+        let o = woundsim_1t(&["sweep", "run", p(&sweep), "--out", p(&d), "--resume"]);
         assert_no_panic(&stderr(&o));
         assert_eq!(
             tree(&outside),
@@ -554,7 +472,7 @@ fn sweep_resume_and_cohort_resume_never_write_through_links() {
         }
         plant(&d, &outside, name, false);
         let before = tree(&outside);
-        let o = woundsim(&["sweep", "report", p(&d)]);
+        let o = woundsim_1t(&["sweep", "report", p(&d)]);
         assert_no_panic(&stderr(&o));
         assert_eq!(
             tree(&outside),
@@ -600,7 +518,7 @@ fn sweep_resume_and_cohort_resume_never_write_through_links() {
         copy_tree(&cohort, &d);
         plant(&d, &outside, name, false);
         let before = tree(&outside);
-        let o = woundsim(&["resume", p(&d)]);
+        let o = woundsim_1t(&["resume", p(&d)]);
         assert_no_panic(&stderr(&o));
         assert!(
             matches!(o.status.code(), Some(0) | Some(2)),
@@ -624,7 +542,7 @@ proptest! {
     /// the output directory.
     #[test]
     fn nothing_outside_out_is_written_or_deleted(mask in 1u32..(1 << RUN_NAMES.len()), dangling: bool, force_run: bool) {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let t = template(tmp.path());
         let chosen: Vec<&str> = RUN_NAMES
             .iter()
@@ -727,7 +645,7 @@ fn check_outcome(dir: &Path, o: &Output, results: &[&str], what: &str) {
 
 #[test]
 fn a_full_disk_leaves_a_complete_or_a_failed_result() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let Some(fs) = Tmpfs::mount(&tmp.path().join("mnt"), 2048) else {
         return;
     };
@@ -763,7 +681,7 @@ fn a_full_disk_leaves_a_complete_or_a_failed_result() {
             }
             fill(&fs.0, free);
             let out = fs.0.join("out");
-            let o = woundsim(&run_args(&out, "1", &extra));
+            let o = woundsim_1t(&run_args(&out, "1", &extra));
             let what = format!("{kind} with {free} KiB free");
             failures += !o.status.success() as u32;
             complete += o.status.success() as u32;
@@ -810,7 +728,7 @@ fn assert_same(expected: &Path, got: &Path) {
 
 #[test]
 fn interrupted_cohorts_and_comparisons_exit_130_and_resume_identically() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let scen = |name: &str, cells: &str| {
         let f = tmp.path().join(format!("{name}.toml"));
         write(
@@ -866,10 +784,10 @@ fn interrupted_cohorts_and_comparisons_exit_130_and_resume_identically() {
                 .collect()
         };
         let full_args = with_out(&full);
-        ok(&full_args.iter().map(String::as_str).collect::<Vec<_>>());
+        ok_1t(&full_args.iter().map(String::as_str).collect::<Vec<_>>());
         let cut_args = with_out(&cut);
-        let child = spawn(&cut_args.iter().map(String::as_str).collect::<Vec<_>>());
-        wait_for("the first stored replicate", || {
+        let child = spawn_1t(&cut_args.iter().map(String::as_str).collect::<Vec<_>>());
+        wait_for("the first stored replicate", 180, 5, || {
             tree(&cut).keys().any(|k| k.ends_with("replicate.bin"))
         });
         signal(&child, sig);
@@ -890,11 +808,11 @@ fn interrupted_cohorts_and_comparisons_exit_130_and_resume_identically() {
             stored < total,
             "{what}: the signal came after the last replicate"
         );
-        ok(&["resume", p(&cut)]);
+        ok_1t(&["resume", p(&cut)]);
         assert_eq!(status(&cut), "complete");
         assert_same(&full, &cut);
         // A complete directory is not resumed again.
-        let o = woundsim(&["resume", p(&cut)]);
+        let o = woundsim_1t(&["resume", p(&cut)]);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).contains("already complete"), "{}", stderr(&o));
     }

@@ -15,7 +15,9 @@ use woundsim::run::{self, Resumable, RunOptions};
 use woundsim::scenario::{self, Params, Scenario};
 use woundsim::sim::{self, SimState, Workspace};
 
-const BIN: &str = env!("CARGO_BIN_EXE_woundsim");
+#[macro_use]
+mod common;
+use common::*;
 
 /// A 1 mm slice at 50 µm voxels: each simulated day takes milliseconds.
 const TINY: [&str; 5] = [
@@ -58,23 +60,6 @@ fn woundsim(args: &[&str]) -> Output {
     woundsim_env(args, &[])
 }
 
-/// Run woundsim with its address space capped at 2 GiB, so that a broken
-/// guard fails the test instead of exhausting the shared machine.
-fn woundsim_capped(args: &[&str]) -> Output {
-    let mut line = format!("ulimit -v 2097152 && exec '{BIN}' --threads 1 -q");
-    for a in args {
-        line.push_str(&format!(" '{a}'"));
-    }
-    Command::new("sh")
-        .args(["-c", &line])
-        .output()
-        .expect("running sh")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// Exit status 2, no panic, every needle in stderr; returns stderr.
 fn expect_exit_2(what: &str, o: &Output, needles: &[&str]) -> String {
     let err = stderr(o);
@@ -101,7 +86,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 #[test]
 fn counts_are_bounded_and_bad_settings_exit_2() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = tmp.path().join("out");
     let o = out.to_str().unwrap();
     let a = write(tmp.path(), "a.toml", "name = \"a\"\n");
@@ -227,7 +212,7 @@ const ADIPOSE: &str = "treatment.product.source=\"adipose\"";
 /// its error must contain.
 #[test]
 fn silent_wrong_results_are_rejected_with_the_right_place() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let d = tmp.path();
     let plain = write(d, "plain.toml", "name = \"plain\"\n");
     let oxyg = write(d, "oxyg.toml", "[fields.oxyg]\ninitial = 30\n");
@@ -386,7 +371,7 @@ fn silent_wrong_results_are_rejected_with_the_right_place() {
 
 #[test]
 fn input_files_are_read_only_up_to_their_cap() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cap = scenario::MAX_INPUT_BYTES as usize;
     let out = tmp.path().join("sweep-out").display().to_string();
     // One byte over the cap, and an endless device.
@@ -453,7 +438,7 @@ fn manifest_status(dir: &Path) -> String {
 
 #[test]
 fn every_single_bit_flip_of_a_checkpoint_is_detected() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("run");
     let p = params(&["time.days=2", "output.snapshot_every_days=0"]);
     interrupted_run(&p, &dir, 150, false);
@@ -515,7 +500,7 @@ fn every_single_bit_flip_of_a_checkpoint_is_detected() {
 
 #[test]
 fn resume_reports_deleted_snapshot_files() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     // A checkpointed run whose snapshots were deleted since.
     let dir = tmp.path().join("cut");
     let p = params(&["time.days=2", "output.snapshot_every_days=0.25"]);
@@ -570,7 +555,7 @@ fn agent_cap_holds_with_a_high_proliferation_rate() {
     );
     let hit = st.agent_cap_hit_step.expect("the cap hit is recorded");
     // The summary and the manifest say so.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("capped");
     let out = run::run_in_dir(&p, 5, &dir, &RunOptions::default()).unwrap();
     assert_eq!(out.summary.agent_cap_hit_day, Some(p.steps.day(hit)));
@@ -721,7 +706,7 @@ fn every_numeric_key_at_extreme_values_is_rejected_or_finite() {
 
 #[test]
 fn sweep_report_refuses_rows_that_do_not_belong() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("sw");
     let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sweeps/tiny.toml");
     let o = woundsim(&["-q", "sweep", tiny, "--out", dir.to_str().unwrap()]);

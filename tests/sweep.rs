@@ -7,36 +7,30 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_woundsim");
+#[macro_use]
+mod common;
+use common::*;
 
 fn tiny() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sweeps/tiny.toml")
 }
 
-fn woundsim(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(["--threads", "2", "-q"])
+/// `woundsim --threads 2 -q ARGS`.
+fn woundsim_2t(args: &[&str]) -> Output {
+    command(&["--threads", "2", "-q"])
         .args(args)
         .output()
         .expect("running woundsim")
 }
 
 fn ok(args: &[&str]) -> Output {
-    let out = woundsim(args);
+    let out = woundsim_2t(args);
     assert!(
         out.status.success(),
         "woundsim {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Header plus data lines sorted by run index (independent of the tool's own sorting).
@@ -102,10 +96,10 @@ fn spawn_until(sweep: &Path, out: &Path, rows: usize) -> std::process::Child {
 
 #[test]
 fn tiny_sweep_end_to_end() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = tmp.path().join("tiny");
     ok(&["sweep", p(&tiny()), "--out", p(&out), "--timeseries"]);
-    let runs = read(&out.join("runs.csv"));
+    let runs = read_text(&out.join("runs.csv"));
     let lines: Vec<&str> = runs.lines().collect();
     assert_eq!(lines.len(), 9, "{runs}");
     assert!(lines[0].starts_with("run,point,replicate,seed,treatment.dose.dose_cells,treatment.product.source,status,error,closure_pct_final"));
@@ -117,35 +111,35 @@ fn tiny_sweep_end_to_end() {
     for f in ["sweep.toml", "sweep.json", "base.toml"] {
         assert!(out.join(f).exists(), "{f}");
     }
-    assert_eq!(read(&out.join("sweep.toml")), read(&tiny()));
+    assert_eq!(read_text(&out.join("sweep.toml")), read_text(&tiny()));
 
     // Same sweep again: identical rows.
     let again = tmp.path().join("again");
     ok(&["sweep", "run", p(&tiny()), "--out", p(&again)]);
-    assert_eq!(read(&again.join("runs.csv")), runs);
+    assert_eq!(read_text(&again.join("runs.csv")), runs);
 
     // A fresh sweep into a non-empty directory is refused; --force clears it.
-    let r = woundsim(&["sweep", p(&tiny()), "--out", p(&out)]);
+    let r = woundsim_2t(&["sweep", p(&tiny()), "--out", p(&out)]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("--resume"));
     ok(&["sweep", p(&tiny()), "--out", p(&out), "--force"]);
-    assert_eq!(read(&out.join("runs.csv")), runs);
+    assert_eq!(read_text(&out.join("runs.csv")), runs);
 
     // Report: 4 points × 5 outcomes.
     ok(&["sweep", "report", p(&out)]);
-    let points = read(&out.join("report/points.csv"));
+    let points = read_text(&out.join("report/points.csv"));
     assert_eq!(points.lines().count(), 1 + 4 * 5, "{points}");
     assert!(points.starts_with("point,treatment.dose.dose_cells,treatment.product.source,outcome,n,failed,mean,sd,ci95_lo,ci95_hi"));
-    assert!(read(&out.join("report/points.md")).contains("## closure_pct_final"));
+    assert!(read_text(&out.join("report/points.md")).contains("## closure_pct_final"));
 }
 
 #[test]
 fn resume_after_kill_matches_uninterrupted_sweep() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let sweep = write_medium(tmp.path());
     let full = tmp.path().join("full");
     ok(&["sweep", p(&sweep), "--out", p(&full)]);
-    let expected = read(&full.join("runs.csv"));
+    let expected = read_text(&full.join("runs.csv"));
     assert_eq!(expected.lines().count(), 37);
 
     let cut = tmp.path().join("cut");
@@ -165,7 +159,7 @@ fn resume_after_kill_matches_uninterrupted_sweep() {
     let r = ok(&["sweep", p(&sweep), "--out", p(&cut), "--resume"]);
     let msg = String::from_utf8_lossy(&r.stderr);
     assert!(msg.contains(&format!("{written} done earlier")), "{msg}");
-    let resumed = read(&cut.join("runs.csv"));
+    let resumed = read_text(&cut.join("runs.csv"));
     assert_eq!(sorted_rows(&resumed), sorted_rows(&expected));
     assert_eq!(
         resumed, expected,
@@ -174,20 +168,16 @@ fn resume_after_kill_matches_uninterrupted_sweep() {
 
     // Resuming a complete sweep runs nothing and changes nothing.
     ok(&["sweep", p(&sweep), "--out", p(&cut), "--resume"]);
-    assert_eq!(read(&cut.join("runs.csv")), expected);
+    assert_eq!(read_text(&cut.join("runs.csv")), expected);
 }
 
 #[test]
 fn sigint_stops_launching_runs_and_says_how_to_resume() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let sweep = write_medium(tmp.path());
     let out = tmp.path().join("int");
     let child = spawn_until(&sweep, &out, 2);
-    let st = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
+    signal(&child, "-INT");
     let res = child.wait_with_output().unwrap();
     let msg = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(130), "{msg}");
@@ -198,14 +188,14 @@ fn sigint_stops_launching_runs_and_says_how_to_resume() {
     let written = data_lines(&out.join("runs.csv"));
     assert!((2..36).contains(&written), "{written}");
     // Every written row is complete (runs in flight finished and were written).
-    assert!(read(&out.join("runs.csv")).ends_with('\n'));
+    assert!(read_text(&out.join("runs.csv")).ends_with('\n'));
     ok(&["sweep", p(&sweep), "--out", p(&out), "--resume"]);
     assert_eq!(data_lines(&out.join("runs.csv")), 36);
 }
 
 #[test]
 fn shards_merged_equal_unsharded_sweep() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let t = tiny();
     let (all, s1, s2, merged) = (
         tmp.path().join("all"),
@@ -218,24 +208,27 @@ fn shards_merged_equal_unsharded_sweep() {
     ok(&["sweep", p(&t), "--out", p(&s2), "--shard", "2/2"]);
     assert_eq!(data_lines(&s1.join("runs.csv")), 4);
     ok(&["sweep", "merge", p(&merged), p(&s2), p(&s1)]);
-    let (a, m) = (read(&all.join("runs.csv")), read(&merged.join("runs.csv")));
+    let (a, m) = (
+        read_text(&all.join("runs.csv")),
+        read_text(&merged.join("runs.csv")),
+    );
     assert_eq!(sorted_rows(&m), sorted_rows(&a));
     assert_eq!(
         m, a,
         "merged runs.csv is byte-identical to the unsharded one"
     );
     ok(&["sweep", "sort", p(&merged)]);
-    assert_eq!(read(&merged.join("runs.csv")), a);
+    assert_eq!(read_text(&merged.join("runs.csv")), a);
 
     // Incomplete, duplicated and foreign shards are refused.
-    let r = woundsim(&["sweep", "merge", p(&tmp.path().join("m2")), p(&s1)]);
+    let r = woundsim_2t(&["sweep", "merge", p(&tmp.path().join("m2")), p(&s1)]);
     assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("in no shard"));
     let copy = tmp.path().join("s1copy");
     std::fs::create_dir(&copy).unwrap();
     for f in ["sweep.json", "sweep.toml", "runs.csv"] {
         std::fs::copy(s1.join(f), copy.join(f)).unwrap();
     }
-    let r = woundsim(&[
+    let r = woundsim_2t(&[
         "sweep",
         "merge",
         p(&tmp.path().join("m3")),
@@ -249,14 +242,14 @@ fn shards_merged_equal_unsharded_sweep() {
         String::from_utf8_lossy(&r.stderr)
     );
     let other = tmp.path().join("other.toml");
-    std::fs::write(&other, read(&t).replace("seed = 42", "seed = 43")).unwrap();
+    std::fs::write(&other, read_text(&t).replace("seed = 42", "seed = 43")).unwrap();
     let o2 = tmp.path().join("o2");
     ok(&["sweep", p(&other), "--out", p(&o2), "--shard", "2/2"]);
-    let r = woundsim(&["sweep", "merge", p(&tmp.path().join("m4")), p(&s1), p(&o2)]);
+    let r = woundsim_2t(&["sweep", "merge", p(&tmp.path().join("m4")), p(&s1), p(&o2)]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("sweep_hash"));
     // Resuming a shard with another shard spec is refused.
-    let r = woundsim(&[
+    let r = woundsim_2t(&[
         "sweep",
         p(&t),
         "--out",
@@ -270,7 +263,7 @@ fn shards_merged_equal_unsharded_sweep() {
 
 #[test]
 fn invalid_sweeps_are_rejected_before_running() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cases = [
         (
             "treatment.dose.dose_cellz",
@@ -288,7 +281,7 @@ fn invalid_sweeps_are_rejected_before_running() {
         )
         .unwrap();
         let out = tmp.path().join("never");
-        let r = woundsim(&["sweep", p(&f), "--out", p(&out)]);
+        let r = woundsim_2t(&["sweep", p(&f), "--out", p(&out)]);
         let msg = String::from_utf8_lossy(&r.stderr);
         assert_eq!(r.status.code(), Some(2), "{msg}");
         assert!(msg.contains("bad.toml") && msg.contains(named), "{msg}");
@@ -303,13 +296,13 @@ fn invalid_sweeps_are_rejected_before_running() {
         "outcomes = [\"closure_final\"]\n[[factor]]\nkey = \"time.days\"\nvalues = [1]\n",
     )
     .unwrap();
-    let msg = String::from_utf8_lossy(&woundsim(&["sweep", "check", p(&f)]).stderr).to_string();
+    let msg = String::from_utf8_lossy(&woundsim_2t(&["sweep", "check", p(&f)]).stderr).to_string();
     assert!(msg.contains("unknown outcome 'closure_final'"), "{msg}");
 }
 
 #[test]
 fn check_refuses_outcomes_the_span_cannot_define() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let write = |name: &str, head: &str| {
         let f = tmp.path().join(name);
         std::fs::write(
@@ -324,7 +317,7 @@ fn check_refuses_outcomes_the_span_cannot_define() {
     };
     // m2_fraction_d7 with a 2-day span: refused, naming the outcome and the span.
     let f = write("short.toml", "days = 2\noutcomes = [\"m2_fraction_d7\"]");
-    let r = woundsim(&["sweep", "check", p(&f)]);
+    let r = woundsim_2t(&["sweep", "check", p(&f)]);
     let msg = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{msg}");
     assert!(
@@ -338,16 +331,19 @@ fn check_refuses_outcomes_the_span_cannot_define() {
         "factor.toml",
         "days = 2\noutcomes = [\"m2_fraction_d7\"]\n[[factor]]\nkey = \"time.days\"\nvalues = [2, 7]",
     );
-    let r = woundsim(&["sweep", "check", p(&f), "--no-estimate"]);
+    let r = woundsim_2t(&["sweep", "check", p(&f), "--no-estimate"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     // Closure at week 4 needs 28 days.
     let f = write("wk4.toml", "days = 27\noutcomes = [\"closure_pct_wk4\"]");
-    assert_eq!(woundsim(&["sweep", "check", p(&f)]).status.code(), Some(2));
+    assert_eq!(
+        woundsim_2t(&["sweep", "check", p(&f)]).status.code(),
+        Some(2)
+    );
     // The default outcome list keeps only what the span defines.
     let f = write("default.toml", "days = 2");
     let out = tmp.path().join("default");
     ok(&["sweep", "run", p(&f), "--out", p(&out)]);
-    let runs = read(&out.join("runs.csv"));
+    let runs = read_text(&out.join("runs.csv"));
     let header = runs.lines().next().unwrap();
     assert!(header.contains("closure_pct_final"), "{header}");
     for undefined in [
@@ -420,7 +416,7 @@ fn peak_rss_kb(runs_per_replicate: u64, dir: &Path) -> u64 {
 
 #[test]
 fn ten_thousand_runs_keep_memory_flat() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let small = peak_rss_kb(500, tmp.path());
     let large = peak_rss_kb(5_000, tmp.path());
     println!("peak RSS: {small} kB for 1,000 runs, {large} kB for 10,000 runs");
@@ -467,7 +463,7 @@ const HEATMAP: (u32, u32) = (1000, 800);
 
 #[test]
 fn report_plots_of_a_factorial_sweep() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = tmp.path().join("tiny");
     ok(&["sweep", p(&tiny()), "--out", p(&out)]);
     ok(&["sweep", "report", p(&out)]);
@@ -525,7 +521,7 @@ fn dry_sweep(dir: &Path, design: &str, samples: usize) -> PathBuf {
 
 #[test]
 fn report_plots_of_lhs_and_saltelli_sweeps() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     for (design, samples, index, height) in [
         // Three PRCC bars: 150 + 3 × 40 px, at least 320.
         ("lhs", 40, "prcc", 320),

@@ -10,21 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_woundsim");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-/// Appended to every `run`: later `--set`s win, so the slice shrinks.
-const SHRINK: [&str; 6] = [
-    "--set",
-    "domain.width_um=2000",
-    "--set",
-    "domain.height_um=2000",
-    "--set",
-    "wound.diameter_um=1500",
-];
+#[macro_use]
+mod common;
+use common::*;
 
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+/// Appended to every `run`: later `--set`s win, so the slice shrinks.
+const SHRINK: [&str; 6] = small_domain_args!(2000, 2000, 1500);
 
 /// Splits a command line into words: single quotes keep everything, double
 /// quotes keep everything but `\"` and `\\`, a backslash outside quotes
@@ -231,7 +222,7 @@ fn chapters(markdown: &str) -> Vec<(String, String)> {
 
 #[test]
 fn every_tour_chapter_runs_twice_and_writes_its_outputs() {
-    let tour = read(&Path::new(ROOT).join("docs/tour.md"));
+    let tour = read_text(&Path::new(ROOT).join("docs/tour.md"));
     let cmds = commands(&tour);
     assert!(cmds.len() >= 15, "only {} commands found", cmds.len());
     let runs: Vec<&String> = cmds
@@ -244,7 +235,7 @@ fn every_tour_chapter_runs_twice_and_writes_its_outputs() {
         assert!(c.contains("--preset small") && c.contains("--force"), "{c}");
         assert!(!c.contains("domain.width_um"), "{c}");
     }
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let mut ran = 0;
     for (title, text) in chapters(&tour) {
         let cmds = commands(&text);
@@ -264,8 +255,8 @@ fn every_tour_chapter_runs_twice_and_writes_its_outputs() {
 
 #[test]
 fn tour_pictures_are_checked_in_small_and_scripted() {
-    let tour = read(&Path::new(ROOT).join("docs/tour.md"));
-    let script = read(&Path::new(ROOT).join("scripts/tour-pictures.sh"));
+    let tour = read_text(&Path::new(ROOT).join("docs/tour.md"));
+    let script = read_text(&Path::new(ROOT).join("scripts/tour-pictures.sh"));
     let pictures: Vec<&str> = tour
         .split("](tour/")
         .skip(1)

@@ -2,10 +2,13 @@
 //! `validate::FACTS` is checked, one test per fact, on one shared run.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 use woundsim::cohort_run::Options;
 use woundsim::validate::{self, Report, Settings, Verdict, FACTS};
+
+#[macro_use]
+mod common;
+use common::*;
 
 fn scenarios() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
@@ -116,9 +119,9 @@ fn every_quick_fact_has_a_test_and_full_only_facts_are_skipped() {
 
 #[test]
 fn cli_writes_files_and_exits_3_on_a_failed_check() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let run = |out: &str, extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_woundsim"))
+        command(&[])
             .args(["validate", "--quick", "--scenarios"])
             .arg(scenarios())
             .args(["--only", "tip-speed", "--only", "tnf-two-sided", "--out"])

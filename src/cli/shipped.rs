@@ -1,78 +1,12 @@
-//! The shipped scenarios (`scenarios/*.toml`), embedded in the binary so
-//! that a name works from any directory, and the one resolver that turns a
-//! command-line scenario argument into a file or a shipped scenario.
+//! The one resolver that turns a command-line scenario argument into a file
+//! or a shipped scenario (`woundsim_core::shipped`, embedded in the binary
+//! so that a name works from any directory).
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use woundsim::error::InputError;
-
-/// One shipped scenario: its name (the file name without `.toml`) and text.
-#[derive(Debug, Clone, Copy)]
-pub struct Shipped {
-    /// Name, e.g. `acute`.
-    pub name: &'static str,
-    /// The TOML text of `scenarios/<name>.toml`.
-    pub toml: &'static str,
-}
-
-impl Shipped {
-    /// Label used in messages and manifests.
-    pub fn label(&self) -> String {
-        format!("<shipped scenario {}>", self.name)
-    }
-
-    /// The scenario's `description` line (empty if it has none).
-    pub fn description(&self) -> String {
-        woundsim::scenario::parse_toml(self.toml, &self.label())
-            .ok()
-            .and_then(|t| {
-                t.get("description")
-                    .and_then(|d| d.as_str().map(str::to_string))
-            })
-            .unwrap_or_default()
-    }
-}
-
-macro_rules! shipped {
-    ($name:literal) => {
-        Shipped {
-            name: $name,
-            toml: include_str!(concat!("../../scenarios/", $name, ".toml")),
-        }
-    };
-}
-
-/// Every file of `scenarios/`, in name order.
-pub const SHIPPED: &[Shipped] = &[
-    shipped!("acute"),
-    shipped!("default"),
-    shipped!("dfu-adipose-single"),
-    shipped!("dfu-adipose-weekly"),
-    shipped!("dfu-aggregates"),
-    shipped!("dfu-conditioned-medium"),
-    shipped!("dfu-fibrin-spray-bm"),
-    shipped!("dfu-hydrogel-bm"),
-    shipped!("dfu-hypoxic-uc-hydrogel"),
-    shipped!("dfu-intralesional-bm"),
-    shipped!("dfu-intravenous-bm"),
-    shipped!("dfu-perilesional-bm"),
-    shipped!("dfu-precondition-deferoxamine"),
-    shipped!("dfu-precondition-dmog"),
-    shipped!("dfu-precondition-hypoxia"),
-    shipped!("dfu-precondition-ifn-gamma"),
-    shipped!("dfu-precondition-three-d-culture"),
-    shipped!("dfu-precondition-tnf-alpha"),
-    shipped!("dfu-scaffold-bm"),
-    shipped!("dfu-standard-care"),
-    shipped!("dfu-topical-bm"),
-    shipped!("dfu-uc-exosomes-weekly"),
-    shipped!("dfu-vegf-engineered"),
-    shipped!("pressure-ulcer-standard-care"),
-    shipped!("radiation-ulcer-repeated-adipose"),
-    shipped!("radiation-ulcer-standard-care"),
-    shipped!("vlu-standard-care"),
-];
+use woundsim::shipped::{Shipped, SHIPPED};
 
 /// Where a scenario argument points.
 #[derive(Debug)]
@@ -91,11 +25,11 @@ pub fn resolve(arg: &Path) -> Result<Source, InputError> {
         return Ok(Source::File(arg.to_path_buf()));
     }
     let text = arg.to_string_lossy();
-    let name = text.strip_suffix(".toml").unwrap_or(&text);
-    if let Some(s) = SHIPPED.iter().find(|s| s.name == name) {
-        return Ok(Source::Shipped(*s));
+    if let Some(s) = woundsim::shipped::find(&text) {
+        return Ok(Source::Shipped(s));
     }
-    let names: Vec<&str> = SHIPPED.iter().map(|s| s.name).collect();
+    let name = text.strip_suffix(".toml").unwrap_or(&text);
+    let names = woundsim::shipped::names();
     let mut err = InputError::new(
         text.to_string(),
         None,

@@ -41,6 +41,7 @@ pub mod observe;
 pub mod phase;
 pub mod rng;
 pub mod scenario;
+pub mod shipped;
 pub mod sim;
 pub mod tissue;
 

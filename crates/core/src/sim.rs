@@ -705,8 +705,10 @@ fn step_on_worker(
 }
 
 /// Run one phase of base step `st.step` (of the next step for
-/// [`Phase::Observe`], which runs after the step counter moved on).
-fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
+/// [`Phase::Observe`], which runs after the step counter moved on), whether
+/// or not its cadence is due (that is [`step`]'s check); the bench suite
+/// times the phases one by one with it.
+pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace) -> Result<()> {
     match phase {
         Phase::Dosing => {
             let k = st.step;

@@ -17,11 +17,8 @@ use woundsim_core::error::{Error, InputError as CoreInputError};
 use woundsim_core::observe::{self, Summary};
 use woundsim_core::phase::PhaseTimes;
 use woundsim_core::scenario::{self, Params, Scenario, BUILTIN_LABEL};
+use woundsim_core::shipped;
 use woundsim_core::sim::{self, SimState, Workspace};
-
-mod shipped {
-    include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
-}
 
 pyo3::create_exception!(
     woundsim,
@@ -89,7 +86,7 @@ fn to_py(py: Python<'_>, e: Error) -> PyErr {
 /// Names of the scenarios shipped with woundsim (`scenarios/*.toml`).
 #[pyfunction]
 fn shipped_scenarios() -> Vec<&'static str> {
-    shipped::SHIPPED.iter().map(|(n, _)| *n).collect()
+    shipped::names()
 }
 
 /// The text of the shipped scenario `name`, if there is one.
@@ -97,8 +94,8 @@ fn shipped_scenarios() -> Vec<&'static str> {
 fn shipped_scenario_text(name: &str) -> Option<&'static str> {
     shipped::SHIPPED
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, t)| *t)
+        .find(|s| s.name == name)
+        .map(|s| s.toml)
 }
 
 /// Load and validate a scenario as the CLI does (`woundsim run [FILE] --set ...`).
