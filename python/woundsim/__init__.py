@@ -123,6 +123,23 @@ def _read_timeseries(text: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text))
 
 
+class _ArrayHolder:
+    """Exposes Rust-owned memory to numpy via ``__array_interface__``
+    (read-only) and keeps its owner alive: numpy holds this object as the
+    array's ``base``."""
+
+    __slots__ = ("owner", "__array_interface__")
+
+    def __init__(self, owner: Any, addr: int, shape: tuple, dtype: np.dtype) -> None:
+        self.owner = owner
+        self.__array_interface__ = {
+            "version": 3,
+            "shape": tuple(shape),
+            "typestr": dtype.str,
+            "data": (addr, True),  # True: read-only
+        }
+
+
 class Simulation:
     """One simulation in memory, advanced step by step.
 
@@ -151,6 +168,44 @@ class Simulation:
     def run_to_end(self) -> int:
         """Step to the scenario's end (``time.days``); returns the steps done."""
         return self.step(self.total_steps - self.step_count)
+
+    def set(self, key: str, value: Any) -> None:
+        """Change the scenario key ``key`` (dotted, as for ``--set``) to
+        ``value`` between steps; later steps use it. Keys of the sections
+        ``tissue``, ``msc``, ``macrophage``, ``angiogenesis``, ``closure``
+        and ``fields`` (not adding or removing a field) may change; the
+        others (grid, time, output, patient, treatment, cohort, ...) raise
+        :class:`InputError` naming the key, as does a bad value. On an
+        error nothing changes. :attr:`scenario` shows the new value."""
+        if not isinstance(key, str):
+            raise InputError(f"set: key {key!r} is not a dotted key string")
+        self._native.set(_sets({key: value}, {}, None, None))
+
+    def checkpoint(self) -> bytes:
+        """The whole state as bytes (the format of a run directory's
+        ``checkpoint.bin``). :meth:`Simulation.restore` continues it with
+        results identical, bit for bit, to continuing this simulation."""
+        return bytes(self._native.checkpoint())
+
+    @classmethod
+    def restore(cls, data: Union[bytes, str, "os.PathLike[str]"], *,
+                threads: Optional[int] = None) -> "Simulation":
+        """A simulation continued from :meth:`checkpoint` bytes, or from a
+        checkpoint file (e.g. a run directory's ``checkpoint.bin``, or the
+        directory itself). ``threads`` as for the constructor."""
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            origin, raw = "<checkpoint bytes>", bytes(data)
+        else:
+            path = Path(data)
+            if path.is_dir():
+                path = path / "checkpoint.bin"
+            if not path.is_file():
+                raise InputError(f"{path}: no such checkpoint file")
+            origin, raw = str(path), path.read_bytes()
+        sim = cls.__new__(cls)
+        sim._sets = []
+        sim._native = _native.NativeSimulation.restore(raw, origin, threads)
+        return sim
 
     @property
     def day(self) -> float:
@@ -193,12 +248,26 @@ class Simulation:
         return dict(self._native.fields())
 
     def field(self, name: str) -> np.ndarray:
-        """Field ``name`` now, float32 of shape ``(ny, nx)`` (row = y index),
-        read-only. It is a snapshot: one copy of the field is made (the
-        solver updates its arrays in place, so a view would change under
-        you); the numpy array then wraps that copy without copying again."""
-        buf = self._native.field_bytes(name)
-        return np.frombuffer(buf, dtype=np.float32).reshape(self.shape)
+        """Field ``name`` as a zero-copy, read-only numpy view of the
+        simulation's own array: float32 of shape ``(ny, nx)`` (row = y
+        index), ``(nz, ny, nx)`` on a 3D grid.
+
+        The view is *live*: the solver updates the array in place, so after
+        :meth:`step` the same view shows the new values (take
+        ``np.array(view)`` to keep a copy of a day). The view keeps the
+        simulation alive; the memory never moves while it lives. Do not read
+        a view in one thread while another thread steps the same simulation.
+        """
+        addr, n = self._native.field_address(name)
+        shape = self._field_shape
+        assert math.prod(shape) == n
+        holder = _ArrayHolder(self, addr, shape, np.dtype(np.float32))
+        return np.asarray(holder)
+
+    @property
+    def _field_shape(self) -> tuple:
+        nz = self._native.nz
+        return (nz, self._native.ny, self._native.nx) if nz > 1 else self.shape
 
     def wound(self) -> np.ndarray:
         """Open-wound mask now, uint8 ``(ny, nx)``, 1 = open (read-only copy)."""

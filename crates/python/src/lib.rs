@@ -176,6 +176,18 @@ fn bytes_of<'py, T: Copy, const N: usize>(
     PyBytes::new(py, &buf)
 }
 
+/// Scenario sections whose keys [`NativeSimulation::set`] may change
+/// between steps: rates and responses of the mechanisms. The others shape
+/// the grid, the clock, the outputs or the patient drawn at the start.
+const SETTABLE: [&str; 6] = [
+    "tissue",
+    "msc",
+    "macrophage",
+    "angiogenesis",
+    "closure",
+    "fields",
+];
+
 /// One simulation held in memory: validated parameters, the state and its
 /// workspace, stepped by [`NativeSimulation::step`].
 #[pyclass(module = "woundsim._native")]
@@ -185,6 +197,46 @@ pub struct NativeSimulation {
     workspace: Workspace,
     times: PhaseTimes,
     pool: Option<rayon::ThreadPool>,
+}
+
+impl NativeSimulation {
+    /// A thread pool of `threads` workers (none: the global pool), the
+    /// state made by `make` inside it, and its workspace.
+    fn build(
+        py: Python<'_>,
+        params: Params,
+        threads: Option<usize>,
+        make: impl FnOnce(&Params) -> SimState + Send,
+    ) -> PyResult<Self> {
+        woundsim_io::run::check_memory(&params, woundsim_io::run::total_memory_mib())
+            .map_err(|e| to_py(py, e))?;
+        let pool = match threads {
+            Some(n) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n.max(1))
+                    .build()
+                    .map_err(|e| WoundsimError::new_err(format!("thread pool: {e}")))?,
+            ),
+            None => None,
+        };
+        let p = &params;
+        let build = move || {
+            let state = make(p);
+            let workspace = Workspace::new(p, &state);
+            (state, workspace)
+        };
+        let (state, workspace) = py.detach(|| match &pool {
+            Some(pool) => pool.install(build),
+            None => build(),
+        });
+        Ok(NativeSimulation {
+            params,
+            state,
+            workspace,
+            times: PhaseTimes::default(),
+            pool,
+        })
+    }
 }
 
 #[pymethods]
@@ -203,35 +255,103 @@ impl NativeSimulation {
         threads: Option<usize>,
     ) -> PyResult<Self> {
         let params = load_params(py, kind, source, &sets)?;
-        woundsim_io::run::check_memory(&params, woundsim_io::run::total_memory_mib())
-            .map_err(|e| to_py(py, e))?;
-        let pool = match threads {
-            Some(n) => Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n.max(1))
-                    .build()
-                    .map_err(|e| WoundsimError::new_err(format!("thread pool: {e}")))?,
-            ),
-            None => None,
-        };
         let seed = params.scenario.seed;
-        let build = || {
-            let patient = woundsim_core::cohort::patient_for(&params, seed);
-            let state = SimState::new(&params, seed, patient);
-            let workspace = Workspace::new(&params, &state);
-            (state, workspace)
-        };
-        let (state, workspace) = py.detach(|| match &pool {
-            Some(pool) => pool.install(build),
-            None => build(),
-        });
-        Ok(NativeSimulation {
-            params,
-            state,
-            workspace,
-            times: PhaseTimes::default(),
-            pool,
+        NativeSimulation::build(py, params, threads, |p| {
+            let patient = woundsim_core::cohort::patient_for(p, seed);
+            SimState::new(p, seed, patient)
         })
+    }
+
+    /// A simulation continued from checkpoint bytes (those of
+    /// [`NativeSimulation::checkpoint`] or a run directory's
+    /// `checkpoint.bin`; `origin` names them in errors).
+    #[staticmethod]
+    #[pyo3(signature = (data, origin, threads=None))]
+    fn restore(
+        py: Python<'_>,
+        data: &[u8],
+        origin: &str,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let (params, state) =
+            woundsim_io::run::restore_bytes(data, origin).map_err(|e| to_py(py, e))?;
+        let mut state = Some(state);
+        NativeSimulation::build(py, params, threads, move |_| {
+            state.take().expect("built once")
+        })
+    }
+
+    /// The whole state as checkpoint bytes (the container of a run's
+    /// `checkpoint.bin`); [`NativeSimulation::restore`] continues it bit for bit.
+    fn checkpoint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = woundsim_io::run::checkpoint_bytes(&self.params, &self.state)
+            .map_err(|e| to_py(py, e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Change scenario keys between steps: `sets` are `key.path=value`
+    /// overrides applied to the resolved scenario. Only keys of the
+    /// sections in [`SETTABLE`] may change (not the grid, time, output,
+    /// patient or the set of fields); the parameters are validated as at
+    /// start-up and the workspace rebuilt from the state (as on resuming a
+    /// checkpoint). On an error nothing changes.
+    fn set(&mut self, py: Python<'_>, sets: Vec<String>) -> PyResult<()> {
+        for s in &sets {
+            let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
+            let section = key.split('.').next().unwrap_or("");
+            if !SETTABLE.contains(&section) || !key.contains('.') {
+                return Err(input_err(
+                    py,
+                    format!(
+                        "key '{key}' cannot change during a run (allowed between steps: {}; \
+                         start a new Simulation for the others)",
+                        SETTABLE.map(|s| format!("{s}.*")).join(", ")
+                    ),
+                    Some(key),
+                    None,
+                ));
+            }
+        }
+        let label = self.params.label.clone();
+        let scenario = Scenario::from_toml_str(&self.params.scenario.to_toml(), &label, &sets)
+            .map_err(|e| core_input(py, &e))?;
+        let params = Params::new(scenario, &label)
+            .map_err(|e| scenario::blame_overrides(e, &sets))
+            .map_err(|e| core_input(py, &e))?;
+        if let Err(why) = self.state.validate(&params) {
+            return Err(input_err(
+                py,
+                format!("{}: cannot change during a run: {why}", sets.join(" ")),
+                None,
+                None,
+            ));
+        }
+        let old = &self.params;
+        if params.grid != old.grid || params.steps != old.steps {
+            return Err(input_err(
+                py,
+                format!(
+                    "{}: would change the grid or the time steps",
+                    sets.join(" ")
+                ),
+                None,
+                None,
+            ));
+        }
+        let NativeSimulation {
+            state,
+            pool,
+            workspace,
+            ..
+        } = self;
+        let state = &*state;
+        let rebuild = || Workspace::new(&params, state);
+        *workspace = py.detach(|| match pool {
+            Some(pool) => pool.install(rebuild),
+            None => rebuild(),
+        });
+        self.params = params;
+        Ok(())
     }
 
     /// Advance up to `n` base steps (never past the scenario's end) with the
@@ -311,6 +431,12 @@ impl NativeSimulation {
         self.params.grid.ny
     }
 
+    /// Voxels along z (1 in 2D).
+    #[getter]
+    fn nz(&self) -> usize {
+        self.params.grid.nz
+    }
+
     /// Voxel size (µm).
     #[getter]
     fn dx_um(&self) -> f64 {
@@ -334,7 +460,11 @@ impl NativeSimulation {
     /// The summary of the rows so far, as the JSON `summary.json` holds.
     fn summary_json(&self) -> PyResult<String> {
         let cols = observe::columns(&self.params);
-        let s = Summary::from_rows(&self.params, self.state.seed, &cols, &self.state.rows);
+        let mut s = Summary::from_rows(&self.params, self.state.seed, &cols, &self.state.rows);
+        s.agent_cap_hit_day = self
+            .state
+            .agent_cap_hit_step
+            .map(|st| self.params.steps.day(st));
         serde_json::to_string(&s).map_err(|e| WoundsimError::new_err(e.to_string()))
     }
 
@@ -351,6 +481,29 @@ impl NativeSimulation {
             .cloned()
             .zip(f.units.iter().cloned())
             .collect()
+    }
+
+    /// Where field `name` lives: (address, number of f32 values) of its
+    /// `(nz·ny, nx)` array in the state. The array is allocated once with
+    /// the state and updated in place by every step (never moved or
+    /// resized), so the address stays valid for the life of this object;
+    /// the Python layer wraps it as a read-only numpy view that keeps this
+    /// object alive.
+    fn field_address(&self, py: Python<'_>, name: &str) -> PyResult<(usize, usize)> {
+        let f = &self.state.fields;
+        let Some(i) = f.names.iter().position(|n| n == name) else {
+            return Err(input_err(
+                py,
+                format!("unknown field '{name}' (allowed: {})", f.names.join(", ")),
+                None,
+                None,
+            ));
+        };
+        let a = &f.data[i];
+        let s = a
+            .as_slice()
+            .ok_or_else(|| WoundsimError::new_err("internal: field not contiguous"))?;
+        Ok((s.as_ptr() as usize, s.len()))
     }
 
     /// Field `name` as native-endian f32 bytes in (ny, nx) row-major order
