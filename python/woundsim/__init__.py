@@ -29,6 +29,9 @@ import numpy as np
 import pandas as pd
 
 from . import _native
+from ._data import (AGENT_COLUMNS, VESSEL_CODES, CohortDir, ComparisonDir, Replicate, RunDir,
+                    Snapshot, SweepDir, fields_dataset, load, pick_day)
+from ._data import toml_loads as _toml_loads
 from ._native import InputError, NumericalError, WoundsimError
 
 __all__ = [
@@ -37,7 +40,12 @@ __all__ = [
     "WoundsimError",
     "Run",
     "RunDir",
+    "CohortDir",
+    "ComparisonDir",
+    "SweepDir",
+    "Replicate",
     "Snapshot",
+    "VESSEL_CODES",
     "Simulation",
     "load",
     "run",
@@ -46,6 +54,11 @@ __all__ = [
 ]
 
 __version__: str = _native.VERSION
+
+# Errors raised on the Python side carry the same attributes (None when
+# unknown) as those raised by the extension.
+InputError.key = None
+InputError.file = None
 
 #: MSC state codes of the core (``state_code`` in :meth:`Simulation.agents`).
 MSC_STATES = {0: "live", 1: "senescent", 2: "dead"}
@@ -153,8 +166,13 @@ class Simulation:
                  seed: Optional[int] = None, threads: Optional[int] = None,
                  overrides: Optional[Mapping[str, Any]] = None, **dotted_overrides: Any) -> None:
         kind, source = _source(scenario)
-        self._sets = _sets(overrides, dotted_overrides, days, seed)
-        self._native = _native.NativeSimulation(kind, source, self._sets, threads)
+        self._sets = _sets(overrides, dotted_overrides, days, None)
+        if seed is not None and not (isinstance(seed, (int, np.integer)) and 0 <= int(seed) < 2**64):
+            e = InputError(f"seed {seed!r}: allowed: a whole number from 0 to 2^64 - 1")
+            e.key = "seed"
+            raise e
+        self._native = _native.NativeSimulation(kind, source, self._sets, threads,
+                                                None if seed is None else int(seed))
 
     def step(self, n: int = 1) -> int:
         """Advance ``n`` base steps (``time.step_min`` each; fewer at the end
@@ -333,23 +351,71 @@ class Simulation:
 
 class Run:
     """A finished in-memory run: ``timeseries`` (DataFrame), ``timeseries_csv``
-    (the CLI's CSV text), ``summary`` (dict), ``scenario`` (resolved, dict)."""
+    (the CLI's CSV text), ``summary`` (dict), ``scenario`` (resolved, dict),
+    and the field snapshots of the days the CLI would write them
+    (``output.snapshot_days`` / ``snapshot_every_days`` and the last day):
+    ``days``, ``fields(day)`` (xarray Dataset), ``agents(day)`` (DataFrame)."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: Simulation, snapshots: Optional[List[Dict[str, Any]]] = None) -> None:
         self.timeseries_csv: str = sim.timeseries_csv
         self.timeseries: pd.DataFrame = _read_timeseries(self.timeseries_csv)
         self.summary: Dict[str, Any] = sim.summary
         self.scenario: Dict[str, Any] = sim.scenario
         self.scenario_toml: str = sim.scenario_toml
+        self.units: Dict[str, str] = sim.fields
+        self.dx_um: float = sim.dx_um
+        self._dz_um: float = sim._native.dz_um
+        self._snapshots: List[Dict[str, Any]] = snapshots or []
+
+    @property
+    def days(self) -> List[float]:
+        """Days with a field snapshot."""
+        return [s["day"] for s in self._snapshots]
+
+    def fields(self, day: Optional[float] = None):
+        """The fields of ``day`` (default: the last snapshot) as an xarray
+        Dataset: dims ``(y, x)`` (``(z, y, x)`` in 3D), voxel-centre
+        coordinates ``x``, ``y`` in µm, each field's unit in its ``units``
+        attribute, plus ``wound`` (1 = open) and ``vessels`` (codes in
+        :data:`VESSEL_CODES`, CF ``flag_values``/``flag_meanings``)."""
+        s = self._snapshots[pick_day(self.days, day, "run")]
+        return fields_dataset(s["fields"], self.units, self.dx_um, s["day"], s["wound"],
+                              s["vessels"], dz_um=self._dz_um,
+                              attrs={"scenario": self.summary.get("scenario", ""),
+                                     "seed": self.summary.get("seed", 0)})
+
+    def agents(self, day: Optional[float] = None) -> pd.DataFrame:
+        """The agents of ``day`` (default: the last snapshot), one row each:
+        ``kind`` (msc, macrophage, tip), ``id``, ``x_um``, ``y_um``,
+        ``state`` (as in a snapshot's ``agents.csv``)."""
+        return self._snapshots[pick_day(self.days, day, "run")]["agents"].copy()
 
     def __repr__(self) -> str:
         return (f"<woundsim.Run {self.summary.get('scenario')} seed {self.summary.get('seed')} "
                 f"{self.summary.get('days')} d: closure {self.summary.get('closure_pct_final'):.1f} %>")
 
 
+def _capture(sim: Simulation) -> Dict[str, Any]:
+    """Copies of the fields, maps and agents of ``sim`` now."""
+    parts = []
+    for kind in ("msc", "macrophage", "tip"):
+        a = sim.agents(kind)
+        state = a["state"] if "state" in a else pd.Series(["tip"] * len(a), dtype=object)
+        parts.append(pd.DataFrame({"kind": kind, "id": a["id"].astype(np.int64),
+                                   "x_um": a["x_um"].astype(np.float64),
+                                   "y_um": a["y_um"].astype(np.float64), "state": state.values}))
+    return {
+        "day": sim.day,
+        "fields": {n: np.array(sim.field(n)) for n in sim.fields},
+        "wound": np.array(sim.wound()),
+        "vessels": np.array(sim.vessels()),
+        "agents": pd.concat(parts, ignore_index=True),
+    }
+
+
 def run(scenario: ScenarioLike = "default", days: Optional[float] = None, seed: Optional[int] = None,
         threads: Optional[int] = None, overrides: Optional[Mapping[str, Any]] = None,
-        **dotted_overrides: Any) -> Run:
+        snapshots: bool = True, **dotted_overrides: Any) -> Run:
     """Run a scenario in-process to its end and return a :class:`Run`.
 
     ``scenario``: ``"default"`` (built-in), a shipped name, a TOML path or a
@@ -357,140 +423,19 @@ def run(scenario: ScenarioLike = "default", days: Optional[float] = None, seed: 
     ``--days`` / ``--seed``; ``threads``: a thread pool of its own (default
     RAYON_NUM_THREADS or all cores; results do not depend on it);
     ``overrides``: ``{"dotted.key": value}`` as ``--set``; keyword arguments
-    with ``__`` for dots likewise (``domain__width_um=2000``).
-    Results are those of ``woundsim run`` with the same scenario and seed.
+    with ``__`` for dots likewise (``domain__width_um=2000``);
+    ``snapshots``: keep the fields, maps and agents of the snapshot days in
+    memory for :meth:`Run.fields` / :meth:`Run.agents` (``False`` as
+    ``--no-snapshots``). Results are those of ``woundsim run`` with the same scenario and seed.
     Raises :class:`InputError` for bad input (naming the key) and
     :class:`NumericalError` on a numerical failure.
     """
     sim = Simulation(scenario, days=days, seed=seed, threads=threads, overrides=overrides,
                      **dotted_overrides)
+    snaps = []
+    if snapshots:
+        for at in sim._native.snapshot_steps:
+            sim.step(at - sim.step_count)
+            snaps.append(_capture(sim))
     sim.run_to_end()
-    return Run(sim)
-
-
-def _toml_loads(text: str) -> Dict[str, Any]:
-    try:
-        import tomllib  # Python >= 3.11
-    except ImportError:  # pragma: no cover - Python < 3.11
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ImportError:
-            raise ImportError("reading a run's scenario needs Python >= 3.11 or `pip install tomli`") from None
-    return tomllib.loads(text)
-
-
-class Snapshot:
-    """One field snapshot of a run directory; files are read when asked for
-    (``np.load`` with ``mmap_mode="r"``: nothing is loaded up front)."""
-
-    def __init__(self, sdir: Path, entry: Mapping[str, Any]) -> None:
-        self._dir = sdir
-        self.entry = dict(entry)
-        self.day: float = float(entry["day"])
-        self.units: Dict[str, str] = dict(entry.get("units", {}))
-
-    @property
-    def fields(self) -> List[str]:
-        """Field names in this snapshot."""
-        return list(self.entry["fields"])
-
-    def field(self, name: str) -> np.ndarray:
-        """Field ``name`` (float32, ``(ny, nx)``), memory-mapped read-only."""
-        files = self.entry["fields"]
-        if name not in files:
-            raise InputError(f"unknown field '{name}' (allowed: {', '.join(files)})")
-        return np.load(self._dir / files[name], mmap_mode="r")
-
-    def wound(self) -> np.ndarray:
-        """Open-wound mask (uint8, 1 = open)."""
-        return np.load(self._dir / self.entry["wound"], mmap_mode="r")
-
-    def vessels(self) -> np.ndarray:
-        """Vessel map (uint8: 0 none, 1 sprout, 2 perfused, 3 abnormal, 4 mature)."""
-        return np.load(self._dir / self.entry["vessels"], mmap_mode="r")
-
-    def agents(self) -> pd.DataFrame:
-        """Agents (``kind,id,x_um,y_um,state``)."""
-        return pd.read_csv(self._dir / self.entry["agents"])
-
-    def __repr__(self) -> str:
-        return f"<woundsim.Snapshot day {self.day}: {', '.join(self.fields)}>"
-
-
-class RunDir:
-    """A run directory the CLI wrote (``woundsim run --out DIR``), read lazily:
-    ``manifest`` and ``summary`` (dicts), ``timeseries`` (DataFrame, read on
-    first use), ``scenario`` (resolved, from the manifest), ``snapshots``
-    (list of :class:`Snapshot`, fields read on demand)."""
-
-    def __init__(self, path: Union[str, "os.PathLike[str]"]) -> None:
-        self.path = Path(path)
-        mf = self.path / "manifest.json"
-        if not mf.is_file():
-            raise InputError(f"{self.path}: not a woundsim run directory (no manifest.json)")
-        self.manifest: Dict[str, Any] = json.loads(mf.read_text(encoding="utf-8"))
-        self._timeseries: Optional[pd.DataFrame] = None
-        idx = self.path / "snapshots" / "index.json"
-        self.index: Dict[str, Any] = json.loads(idx.read_text(encoding="utf-8")) if idx.is_file() else {}
-        self.snapshots: List[Snapshot] = [
-            Snapshot(self.path / "snapshots", e) for e in self.index.get("snapshots", [])
-        ]
-
-    @property
-    def status(self) -> str:
-        """Run status from the manifest (complete, interrupted, failed, running)."""
-        return self.manifest.get("status", "")
-
-    @property
-    def timeseries(self) -> pd.DataFrame:
-        """``timeseries.csv`` (or ``timeseries.partial.csv`` of an unfinished run)."""
-        if self._timeseries is None:
-            f = self.path / "timeseries.csv"
-            if not f.is_file():
-                f = self.path / "timeseries.partial.csv"
-            if not f.is_file():
-                raise InputError(f"{self.path}: no timeseries.csv")
-            self._timeseries = pd.read_csv(f)
-        return self._timeseries
-
-    @property
-    def summary(self) -> Dict[str, Any]:
-        """``summary.json`` (complete runs only)."""
-        f = self.path / "summary.json"
-        if not f.is_file():
-            raise InputError(f"{self.path}: no summary.json (run status: {self.status})")
-        return json.loads(f.read_text(encoding="utf-8"))
-
-    @property
-    def scenario_toml(self) -> str:
-        """The resolved scenario as TOML (from the manifest)."""
-        return self.manifest["scenario_toml"]
-
-    @property
-    def scenario(self) -> Dict[str, Any]:
-        """The resolved scenario as a dict (from the manifest)."""
-        return _toml_loads(self.scenario_toml)
-
-    @property
-    def days(self) -> List[float]:
-        """Days with a snapshot."""
-        return [s.day for s in self.snapshots]
-
-    def snapshot(self, day: float) -> Snapshot:
-        """The snapshot of ``day``."""
-        for s in self.snapshots:
-            if s.day == day:
-                return s
-        raise InputError(f"{self.path}: no snapshot of day {day} (allowed: {', '.join(map(str, self.days))})")
-
-    def field(self, name: str, day: float) -> np.ndarray:
-        """Field ``name`` on ``day`` (memory-mapped, read-only)."""
-        return self.snapshot(day).field(name)
-
-    def __repr__(self) -> str:
-        return f"<woundsim.RunDir {self.path} ({self.status}, {len(self.snapshots)} snapshots)>"
-
-
-def load(path: Union[str, "os.PathLike[str]"]) -> RunDir:
-    """Open a run directory the CLI wrote (``woundsim run --out DIR``)."""
-    return RunDir(path)
+    return Run(sim, snaps)

@@ -107,6 +107,7 @@ fn load_params(
     kind: &str,
     source: Option<&str>,
     sets: &[String],
+    seed: Option<u64>,
 ) -> PyResult<Params> {
     let loaded: Result<(Scenario, String), Error> = match (kind, source) {
         ("builtin", _) => Scenario::builtin(sets)
@@ -156,7 +157,12 @@ fn load_params(
             )))
         }
     };
-    let (scenario, label) = loaded.map_err(|e| to_py(py, e))?;
+    let (mut scenario, label) = loaded.map_err(|e| to_py(py, e))?;
+    // Applied after the overrides, as `--seed` is; any u64 (a TOML
+    // override only reaches i64::MAX).
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
     Params::new(scenario, &label)
         .map_err(|e| scenario::blame_overrides(e, sets))
         .map_err(|e| core_input(py, &e))
@@ -244,17 +250,19 @@ impl NativeSimulation {
     /// `kind` is "builtin", "shipped" (source = name), "file" (source =
     /// path) or "json" (source = a scenario table as JSON); `sets` are
     /// `key.path=value` overrides as on the CLI; `threads` builds a pool of
-    /// its own (default: the global pool, RAYON_NUM_THREADS or all cores).
+    /// its own (default: the global pool, RAYON_NUM_THREADS or all cores);
+    /// `seed` replaces the scenario's seed after the overrides.
     #[new]
-    #[pyo3(signature = (kind, source, sets, threads=None))]
+    #[pyo3(signature = (kind, source, sets, threads=None, seed=None))]
     fn new(
         py: Python<'_>,
         kind: &str,
         source: Option<&str>,
         sets: Vec<String>,
         threads: Option<usize>,
+        seed: Option<u64>,
     ) -> PyResult<Self> {
-        let params = load_params(py, kind, source, &sets)?;
+        let params = load_params(py, kind, source, &sets, seed)?;
         let seed = params.scenario.seed;
         NativeSimulation::build(py, params, threads, |p| {
             let patient = woundsim_core::cohort::patient_for(p, seed);
@@ -429,6 +437,20 @@ impl NativeSimulation {
     #[getter]
     fn ny(&self) -> usize {
         self.params.grid.ny
+    }
+
+    /// Base steps at which the CLI writes field snapshots
+    /// (`output.snapshot_days` / `output.snapshot_every_days` and the last
+    /// step), sorted.
+    #[getter]
+    fn snapshot_steps(&self) -> Vec<u64> {
+        self.params.steps.snapshots.clone()
+    }
+
+    /// Layer thickness along z (µm; equals `dx_um` in 2D).
+    #[getter]
+    fn dz_um(&self) -> f64 {
+        self.params.grid.dz_um
     }
 
     /// Voxels along z (1 in 2D).
