@@ -35,7 +35,7 @@ VPY=$VENV/bin/python
 # The build backend runs the `maturin` executable from the venv.
 export PATH="$VENV/bin:$PATH"
 "$VPY" -m pip install --quiet --disable-pip-version-check \
-    "maturin==$MATURIN_VERSION" numpy pandas xarray pytest
+    "maturin==$MATURIN_VERSION" numpy pandas xarray SALib pytest
 
 say "building the CLI (target/release/woundsim)"
 cargo build --release --bin woundsim

@@ -33,12 +33,17 @@ from ._data import (AGENT_COLUMNS, VESSEL_CODES, CohortDir, ComparisonDir, Repli
                     Snapshot, SweepDir, fields_dataset, load, pick_day)
 from ._data import toml_loads as _toml_loads
 from ._native import InputError, NumericalError, WoundsimError
+from ._study import Cohort, CohortReplicate, _py, design_table, flatten_summary
 
 __all__ = [
     "InputError",
     "NumericalError",
     "WoundsimError",
     "Run",
+    "Cohort",
+    "CohortReplicate",
+    "cohort",
+    "sweep",
     "RunDir",
     "CohortDir",
     "ComparisonDir",
@@ -167,12 +172,7 @@ class Simulation:
                  overrides: Optional[Mapping[str, Any]] = None, **dotted_overrides: Any) -> None:
         kind, source = _source(scenario)
         self._sets = _sets(overrides, dotted_overrides, days, None)
-        if seed is not None and not (isinstance(seed, (int, np.integer)) and 0 <= int(seed) < 2**64):
-            e = InputError(f"seed {seed!r}: allowed: a whole number from 0 to 2^64 - 1")
-            e.key = "seed"
-            raise e
-        self._native = _native.NativeSimulation(kind, source, self._sets, threads,
-                                                None if seed is None else int(seed))
+        self._native = _native.NativeSimulation(kind, source, self._sets, threads, _seed(seed))
 
     def step(self, n: int = 1) -> int:
         """Advance ``n`` base steps (``time.step_min`` each; fewer at the end
@@ -439,3 +439,96 @@ def run(scenario: ScenarioLike = "default", days: Optional[float] = None, seed: 
             snaps.append(_capture(sim))
     sim.run_to_end()
     return Run(sim, snaps)
+
+
+def cohort(scenario: ScenarioLike = "default", replicates: int = 10, days: Optional[float] = None,
+           seed: Optional[int] = None, threads: Optional[int] = None,
+           overrides: Optional[Mapping[str, Any]] = None, **dotted_overrides: Any) -> Cohort:
+    """Run ``scenario`` as a cohort of ``replicates`` virtual patients in a
+    thread pool of its own (``threads`` workers; default RAYON_NUM_THREADS
+    or all cores) and return a :class:`Cohort`. Replicate ``i`` runs with
+    the seed the CLI uses (``woundsim run --replicates N``), so the tables
+    equal the CLI's ``cohort.csv``, ``cohort_timeseries.csv`` and
+    ``cohort_summary.json``. Ctrl-C stops starting replicates; those under
+    way finish, then KeyboardInterrupt is raised. Other arguments as for
+    :func:`run`."""
+    kind, source = _source(scenario)
+    if not isinstance(replicates, (int, np.integer)) or replicates < 1:
+        raise InputError(f"replicates={replicates!r}: allowed: a whole number >= 1")
+    sets = _sets(overrides, dotted_overrides, days, None)
+    table, ts, summary, reps = _native.cohort(kind, source, sets, _seed(seed), int(replicates), threads)
+    return Cohort(table, ts, summary, reps)
+
+
+def sweep(design: Any, scenario: ScenarioLike = "default", *, keys: Optional[List[str]] = None,
+          outcomes: Optional[List[str]] = None, replicates: int = 1,
+          seeds: Optional[List[int]] = None, days: Optional[float] = None,
+          seed: Optional[int] = None, threads: Optional[int] = None,
+          overrides: Optional[Mapping[str, Any]] = None, **dotted_overrides: Any) -> pd.DataFrame:
+    """Run every point of ``design`` (rows; columns are dotted scenario keys)
+    on ``scenario`` in a thread pool of its own, and return one row per
+    (point, replicate): ``point``, ``replicate``, ``seed``, the design's
+    columns and the outcomes.
+
+    ``design``: a DataFrame, a dict of equal-length columns, a list of dicts,
+    or a 2-D array with ``keys=`` naming its columns (e.g. a SALib sample
+    with ``keys=problem["names"]``). ``outcomes``: summary keys to keep
+    (top-level keys of ``summary.json`` such as ``closure_pct_final``, or
+    ``final.<column>`` for the last time-series value); default all.
+    ``replicates``: runs per point; replicate ``r`` uses the seed of
+    cohort replicate ``r`` of the master ``seed`` (the same seeds at every
+    point: common random numbers), or give ``seeds`` explicitly. Each run
+    equals ``woundsim.run(scenario, seed=that_seed, overrides={...point})``.
+    Every point is validated before any run starts; a bad key or value
+    raises :class:`InputError` naming the point and the key. Results do not
+    depend on ``threads``."""
+    kind, source = _source(scenario)
+    df = design_table(design, keys)
+    base = _sets(overrides, dotted_overrides, days, None)
+    # A missing cell (None or NaN: a key absent from one dict of a list)
+    # leaves that key at the scenario's value for that point.
+    points = [[f"{k}={_toml_literal(k, _py(v))}" for k, v in zip(df.columns, row) if not _missing(v)]
+              for row in df.itertuples(index=False, name=None)]
+    if seeds is None:
+        if not isinstance(replicates, (int, np.integer)) or replicates < 1:
+            raise InputError(f"replicates={replicates!r}: allowed: a whole number >= 1")
+        master = _seed(seed)
+        if master is None:
+            master = int(Simulation(scenario, days=1 if days is None else days, overrides=overrides,
+                                    **dotted_overrides).scenario["seed"])
+        seeds = [int(s) for s in _native.replicate_seeds(master, int(replicates))]
+    else:
+        seeds = [int(_seed(s)) for s in seeds]
+    summaries = _native.sweep_points(kind, source, base, points, seeds, threads)
+    rows = []
+    n = len(seeds)
+    for i, point in enumerate(df.itertuples(index=False, name=None)):
+        for r, s in enumerate(seeds):
+            flat = flatten_summary(json.loads(summaries[i * n + r]))
+            if outcomes is not None:
+                missing = [o for o in outcomes if o not in flat]
+                if missing:
+                    raise InputError(f"unknown outcome '{missing[0]}' (allowed: {', '.join(flat)})")
+                flat = {o: flat[o] for o in outcomes}
+            else:
+                flat.pop("seed", None)
+            rows.append({"point": i, "replicate": r, "seed": s, **dict(zip(df.columns, point)), **flat})
+    out = pd.DataFrame(rows)
+    out["seed"] = out["seed"].astype(np.uint64)
+    return out
+
+
+def _missing(v: Any) -> bool:
+    """A design cell left empty (None or a float NaN)."""
+    return v is None or (isinstance(v, (float, np.floating)) and math.isnan(v))
+
+
+def _seed(seed: Any) -> Optional[int]:
+    """A seed as an int in 0..2^64 (None stays None)."""
+    if seed is None:
+        return None
+    if not (isinstance(seed, (int, np.integer)) and 0 <= int(seed) < 2**64):
+        e = InputError(f"seed {seed!r}: allowed: a whole number from 0 to 2^64 - 1")
+        e.key = "seed"
+        raise e
+    return int(seed)
