@@ -6,7 +6,7 @@
 #
 # Steps: `python3 -m venv` in a temporary directory; pip installs the pinned
 # build backend (maturin), the package's dependencies and what the tests
-# and the notebook use (SALib, meshio, zarr, nbclient, ipykernel,
+# and the notebook use (SALib, vtk, zarr, nbclient, ipykernel,
 # matplotlib, pytest); `cargo build --release` for the CLI the tests
 # compare with; `pip install ./python` (maturin builds the extension in
 # release mode into the workspace's target/); pytest; the notebook
@@ -39,7 +39,7 @@ VPY=$VENV/bin/python
 export PATH="$VENV/bin:$PATH"
 "$VPY" -m pip install --quiet --disable-pip-version-check \
     "maturin==$MATURIN_VERSION" numpy pandas xarray SALib pytest \
-    nbclient nbformat ipykernel matplotlib
+    nbclient nbformat ipykernel matplotlib vtk zarr
 
 say "building the CLI (target/release/woundsim)"
 cargo build --release --bin woundsim

@@ -10,6 +10,7 @@
 //! directory holds the marker [`MARKER`], by which `--force` recognises it.
 
 pub mod atomic;
+pub mod export;
 pub mod snapshot;
 
 use crate::error::{Error, Result};
