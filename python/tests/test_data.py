@@ -59,6 +59,8 @@ def test_run_agents_equal_the_cli_agents_csv(small_run, small_run_dir):
 def test_load_run_dir_fields_equal_in_memory_run(small_run, small_run_dir):
     d = woundsim.load(small_run_dir)
     assert isinstance(d, woundsim.RunDir) and d.kind == "run"
+    # The index documents the vessel-map codes.
+    assert d.index["vessel_codes"] == {str(k): v for k, v in woundsim.VESSEL_CODES.items()}
     ds = d.fields(day=2)
     # Lazy: the values stay memory-mapped from the .npy files.
     assert isinstance(ds["oxygen"].data, np.memmap)

@@ -123,7 +123,7 @@ pub struct ReportSummary {
 
 fn cell(x: f64) -> String {
     if x.is_finite() {
-        format!("{x:.6}")
+        output::format_value(x)
     } else {
         String::new()
     }
