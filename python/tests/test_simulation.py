@@ -147,3 +147,29 @@ def test_numerical_error_carries_field_voxel_step():
     assert err.day == pytest.approx(8 / STEPS_PER_DAY)
     assert "'vegf'" in str(err) and f"ix={ix}, iy={iy}" in str(err)
     assert isinstance(err, woundsim.WoundsimError)
+
+
+def test_step_releases_the_gil():
+    import threading
+    sim = small_sim()
+    done = threading.Event()
+
+    def work():
+        sim.step(2 * STEPS_PER_DAY)
+        done.set()
+
+    t = threading.Thread(target=work)
+    busy = 0
+    t.start()
+    # This thread runs Python code while the other one is inside step():
+    # it finds the simulation borrowed by the step. With the GIL held
+    # through the step it could only ever run before or after it.
+    while not done.is_set():
+        try:
+            sim._native.step_count
+        except RuntimeError as e:
+            assert "borrowed" in str(e)
+            busy += 1
+    t.join()
+    assert sim.step_count == 2 * STEPS_PER_DAY
+    assert busy > 0
