@@ -5,11 +5,14 @@
 #   scripts/python-check.sh
 #
 # Steps: `python3 -m venv` in a temporary directory; pip installs the pinned
-# build backend (maturin) and numpy, pandas, pytest; `cargo build --release`
-# for the CLI the tests compare with; `pip install ./python` (maturin builds
-# the extension in release mode into the workspace's target/); pytest.
-# Exits non-zero when any step fails, when a test fails and when pytest
-# collects no tests (its exit status 5).
+# build backend (maturin), the package's dependencies and what the tests
+# and the notebook use (SALib, vtk, zarr, nbclient, ipykernel,
+# matplotlib, pytest); `cargo build --release` for the CLI the tests
+# compare with; `pip install ./python` (maturin builds the extension in
+# release mode into the workspace's target/); pytest; the notebook
+# examples/notebooks/tour.ipynb executed by nbclient with a real kernel.
+# Exits non-zero when any step fails, when a test fails, when pytest
+# collects no tests (its exit status 5) and when a notebook cell raises.
 #
 # Environment: PYTHON (default python3); PYTHON_CHECK_VENV to keep the venv
 # at a path of your choice (default: a temporary directory, removed at exit).
@@ -35,7 +38,8 @@ VPY=$VENV/bin/python
 # The build backend runs the `maturin` executable from the venv.
 export PATH="$VENV/bin:$PATH"
 "$VPY" -m pip install --quiet --disable-pip-version-check \
-    "maturin==$MATURIN_VERSION" numpy pandas pytest
+    "maturin==$MATURIN_VERSION" numpy pandas xarray SALib pytest \
+    nbclient nbformat ipykernel matplotlib vtk zarr
 
 say "building the CLI (target/release/woundsim)"
 cargo build --release --bin woundsim
@@ -58,4 +62,6 @@ elif [ "$rc" -ne 0 ]; then
     say "FAIL: pytest exit status $rc"
     exit "$rc"
 fi
+say "notebook examples/notebooks/tour.ipynb (nbclient, kernel python3)"
+MPLBACKEND=Agg "$VPY" scripts/run-notebook.py examples/notebooks/tour.ipynb 600
 say "ok ($(( $(date +%s) - T0 )) s)"

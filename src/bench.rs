@@ -143,7 +143,7 @@ fn sweep_text(days: u32, replicates: u32, side_um: u32, wound_um: u32) -> String
     format!(
         "seed = 11\nreplicates = {replicates}\ndays = {days}\n\
          set = [\"domain.width_um={side_um}\", \"domain.height_um={side_um}\", \"wound.diameter_um={wound_um}\"]\n\
-         outcomes = [\"closure_pct_final\", \"o2_mean_mmhg\"]\n\
+         outcomes = [\"closure_pct_final\", \"o2_time_mean_mmHg\"]\n\
          [design]\nkind = \"factorial\"\n\
          [[factor]]\nkey = \"treatment.dose.dose_cells\"\nvalues = [100000, 1000000]\n\
          [[factor]]\nkey = \"treatment.product.source\"\nvalues = [\"adipose\", \"bone_marrow\"]\n"

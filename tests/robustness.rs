@@ -561,7 +561,7 @@ fn sigterm_interrupts_a_sweep_and_resume_loses_and_duplicates_nothing() {
     let f = tmp.path().join("s.toml");
     std::fs::write(
         &f,
-        "seed = 5\nreplicates = 2\ndays = 1\noutcomes = [\"closure_pct_final\", \"o2_mean_mmhg\"]\n\
+        "seed = 5\nreplicates = 2\ndays = 1\noutcomes = [\"closure_pct_final\", \"o2_time_mean_mmHg\"]\n\
          [[factor]]\nkey = \"patient.perfusion\"\nvalues = [0.3, 0.5, 0.7, 0.9, 1.1, 1.3]\n\
          [base_inline.domain]\nwidth_um = 2000\nheight_um = 2000\n[base_inline.wound]\ndiameter_um = 1500\n",
     )

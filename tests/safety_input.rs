@@ -679,8 +679,8 @@ fn every_numeric_key_at_extreme_values_is_rejected_or_finite() {
                 for (name, x) in [
                     ("closure_pct_final", s.closure_pct_final),
                     ("msc_peak", s.msc_peak),
-                    ("o2_mean_mmhg", s.o2_mean_mmhg),
-                    ("vegf_mean_ng_per_ml", s.vegf_mean_ng_per_ml),
+                    ("o2_time_mean_mmHg", s.o2_mean_mmhg),
+                    ("vegf_time_mean_ng_per_ml", s.vegf_mean_ng_per_ml),
                     ("peak_vessel_density_rel", s.peak_vessel_density_rel),
                 ] {
                     if !x.is_finite() {

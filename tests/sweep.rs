@@ -60,7 +60,7 @@ fn write_medium(dir: &Path) -> PathBuf {
     let f = dir.join("medium.toml");
     std::fs::write(
         &f,
-        "seed = 9\nreplicates = 3\ndays = 2\noutcomes = [\"closure_pct_final\", \"msc_peak\", \"o2_mean_mmhg\"]\n\
+        "seed = 9\nreplicates = 3\ndays = 2\noutcomes = [\"closure_pct_final\", \"msc_peak\", \"o2_time_mean_mmHg\"]\n\
          [design]\nkind = \"lhs\"\nsamples = 12\n\
          [[factor]]\nkey = \"treatment.dose.dose_cells\"\nrange = [1e5, 1e6]\nscale = \"log\"\n\
          [[factor]]\nkey = \"patient.perfusion\"\nrange = [0.2, 1.0]\n\
@@ -350,7 +350,7 @@ fn check_refuses_outcomes_the_span_cannot_define() {
         "m2_fraction_d7",
         "closure_pct_wk4",
         "closure_pct_wk12",
-        "tnf_mean_d7_14",
+        "tnf_time_mean_d7_14",
     ] {
         assert!(!header.contains(undefined), "{header}");
     }
@@ -474,8 +474,8 @@ fn report_plots_of_a_factorial_sweep() {
     for o in [
         "closure_pct_final",
         "msc_peak",
-        "vegf_mean_ng_per_ml",
-        "o2_mean_mmhg",
+        "vegf_time_mean_ng_per_ml",
+        "o2_time_mean_mmHg",
         "final.m2_fraction",
     ] {
         let lines = plots.join(format!("{o}_vs_{dose}.png"));

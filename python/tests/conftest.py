@@ -48,3 +48,32 @@ def small_run_dir(cli, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cli") / "small"
     sets = [a for s in SMALL_SETS for a in ("--set", s)]
     return cli_run(cli, out, "--days", str(DAYS), "--seed", str(SEED), *sets)
+
+
+@pytest.fixture(scope="session")
+def cohort_dir(cli, tmp_path_factory) -> Path:
+    """A CLI cohort of 3 replicates of the small scenario (2 days, seed 5)."""
+    out = tmp_path_factory.mktemp("cli") / "cohort"
+    sets = [a for s in SMALL_SETS[:3] for a in ("--set", s)]
+    return cli_run(cli, out, "--days", "2", "--seed", str(SEED), "--replicates", "3", *sets)
+
+
+@pytest.fixture(scope="session")
+def comparison_dir(cli, tmp_path_factory) -> Path:
+    """A CLI comparison of default and acute, 2 replicates each, 2 days."""
+    out = tmp_path_factory.mktemp("cli") / "comparison"
+    sets = [a for s in SMALL_SETS[:3] for a in ("--set", s)]
+    cmd = [str(cli), "--quiet", "compare", "default", "acute", "--replicates", "2", "--days", "2",
+           "--seed", str(SEED), *sets, "--out", str(out), "--no-plots"]
+    subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sweep_dir(cli, tmp_path_factory) -> Path:
+    """The CLI's tiny factorial sweep (8 runs of 2 days) with time series."""
+    out = tmp_path_factory.mktemp("cli") / "sweep"
+    cmd = [str(cli), "--quiet", "sweep", "run", str(REPO / "examples" / "sweeps" / "tiny.toml"),
+           "--timeseries", "--out", str(out)]
+    subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return out

@@ -29,15 +29,28 @@ import numpy as np
 import pandas as pd
 
 from . import _native
+from ._data import (AGENT_COLUMNS, VESSEL_CODES, CohortDir, ComparisonDir, Replicate, RunDir,
+                    Snapshot, SweepDir, fields_dataset, load, pick_day)
+from ._data import toml_loads as _toml_loads
 from ._native import InputError, NumericalError, WoundsimError
+from ._study import Cohort, CohortReplicate, _py, design_table, flatten_summary
 
 __all__ = [
     "InputError",
     "NumericalError",
     "WoundsimError",
     "Run",
+    "Cohort",
+    "CohortReplicate",
+    "cohort",
+    "sweep",
     "RunDir",
+    "CohortDir",
+    "ComparisonDir",
+    "SweepDir",
+    "Replicate",
     "Snapshot",
+    "VESSEL_CODES",
     "Simulation",
     "load",
     "run",
@@ -46,6 +59,11 @@ __all__ = [
 ]
 
 __version__: str = _native.VERSION
+
+# Errors raised on the Python side carry the same attributes (None when
+# unknown) as those raised by the extension.
+InputError.key = None
+InputError.file = None
 
 #: MSC state codes of the core (``state_code`` in :meth:`Simulation.agents`).
 MSC_STATES = {0: "live", 1: "senescent", 2: "dead"}
@@ -123,6 +141,23 @@ def _read_timeseries(text: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text))
 
 
+class _ArrayHolder:
+    """Exposes Rust-owned memory to numpy via ``__array_interface__``
+    (read-only) and keeps its owner alive: numpy holds this object as the
+    array's ``base``."""
+
+    __slots__ = ("owner", "__array_interface__")
+
+    def __init__(self, owner: Any, addr: int, shape: tuple, dtype: np.dtype) -> None:
+        self.owner = owner
+        self.__array_interface__ = {
+            "version": 3,
+            "shape": tuple(shape),
+            "typestr": dtype.str,
+            "data": (addr, True),  # True: read-only
+        }
+
+
 class Simulation:
     """One simulation in memory, advanced step by step.
 
@@ -136,8 +171,8 @@ class Simulation:
                  seed: Optional[int] = None, threads: Optional[int] = None,
                  overrides: Optional[Mapping[str, Any]] = None, **dotted_overrides: Any) -> None:
         kind, source = _source(scenario)
-        self._sets = _sets(overrides, dotted_overrides, days, seed)
-        self._native = _native.NativeSimulation(kind, source, self._sets, threads)
+        self._sets = _sets(overrides, dotted_overrides, days, None)
+        self._native = _native.NativeSimulation(kind, source, self._sets, threads, _seed(seed))
 
     def step(self, n: int = 1) -> int:
         """Advance ``n`` base steps (``time.step_min`` each; fewer at the end
@@ -151,6 +186,44 @@ class Simulation:
     def run_to_end(self) -> int:
         """Step to the scenario's end (``time.days``); returns the steps done."""
         return self.step(self.total_steps - self.step_count)
+
+    def set(self, key: str, value: Any) -> None:
+        """Change the scenario key ``key`` (dotted, as for ``--set``) to
+        ``value`` between steps; later steps use it. Keys of the sections
+        ``tissue``, ``msc``, ``macrophage``, ``angiogenesis``, ``closure``
+        and ``fields`` (not adding or removing a field) may change; the
+        others (grid, time, output, patient, treatment, cohort, ...) raise
+        :class:`InputError` naming the key, as does a bad value. On an
+        error nothing changes. :attr:`scenario` shows the new value."""
+        if not isinstance(key, str):
+            raise InputError(f"set: key {key!r} is not a dotted key string")
+        self._native.set(_sets({key: value}, {}, None, None))
+
+    def checkpoint(self) -> bytes:
+        """The whole state as bytes (the format of a run directory's
+        ``checkpoint.bin``). :meth:`Simulation.restore` continues it with
+        results identical, bit for bit, to continuing this simulation."""
+        return bytes(self._native.checkpoint())
+
+    @classmethod
+    def restore(cls, data: Union[bytes, str, "os.PathLike[str]"], *,
+                threads: Optional[int] = None) -> "Simulation":
+        """A simulation continued from :meth:`checkpoint` bytes, or from a
+        checkpoint file (e.g. a run directory's ``checkpoint.bin``, or the
+        directory itself). ``threads`` as for the constructor."""
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            origin, raw = "<checkpoint bytes>", bytes(data)
+        else:
+            path = Path(data)
+            if path.is_dir():
+                path = path / "checkpoint.bin"
+            if not path.is_file():
+                raise InputError(f"{path}: no such checkpoint file")
+            origin, raw = str(path), path.read_bytes()
+        sim = cls.__new__(cls)
+        sim._sets = []
+        sim._native = _native.NativeSimulation.restore(raw, origin, threads)
+        return sim
 
     @property
     def day(self) -> float:
@@ -193,12 +266,26 @@ class Simulation:
         return dict(self._native.fields())
 
     def field(self, name: str) -> np.ndarray:
-        """Field ``name`` now, float32 of shape ``(ny, nx)`` (row = y index),
-        read-only. It is a snapshot: one copy of the field is made (the
-        solver updates its arrays in place, so a view would change under
-        you); the numpy array then wraps that copy without copying again."""
-        buf = self._native.field_bytes(name)
-        return np.frombuffer(buf, dtype=np.float32).reshape(self.shape)
+        """Field ``name`` as a zero-copy, read-only numpy view of the
+        simulation's own array: float32 of shape ``(ny, nx)`` (row = y
+        index), ``(nz, ny, nx)`` on a 3D grid.
+
+        The view is *live*: the solver updates the array in place, so after
+        :meth:`step` the same view shows the new values (take
+        ``np.array(view)`` to keep a copy of a day). The view keeps the
+        simulation alive; the memory never moves while it lives. Do not read
+        a view in one thread while another thread steps the same simulation.
+        """
+        addr, n = self._native.field_address(name)
+        shape = self._field_shape
+        assert math.prod(shape) == n
+        holder = _ArrayHolder(self, addr, shape, np.dtype(np.float32))
+        return np.asarray(holder)
+
+    @property
+    def _field_shape(self) -> tuple:
+        nz = self._native.nz
+        return (nz, self._native.ny, self._native.nx) if nz > 1 else self.shape
 
     def wound(self) -> np.ndarray:
         """Open-wound mask now, uint8 ``(ny, nx)``, 1 = open (read-only copy)."""
@@ -264,23 +351,71 @@ class Simulation:
 
 class Run:
     """A finished in-memory run: ``timeseries`` (DataFrame), ``timeseries_csv``
-    (the CLI's CSV text), ``summary`` (dict), ``scenario`` (resolved, dict)."""
+    (the CLI's CSV text), ``summary`` (dict), ``scenario`` (resolved, dict),
+    and the field snapshots of the days the CLI would write them
+    (``output.snapshot_days`` / ``snapshot_every_days`` and the last day):
+    ``days``, ``fields(day)`` (xarray Dataset), ``agents(day)`` (DataFrame)."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: Simulation, snapshots: Optional[List[Dict[str, Any]]] = None) -> None:
         self.timeseries_csv: str = sim.timeseries_csv
         self.timeseries: pd.DataFrame = _read_timeseries(self.timeseries_csv)
         self.summary: Dict[str, Any] = sim.summary
         self.scenario: Dict[str, Any] = sim.scenario
         self.scenario_toml: str = sim.scenario_toml
+        self.units: Dict[str, str] = sim.fields
+        self.dx_um: float = sim.dx_um
+        self._dz_um: float = sim._native.dz_um
+        self._snapshots: List[Dict[str, Any]] = snapshots or []
+
+    @property
+    def days(self) -> List[float]:
+        """Days with a field snapshot."""
+        return [s["day"] for s in self._snapshots]
+
+    def fields(self, day: Optional[float] = None):
+        """The fields of ``day`` (default: the last snapshot) as an xarray
+        Dataset: dims ``(y, x)`` (``(z, y, x)`` in 3D), voxel-centre
+        coordinates ``x``, ``y`` in µm, each field's unit in its ``units``
+        attribute, plus ``wound`` (1 = open) and ``vessels`` (codes in
+        :data:`VESSEL_CODES`, CF ``flag_values``/``flag_meanings``)."""
+        s = self._snapshots[pick_day(self.days, day, "run")]
+        return fields_dataset(s["fields"], self.units, self.dx_um, s["day"], s["wound"],
+                              s["vessels"], dz_um=self._dz_um,
+                              attrs={"scenario": self.summary.get("scenario", ""),
+                                     "seed": self.summary.get("seed", 0)})
+
+    def agents(self, day: Optional[float] = None) -> pd.DataFrame:
+        """The agents of ``day`` (default: the last snapshot), one row each:
+        ``kind`` (msc, macrophage, tip), ``id``, ``x_um``, ``y_um``,
+        ``state`` (as in a snapshot's ``agents.csv``)."""
+        return self._snapshots[pick_day(self.days, day, "run")]["agents"].copy()
 
     def __repr__(self) -> str:
         return (f"<woundsim.Run {self.summary.get('scenario')} seed {self.summary.get('seed')} "
                 f"{self.summary.get('days')} d: closure {self.summary.get('closure_pct_final'):.1f} %>")
 
 
+def _capture(sim: Simulation) -> Dict[str, Any]:
+    """Copies of the fields, maps and agents of ``sim`` now."""
+    parts = []
+    for kind in ("msc", "macrophage", "tip"):
+        a = sim.agents(kind)
+        state = a["state"] if "state" in a else pd.Series(["tip"] * len(a), dtype=object)
+        parts.append(pd.DataFrame({"kind": kind, "id": a["id"].astype(np.int64),
+                                   "x_um": a["x_um"].astype(np.float64),
+                                   "y_um": a["y_um"].astype(np.float64), "state": state.values}))
+    return {
+        "day": sim.day,
+        "fields": {n: np.array(sim.field(n)) for n in sim.fields},
+        "wound": np.array(sim.wound()),
+        "vessels": np.array(sim.vessels()),
+        "agents": pd.concat(parts, ignore_index=True),
+    }
+
+
 def run(scenario: ScenarioLike = "default", days: Optional[float] = None, seed: Optional[int] = None,
         threads: Optional[int] = None, overrides: Optional[Mapping[str, Any]] = None,
-        **dotted_overrides: Any) -> Run:
+        snapshots: bool = True, **dotted_overrides: Any) -> Run:
     """Run a scenario in-process to its end and return a :class:`Run`.
 
     ``scenario``: ``"default"`` (built-in), a shipped name, a TOML path or a
@@ -288,140 +423,112 @@ def run(scenario: ScenarioLike = "default", days: Optional[float] = None, seed: 
     ``--days`` / ``--seed``; ``threads``: a thread pool of its own (default
     RAYON_NUM_THREADS or all cores; results do not depend on it);
     ``overrides``: ``{"dotted.key": value}`` as ``--set``; keyword arguments
-    with ``__`` for dots likewise (``domain__width_um=2000``).
-    Results are those of ``woundsim run`` with the same scenario and seed.
+    with ``__`` for dots likewise (``domain__width_um=2000``);
+    ``snapshots``: keep the fields, maps and agents of the snapshot days in
+    memory for :meth:`Run.fields` / :meth:`Run.agents` (``False`` as
+    ``--no-snapshots``). Results are those of ``woundsim run`` with the same scenario and seed.
     Raises :class:`InputError` for bad input (naming the key) and
     :class:`NumericalError` on a numerical failure.
     """
     sim = Simulation(scenario, days=days, seed=seed, threads=threads, overrides=overrides,
                      **dotted_overrides)
+    snaps = []
+    if snapshots:
+        for at in sim._native.snapshot_steps:
+            sim.step(at - sim.step_count)
+            snaps.append(_capture(sim))
     sim.run_to_end()
-    return Run(sim)
+    return Run(sim, snaps)
 
 
-def _toml_loads(text: str) -> Dict[str, Any]:
-    try:
-        import tomllib  # Python >= 3.11
-    except ImportError:  # pragma: no cover - Python < 3.11
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ImportError:
-            raise ImportError("reading a run's scenario needs Python >= 3.11 or `pip install tomli`") from None
-    return tomllib.loads(text)
+def cohort(scenario: ScenarioLike = "default", replicates: int = 10, days: Optional[float] = None,
+           seed: Optional[int] = None, threads: Optional[int] = None,
+           overrides: Optional[Mapping[str, Any]] = None, **dotted_overrides: Any) -> Cohort:
+    """Run ``scenario`` as a cohort of ``replicates`` virtual patients in a
+    thread pool of its own (``threads`` workers; default RAYON_NUM_THREADS
+    or all cores) and return a :class:`Cohort`. Replicate ``i`` runs with
+    the seed the CLI uses (``woundsim run --replicates N``), so the tables
+    equal the CLI's ``cohort.csv``, ``cohort_timeseries.csv`` and
+    ``cohort_summary.json``. Ctrl-C stops starting replicates; those under
+    way finish, then KeyboardInterrupt is raised. Other arguments as for
+    :func:`run`."""
+    kind, source = _source(scenario)
+    if not isinstance(replicates, (int, np.integer)) or replicates < 1:
+        raise InputError(f"replicates={replicates!r}: allowed: a whole number >= 1")
+    sets = _sets(overrides, dotted_overrides, days, None)
+    table, ts, summary, reps = _native.cohort(kind, source, sets, _seed(seed), int(replicates), threads)
+    return Cohort(table, ts, summary, reps)
 
 
-class Snapshot:
-    """One field snapshot of a run directory; files are read when asked for
-    (``np.load`` with ``mmap_mode="r"``: nothing is loaded up front)."""
+def sweep(design: Any, scenario: ScenarioLike = "default", *, keys: Optional[List[str]] = None,
+          outcomes: Optional[List[str]] = None, replicates: int = 1,
+          seeds: Optional[List[int]] = None, days: Optional[float] = None,
+          seed: Optional[int] = None, threads: Optional[int] = None,
+          overrides: Optional[Mapping[str, Any]] = None, **dotted_overrides: Any) -> pd.DataFrame:
+    """Run every point of ``design`` (rows; columns are dotted scenario keys)
+    on ``scenario`` in a thread pool of its own, and return one row per
+    (point, replicate): ``point``, ``replicate``, ``seed``, the design's
+    columns and the outcomes.
 
-    def __init__(self, sdir: Path, entry: Mapping[str, Any]) -> None:
-        self._dir = sdir
-        self.entry = dict(entry)
-        self.day: float = float(entry["day"])
-        self.units: Dict[str, str] = dict(entry.get("units", {}))
-
-    @property
-    def fields(self) -> List[str]:
-        """Field names in this snapshot."""
-        return list(self.entry["fields"])
-
-    def field(self, name: str) -> np.ndarray:
-        """Field ``name`` (float32, ``(ny, nx)``), memory-mapped read-only."""
-        files = self.entry["fields"]
-        if name not in files:
-            raise InputError(f"unknown field '{name}' (allowed: {', '.join(files)})")
-        return np.load(self._dir / files[name], mmap_mode="r")
-
-    def wound(self) -> np.ndarray:
-        """Open-wound mask (uint8, 1 = open)."""
-        return np.load(self._dir / self.entry["wound"], mmap_mode="r")
-
-    def vessels(self) -> np.ndarray:
-        """Vessel map (uint8: 0 none, 1 sprout, 2 perfused, 3 abnormal, 4 mature)."""
-        return np.load(self._dir / self.entry["vessels"], mmap_mode="r")
-
-    def agents(self) -> pd.DataFrame:
-        """Agents (``kind,id,x_um,y_um,state``)."""
-        return pd.read_csv(self._dir / self.entry["agents"])
-
-    def __repr__(self) -> str:
-        return f"<woundsim.Snapshot day {self.day}: {', '.join(self.fields)}>"
-
-
-class RunDir:
-    """A run directory the CLI wrote (``woundsim run --out DIR``), read lazily:
-    ``manifest`` and ``summary`` (dicts), ``timeseries`` (DataFrame, read on
-    first use), ``scenario`` (resolved, from the manifest), ``snapshots``
-    (list of :class:`Snapshot`, fields read on demand)."""
-
-    def __init__(self, path: Union[str, "os.PathLike[str]"]) -> None:
-        self.path = Path(path)
-        mf = self.path / "manifest.json"
-        if not mf.is_file():
-            raise InputError(f"{self.path}: not a woundsim run directory (no manifest.json)")
-        self.manifest: Dict[str, Any] = json.loads(mf.read_text(encoding="utf-8"))
-        self._timeseries: Optional[pd.DataFrame] = None
-        idx = self.path / "snapshots" / "index.json"
-        self.index: Dict[str, Any] = json.loads(idx.read_text(encoding="utf-8")) if idx.is_file() else {}
-        self.snapshots: List[Snapshot] = [
-            Snapshot(self.path / "snapshots", e) for e in self.index.get("snapshots", [])
-        ]
-
-    @property
-    def status(self) -> str:
-        """Run status from the manifest (complete, interrupted, failed, running)."""
-        return self.manifest.get("status", "")
-
-    @property
-    def timeseries(self) -> pd.DataFrame:
-        """``timeseries.csv`` (or ``timeseries.partial.csv`` of an unfinished run)."""
-        if self._timeseries is None:
-            f = self.path / "timeseries.csv"
-            if not f.is_file():
-                f = self.path / "timeseries.partial.csv"
-            if not f.is_file():
-                raise InputError(f"{self.path}: no timeseries.csv")
-            self._timeseries = pd.read_csv(f)
-        return self._timeseries
-
-    @property
-    def summary(self) -> Dict[str, Any]:
-        """``summary.json`` (complete runs only)."""
-        f = self.path / "summary.json"
-        if not f.is_file():
-            raise InputError(f"{self.path}: no summary.json (run status: {self.status})")
-        return json.loads(f.read_text(encoding="utf-8"))
-
-    @property
-    def scenario_toml(self) -> str:
-        """The resolved scenario as TOML (from the manifest)."""
-        return self.manifest["scenario_toml"]
-
-    @property
-    def scenario(self) -> Dict[str, Any]:
-        """The resolved scenario as a dict (from the manifest)."""
-        return _toml_loads(self.scenario_toml)
-
-    @property
-    def days(self) -> List[float]:
-        """Days with a snapshot."""
-        return [s.day for s in self.snapshots]
-
-    def snapshot(self, day: float) -> Snapshot:
-        """The snapshot of ``day``."""
-        for s in self.snapshots:
-            if s.day == day:
-                return s
-        raise InputError(f"{self.path}: no snapshot of day {day} (allowed: {', '.join(map(str, self.days))})")
-
-    def field(self, name: str, day: float) -> np.ndarray:
-        """Field ``name`` on ``day`` (memory-mapped, read-only)."""
-        return self.snapshot(day).field(name)
-
-    def __repr__(self) -> str:
-        return f"<woundsim.RunDir {self.path} ({self.status}, {len(self.snapshots)} snapshots)>"
+    ``design``: a DataFrame, a dict of equal-length columns, a list of dicts,
+    or a 2-D array with ``keys=`` naming its columns (e.g. a SALib sample
+    with ``keys=problem["names"]``). ``outcomes``: summary keys to keep
+    (top-level keys of ``summary.json`` such as ``closure_pct_final``, or
+    ``final.<column>`` for the last time-series value); default all.
+    ``replicates``: runs per point; replicate ``r`` uses the seed of
+    cohort replicate ``r`` of the master ``seed`` (the same seeds at every
+    point: common random numbers), or give ``seeds`` explicitly. Each run
+    equals ``woundsim.run(scenario, seed=that_seed, overrides={...point})``.
+    Every point is validated before any run starts; a bad key or value
+    raises :class:`InputError` naming the point and the key. Results do not
+    depend on ``threads``."""
+    kind, source = _source(scenario)
+    df = design_table(design, keys)
+    base = _sets(overrides, dotted_overrides, days, None)
+    # A missing cell (None or NaN: a key absent from one dict of a list)
+    # leaves that key at the scenario's value for that point.
+    points = [[f"{k}={_toml_literal(k, _py(v))}" for k, v in zip(df.columns, row) if not _missing(v)]
+              for row in df.itertuples(index=False, name=None)]
+    if seeds is None:
+        if not isinstance(replicates, (int, np.integer)) or replicates < 1:
+            raise InputError(f"replicates={replicates!r}: allowed: a whole number >= 1")
+        master = _seed(seed)
+        if master is None:
+            master = int(Simulation(scenario, days=1 if days is None else days, overrides=overrides,
+                                    **dotted_overrides).scenario["seed"])
+        seeds = [int(s) for s in _native.replicate_seeds(master, int(replicates))]
+    else:
+        seeds = [int(_seed(s)) for s in seeds]
+    summaries = _native.sweep_points(kind, source, base, points, seeds, threads)
+    rows = []
+    n = len(seeds)
+    for i, point in enumerate(df.itertuples(index=False, name=None)):
+        for r, s in enumerate(seeds):
+            flat = flatten_summary(json.loads(summaries[i * n + r]))
+            if outcomes is not None:
+                missing = [o for o in outcomes if o not in flat]
+                if missing:
+                    raise InputError(f"unknown outcome '{missing[0]}' (allowed: {', '.join(flat)})")
+                flat = {o: flat[o] for o in outcomes}
+            else:
+                flat.pop("seed", None)
+            rows.append({"point": i, "replicate": r, "seed": s, **dict(zip(df.columns, point)), **flat})
+    out = pd.DataFrame(rows)
+    out["seed"] = out["seed"].astype(np.uint64)
+    return out
 
 
-def load(path: Union[str, "os.PathLike[str]"]) -> RunDir:
-    """Open a run directory the CLI wrote (``woundsim run --out DIR``)."""
-    return RunDir(path)
+def _missing(v: Any) -> bool:
+    """A design cell left empty (None or a float NaN)."""
+    return v is None or (isinstance(v, (float, np.floating)) and math.isnan(v))
+
+
+def _seed(seed: Any) -> Optional[int]:
+    """A seed as an int in 0..2^64 (None stays None)."""
+    if seed is None:
+        return None
+    if not (isinstance(seed, (int, np.integer)) and 0 <= int(seed) < 2**64):
+        e = InputError(f"seed {seed!r}: allowed: a whole number from 0 to 2^64 - 1")
+        e.key = "seed"
+        raise e
+    return int(seed)

@@ -21,6 +21,7 @@ use run_cmd::*;
 const MAX_THREADS: u64 = 256;
 mod bench_cmd;
 mod cohort_cmd;
+mod export_cmd;
 mod params_cmd;
 mod shipped;
 mod sweep_cmd;
@@ -70,6 +71,8 @@ enum Command {
     Plot(PlotArgs),
     /// Overlay the time courses of several runs in one figure.
     Overlay(OverlayArgs),
+    /// Export a run's snapshots for ParaView (--to vtk) or xarray (--to zarr).
+    Export(export_cmd::ExportArgs),
     /// Parameter sweeps: run (resumable, shardable), merge shards, report.
     Sweep(sweep_cmd::SweepArgs),
     /// Benchmark suite: solver, agent phases, default scenario, sweep, memory.
@@ -361,6 +364,7 @@ pub fn main() -> Result<ExitCode> {
         Command::Validate(a) => cohort_cmd::validate(a, quiet),
         Command::Plot(a) => cmd_plot(a),
         Command::Overlay(a) => cmd_overlay(a),
+        Command::Export(a) => export_cmd::export(a),
         Command::Bench(a) => bench_cmd::bench(a, threads, quiet),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

@@ -181,13 +181,18 @@ pub struct Summary {
     pub peak_vessel_day: f64,
     /// Final vessel density (relative).
     pub final_vessel_density_rel: f64,
-    /// Mean wound VEGF over the run (ng/mL).
+    /// Mean wound VEGF over the run (ng/mL): a time mean of the
+    /// `vegf_mean_ng_per_ml` column (its last value is in `final_values`).
+    #[serde(rename = "vegf_time_mean_ng_per_ml")]
     pub vegf_mean_ng_per_ml: f64,
     /// Peak wound VEGF (ng/mL).
     pub vegf_peak_ng_per_ml: f64,
-    /// Mean wound TNF-α over days 7–14 (ng/mL), if simulated.
+    /// Mean wound TNF-α over days 7–14 (ng/mL), if simulated: a time mean.
+    #[serde(rename = "tnf_time_mean_d7_14_ng_per_ml")]
     pub tnf_mean_d7_14_ng_per_ml: Option<f64>,
-    /// Mean wound O₂ over the run (mmHg).
+    /// Mean wound O₂ over the run (mmHg): a time mean of the `o2_mean_mmHg`
+    /// column (its last value is in `final_values`).
+    #[serde(rename = "o2_time_mean_mmHg")]
     pub o2_mean_mmhg: f64,
     /// Every final time-series value by column.
     pub final_values: BTreeMap<String, f64>,
@@ -208,7 +213,7 @@ pub fn outcome_min_days(name: &str) -> Option<f64> {
         "closure_pct_wk4" => Some(28.0),
         "closure_pct_wk8" => Some(56.0),
         "closure_pct_wk12" => Some(84.0),
-        "m2_fraction_d7" | "tnf_mean_d7_14_ng_per_ml" => Some(7.0),
+        "m2_fraction_d7" | "tnf_time_mean_d7_14_ng_per_ml" => Some(7.0),
         _ => None,
     }
 }
@@ -225,9 +230,9 @@ pub const OUTCOMES: [&str; 13] = [
     "msc_half_life_d",
     "m2_fraction_d7",
     "peak_vessel_density_rel",
-    "vegf_mean_ng_per_ml",
-    "tnf_mean_d7_14_ng_per_ml",
-    "o2_mean_mmhg",
+    "vegf_time_mean_ng_per_ml",
+    "tnf_time_mean_d7_14_ng_per_ml",
+    "o2_time_mean_mmHg",
 ];
 
 impl Summary {
@@ -339,10 +344,10 @@ impl Summary {
             "peak_vessel_density_rel" => Some(self.peak_vessel_density_rel),
             "peak_vessel_day" => Some(self.peak_vessel_day),
             "final_vessel_density_rel" => Some(self.final_vessel_density_rel),
-            "vegf_mean_ng_per_ml" => Some(self.vegf_mean_ng_per_ml),
+            "vegf_time_mean_ng_per_ml" => Some(self.vegf_mean_ng_per_ml),
             "vegf_peak_ng_per_ml" => Some(self.vegf_peak_ng_per_ml),
-            "tnf_mean_d7_14_ng_per_ml" => self.tnf_mean_d7_14_ng_per_ml,
-            "o2_mean_mmhg" => Some(self.o2_mean_mmhg),
+            "tnf_time_mean_d7_14_ng_per_ml" => self.tnf_mean_d7_14_ng_per_ml,
+            "o2_time_mean_mmHg" => Some(self.o2_mean_mmhg),
             other => self
                 .final_values
                 .get(other.strip_prefix("final.").unwrap_or(other))

@@ -17,6 +17,7 @@ mod memory;
 pub use memory::*;
 mod checkpoint;
 use checkpoint::*;
+pub use checkpoint::{checkpoint_bytes, restore_bytes};
 #[cfg(test)]
 mod tests;
 

@@ -12,6 +12,8 @@
 use pyo3::exceptions::{PyException, PyOSError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use woundsim_core::error::{Error, InputError as CoreInputError};
 use woundsim_core::observe::{self, Summary};
@@ -104,6 +106,7 @@ fn load_params(
     kind: &str,
     source: Option<&str>,
     sets: &[String],
+    seed: Option<u64>,
 ) -> PyResult<Params> {
     let loaded: Result<(Scenario, String), Error> = match (kind, source) {
         ("builtin", _) => Scenario::builtin(sets)
@@ -153,7 +156,12 @@ fn load_params(
             )))
         }
     };
-    let (scenario, label) = loaded.map_err(|e| to_py(py, e))?;
+    let (mut scenario, label) = loaded.map_err(|e| to_py(py, e))?;
+    // Applied after the overrides, as `--seed` is; any u64 (a TOML
+    // override only reaches i64::MAX).
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
     Params::new(scenario, &label)
         .map_err(|e| scenario::blame_overrides(e, sets))
         .map_err(|e| core_input(py, &e))
@@ -173,6 +181,18 @@ fn bytes_of<'py, T: Copy, const N: usize>(
     PyBytes::new(py, &buf)
 }
 
+/// Scenario sections whose keys [`NativeSimulation::set`] may change
+/// between steps: rates and responses of the mechanisms. The others shape
+/// the grid, the clock, the outputs or the patient drawn at the start.
+const SETTABLE: [&str; 6] = [
+    "tissue",
+    "msc",
+    "macrophage",
+    "angiogenesis",
+    "closure",
+    "fields",
+];
+
 /// One simulation held in memory: validated parameters, the state and its
 /// workspace, stepped by [`NativeSimulation::step`].
 #[pyclass(module = "woundsim._native")]
@@ -184,22 +204,15 @@ pub struct NativeSimulation {
     pool: Option<rayon::ThreadPool>,
 }
 
-#[pymethods]
 impl NativeSimulation {
-    /// `kind` is "builtin", "shipped" (source = name), "file" (source =
-    /// path) or "json" (source = a scenario table as JSON); `sets` are
-    /// `key.path=value` overrides as on the CLI; `threads` builds a pool of
-    /// its own (default: the global pool, RAYON_NUM_THREADS or all cores).
-    #[new]
-    #[pyo3(signature = (kind, source, sets, threads=None))]
-    fn new(
+    /// A thread pool of `threads` workers (none: the global pool), the
+    /// state made by `make` inside it, and its workspace.
+    fn build(
         py: Python<'_>,
-        kind: &str,
-        source: Option<&str>,
-        sets: Vec<String>,
+        params: Params,
         threads: Option<usize>,
+        make: impl FnOnce(&Params) -> SimState + Send,
     ) -> PyResult<Self> {
-        let params = load_params(py, kind, source, &sets)?;
         woundsim_io::run::check_memory(&params, woundsim_io::run::total_memory_mib())
             .map_err(|e| to_py(py, e))?;
         let pool = match threads {
@@ -211,11 +224,10 @@ impl NativeSimulation {
             ),
             None => None,
         };
-        let seed = params.scenario.seed;
-        let build = || {
-            let patient = woundsim_core::cohort::patient_for(&params, seed);
-            let state = SimState::new(&params, seed, patient);
-            let workspace = Workspace::new(&params, &state);
+        let p = &params;
+        let build = move || {
+            let state = make(p);
+            let workspace = Workspace::new(p, &state);
             (state, workspace)
         };
         let (state, workspace) = py.detach(|| match &pool {
@@ -229,6 +241,124 @@ impl NativeSimulation {
             times: PhaseTimes::default(),
             pool,
         })
+    }
+}
+
+#[pymethods]
+impl NativeSimulation {
+    /// `kind` is "builtin", "shipped" (source = name), "file" (source =
+    /// path) or "json" (source = a scenario table as JSON); `sets` are
+    /// `key.path=value` overrides as on the CLI; `threads` builds a pool of
+    /// its own (default: the global pool, RAYON_NUM_THREADS or all cores);
+    /// `seed` replaces the scenario's seed after the overrides.
+    #[new]
+    #[pyo3(signature = (kind, source, sets, threads=None, seed=None))]
+    fn new(
+        py: Python<'_>,
+        kind: &str,
+        source: Option<&str>,
+        sets: Vec<String>,
+        threads: Option<usize>,
+        seed: Option<u64>,
+    ) -> PyResult<Self> {
+        let params = load_params(py, kind, source, &sets, seed)?;
+        let seed = params.scenario.seed;
+        NativeSimulation::build(py, params, threads, |p| {
+            let patient = woundsim_core::cohort::patient_for(p, seed);
+            SimState::new(p, seed, patient)
+        })
+    }
+
+    /// A simulation continued from checkpoint bytes (those of
+    /// [`NativeSimulation::checkpoint`] or a run directory's
+    /// `checkpoint.bin`; `origin` names them in errors).
+    #[staticmethod]
+    #[pyo3(signature = (data, origin, threads=None))]
+    fn restore(
+        py: Python<'_>,
+        data: &[u8],
+        origin: &str,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let (params, state) =
+            woundsim_io::run::restore_bytes(data, origin).map_err(|e| to_py(py, e))?;
+        let mut state = Some(state);
+        NativeSimulation::build(py, params, threads, move |_| {
+            state.take().expect("built once")
+        })
+    }
+
+    /// The whole state as checkpoint bytes (the container of a run's
+    /// `checkpoint.bin`); [`NativeSimulation::restore`] continues it bit for bit.
+    fn checkpoint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = woundsim_io::run::checkpoint_bytes(&self.params, &self.state)
+            .map_err(|e| to_py(py, e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Change scenario keys between steps: `sets` are `key.path=value`
+    /// overrides applied to the resolved scenario. Only keys of the
+    /// sections in [`SETTABLE`] may change (not the grid, time, output,
+    /// patient or the set of fields); the parameters are validated as at
+    /// start-up and the workspace rebuilt from the state (as on resuming a
+    /// checkpoint). On an error nothing changes.
+    fn set(&mut self, py: Python<'_>, sets: Vec<String>) -> PyResult<()> {
+        for s in &sets {
+            let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
+            let section = key.split('.').next().unwrap_or("");
+            if !SETTABLE.contains(&section) || !key.contains('.') {
+                return Err(input_err(
+                    py,
+                    format!(
+                        "key '{key}' cannot change during a run (allowed between steps: {}; \
+                         start a new Simulation for the others)",
+                        SETTABLE.map(|s| format!("{s}.*")).join(", ")
+                    ),
+                    Some(key),
+                    None,
+                ));
+            }
+        }
+        let label = self.params.label.clone();
+        let scenario = Scenario::from_toml_str(&self.params.scenario.to_toml(), &label, &sets)
+            .map_err(|e| core_input(py, &e))?;
+        let params = Params::new(scenario, &label)
+            .map_err(|e| scenario::blame_overrides(e, &sets))
+            .map_err(|e| core_input(py, &e))?;
+        if let Err(why) = self.state.validate(&params) {
+            return Err(input_err(
+                py,
+                format!("{}: cannot change during a run: {why}", sets.join(" ")),
+                None,
+                None,
+            ));
+        }
+        let old = &self.params;
+        if params.grid != old.grid || params.steps != old.steps {
+            return Err(input_err(
+                py,
+                format!(
+                    "{}: would change the grid or the time steps",
+                    sets.join(" ")
+                ),
+                None,
+                None,
+            ));
+        }
+        let NativeSimulation {
+            state,
+            pool,
+            workspace,
+            ..
+        } = self;
+        let state = &*state;
+        let rebuild = || Workspace::new(&params, state);
+        *workspace = py.detach(|| match pool {
+            Some(pool) => pool.install(rebuild),
+            None => rebuild(),
+        });
+        self.params = params;
+        Ok(())
     }
 
     /// Advance up to `n` base steps (never past the scenario's end) with the
@@ -308,6 +438,26 @@ impl NativeSimulation {
         self.params.grid.ny
     }
 
+    /// Base steps at which the CLI writes field snapshots
+    /// (`output.snapshot_days` / `output.snapshot_every_days` and the last
+    /// step), sorted.
+    #[getter]
+    fn snapshot_steps(&self) -> Vec<u64> {
+        self.params.steps.snapshots.clone()
+    }
+
+    /// Layer thickness along z (µm; equals `dx_um` in 2D).
+    #[getter]
+    fn dz_um(&self) -> f64 {
+        self.params.grid.dz_um
+    }
+
+    /// Voxels along z (1 in 2D).
+    #[getter]
+    fn nz(&self) -> usize {
+        self.params.grid.nz
+    }
+
     /// Voxel size (µm).
     #[getter]
     fn dx_um(&self) -> f64 {
@@ -331,7 +481,11 @@ impl NativeSimulation {
     /// The summary of the rows so far, as the JSON `summary.json` holds.
     fn summary_json(&self) -> PyResult<String> {
         let cols = observe::columns(&self.params);
-        let s = Summary::from_rows(&self.params, self.state.seed, &cols, &self.state.rows);
+        let mut s = Summary::from_rows(&self.params, self.state.seed, &cols, &self.state.rows);
+        s.agent_cap_hit_day = self
+            .state
+            .agent_cap_hit_step
+            .map(|st| self.params.steps.day(st));
         serde_json::to_string(&s).map_err(|e| WoundsimError::new_err(e.to_string()))
     }
 
@@ -348,6 +502,29 @@ impl NativeSimulation {
             .cloned()
             .zip(f.units.iter().cloned())
             .collect()
+    }
+
+    /// Where field `name` lives: (address, number of f32 values) of its
+    /// `(nz·ny, nx)` array in the state. The array is allocated once with
+    /// the state and updated in place by every step (never moved or
+    /// resized), so the address stays valid for the life of this object;
+    /// the Python layer wraps it as a read-only numpy view that keeps this
+    /// object alive.
+    fn field_address(&self, py: Python<'_>, name: &str) -> PyResult<(usize, usize)> {
+        let f = &self.state.fields;
+        let Some(i) = f.names.iter().position(|n| n == name) else {
+            return Err(input_err(
+                py,
+                format!("unknown field '{name}' (allowed: {})", f.names.join(", ")),
+                None,
+                None,
+            ));
+        };
+        let a = &f.data[i];
+        let s = a
+            .as_slice()
+            .ok_or_else(|| WoundsimError::new_err("internal: field not contiguous"))?;
+        Ok((s.as_ptr() as usize, s.len()))
     }
 
     /// Field `name` as native-endian f32 bytes in (ny, nx) row-major order
@@ -427,6 +604,166 @@ impl NativeSimulation {
     }
 }
 
+/// A thread pool of `threads` workers (none or 0: RAYON_NUM_THREADS or all
+/// cores).
+fn own_pool(threads: Option<usize>) -> PyResult<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| WoundsimError::new_err(format!("thread pool: {e}")))
+}
+
+/// Run `f` in `pool` with the GIL released, looking at Python's signal
+/// flags every 20 ms from this (the calling) thread. On a signal that
+/// raises (Ctrl-C: KeyboardInterrupt) `stop` is set, so `f` starts no
+/// further run; the runs under way finish, then the exception is raised.
+fn run_with_signals<R: Send>(
+    py: Python<'_>,
+    pool: &rayon::ThreadPool,
+    stop: &AtomicBool,
+    f: impl FnOnce() -> R + Send,
+) -> PyResult<R> {
+    let mut signal: Option<PyErr> = None;
+    let joined = py.detach(|| {
+        std::thread::scope(|s| {
+            let h = s.spawn(|| pool.install(f));
+            while !h.is_finished() {
+                std::thread::sleep(Duration::from_millis(20));
+                if signal.is_none() {
+                    if let Err(e) = Python::attach(|py| py.check_signals()) {
+                        stop.store(true, Ordering::SeqCst);
+                        signal = Some(e);
+                    }
+                }
+            }
+            h.join()
+        })
+    });
+    if let Some(e) = signal {
+        return Err(e);
+    }
+    joined.map_err(|_| WoundsimError::new_err("internal: a worker thread panicked"))
+}
+
+/// Run the scenario as a cohort of `replicates` virtual patients, as
+/// `woundsim run --replicates N` does (same seeds, same files' contents),
+/// in a thread pool of its own. Returns the texts of `cohort.csv`,
+/// `cohort_timeseries.csv` and `cohort_summary.json` and, per replicate,
+/// (index, seed, timeseries CSV, summary JSON).
+#[pyfunction]
+#[pyo3(signature = (kind, source, sets, seed, replicates, threads=None))]
+#[allow(clippy::type_complexity)]
+fn cohort(
+    py: Python<'_>,
+    kind: &str,
+    source: Option<&str>,
+    sets: Vec<String>,
+    seed: Option<u64>,
+    replicates: u64,
+    threads: Option<usize>,
+) -> PyResult<(String, String, String, Vec<(u64, u64, String, String)>)> {
+    let params = load_params(py, kind, source, &sets, seed)?;
+    let pool = own_pool(threads)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let opts = woundsim_study::cohort_run::Options {
+        interrupt: Some(stop.clone()),
+        progress: None,
+    };
+    let c = run_with_signals(py, &pool, &stop, || {
+        woundsim_study::cohort_run::simulate_cohort(&params, replicates, &opts)
+    })?
+    .map_err(|e| to_py(py, e))?;
+    let text = |b: woundsim_core::error::Result<Vec<u8>>| -> PyResult<String> {
+        let b = b.map_err(|e| to_py(py, e))?;
+        String::from_utf8(b).map_err(|e| WoundsimError::new_err(e.to_string()))
+    };
+    let table = text(woundsim_study::cohort_run::cohort_csv(&c))?;
+    let ts = text(woundsim_study::cohort_run::cohort_timeseries_csv(&c))?;
+    let summary = to_json(&c.summary())?;
+    let mut reps = Vec::with_capacity(c.replicates.len());
+    for r in &c.replicates {
+        let csv = text(woundsim_io::output::timeseries_csv(
+            &r.output.columns,
+            &r.output.rows,
+        ))?;
+        reps.push((r.index, r.seed, csv, to_json(&r.output.summary)?));
+    }
+    Ok((table, ts, summary, reps))
+}
+
+/// The seeds of replicates `0..n` of a cohort with master seed `master`
+/// (as `woundsim run --replicates N` uses them).
+#[pyfunction]
+fn replicate_seeds(master: u64, n: u64) -> Vec<u64> {
+    (0..n)
+        .map(|i| woundsim_study::cohort_run::replicate_seed(master, i))
+        .collect()
+}
+
+/// `v` as compact JSON.
+fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| WoundsimError::new_err(e.to_string()))
+}
+
+/// Run every design point (a list of `key=value` overrides on top of the
+/// scenario and `sets`) with every seed of `seeds`, in a thread pool of its
+/// own; each run is `woundsim.run(scenario, seed=seed, overrides=point)`.
+/// Every point is validated before any run starts (an error names the point
+/// and the key). Returns one summary JSON per (point, seed), point-major.
+#[pyfunction]
+#[pyo3(signature = (kind, source, sets, points, seeds, threads=None))]
+fn sweep_points(
+    py: Python<'_>,
+    kind: &str,
+    source: Option<&str>,
+    sets: Vec<String>,
+    points: Vec<Vec<String>>,
+    seeds: Vec<u64>,
+    threads: Option<usize>,
+) -> PyResult<Vec<String>> {
+    use rayon::prelude::*;
+    let mut all = Vec::with_capacity(points.len() * seeds.len());
+    for (i, point) in points.iter().enumerate() {
+        let mut s = sets.clone();
+        s.extend(point.iter().cloned());
+        for &seed in &seeds {
+            let p = load_params(py, kind, source, &s, Some(seed)).map_err(|e| {
+                let msg = format!("design point {i}: {}", e.value(py));
+                let new = InputError::new_err(msg);
+                for attr in ["key", "file"] {
+                    if let Ok(v) = e.value(py).getattr(attr) {
+                        let _ = new.value(py).setattr(attr, v);
+                    }
+                }
+                new
+            })?;
+            all.push(p);
+        }
+    }
+    if let Some(p) = all.first() {
+        woundsim_io::run::check_memory(p, woundsim_io::run::total_memory_mib())
+            .map_err(|e| to_py(py, e))?;
+    }
+    let pool = own_pool(threads)?;
+    let stop = AtomicBool::new(false);
+    let results = run_with_signals(py, &pool, &stop, || {
+        all.par_iter()
+            .map(|p| {
+                if stop.load(Ordering::SeqCst) {
+                    return Err(Error::Other("interrupted".into()));
+                }
+                woundsim_io::run::simulate(p, p.scenario.seed)
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        let o = r.map_err(|e| to_py(py, e))?;
+        out.push(to_json(&o.summary)?);
+    }
+    Ok(out)
+}
+
 /// The module `woundsim._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -438,5 +775,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeSimulation>()?;
     m.add_function(wrap_pyfunction!(shipped_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(shipped_scenario_text, m)?)?;
+    m.add_function(wrap_pyfunction!(cohort, m)?)?;
+    m.add_function(wrap_pyfunction!(replicate_seeds, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_points, m)?)?;
     Ok(())
 }

@@ -62,10 +62,10 @@ pub const COHORT_OUTCOMES: [&str; 18] = [
     "peak_vessel_density_rel",
     "peak_vessel_day",
     "final_vessel_density_rel",
-    "vegf_mean_ng_per_ml",
+    "vegf_time_mean_ng_per_ml",
     "vegf_peak_ng_per_ml",
-    "tnf_mean_d7_14_ng_per_ml",
-    "o2_mean_mmhg",
+    "tnf_time_mean_d7_14_ng_per_ml",
+    "o2_time_mean_mmHg",
 ];
 
 /// The seed of replicate `index` of a cohort with master seed `master`.

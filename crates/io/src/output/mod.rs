@@ -10,6 +10,7 @@
 //! directory holds the marker [`MARKER`], by which `--force` recognises it.
 
 pub mod atomic;
+pub mod export;
 pub mod snapshot;
 
 use crate::error::{Error, Result};
@@ -20,6 +21,30 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use atomic::{ensure_subdir, write_atomic, AtomicFile};
+
+#[cfg(test)]
+mod format_tests {
+    use super::format_value;
+
+    #[test]
+    fn numbers_read_back_exactly_and_undefined_is_empty() {
+        for v in [
+            0.1,
+            1.0 / 3.0,
+            3e-7,
+            4.9e-7,
+            123456.789012345,
+            -2.5e-12,
+            1e20,
+        ] {
+            let s = format_value(v);
+            assert_eq!(s.parse::<f64>().unwrap(), v, "{s}");
+        }
+        assert_eq!(format_value(3e-7), "0.0000003");
+        assert_eq!(format_value(42.0), "42");
+        assert_eq!(format_value(f64::NAN), "");
+    }
+}
 
 /// Write a value as pretty JSON atomically.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
@@ -64,12 +89,17 @@ pub fn timeseries_csv(cols: &[String], rows: &[Row]) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| Error::Other(e.to_string()))
 }
 
-/// Format a number compactly and exactly reproducibly.
+/// Format a number for CSV: whole numbers without a decimal point, others
+/// in the shortest form that reads back to the same `f64` (Rust's `{}`, so
+/// small values such as 3e-7 keep their digits), an undefined value (NaN)
+/// as an empty cell.
 pub fn format_value(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
+    if v.is_nan() {
+        String::new()
+    } else if v == v.trunc() && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
-        format!("{v:.6}")
+        format!("{v}")
     }
 }
 

@@ -1,7 +1,8 @@
 //! Field snapshots: one `.npy` file per field (f32, shape `(ny, nx)`, row j =
 //! y index), `wound.npy` (u8, 1 = open), `vessels.npy` (u8: 0 none,
-//! 1 sprout, 2 perfused, 3 abnormal, 4 mature), `agents.csv`
-//! (`kind,id,x_um,y_um,state`) and `snapshots/index.json` listing them.
+//! 1 sprout, 2 perfused, 3 abnormal, 4 mature; listed in the index as
+//! `vessel_codes`), `agents.csv` (`kind,id,x_um,y_um,state`) and
+//! `snapshots/index.json` listing them.
 //!
 //! ```python
 //! import numpy as np, json
@@ -47,6 +48,9 @@ pub struct Index {
     pub nx: usize,
     /// Voxels along y.
     pub ny: usize,
+    /// The codes of the vessel-map files: code (as text) → vessel state.
+    #[serde(default)]
+    pub vessel_codes: BTreeMap<String, String>,
     /// Snapshots in time order.
     pub snapshots: Vec<Entry>,
 }
@@ -131,6 +135,10 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
     index.dx_um = p.grid.dx_um;
     index.nx = p.grid.nx;
     index.ny = p.grid.ny;
+    index.vessel_codes = super::export::VESSEL_CODES
+        .iter()
+        .map(|(c, n)| (c.to_string(), n.to_string()))
+        .collect();
     index.snapshots.retain(|e| e.tag != tag);
     index.snapshots.push(Entry {
         day,

@@ -24,11 +24,52 @@ pub(super) fn write_checkpoint(
     output::write_atomic(&dir.join(CHECKPOINT), &bytes)
 }
 
+/// An in-memory checkpoint of `st` under `p`: the bytes a run directory's
+/// `checkpoint.bin` holds (header, checksum, postcard payload), without
+/// snapshot settings. [`restore_bytes`] reads it back (and a run's
+/// `checkpoint.bin` too); continuing the restored state gives the same
+/// results, bit for bit, as continuing `st`.
+pub fn checkpoint_bytes(p: &Params, st: &SimState) -> Result<Vec<u8>> {
+    encode_checkpoint(&Checkpoint {
+        version: crate::VERSION.to_string(),
+        label: p.label.clone(),
+        scenario_toml: p.scenario.to_toml(),
+        snapshots: false,
+        checkpoint_every_days: None,
+        state: st.clone(),
+        snapshot_index: snapshot::Index::default(),
+        wall_s: 0.0,
+    })
+}
+
+/// Decode checkpoint bytes (from [`checkpoint_bytes`] or a run directory's
+/// `checkpoint.bin`; `origin` names them in errors) into the validated
+/// parameters of their scenario and the state. Errors are input errors:
+/// damaged bytes, another woundsim version, or a state that does not fit
+/// its scenario.
+pub fn restore_bytes(bytes: &[u8], origin: &str) -> Result<(Params, SimState)> {
+    let bad = |msg: String| Error::Input(InputError::new(origin, None, msg));
+    let ck =
+        decode_checkpoint(bytes).map_err(|why| bad(format!("checkpoint is unusable: {why}")))?;
+    if ck.version != crate::VERSION {
+        return Err(bad(format!(
+            "checkpoint was written by woundsim {}, this is {}",
+            ck.version,
+            crate::VERSION
+        )));
+    }
+    let scenario = Scenario::from_toml_str(&ck.scenario_toml, &ck.label, &[])?;
+    let params = Params::new(scenario, &ck.label)?;
+    check_checkpoint(&params, &ck)
+        .map_err(|why| bad(format!("checkpoint does not match its scenario: {why}")))?;
+    Ok((params, ck.state))
+}
+
 /// First bytes of every checkpoint file.
 pub(super) const CHECKPOINT_MAGIC: [u8; 8] = *b"WSIMCKPT";
 /// Version of the checkpoint container and payload layout; raised whenever
 /// either changes, so an old file is refused instead of misread.
-pub(super) const CHECKPOINT_FORMAT: u32 = 1;
+pub(super) const CHECKPOINT_FORMAT: u32 = 2;
 /// Header: magic (8 bytes), format (u32 LE), payload length (u64 LE),
 /// CRC-32 of the payload (u32 LE).
 pub(super) const CHECKPOINT_HEADER: usize = 8 + 4 + 8 + 4;

@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn rows_are_deterministic_and_failures_are_recorded() {
-        let s = spec("outcomes = [\"closure_pct_final\", \"o2_mean_mmhg\"]");
+        let s = spec("outcomes = [\"closure_pct_final\", \"o2_time_mean_mmHg\"]");
         let a = execute(&s, 3, None);
         let b = execute(&s, 3, None);
         assert_eq!(a, b);

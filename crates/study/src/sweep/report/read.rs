@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) fn cell(x: f64) -> String {
     if x.is_finite() {
-        format!("{x:.6}")
+        output::format_value(x)
     } else {
         String::new()
     }
