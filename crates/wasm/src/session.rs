@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn format_matches_the_run_directory_writer() {
-        for v in [0.0, 1.0, -3.0, 0.5, 1.0 / 3.0, 12345.678_9, 1e20, -2.5e-7] {
+        for v in [0.0, 1.0, -3.0, 0.5, 1.0 / 3.0, 12_345.678_9, 1e20, -2.5e-7] {
             assert_eq!(format_value(v), woundsim_io::output::format_value(v), "{v}");
         }
     }
