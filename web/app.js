@@ -476,11 +476,11 @@ function render() {
   dayEl.textContent = day.toFixed(2);
   dayEl.dataset.value = String(day);
   $("#days-total").textContent = String(+a.sim.days_total.toFixed(2));
-  const row = a.sim.current_row();
   const ci = a.columns.indexOf("closure_pct");
+  const closures = app.arms.map((x) => x.sim.current_row()[ci]);
   const cl = $("#closure");
-  cl.textContent = app.arms.map((x) => x.sim.current_row()[ci].toFixed(1)).join(" | ");
-  cl.dataset.value = String(row[ci]);
+  cl.textContent = closures.map((c) => c.toFixed(1)).join(" | ");
+  cl.dataset.value = String(closures[0]);
   charts.draw(app.arms.map((x) => ({ label: x.slot, columns: x.columns, rows: x.samples, days: x.sim.days_total })));
   $("#chart-legend").textContent = app.arms.length > 1 ? "solid: arm A, dashed: arm B" : "";
 }

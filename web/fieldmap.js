@@ -37,6 +37,17 @@ export function viridis(t) {
   return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f));
 }
 
+// Viridis sampled at LUT_LEVELS levels, as flat RGB bytes.
+const LUT_LEVELS = 1024;
+let lutCache = null;
+function LUT() {
+  if (!lutCache) {
+    lutCache = new Uint8Array(3 * LUT_LEVELS);
+    for (let q = 0; q < LUT_LEVELS; q++) lutCache.set(viridis(q / (LUT_LEVELS - 1)), 3 * q);
+  }
+  return lutCache;
+}
+
 // The colour range of a field: from min(0, lowest) to the highest value,
 // widened when flat (as color_range/widen in the plot crate).
 export function colourRange(data) {
@@ -98,6 +109,49 @@ export function drawMarker(g, kind, x, y, r) {
   }
 }
 
+// The wound margin as line segments in canvas pixels: the edges between
+// open and closed voxels, merged into runs along each grid line (as the
+// PNG maps do), drawn as a white line with black edges on a transparent
+// layer that is kept while the mask and the canvas size stay the same.
+function marginLayer(canvas, wound, nx, ny, sx, sy, W, H) {
+  const c = canvas.__margin;
+  if (c && c.H === H && c.W === W && sameBytes(c.wound, wound)) return c.layer;
+  const segs = [];
+  for (let i = 1; i < nx; i++) {
+    let start = -1;
+    for (let j = 0; j <= ny; j++) {
+      const edge = j < ny && wound[j * nx + i - 1] !== wound[j * nx + i];
+      if (edge && start < 0) start = j;
+      else if (!edge && start >= 0) { segs.push([i * sx, H - start * sy, i * sx, H - j * sy]); start = -1; }
+    }
+  }
+  for (let j = 1; j < ny; j++) {
+    let start = -1;
+    for (let i = 0; i <= nx; i++) {
+      const edge = i < nx && wound[(j - 1) * nx + i] !== wound[j * nx + i];
+      if (edge && start < 0) start = i;
+      else if (!edge && start >= 0) { segs.push([start * sx, H - j * sy, i * sx, H - j * sy]); start = -1; }
+    }
+  }
+  const layer = document.createElement("canvas");
+  layer.width = W; layer.height = H;
+  const g = layer.getContext("2d");
+  for (const [style, width] of [["#000", 4], ["#fff", 2]]) {
+    g.strokeStyle = style; g.lineWidth = width; g.lineCap = "square";
+    g.beginPath();
+    for (const [a, b, c2, d] of segs) { g.moveTo(a, b); g.lineTo(c2, d); }
+    g.stroke();
+  }
+  canvas.__margin = { W, H, wound, layer };
+  return layer;
+}
+
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 // Draw the map of `sim` (a Simulation) for `field` on `canvas`; returns
 // the colour range and the thinning factor.
 export function drawFieldMap(canvas, bar, sim, field, unit) {
@@ -115,13 +169,27 @@ export function drawFieldMap(canvas, bar, sim, field, unit) {
   // One pixel per voxel, then scaled: y grows upwards in the model.
   const img = new ImageData(nx, ny);
   const px = img.data;
+  const lut = LUT();
+  const scale = (LUT_LEVELS - 1) / span;
   for (let j = 0; j < ny; j++) {
     const row = (ny - 1 - j) * nx;
     for (let i = 0; i < nx; i++) {
       const k = j * nx + i;
-      const c = VESSEL_COLOURS[vessels[k]] || viridis((data[k] - range[0]) / span);
       const o = (row + i) * 4;
-      px[o] = c[0]; px[o + 1] = c[1]; px[o + 2] = c[2]; px[o + 3] = 255;
+      const v = vessels[k];
+      if (v > 0 && v < 5) {
+        const c = VESSEL_COLOURS[v];
+        px[o] = c[0]; px[o + 1] = c[1]; px[o + 2] = c[2];
+      } else {
+        const t = (data[k] - range[0]) * scale;
+        const q = 3 * (t >= 0 ? (t <= LUT_LEVELS - 1 ? (t + 0.5) | 0 : LUT_LEVELS - 1) : 0);
+        if (t === t) {
+          px[o] = lut[q]; px[o + 1] = lut[q + 1]; px[o + 2] = lut[q + 2];
+        } else {
+          px[o] = OI.nanGrey[0]; px[o + 1] = OI.nanGrey[1]; px[o + 2] = OI.nanGrey[2];
+        }
+      }
+      px[o + 3] = 255;
     }
   }
   const off = drawFieldMap.off || (drawFieldMap.off = document.createElement("canvas"));
@@ -132,24 +200,7 @@ export function drawFieldMap(canvas, bar, sim, field, unit) {
 
   // Wound margin: edges between open and closed voxels.
   const sx = W / nx, sy = H / ny;
-  const open = (i, j) => wound[j * nx + i] === 1;
-  const segs = [];
-  for (let j = 0; j < ny; j++) {
-    for (let i = 1; i < nx; i++) {
-      if (open(i - 1, j) !== open(i, j)) segs.push([i * sx, H - j * sy, i * sx, H - (j + 1) * sy]);
-    }
-  }
-  for (let j = 1; j < ny; j++) {
-    for (let i = 0; i < nx; i++) {
-      if (open(i, j - 1) !== open(i, j)) segs.push([i * sx, H - j * sy, (i + 1) * sx, H - j * sy]);
-    }
-  }
-  for (const [style, width] of [["#000", 4], ["#fff", 2]]) {
-    g.strokeStyle = style; g.lineWidth = width; g.lineCap = "square";
-    g.beginPath();
-    for (const [a, b, c, d] of segs) { g.moveTo(a, b); g.lineTo(c, d); }
-    g.stroke();
-  }
+  g.drawImage(marginLayer(canvas, wound, nx, ny, sx, sy, W, H), 0, 0);
 
   // Agents.
   const a = sim.agents(MAX_MARKERS);
@@ -191,10 +242,15 @@ function drawColourBar(bar, range, unit) {
   const W = bar.width, H = bar.height;
   g.clearRect(0, 0, W, H);
   const x0 = 10, x1 = W - 10, h = 12;
-  for (let x = x0; x < x1; x++) {
-    g.fillStyle = css(viridis((x - x0) / (x1 - x0 - 1)));
-    g.fillRect(x, 2, 1, h);
+  if (!bar.__ramp || bar.__ramp.width !== x1 - x0) {
+    const ramp = new ImageData(x1 - x0, 1);
+    for (let x = 0; x < x1 - x0; x++) {
+      const c = viridis(x / (x1 - x0 - 1));
+      ramp.data.set([c[0], c[1], c[2], 255], 4 * x);
+    }
+    bar.__ramp = ramp;
   }
+  for (let y = 2; y < 2 + h; y++) g.putImageData(bar.__ramp, x0, y);
   g.strokeStyle = "#000"; g.strokeRect(x0 + 0.5, 2.5, x1 - x0 - 1, h);
   g.fillStyle = "#000"; g.font = "11px system-ui, sans-serif";
   const fmt = (v) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : +v.toPrecision(3)).toString();
