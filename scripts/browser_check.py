@@ -266,6 +266,12 @@ def run_checks(d, url, binary, out, downloads):
     d.find_element(By.ID, "play").click()
     days = d.execute_script("return window.woundsim.arms.map(a => a.sim.day)")
     check("A/B mode runs two arms in step", len(days) == 2 and days[0] == days[1] and days[0] > 0.5, str(days))
+    titles = d.execute_script("return [...document.querySelectorAll('.arm-title')].map(e => e.textContent)")
+    check("A/B arms are the preset's two arms", "onto the wound" in titles[0] and "into a vein" in titles[1], str(titles))
+    Select(d.find_element(By.ID, "preset")).select_by_value("tour:4")
+    Select(d.find_element(By.ID, "arm-b")).select_by_value("2")
+    titles = d.execute_script("return [...document.querySelectorAll('.arm-title')].map(e => e.textContent)")
+    check("any arm of an experiment can be arm B", "10 × dose" in titles[1], str(titles))
     d.save_screenshot(str(out / "screenshot-ab.png"))
 
     errs = console_errors(d)

@@ -340,27 +340,41 @@ function presetArms(value) {
   return [arm, { ...arm, sets: [...sets, "treatment.product.source=none"], title: `${s.name}, no MSCs` }];
 }
 
+// Fill the arm choosers with the preset's arms (A the first, B the second).
+function armChoices(defs) {
+  const opts = defs.map((d, i) => `<option value="${i}">${d.title}</option>`).join("");
+  $("#arm-a").innerHTML = opts;
+  $("#arm-b").innerHTML = opts;
+  $("#arm-a").value = "0";
+  $("#arm-b").value = String(Math.min(1, defs.length - 1));
+}
+
 function loadArms(defs) {
   for (const a of app.arms) a.free();
   app.arms = [];
-  const n = $("#ab").checked ? 2 : 1;
+  const ab = $("#ab").checked;
+  $("#arm-b-box").hidden = !ab;
+  const picks = [Number($("#arm-a").value) || 0];
+  if (ab) picks.push(Number($("#arm-b").value) || 0);
   const slots = ["A", "B"];
   try {
-    for (let i = 0; i < n; i++) {
-      const d = defs[Math.min(i, defs.length - 1)];
+    picks.forEach((k, i) => {
+      const d = defs[Math.min(k, defs.length - 1)];
       app.arms.push(new Arm(slots[i], d.title, d.toml, d.label, d.sets));
-    }
+    });
   } catch (e) {
     status(String(e.message || e));
   }
   app.defs = defs;
-  $("#arms").classList.toggle("ab", n === 2);
+  $("#arms").classList.toggle("ab", app.arms.length === 2);
   onChanged();
 }
 
 function loadPreset() {
   pause();
-  loadArms(presetArms($("#preset").value));
+  const defs = presetArms($("#preset").value);
+  armChoices(defs);
+  loadArms(defs);
 }
 
 function download(name, text, type) {
@@ -393,7 +407,9 @@ async function importToml(file) {
   pause();
   const def = { title: file.name, toml: text, label: file.name, sets: [] };
   $("#preset-help").textContent = `Imported ${file.name}`;
-  loadArms([def, def]);
+  const defs = [def, { ...def, title: `${file.name}, no MSCs`, sets: ["treatment.product.source=none"] }];
+  armChoices(defs);
+  loadArms(defs);
 }
 
 // ---------------------------------------------------------------------------
@@ -502,10 +518,12 @@ async function main() {
   charts = new Charts($("#charts"));
   presetOptions();
   $("#preset").addEventListener("change", loadPreset);
-  $("#ab").addEventListener("change", () => {
-    pause();
-    loadArms(app.defs);
-  });
+  for (const id of ["#ab", "#arm-a", "#arm-b"]) {
+    $(id).addEventListener("change", () => {
+      pause();
+      loadArms(app.defs);
+    });
+  }
   $("#play").addEventListener("click", () => (playing ? pause() : play()));
   $("#step").addEventListener("click", stepOnce);
   $("#reset").addEventListener("click", resetAll);
