@@ -182,12 +182,10 @@ impl Server {
     /// Answer requests until the process ends (or, with `max`, after that
     /// many requests).
     pub fn run(&self, max: Option<usize>) {
-        let mut n = 0;
-        for req in self.inner.incoming_requests() {
+        for (n, req) in self.inner.incoming_requests().enumerate() {
             // A client that hangs up early is its own problem, not the server's.
             let _ = self.answer(req);
-            n += 1;
-            if max.is_some_and(|m| n >= m) {
+            if max.is_some_and(|m| n + 1 >= m) {
                 break;
             }
         }
