@@ -116,6 +116,24 @@ impl Simulation {
             .map_err(js_err)
     }
 
+    /// [`Simulation::new`] with run seed `seed` (the same as the override
+    /// `seed=N`, or `woundsim run --seed N`).
+    pub fn with_seed(
+        toml: &str,
+        label: &str,
+        mut sets: Vec<String>,
+        seed: u64,
+    ) -> Result<Simulation, JsError> {
+        sets.push(format!("seed={seed}"));
+        Self::new(toml, label, sets)
+    }
+
+    /// The run seed.
+    #[wasm_bindgen(getter)]
+    pub fn seed(&self) -> u64 {
+        self.s.params().scenario.seed
+    }
+
     /// Advance up to `n` base steps (fewer at the scenario's end); returns
     /// the number taken.
     pub fn step(&mut self, n: u32) -> Result<u32, JsError> {
@@ -276,6 +294,17 @@ mod tests {
         assert_ne!(a, 0);
         assert_eq!(a, digest(1, 1));
         assert_ne!(a, digest(1, 2));
+    }
+
+    #[test]
+    fn the_seed_is_the_scenario_seed() {
+        let d = presets::shipped("acute").unwrap();
+        let sets = vec!["time.days=1".to_string()];
+        let a = Simulation::with_seed(d.toml, "t", sets.clone(), 7).unwrap();
+        assert_eq!(a.seed(), 7);
+        assert!(a.scenario_toml().contains("seed = 7"));
+        let b = Simulation::new(d.toml, "t", sets).unwrap();
+        assert_eq!(b.seed(), 1);
     }
 
     #[test]

@@ -213,6 +213,76 @@ mod tests {
         assert_eq!(names, files);
     }
 
+    /// `(scenario, days, --set values)` of every `run` in docs/tour.md, its
+    /// output keys left out.
+    fn tour_runs() -> std::collections::BTreeSet<(String, u32, Vec<String>)> {
+        let md = include_str!("../../../docs/tour.md");
+        let mut out = std::collections::BTreeSet::new();
+        let mut block = false;
+        let mut cmd = String::new();
+        for line in md.lines() {
+            if line.starts_with("## Going further") {
+                break;
+            }
+            if line.starts_with("```") {
+                block = !block;
+                continue;
+            }
+            if !block {
+                continue;
+            }
+            cmd.push_str(line.trim_end_matches('\\'));
+            cmd.push(' ');
+            if line.ends_with('\\') {
+                continue;
+            }
+            let words: Vec<String> = cmd
+                .split_whitespace()
+                .map(|w| w.trim_matches('\'').to_string())
+                .collect();
+            cmd.clear();
+            // `cargo run --release -- run SCENARIO ...`
+            let Some(i) = words.windows(2).position(|w| w[0] == "--" && w[1] == "run") else {
+                continue;
+            };
+            let i = i + 1;
+            let scenario = words[i + 1]
+                .trim_start_matches("scenarios/")
+                .trim_end_matches(".toml")
+                .to_string();
+            let after = |flag: &str| {
+                words
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| *w == flag)
+                    .map(|(k, _)| words[k + 1].clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(after("--preset"), vec!["small".to_string()]);
+            let days = after("--days")[0].parse().unwrap();
+            let sets = after("--set")
+                .into_iter()
+                .filter(|s| !s.starts_with("output."))
+                .collect();
+            out.insert((scenario, days, sets));
+        }
+        out
+    }
+
+    #[test]
+    fn the_presets_are_the_tour_runs() {
+        let presets: std::collections::BTreeSet<(String, u32, Vec<String>)> = tour()
+            .iter()
+            .flat_map(|e| {
+                e.arms.iter().map(|a| {
+                    let sets = a.sets.iter().map(|s| s.to_string()).collect();
+                    (a.scenario.to_string(), e.days, sets)
+                })
+            })
+            .collect();
+        assert_eq!(presets, tour_runs());
+    }
+
     #[test]
     fn every_tour_arm_is_a_valid_scenario() {
         let t = tour();
