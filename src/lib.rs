@@ -25,6 +25,7 @@
 //! See ARCHITECTURE.md for the phase table, data flow and crate map.
 
 pub mod bench;
+pub mod serve;
 
 pub use woundsim_core::{
     agents, cohort, error, fields, grid, mechanisms, observe, phase, rng, scenario, shipped, sim,

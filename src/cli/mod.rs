@@ -81,6 +81,8 @@ enum Command {
     Compare(cohort_cmd::CompareArgs),
     /// Check the model against published facts with virtual experiments.
     Validate(cohort_cmd::ValidateArgs),
+    /// Serve the web app (built by scripts/build-site.sh) on 127.0.0.1.
+    Serve(ServeArgs),
     /// Explain one parameter in plain words.
     Explain {
         /// Dotted key, e.g. msc.hypoxia_death_per_day.
@@ -373,7 +375,32 @@ pub fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { dir } => cmd_man(dir.as_deref()),
+        Command::Serve(a) => cmd_serve(a),
     }?;
     out::flush()?;
     Ok(code)
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// The built site folder (default: target/site here, or beside the
+    /// woundsim executable's folder).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+/// `woundsim serve`: the web app on 127.0.0.1 until interrupted.
+fn cmd_serve(a: ServeArgs) -> Result<ExitCode> {
+    let root = woundsim::serve::site_dir(a.dir.as_deref())?;
+    let server = woundsim::serve::Server::bind(root.clone(), a.port)?;
+    eprintln!(
+        "serving {} at http://127.0.0.1:{}/ (Ctrl-C stops)",
+        root.display(),
+        server.port()
+    );
+    server.run(None);
+    Ok(ExitCode::SUCCESS)
 }
