@@ -26,7 +26,6 @@ use crate::error::{Error, InputError, Result};
 use crate::fields::solver::{FieldLayers, Solver};
 use crate::fields::{Fields, Sources};
 use crate::grid::Grid;
-use crate::mechanisms;
 use crate::rng::{derive_seed, Purpose, Stream};
 use crate::scenario::{default_fields, Boundary, FieldSpec, Params, Scenario, BUILTIN_LABEL};
 use crate::sim::{self, SimState, Workspace};
@@ -614,18 +613,19 @@ impl Phase {
 /// preparation: the copy, the neighbour bins (as in the step) and zeroed
 /// sources.
 pub fn time_phase(p: &Params, st: &SimState, ws: &mut Workspace, phase: Phase) -> Duration {
+    use crate::sim::systems;
     let update = match phase {
-        Phase::MscFate => mechanisms::msc_fate::update,
-        Phase::Macrophages => mechanisms::macrophages::update,
-        Phase::Angiogenesis => mechanisms::angiogenesis::update,
+        Phase::MscFate => systems::msc_fate,
+        Phase::Macrophages => systems::macrophages,
+        Phase::Angiogenesis => systems::angiogenesis,
         Phase::Secretion | Phase::TissueSources => {
             // Read-only on the state: no copy needed.
             ws.sources.clear();
             let t0 = Instant::now();
             if phase == Phase::Secretion {
-                mechanisms::secretion::apply(p, st, &ws.secretion, &mut ws.sources);
+                systems::secretion(p, st, ws);
             } else {
-                mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
+                systems::tissue_sources(p, st, ws);
             }
             return t0.elapsed();
         }

@@ -14,10 +14,12 @@ pub mod checks;
 mod macros;
 pub mod params;
 pub mod patient;
+pub mod rates;
 pub mod sections;
 pub mod treatment;
 
 pub use params::{FieldIds, Params, Steps};
+pub use rates::Rates;
 pub use sections::*;
 pub use treatment::Treatment;
 
