@@ -264,7 +264,7 @@ pub fn update(v: TipStep<'_>) {
 pub fn capillary_cap(p: &Params, bins: &Bins) -> f32 {
     let voxels_per_bin = (bins.size_um as f64 / p.grid.dx_um).powi(2);
     // At least one voxel, so tissue without vessels never blocks tips.
-    ((p.capillary_density() * voxels_per_bin) as f32).max(1.0)
+    ((crate::scenario::rates::capillary_density(p) * voxels_per_bin) as f32).max(1.0)
 }
 
 /// New tip cells at eligible perfused vessel voxels.

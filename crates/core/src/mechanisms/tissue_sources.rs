@@ -21,10 +21,10 @@ use crate::tissue::Tissue;
 use ndarray::{Array2, Zip};
 
 /// The highest pO₂ (mmHg) that supplies oxygen to the tissue of a run with
-/// these parameters ([`Params::o2_supply_max_mmhg`]). Tissue pO₂ can never
-/// exceed it.
+/// these parameters ([`crate::scenario::rates::o2_supply_max_mmhg`]).
+/// Tissue pO₂ can never exceed it.
 pub fn o2_supply_max_mmhg(p: &Params) -> f64 {
-    p.o2_supply_max_mmhg()
+    crate::scenario::rates::o2_supply_max_mmhg(p)
 }
 
 /// Relative tolerance of the run-time O₂ bound for f32 round-off: the

@@ -526,63 +526,6 @@ impl Params {
         })
     }
 
-    /// Number of agents (cells, or cell equivalents) a dose puts in the
-    /// slice: the dose (per cm² of the wound when so given) less the
-    /// route's losses, times the slice's share of the wound's depth.
-    pub fn agents_per_dose(&self) -> f64 {
-        let s = &self.scenario;
-        let tr = &s.treatment;
-        let mut cells = tr.dose.dose_cells;
-        if tr.dose.per_cm2 {
-            cells *= s.wound.area_mm2.max(0.0).max(self.open_area_mm2()) / 100.0;
-        }
-        let route = match tr.delivery.route {
-            Route::Topical => 1.0 - tr.delivery.topical_loss_fraction,
-            Route::Intravenous => tr.delivery.homing_fraction,
-            _ => 1.0,
-        };
-        cells * route * self.grid.dx_um / s.wound.depth_um
-    }
-
-    /// Area of the wound opening (mm²) from its extent and shape.
-    fn open_area_mm2(&self) -> f64 {
-        let (w, h) = super::wound_extent_um(&self.scenario.wound);
-        let a = w * h * 1e-6;
-        match self.scenario.wound.shape {
-            super::WoundShape::Square => a,
-            _ => a * std::f64::consts::PI / 4.0,
-        }
-    }
-
-    /// The highest pO₂ (mmHg) that supplies oxygen to the tissue of a run
-    /// with these parameters: arterial blood, the surface pO₂ of oxygen
-    /// therapy where applied, the far-field value of any Dirichlet side of
-    /// the oxygen field, and its initial value (a state that starts higher
-    /// only relaxes down). Tissue pO₂ can never exceed it.
-    pub fn o2_supply_max_mmhg(&self) -> f64 {
-        let spec = &self.fields[self.ids.oxygen].1;
-        let dirichlet = [
-            spec.boundary_x_min,
-            spec.boundary_x_max,
-            spec.boundary_y_min,
-            spec.boundary_y_max,
-        ]
-        .contains(&super::Boundary::Dirichlet);
-        let far = if dirichlet { spec.far_field } else { 0.0 };
-        self.scenario
-            .tissue
-            .blood_po2_mmhg
-            .max(self.scenario.treatment.standard_care.oxygen_therapy_mmhg)
-            .max(far)
-            .max(spec.initial)
-    }
-
-    /// The most perfused vessel a region may hold, as a share of its voxels
-    /// (`angiogenesis.max_vessel_density_rel × tissue.vessel_density`).
-    pub fn capillary_density(&self) -> f64 {
-        self.scenario.angiogenesis.max_vessel_density_rel * self.scenario.tissue.vessel_density
-    }
-
     /// Field names in order.
     pub fn field_names(&self) -> Vec<String> {
         self.fields.iter().map(|(n, _)| n.clone()).collect()

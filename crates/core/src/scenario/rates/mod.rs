@@ -10,9 +10,14 @@
 //! bit; a per-day rate that is a sum of terms depending on the local state
 //! is converted term by term (a per-minute coefficient per term).
 
+mod secretion;
+mod tissue;
+
+pub use secretion::*;
+pub use tissue::*;
+
 use super::patient::PatientValues;
-use super::treatment::Route;
-use super::{Params, Wound};
+use super::Params;
 use crate::rng::hazard_prob;
 use serde::Serialize;
 
@@ -64,12 +69,12 @@ impl Rates {
 }
 
 /// Length of one cell step (min).
-fn cell_dt_min(p: &Params) -> f32 {
+pub(super) fn cell_dt_min(p: &Params) -> f32 {
     (p.steps.dt_min * p.steps.cell_every as f64) as f32
 }
 
 /// Length of one tissue step (days).
-fn tissue_dt_days(p: &Params) -> f64 {
+pub(super) fn tissue_dt_days(p: &Params) -> f64 {
     p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0
 }
 
@@ -83,7 +88,7 @@ pub struct Hypoxia {
 }
 
 impl Hypoxia {
-    fn new(p: &Params) -> Self {
+    pub(super) fn new(p: &Params) -> Self {
         let t = &p.scenario.tissue;
         Hypoxia {
             onset_mmhg: t.hypoxia_onset_mmhg as f32,
@@ -114,7 +119,7 @@ pub struct ProductAging {
 }
 
 impl ProductAging {
-    fn new(p: &Params) -> Self {
+    pub(super) fn new(p: &Params) -> Self {
         let e = &p.product;
         ProductAging {
             hazard: e.hazard,
@@ -395,329 +400,31 @@ impl AngiogenesisRates {
     }
 }
 
-/// Re-epithelialisation (tissue steps).
-#[derive(Debug, Clone, Serialize)]
-pub struct ClosureRates {
-    /// Tissue step (days).
-    pub dt_days: f64,
-    /// Front speed at best conditions (µm/day).
-    pub max_speed_um_per_day: f64,
-    /// pO₂ below which the front stops (mmHg).
-    pub o2_low_mmhg: f32,
-    /// pO₂ above which the front runs at full speed (mmHg).
-    pub o2_high_mmhg: f32,
-    /// TNF-α half-inhibition (ng/mL).
-    pub tnf_half_ng_per_ml: f32,
-    /// Speed gain at KGF saturation.
-    pub kgf_gain: f32,
-    /// KGF half-maximum (ng/mL).
-    pub kgf_half_ng_per_ml: f32,
-    /// Slowing per unit bioburden.
-    pub bioburden_slowing: f32,
-    /// The patient's closure-speed multiplier.
-    pub speed_mult: f64,
-    /// The patient's fibrosis, 0–1.
-    pub fibrosis: f32,
+/// The highest pO₂ (mmHg) that supplies oxygen to the tissue of a run with
+/// parameters `p`: arterial blood, the surface pO₂ of oxygen therapy where
+/// applied, the far-field value of any Dirichlet side of the oxygen field,
+/// and its initial value (a state that starts higher only relaxes down).
+/// Tissue pO₂ can never exceed it.
+pub fn o2_supply_max_mmhg(p: &Params) -> f64 {
+    let spec = &p.fields[p.ids.oxygen].1;
+    let dirichlet = [
+        spec.boundary_x_min,
+        spec.boundary_x_max,
+        spec.boundary_y_min,
+        spec.boundary_y_max,
+    ]
+    .contains(&super::Boundary::Dirichlet);
+    let far = if dirichlet { spec.far_field } else { 0.0 };
+    p.scenario
+        .tissue
+        .blood_po2_mmhg
+        .max(p.scenario.treatment.standard_care.oxygen_therapy_mmhg)
+        .max(far)
+        .max(spec.initial)
 }
 
-impl ClosureRates {
-    fn new(p: &Params, patient: &PatientValues) -> Self {
-        let c = &p.scenario.closure;
-        ClosureRates {
-            dt_days: tissue_dt_days(p),
-            max_speed_um_per_day: c.max_speed_um_per_day,
-            o2_low_mmhg: c.o2_low_mmhg as f32,
-            o2_high_mmhg: c.o2_high_mmhg as f32,
-            tnf_half_ng_per_ml: c.tnf_half_ng_per_ml as f32,
-            kgf_gain: c.kgf_gain as f32,
-            kgf_half_ng_per_ml: c.kgf_half_ng_per_ml as f32,
-            bioburden_slowing: c.bioburden_slowing as f32,
-            speed_mult: patient.closure_speed_mult,
-            fibrosis: patient.fibrosis as f32,
-        }
-    }
-}
-
-/// Standard care and wound-level damage (tissue steps).
-#[derive(Debug, Clone, Serialize)]
-pub struct CareRates {
-    /// Tissue step (days).
-    pub dt_days: f64,
-    /// Bioburden logistic growth (per day).
-    pub bioburden_growth_per_day: f64,
-    /// Bioburden kill by M1 macrophages at unit density (per day).
-    pub bioburden_immune_kill_per_day: f64,
-    /// Bioburden removal by infection control (per day; 0 without it).
-    pub infection_control_per_day: f64,
-    /// The patient's efferocytosis multiplier (scales the M1 kill).
-    pub efferocytosis_mult: f64,
-    /// Debris added per tissue step in the open wound by
-    /// ischaemia–reperfusion.
-    pub reperfusion_debris_per_step: f32,
-    /// Sharp debridement every N base steps.
-    pub debridement_every: Option<u64>,
-}
-
-impl CareRates {
-    fn new(p: &Params, patient: &PatientValues) -> Self {
-        let t = &p.scenario.tissue;
-        let sc = &p.scenario.treatment.standard_care;
-        let dt_d = tissue_dt_days(p);
-        CareRates {
-            dt_days: dt_d,
-            bioburden_growth_per_day: t.bioburden_growth_per_day,
-            bioburden_immune_kill_per_day: t.bioburden_immune_kill_per_day,
-            infection_control_per_day: if sc.infection_control {
-                sc.infection_control_per_day
-            } else {
-                0.0
-            },
-            efferocytosis_mult: patient.efferocytosis_mult,
-            reperfusion_debris_per_step: (patient.reperfusion_damage_per_day * dt_d) as f32,
-            debridement_every: p.steps.debridement_every,
-        }
-    }
-}
-
-/// Dosing: the number of agents a dose places and where.
-#[derive(Debug, Clone, Serialize)]
-pub struct DosingRates {
-    /// Agents (cells, or cell equivalents) a dose puts in the slice.
-    pub agents_per_dose: f64,
-    /// Delivery route.
-    pub route: Route,
-    /// Injection sites of an intralesional dose.
-    pub injection_sites: u64,
-    /// The wound's geometry (where doses land).
-    pub wound: Wound,
-    /// Wound width and height (µm).
-    pub wound_extent_um: (f64, f64),
-    /// Wound centre (µm).
-    pub wound_center_um: (f64, f64),
-    /// Minutes until a cell placed outside a carrier is anchored.
-    pub anchorage_min: f32,
-    /// True when the route holds cells in a carrier.
-    pub carrier: bool,
-    /// True for a cell-free product (a depot instead of cells).
-    pub cell_free: bool,
-    /// Depot decay factor per field step.
-    pub depot_decay_per_field_step: f32,
-}
-
-impl DosingRates {
-    fn new(p: &Params) -> Self {
-        let s = &p.scenario;
-        let tr = &s.treatment;
-        let g = p.grid;
-        let dt = p.steps.dt_min * p.steps.field_every as f64;
-        DosingRates {
-            agents_per_dose: p.agents_per_dose(),
-            route: tr.delivery.route,
-            injection_sites: tr.delivery.injection_sites,
-            wound: s.wound.clone(),
-            wound_extent_um: super::wound_extent_um(&s.wound),
-            wound_center_um: (
-                s.wound.center_x_frac * g.width_um(),
-                s.wound.center_y_frac * g.height_um(),
-            ),
-            anchorage_min: (s.msc.anchorage_h * 60.0) as f32,
-            carrier: tr.has_carrier(),
-            cell_free: tr.cell_free(),
-            depot_decay_per_field_step: crate::math::exp(
-                -(dt * std::f64::consts::LN_2 / (tr.depot_half_life_h() * 60.0)),
-            ) as f32,
-        }
-    }
-}
-
-/// Which product multiplier applies to a secreted field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum SecretionKind {
-    /// VEGF: hypoxia and TNF-α responses, VEGF multiplier.
-    Vegf,
-    /// IL-10 and TGF-β: immunomodulation multiplier.
-    Immuno,
-    /// Keratinocyte growth factors.
-    Kgf,
-    /// Any other field.
-    Other,
-}
-
-/// Secretion rates resolved to field indices and ng/mL/min per cell.
-#[derive(Debug, Clone, Serialize)]
-pub struct SecretionTable {
-    /// MSC base rates.
-    pub msc: Vec<(usize, f32, SecretionKind)>,
-    /// Fully M1 macrophage rates (TNF already × patient multiplier).
-    pub m1: Vec<(usize, f32)>,
-    /// Fully M2 macrophage rates.
-    pub m2: Vec<(usize, f32)>,
-    /// Senescent MSC TNF-α rate.
-    pub senescent_tnf: f32,
-}
-
-impl SecretionTable {
-    /// Resolve from parameters, with the patient's TNF-α secretion multiplier.
-    pub fn new(p: &Params, tnf_mult: f64) -> Self {
-        let conv = fg_per_day_to_rate(p.grid.voxel_volume_ml());
-        let idx = |n: &str| p.fields.iter().position(|(m, _)| m == n);
-        let kind = |n: &str| match n {
-            "vegf" => SecretionKind::Vegf,
-            "il10" | "tgfb" => SecretionKind::Immuno,
-            "kgf" => SecretionKind::Kgf,
-            _ => SecretionKind::Other,
-        };
-        let s = &p.scenario;
-        let msc = s
-            .msc
-            .secretion_fg_per_cell_per_day
-            .iter()
-            .filter_map(|(n, &r)| idx(n).map(|i| (i, (r * conv) as f32, kind(n))))
-            .collect();
-        let m1 = s
-            .macrophage
-            .m1_secretion_fg_per_cell_per_day
-            .iter()
-            .filter_map(|(n, &r)| {
-                let m = if n == "tnf" { tnf_mult } else { 1.0 };
-                idx(n).map(|i| (i, (r * conv * m) as f32))
-            })
-            .collect();
-        let m2 = s
-            .macrophage
-            .m2_secretion_fg_per_cell_per_day
-            .iter()
-            .filter_map(|(n, &r)| idx(n).map(|i| (i, (r * conv) as f32)))
-            .collect();
-        SecretionTable {
-            msc,
-            m1,
-            m2,
-            senescent_tnf: (s.msc.senescent_tnf_fg_per_cell_per_day * conv * tnf_mult.sqrt())
-                as f32,
-        }
-    }
-}
-
-/// How an MSC's VEGF output responds to hypoxia and TNF-α.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct VegfEnvironment {
-    /// HIF-1α thresholds.
-    pub hypoxia: Hypoxia,
-    /// VEGF gain at full HIF-1α.
-    pub hypoxia_vegf_gain: f32,
-    /// Gain at low TNF-α.
-    pub tnf_vegf_low_gain: f32,
-    /// Half-maximum of the low-TNF-α gain (ng/mL).
-    pub tnf_vegf_low_half_ng_per_ml: f32,
-    /// TNF-α above which VEGF output falls (ng/mL).
-    pub tnf_vegf_high_ng_per_ml: f32,
-}
-
-impl VegfEnvironment {
-    /// From the validated parameters (patient-independent).
-    pub fn new(p: &Params) -> Self {
-        let m = &p.scenario.msc;
-        VegfEnvironment {
-            hypoxia: Hypoxia::new(p),
-            hypoxia_vegf_gain: m.hypoxia_vegf_gain as f32,
-            tnf_vegf_low_gain: m.tnf_vegf_low_gain as f32,
-            tnf_vegf_low_half_ng_per_ml: m.tnf_vegf_low_half_ng_per_ml as f32,
-            tnf_vegf_high_ng_per_ml: m.tnf_vegf_high_ng_per_ml as f32,
-        }
-    }
-}
-
-/// Paracrine secretion (field steps).
-#[derive(Debug, Clone, Serialize)]
-pub struct SecretionRates {
-    /// Per-cell rates.
-    pub table: SecretionTable,
-    /// VEGF environment response of MSCs.
-    pub vegf_environment: VegfEnvironment,
-    /// Output multiplier of senescent MSCs.
-    pub senescent_secretion_mult: f32,
-    /// The product's KGF multiplier.
-    pub kgf_mult: f32,
-    /// The product's VEGF multiplier (depot).
-    pub vegf_mult: f32,
-    /// The product's immunomodulation multiplier (depot).
-    pub immunomod_mult: f32,
-    /// Potency of a cell-free depot per cell equivalent.
-    pub cell_free_potency: f32,
-    /// Product multipliers and their wearing off.
-    pub product: ProductAging,
-}
-
-impl SecretionRates {
-    fn new(p: &Params, patient: &PatientValues) -> Self {
-        SecretionRates {
-            table: SecretionTable::new(p, patient.tnf_secretion_mult),
-            vegf_environment: VegfEnvironment::new(p),
-            senescent_secretion_mult: p.scenario.msc.senescent_secretion_mult as f32,
-            kgf_mult: p.product.kgf as f32,
-            vegf_mult: p.product.vegf as f32,
-            immunomod_mult: p.product.immunomod as f32,
-            cell_free_potency: p.scenario.treatment.cell_free_potency() as f32,
-            product: ProductAging::new(p),
-        }
-    }
-}
-
-/// Tissue sources and sinks (field steps).
-#[derive(Debug, Clone, Serialize)]
-pub struct TissueSourceRates {
-    /// Blood-tissue exchange multiplier from perfusion and oedema.
-    pub perfusion: f32,
-    /// Arterial pO₂ (mmHg).
-    pub blood_po2_mmhg: f32,
-    /// Background bed exchange (1/min, × perfusion).
-    pub bed_exchange_per_min: f32,
-    /// Surface pO₂ of oxygen therapy (mmHg; 0 without it).
-    pub oxygen_therapy_mmhg: f32,
-    /// Exchange rate of the open wound surface with oxygen therapy (1/min; 0 without it).
-    pub oxygen_therapy_exchange_per_min: f32,
-    /// HIF-1α thresholds.
-    pub hypoxia: Hypoxia,
-    /// VEGF made at full HIF-1α (ng/mL/min).
-    pub hypoxic_vegf_ng_per_ml_per_min: f32,
-    /// TNF-α made at full HIF-1α (ng/mL/min).
-    pub hypoxic_tnf_ng_per_ml_per_min: f32,
-    /// TNF-α made per unit damage (ng/mL/min).
-    pub damage_tnf_ng_per_ml_per_min: f32,
-    /// ROS made per unit damage (a.u./min).
-    pub damage_ros_au_per_min: f32,
-    /// The damage the patient's reperfusion injury adds to the ROS drive.
-    pub reperfusion_ros_damage: f32,
-}
-
-/// Exchange rate of the open wound surface with oxygen therapy (1/min).
-pub const OXYGEN_THERAPY_EXCHANGE_PER_MIN: f32 = 0.02;
-
-impl TissueSourceRates {
-    fn new(p: &Params, patient: &PatientValues) -> Self {
-        let t = &p.scenario.tissue;
-        // Perfusion (blood flow, fraction of normal) and oedema (a longer
-        // diffusion path) set how fast the blood exchanges O₂ with the
-        // tissue, not the blood's pO₂.
-        let perf = (patient.perfusion * (1.0 - 0.5 * patient.oedema)) as f32;
-        let therapy = p.scenario.treatment.standard_care.oxygen_therapy_mmhg as f32;
-        TissueSourceRates {
-            perfusion: perf,
-            blood_po2_mmhg: t.blood_po2_mmhg as f32,
-            bed_exchange_per_min: t.bed_o2_exchange_per_min as f32 * perf,
-            oxygen_therapy_mmhg: therapy,
-            oxygen_therapy_exchange_per_min: if therapy > 0.0 {
-                OXYGEN_THERAPY_EXCHANGE_PER_MIN
-            } else {
-                0.0
-            },
-            hypoxia: Hypoxia::new(p),
-            hypoxic_vegf_ng_per_ml_per_min: t.hypoxic_vegf_ng_per_ml_per_min as f32,
-            hypoxic_tnf_ng_per_ml_per_min: t.hypoxic_tnf_ng_per_ml_per_min as f32,
-            damage_tnf_ng_per_ml_per_min: t.damage_tnf_ng_per_ml_per_min as f32,
-            damage_ros_au_per_min: t.damage_ros_au_per_min as f32,
-            reperfusion_ros_damage: 10.0 * patient.reperfusion_damage_per_day as f32,
-        }
-    }
+/// The most perfused vessel a region may hold, as a share of its voxels
+/// (`angiogenesis.max_vessel_density_rel × tissue.vessel_density`).
+pub fn capillary_density(p: &Params) -> f64 {
+    p.scenario.angiogenesis.max_vessel_density_rel * p.scenario.tissue.vessel_density
 }
