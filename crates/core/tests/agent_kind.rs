@@ -90,8 +90,10 @@ fn update(v: MarkerStep<'_>) {
     births.admit(markers, &buds, |m, id, (x, y)| m.push_row(id, x, y, 0, 0.0));
 }
 
-/// 3. The registration: a run of `steps` steps of the marker kind on its own
-/// (the step loop of a simulation calls the mechanism the same way).
+// 3. The registration.
+
+/// A run of `steps` steps of the marker kind on its own; the step loop of
+/// a simulation calls the mechanism the same way.
 fn run(threads: usize, steps: u64) -> (Markers, u64, Option<u64>) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -157,7 +159,7 @@ fn a_test_only_agent_kind_runs_through_the_engine_bit_identically_at_1_and_4_thr
     assert_eq!((next1, cap1), (next4, cap4));
     // The kind did what it says: the first markers died of age, buds were
     // born with fresh, increasing ids, and every marker walked.
-    assert!(one.len() > 0);
+    assert!(!one.is_empty());
     assert!(
         one.id.iter().all(|&id| id > 300),
         "the initial markers all die by step 40"
