@@ -91,9 +91,10 @@ impl SimState {
         self.mscs.len() + self.macs.len() + self.tips.len()
     }
 
-    /// How many of `wanted` new agents may be added now: every birth path
-    /// (MSC division, macrophage recruitment, tip sprouting, dosing) asks
-    /// here, so agents of all kinds together never exceed
+    /// How many of `wanted` new agents may be added now, by the rule every
+    /// birth path (MSC division, macrophage recruitment, tip sprouting,
+    /// dosing) applies through its [`Births`], so agents of all kinds
+    /// together never exceed
     /// `limits.max_agents` (whose worst case [`crate::run::check_memory`]
     /// holds to the memory budget). The first step at which births are cut
     /// short is kept in [`SimState::agent_cap_hit_step`].
