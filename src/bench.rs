@@ -29,7 +29,6 @@ use crate::error::{Error, InputError, Result};
 use crate::fields::solver::{FieldLayers, Solver};
 use crate::fields::{Fields, Sources};
 use crate::grid::Grid;
-use crate::mechanisms;
 use crate::phase::Phase;
 use crate::rng::{derive_seed, Purpose, Stream};
 use crate::scenario::{default_fields, Boundary, FieldSpec, Params, Scenario, BUILTIN_LABEL};

@@ -1,9 +1,10 @@
 //! Ordinal and quantitative checks of each mechanism, and of the therapy
 //! choices, on small fast domains.
 
-use woundsim::mechanisms::{angiogenesis, closure, macrophages, msc_fate};
+use woundsim::mechanisms::{closure, macrophages, msc_fate};
 use woundsim::run::simulate;
-use woundsim::scenario::{Params, Scenario};
+use woundsim::scenario::{Params, Rates, Scenario};
+use woundsim::sim::systems;
 use woundsim::sim::{SimState, Workspace};
 
 #[macro_use]
@@ -32,15 +33,55 @@ fn col(out: &woundsim::run::RunOutput, name: &str) -> Vec<f64> {
 #[test]
 fn msc_die_faster_under_hypoxia_and_tnf_and_carriers_protect() {
     let p = dfu_with("topical", &[]);
-    let normoxic = msc_fate::death_hazard_per_min(&p, 40.0, 0.0, 0.0, false, false, 1.0);
-    let hypoxic = msc_fate::death_hazard_per_min(&p, 2.0, 0.0, 0.0, false, false, 1.0);
-    let both = msc_fate::death_hazard_per_min(&p, 2.0, 2.0, 0.0, false, false, 1.0);
+    let normoxic = msc_fate::death_hazard_per_min(
+        &Rates::new(&p, &p.patient).msc_fate,
+        40.0,
+        0.0,
+        0.0,
+        false,
+        false,
+        1.0,
+    );
+    let hypoxic = msc_fate::death_hazard_per_min(
+        &Rates::new(&p, &p.patient).msc_fate,
+        2.0,
+        0.0,
+        0.0,
+        false,
+        false,
+        1.0,
+    );
+    let both = msc_fate::death_hazard_per_min(
+        &Rates::new(&p, &p.patient).msc_fate,
+        2.0,
+        2.0,
+        0.0,
+        false,
+        false,
+        1.0,
+    );
     assert!(hypoxic > 2.0 * normoxic, "{hypoxic} vs {normoxic}");
     assert!(both > hypoxic);
     let h = dfu_with("hydrogel", &[]);
-    let in_gel = msc_fate::death_hazard_per_min(&h, 2.0, 2.0, 0.0, false, true, 1.0);
+    let in_gel = msc_fate::death_hazard_per_min(
+        &Rates::new(&h, &h.patient).msc_fate,
+        2.0,
+        2.0,
+        0.0,
+        false,
+        true,
+        1.0,
+    );
     assert!(in_gel < both * 0.5);
-    let bolus = msc_fate::death_hazard_per_min(&p, 2.0, 2.0, 0.0, true, false, 1.0);
+    let bolus = msc_fate::death_hazard_per_min(
+        &Rates::new(&p, &p.patient).msc_fate,
+        2.0,
+        2.0,
+        0.0,
+        true,
+        false,
+        1.0,
+    );
     assert!(
         bolus > both,
         "anoikis adds to the hazard of an unanchored bolus"
@@ -68,11 +109,47 @@ fn hydrogel_retains_live_cells_longer_than_a_bolus_and_iv_delivers_none() {
 #[test]
 fn il10_raises_and_tnf_lowers_m2_drive_and_diabetic_switch_is_slower() {
     let p = dfu_with("topical", &[]);
-    let base = macrophages::polarization_rate(&p, 1.0, 0.3, 0.0, 0.0, 0.2, 40.0, 0.0);
-    let il10 = macrophages::polarization_rate(&p, 1.0, 0.3, 1.0, 0.0, 0.2, 40.0, 0.0);
-    let tnf = macrophages::polarization_rate(&p, 1.0, 0.3, 0.0, 0.0, 2.0, 40.0, 0.0);
+    let base = macrophages::polarization_rate(
+        &Rates::new(&p, &p.patient).macrophages.polarization,
+        1.0,
+        0.3,
+        0.0,
+        0.0,
+        0.2,
+        40.0,
+        0.0,
+    );
+    let il10 = macrophages::polarization_rate(
+        &Rates::new(&p, &p.patient).macrophages.polarization,
+        1.0,
+        0.3,
+        1.0,
+        0.0,
+        0.2,
+        40.0,
+        0.0,
+    );
+    let tnf = macrophages::polarization_rate(
+        &Rates::new(&p, &p.patient).macrophages.polarization,
+        1.0,
+        0.3,
+        0.0,
+        0.0,
+        2.0,
+        40.0,
+        0.0,
+    );
     assert!(il10 > base && tnf < base, "{il10} {base} {tnf}");
-    let diabetic = macrophages::polarization_rate(&p, 0.5, 0.3, 1.0, 0.0, 0.2, 40.0, 0.0);
+    let diabetic = macrophages::polarization_rate(
+        &Rates::new(&p, &p.patient).macrophages.polarization,
+        0.5,
+        0.3,
+        1.0,
+        0.0,
+        0.2,
+        40.0,
+        0.0,
+    );
     assert!((diabetic - 0.5 * il10).abs() < 1e-6);
 }
 
@@ -131,7 +208,7 @@ fn tip_run(
     let id = st.new_id();
     st.tips.push(id, x0, 2000.0);
     for _ in 0..hours * 4 {
-        angiogenesis::update(&p, &mut st, &mut ws);
+        systems::angiogenesis(&p, &mut st, &mut ws);
         st.step += 1;
     }
     (p, st, x0)
@@ -214,7 +291,7 @@ fn macrophage_recruitment_stops_when_the_wound_has_closed() {
             st.tissue.open.fill(0);
         }
         for _ in 0..16 {
-            macrophages::update(&p, &mut st, &mut ws);
+            systems::macrophages(&p, &mut st, &mut ws);
             ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
             st.step += 1;
         }
@@ -235,13 +312,13 @@ fn nothing_sprouts_below_the_vegf_threshold() {
     st.fields.data[p.ids.vegf]
         .fill(0.5 * p.scenario.angiogenesis.sprout_vegf_threshold_ng_per_ml as f32);
     for _ in 0..8 {
-        angiogenesis::update(&p, &mut st, &mut ws);
+        systems::angiogenesis(&p, &mut st, &mut ws);
         st.step += 1;
     }
     assert_eq!(st.tips.len(), 0);
     st.fields.data[p.ids.vegf]
         .fill(2.0 * p.scenario.angiogenesis.sprout_vegf_threshold_ng_per_ml as f32);
-    angiogenesis::update(&p, &mut st, &mut ws);
+    systems::angiogenesis(&p, &mut st, &mut ws);
     assert!(!st.tips.is_empty(), "above threshold it sprouts");
 }
 
@@ -258,7 +335,7 @@ fn capillary_cap_stops_sprouting_and_retracts_tips() {
         let mut st = SimState::new(&p, 1, p.patient);
         let mut ws = Workspace::new(&p, &st);
         st.fields.data[p.ids.vegf].fill(1.0);
-        angiogenesis::update(&p, &mut st, &mut ws);
+        systems::angiogenesis(&p, &mut st, &mut ws);
         st.tips.len()
     };
     assert!(sprouts("angiogenesis.max_vessel_density_rel=8") > 0);
@@ -300,12 +377,37 @@ fn closure_slows_at_low_oxygen_and_high_tnf() {
         kgf_ng_per_ml,
         ..Default::default()
     };
-    let good = closure::local_speed(&p, 1.0, env(45.0, 0.0, 0.0));
+    let good = closure::local_speed(
+        &Rates::new(&p, &p.patient).closure,
+        1.0,
+        env(45.0, 0.0, 0.0),
+    );
     assert!((good - p.scenario.closure.max_speed_um_per_day as f32).abs() < 1e-3);
-    assert_eq!(closure::local_speed(&p, 1.0, env(8.0, 0.0, 0.0)), 0.0);
-    assert!(closure::local_speed(&p, 1.0, env(25.0, 0.0, 0.0)) < good);
-    assert!(closure::local_speed(&p, 1.0, env(45.0, 2.0, 0.0)) < 0.5 * good);
-    assert!(closure::local_speed(&p, 1.0, env(45.0, 0.0, 1.0)) > good);
+    assert_eq!(
+        closure::local_speed(&Rates::new(&p, &p.patient).closure, 1.0, env(8.0, 0.0, 0.0)),
+        0.0
+    );
+    assert!(
+        closure::local_speed(
+            &Rates::new(&p, &p.patient).closure,
+            1.0,
+            env(25.0, 0.0, 0.0)
+        ) < good
+    );
+    assert!(
+        closure::local_speed(
+            &Rates::new(&p, &p.patient).closure,
+            1.0,
+            env(45.0, 2.0, 0.0)
+        ) < 0.5 * good
+    );
+    assert!(
+        closure::local_speed(
+            &Rates::new(&p, &p.patient).closure,
+            1.0,
+            env(45.0, 0.0, 1.0)
+        ) > good
+    );
 }
 
 #[test]

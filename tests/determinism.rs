@@ -184,7 +184,6 @@ fn incremental_vessel_update_matches_a_full_refresh() {
 /// rounding of the sums.
 #[test]
 fn secretion_sums_are_identical_across_thread_pools() {
-    use woundsim::mechanisms::secretion;
     use woundsim::sim::{SimState, Workspace};
     let p = params();
     let mut st = SimState::new(&p, 1, p.patient);
@@ -206,7 +205,7 @@ fn secretion_sums_are_identical_across_thread_pools() {
             .unwrap();
         pool.install(|| {
             let mut ws = Workspace::new(&p, &st);
-            secretion::apply(&p, &st, &ws.secretion, &mut ws.sources);
+            woundsim::sim::systems::secretion(&p, &st, &mut ws);
             (0..ws.sources.len())
                 .map(|f| {
                     let s = ws.sources.src(f);

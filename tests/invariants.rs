@@ -50,7 +50,7 @@ fn relax_o2(p: &Params, k: f32, steps: usize) -> f32 {
     let o2 = p.ids.oxygen;
     let mut high = 0.0f32;
     for _ in 0..steps {
-        tissue_sources::apply(p, &st, &ws.o2_exchange, &mut ws.sources);
+        sim::systems::tissue_sources(p, &st, &mut ws);
         assert!(solver.step(&mut st.fields, &mut ws.sources));
         high = st.fields.data[o2].iter().fold(high, |m, &v| m.max(v));
     }
@@ -162,7 +162,7 @@ fn a_bin_overfilled_with_new_capillaries_stops_the_run() {
         "{filled} voxels in a bin, cap {cap}"
     );
     assert_eq!(
-        angiogenesis::check_capillary_cap(&p, &st, &ws.tip_bins).map(|v| v.2),
+        angiogenesis::check_capillary_cap(&p, &st.tissue, &ws.tip_bins).map(|v| v.2),
         Some(cap.ceil() as u32)
     );
     ws.refresh_vessel_list(&st.tissue);

@@ -5,9 +5,8 @@
 //! standard errors (the squared displacement of a 2D walk has a standard
 //! deviation equal to its mean, so the standard error is `n L² / √K`).
 
-use woundsim::mechanisms::msc_fate;
 use woundsim::scenario::{Params, Scenario};
-use woundsim::sim::{SimState, Workspace};
+use woundsim::sim::{systems, SimState, Workspace};
 
 const CELLS: usize = 4000;
 const STEPS: u64 = 200;
@@ -49,7 +48,7 @@ fn msc_random_walk_has_the_analytic_mean_squared_displacement() {
     let step_um = p.scenario.msc.speed_um_per_min * p.product.motility * dt;
     assert!(step_um > 0.0);
     for _ in 0..STEPS {
-        msc_fate::update(&p, &mut st, &mut ws);
+        systems::msc_fate(&p, &mut st, &mut ws);
         st.step += p.steps.cell_every;
     }
     assert_eq!(st.mscs.len(), CELLS, "no cell may die or divide here");
@@ -95,6 +94,6 @@ fn efferocytosis_events_do_not_outlive_their_step() {
     st.mscs = Default::default();
     let mut ws = Workspace::new(&p, &st);
     ws.efferocytosis.push(u32::MAX);
-    msc_fate::update(&p, &mut st, &mut ws);
+    systems::msc_fate(&p, &mut st, &mut ws);
     assert!(ws.efferocytosis.is_empty());
 }

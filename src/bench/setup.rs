@@ -225,21 +225,21 @@ pub fn time_phase(p: &Params, st: &SimState, ws: &mut Workspace, phase: Phase) -
     Ok(t)
 }
 
-/// Time the tissue sources and uptake (`mechanisms::tissue_sources::apply`,
+/// Time the tissue sources and uptake (`sim::systems::tissue_sources`,
 /// part of the sources phase) once on `st`, with zeroed sources.
 pub fn time_tissue_sources(p: &Params, st: &SimState, ws: &mut Workspace) -> Duration {
     ws.sources.clear();
     let t0 = Instant::now();
-    mechanisms::tissue_sources::apply(p, st, &ws.o2_exchange, &mut ws.sources);
+    sim::systems::tissue_sources(p, st, ws);
     t0.elapsed()
 }
 
 /// Time the MSC, macrophage and depot secretion
-/// (`mechanisms::secretion::apply`, part of the sources phase) once on `st`,
+/// (`sim::systems::secretion`, part of the sources phase) once on `st`,
 /// with zeroed sources.
 pub fn time_secretion(p: &Params, st: &SimState, ws: &mut Workspace) -> Duration {
     ws.sources.clear();
     let t0 = Instant::now();
-    mechanisms::secretion::apply(p, st, &ws.secretion, &mut ws.sources);
+    sim::systems::secretion(p, st, ws);
     t0.elapsed()
 }

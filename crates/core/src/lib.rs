@@ -32,6 +32,7 @@
 
 pub mod agents;
 pub mod cohort;
+pub mod engine;
 pub mod error;
 pub mod fields;
 pub mod grid;
@@ -41,9 +42,12 @@ pub mod observe;
 pub mod phase;
 pub mod rng;
 pub mod scenario;
+pub mod series;
 pub mod shipped;
 pub mod sim;
+pub mod state;
 pub mod tissue;
+pub mod workspace;
 
 /// woundsim version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

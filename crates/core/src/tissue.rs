@@ -25,26 +25,39 @@ pub mod vessel {
     pub fn perfused(s: u8) -> bool {
         s >= PERFUSED
     }
-}
 
-/// Width and height (µm) of the wound opening.
-pub fn wound_extent_um(w: &Wound) -> (f64, f64) {
-    let d = if w.area_mm2 > 0.0 {
-        match w.shape {
-            WoundShape::Square => (w.area_mm2).sqrt() * 1000.0,
-            WoundShape::Circle => (4.0 * w.area_mm2 / std::f64::consts::PI).sqrt() * 1000.0,
-            WoundShape::Ellipse => {
-                (4.0 * w.area_mm2 * w.aspect_ratio / std::f64::consts::PI).sqrt() * 1000.0
-            }
+    /// How a vessel state exchanges O₂ (perfused states are exactly the
+    /// non-`None` classes).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Exchange {
+        /// No exchange.
+        None,
+        /// A perfused or mature vessel.
+        Normal,
+        /// An abnormal, leaky vessel.
+        Abnormal,
+    }
+
+    /// The O₂ exchange class of vessel state `s`.
+    #[inline]
+    pub fn exchange(s: u8) -> Exchange {
+        match s {
+            PERFUSED | MATURE => Exchange::Normal,
+            ABNORMAL => Exchange::Abnormal,
+            _ => Exchange::None,
         }
-    } else {
-        w.diameter_um
-    };
-    match w.shape {
-        WoundShape::Ellipse => (d, d / w.aspect_ratio),
-        _ => (d, d),
+    }
+
+    /// True when changing a vessel voxel from state `old` to `new` changes
+    /// its O₂ exchange class (and so the perfused list and exchange map
+    /// derived from the vessels).
+    #[inline]
+    pub fn exchange_changes(old: u8, new: u8) -> bool {
+        exchange(old) != exchange(new)
     }
 }
+
+pub use crate::scenario::wound_extent_um;
 
 /// True when point (x, y) (µm) lies inside the initial wound.
 pub fn in_wound(w: &Wound, grid: &Grid, x: f64, y: f64) -> bool {

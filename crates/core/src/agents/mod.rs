@@ -3,8 +3,6 @@
 //! id and are appended; removals keep order), so "apply in id order" is
 //! "apply in index order".
 
-use serde::{Deserialize, Serialize};
-
 /// MSC states.
 pub mod msc_state {
     /// Alive and functional.
@@ -15,141 +13,201 @@ pub mod msc_state {
     pub const DEAD: u8 = 2;
 }
 
-/// Mesenchymal stem cells.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Mscs {
-    /// Stable ids.
-    pub id: Vec<u64>,
-    /// x position (µm).
-    pub x: Vec<f32>,
-    /// y position (µm).
-    pub y: Vec<f32>,
-    /// State (see [`msc_state`]).
-    pub state: Vec<u8>,
-    /// True while held in a carrier (hydrogel, scaffold, fibrin).
-    pub in_carrier: Vec<bool>,
-    /// Minutes until anchored (anoikis risk while > 0 outside a carrier).
-    pub unanchored_min: Vec<f32>,
-    /// Minutes since delivery (priming decays with it).
-    pub age_min: Vec<f32>,
-    /// Minutes since death (dead cells only).
-    pub dead_min: Vec<f32>,
+/// A structure-of-arrays store of one agent kind, declared by
+/// [`crate::agent_store!`]: stable ids, positions and the kind's own
+/// columns, one value per agent each, sorted by id.
+pub trait Store {
+    /// Number of agents.
+    fn len(&self) -> usize;
+    /// True when empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Stable ids, strictly increasing.
+    fn ids(&self) -> &[u64];
+    /// x positions (µm).
+    fn xs(&self) -> &[f32];
+    /// y positions (µm).
+    fn ys(&self) -> &[f32];
+    /// Keep agents where `keep[i]`, preserving order.
+    fn retain(&mut self, keep: &[bool]);
+    /// Remove agent `i`, moving the last agent into its place (the store
+    /// is then no longer sorted by id: for scratch stores only).
+    fn swap_remove(&mut self, i: usize);
+    /// The length of every column besides the ids (x, y, then the kind's
+    /// own columns), for structural checks.
+    fn column_lens(&self) -> Vec<usize>;
+}
+
+/// Declare a structure-of-arrays agent store: the struct (stable ids, x
+/// and y positions in µm, then the listed columns, each a `Vec` of the
+/// given type; serializable with serde, so it can be part of a checkpoint),
+/// `push_row` (one value per column), `retain`, `swap_remove`, `len`,
+/// `is_empty` and the [`Store`](crate::agents::Store) implementation. Each
+/// column is listed once.
+///
+/// ```
+/// woundsim_core::agent_store! {
+///     /// Test markers.
+///     pub struct Markers {
+///         /// Minutes since placement.
+///         age_min: f32,
+///     }
+/// }
+/// let mut m = Markers::default();
+/// m.push_row(1, 10.0, 20.0, 0.0);
+/// assert_eq!((m.len(), m.age_min[0]), (1, 0.0));
+/// ```
+///
+/// The crate declaring a store needs `serde` (with `derive`) as a dependency.
+#[macro_export]
+macro_rules! agent_store {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        $vis struct $name {
+            /// Stable ids.
+            pub id: Vec<u64>,
+            /// x position (µm).
+            pub x: Vec<f32>,
+            /// y position (µm).
+            pub y: Vec<f32>,
+            $( $(#[$fmeta])* pub $field: Vec<$ty>, )*
+        }
+
+        impl $name {
+            /// Number of agents.
+            #[inline]
+            pub fn len(&self) -> usize {
+                self.id.len()
+            }
+            /// True when empty.
+            #[inline]
+            pub fn is_empty(&self) -> bool {
+                self.id.is_empty()
+            }
+            /// Append an agent with a value for every column.
+            #[allow(clippy::too_many_arguments)]
+            pub fn push_row(&mut self, id: u64, x: f32, y: f32 $(, $field: $ty)*) {
+                self.id.push(id);
+                self.x.push(x);
+                self.y.push(y);
+                $( self.$field.push($field); )*
+            }
+            /// Keep agents where `keep[i]`, preserving order.
+            pub fn retain(&mut self, keep: &[bool]) {
+                $crate::agents::retain_column(&mut self.id, keep);
+                $crate::agents::retain_column(&mut self.x, keep);
+                $crate::agents::retain_column(&mut self.y, keep);
+                $( $crate::agents::retain_column(&mut self.$field, keep); )*
+            }
+            /// Remove agent `i`, moving the last agent into its place.
+            pub fn swap_remove(&mut self, i: usize) {
+                self.id.swap_remove(i);
+                self.x.swap_remove(i);
+                self.y.swap_remove(i);
+                $( self.$field.swap_remove(i); )*
+            }
+        }
+
+        impl $crate::agents::Store for $name {
+            fn len(&self) -> usize {
+                self.id.len()
+            }
+            fn ids(&self) -> &[u64] {
+                &self.id
+            }
+            fn xs(&self) -> &[f32] {
+                &self.x
+            }
+            fn ys(&self) -> &[f32] {
+                &self.y
+            }
+            fn retain(&mut self, keep: &[bool]) {
+                $name::retain(self, keep)
+            }
+            fn swap_remove(&mut self, i: usize) {
+                $name::swap_remove(self, i)
+            }
+            fn column_lens(&self) -> Vec<usize> {
+                vec![self.x.len(), self.y.len() $(, self.$field.len())*]
+            }
+        }
+    };
+}
+
+crate::agent_store! {
+    /// Mesenchymal stem cells.
+    pub struct Mscs {
+        /// State (see [`msc_state`]).
+        state: u8,
+        /// True while held in a carrier (hydrogel, scaffold, fibrin).
+        in_carrier: bool,
+        /// Minutes until anchored (anoikis risk while > 0 outside a carrier).
+        unanchored_min: f32,
+        /// Minutes since delivery (priming decays with it).
+        age_min: f32,
+        /// Minutes since death (dead cells only).
+        dead_min: f32,
+    }
 }
 
 impl Mscs {
-    /// Number of agents.
-    pub fn len(&self) -> usize {
-        self.id.len()
-    }
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.id.is_empty()
-    }
     /// Append a new live cell.
     pub fn push(&mut self, id: u64, x: f32, y: f32, in_carrier: bool, unanchored_min: f32) {
-        self.id.push(id);
-        self.x.push(x);
-        self.y.push(y);
-        self.state.push(msc_state::LIVE);
-        self.in_carrier.push(in_carrier);
-        self.unanchored_min.push(unanchored_min);
-        self.age_min.push(0.0);
-        self.dead_min.push(0.0);
-    }
-    /// Keep agents where `keep[i]`, preserving order.
-    pub fn retain(&mut self, keep: &[bool]) {
-        retain_vec(&mut self.id, keep);
-        retain_vec(&mut self.x, keep);
-        retain_vec(&mut self.y, keep);
-        retain_vec(&mut self.state, keep);
-        retain_vec(&mut self.in_carrier, keep);
-        retain_vec(&mut self.unanchored_min, keep);
-        retain_vec(&mut self.age_min, keep);
-        retain_vec(&mut self.dead_min, keep);
+        self.push_row(
+            id,
+            x,
+            y,
+            msc_state::LIVE,
+            in_carrier,
+            unanchored_min,
+            0.0,
+            0.0,
+        );
     }
 }
 
-/// Macrophages with continuous polarization (0 = M1, 1 = M2).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Macrophages {
-    /// Stable ids.
-    pub id: Vec<u64>,
-    /// x position (µm).
-    pub x: Vec<f32>,
-    /// y position (µm).
-    pub y: Vec<f32>,
-    /// Polarization in [0, 1]; ≥ 0.5 counts as M2.
-    pub pol: Vec<f32>,
+crate::agent_store! {
+    /// Macrophages with continuous polarization (0 = M1, 1 = M2).
+    pub struct Macrophages {
+        /// Polarization in [0, 1]; ≥ 0.5 counts as M2.
+        pol: f32,
+    }
 }
 
 impl Macrophages {
-    /// Number of agents.
-    pub fn len(&self) -> usize {
-        self.id.len()
-    }
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.id.is_empty()
-    }
     /// Append a new cell.
     pub fn push(&mut self, id: u64, x: f32, y: f32, pol: f32) {
-        self.id.push(id);
-        self.x.push(x);
-        self.y.push(y);
-        self.pol.push(pol);
-    }
-    /// Keep agents where `keep[i]`, preserving order.
-    pub fn retain(&mut self, keep: &[bool]) {
-        retain_vec(&mut self.id, keep);
-        retain_vec(&mut self.x, keep);
-        retain_vec(&mut self.y, keep);
-        retain_vec(&mut self.pol, keep);
+        self.push_row(id, x, y, pol);
     }
 }
 
-/// Endothelial tip cells.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Tips {
-    /// Stable ids.
-    pub id: Vec<u64>,
-    /// x position (µm).
-    pub x: Vec<f32>,
-    /// y position (µm).
-    pub y: Vec<f32>,
-    /// Minutes since sprouting.
-    pub age_min: Vec<f32>,
-    /// Voxels of this tip's trail (flat indices), perfused on anastomosis.
-    pub trail: Vec<Vec<u32>>,
+crate::agent_store! {
+    /// Endothelial tip cells.
+    pub struct Tips {
+        /// Minutes since sprouting.
+        age_min: f32,
+        /// Voxels of this tip's trail (flat indices), perfused on anastomosis.
+        trail: Vec<u32>,
+    }
 }
 
 impl Tips {
-    /// Number of agents.
-    pub fn len(&self) -> usize {
-        self.id.len()
-    }
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.id.is_empty()
-    }
     /// Append a new tip at a vessel voxel.
     pub fn push(&mut self, id: u64, x: f32, y: f32) {
-        self.id.push(id);
-        self.x.push(x);
-        self.y.push(y);
-        self.age_min.push(0.0);
-        self.trail.push(Vec::new());
-    }
-    /// Keep agents where `keep[i]`, preserving order.
-    pub fn retain(&mut self, keep: &[bool]) {
-        retain_vec(&mut self.id, keep);
-        retain_vec(&mut self.x, keep);
-        retain_vec(&mut self.y, keep);
-        retain_vec(&mut self.age_min, keep);
-        retain_vec(&mut self.trail, keep);
+        self.push_row(id, x, y, 0.0, Vec::new());
     }
 }
 
-fn retain_vec<T>(v: &mut Vec<T>, keep: &[bool]) {
+/// Keep the elements of one column where `keep[i]`, preserving order.
+#[doc(hidden)]
+pub fn retain_column<T>(v: &mut Vec<T>, keep: &[bool]) {
     let mut i = 0;
     v.retain(|_| {
         let k = keep[i];
@@ -217,6 +275,12 @@ impl Bins {
             self.items[self.fill[b] as usize] = i as u32;
             self.fill[b] += 1;
         }
+    }
+    /// The bin of the centre of flat voxel index `i` of `g`.
+    #[inline]
+    pub fn voxel_bin(&self, g: &crate::grid::Grid, i: usize) -> usize {
+        let (x, y) = g.center(i % g.nx, i / g.nx);
+        self.bin_of(x as f32, y as f32)
     }
     /// Agents in bin `b`.
     #[inline]

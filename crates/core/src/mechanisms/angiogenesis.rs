@@ -15,10 +15,15 @@
 //! so new vessels never push a bin past the cap.
 
 use super::{blend_direction, sat};
-use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::agents::{Bins, Tips};
+use crate::engine::{self, Births, Fate};
+use crate::fields::Fields;
+use crate::grid::Grid;
+use crate::rng::{Purpose, Stream};
+use crate::scenario::rates::AngiogenesisRates;
 use crate::scenario::Params;
-use crate::sim::{SimState, Workspace};
-use crate::tissue::vessel;
+use crate::tissue::{vessel, Tissue};
+use ndarray::Array2;
 use rayon::prelude::*;
 
 /// Minimum trail length (voxels) before a tip can anastomose.
@@ -46,111 +51,183 @@ pub struct Outcome {
     event: Event,
 }
 
-/// One cell step of tip cells, then sprouting.
-pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
-    let a = &p.scenario.angiogenesis;
-    let dt = (p.steps.dt_min * p.steps.cell_every as f64) as f32;
-    let g = p.grid;
-    let vegf_i = p.ids.vegf;
-    let seed = st.seed;
-    let step = st.step;
-    let speed = (a.tip_speed_um_per_h * st.patient.angiogenesis_mult / 60.0) as f32;
-    let vegf_gain = a.tip_vegf_speed_gain as f32;
-    let vegf_half = a.tip_vegf_half_ng_per_ml as f32;
-    let thr = a.sprout_vegf_threshold_ng_per_ml as f32;
-    let max_age = (a.tip_max_age_days * 1440.0) as f32;
-    let n = st.tips.len();
-    let cap = capillary_cap(p, &ws.tip_bins);
+/// Angiogenesis' scratch memory (kept between steps).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// One outcome per tip.
+    pub out: Vec<Outcome>,
+    /// Positions of new tips.
+    pub births: Vec<(f32, f32)>,
+}
+
+/// What the tip cells read and write in one cell step (before sprouting).
+pub struct TipStep<'a> {
+    /// Parameters.
+    pub rates: &'a AngiogenesisRates,
+    /// Perfused voxels a tip bin may hold ([`capillary_cap`]).
+    pub cap: f32,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Index of the VEGF field.
+    pub vegf: usize,
+    /// Run seed (the random streams' key).
+    pub seed: u64,
+    /// Base step.
+    pub step: u64,
+    /// Fields (read: VEGF and its gradient).
+    pub fields: &'a Fields,
+    /// Vessel states (written: trails, perfusion on anastomosis).
+    pub vessel: &'a mut Array2<u8>,
+    /// Vessel maturation clocks (written: reset where a vessel forms).
+    pub vessel_age_d: &'a mut Array2<f32>,
+    /// Tip bins (read: the bin of a voxel).
+    pub tip_bins: &'a Bins,
+    /// Perfused voxels per tip bin (read; this step's anastomoses are
+    /// listed in `vessel_changes`, merged in by the step afterwards).
+    pub vessel_bins: &'a [u16],
+    /// Voxels whose O₂ exchange class changed (written).
+    pub vessel_changes: &'a mut Vec<u32>,
+    /// The tips (written).
+    pub tips: &'a mut Tips,
+    /// Anastomoses so far (written).
+    pub anastomoses: &'a mut u64,
+    /// Scratch memory.
+    pub scratch: &'a mut Scratch,
+}
+
+/// What sprouting reads and writes (after the tips moved and the vessel
+/// lists were brought up to date).
+pub struct SproutStep<'a> {
+    /// Parameters.
+    pub rates: &'a AngiogenesisRates,
+    /// Perfused voxels a tip bin may hold ([`capillary_cap`]).
+    pub cap: f32,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Run seed (the random streams' key).
+    pub seed: u64,
+    /// Base step.
+    pub step: u64,
+    /// VEGF (read).
+    pub vegf: &'a [f32],
+    /// Tip bins of the tips at the start of the step (read: lateral inhibition).
+    pub tip_bins: &'a Bins,
+    /// Perfused voxels per tip bin (read).
+    pub vessel_bins: &'a [u16],
+    /// Perfused vessel voxels near the wound (read: sprouting sites).
+    pub vessel_list: &'a [u32],
+    /// The tips (written: new tips).
+    pub tips: &'a mut Tips,
+    /// New ids and the agent cap.
+    pub births: Births<'a>,
+    /// Scratch memory.
+    pub scratch: &'a mut Scratch,
+}
+
+/// One cell step of the tip cells: move, extend trails, anastomose, retract.
+/// Sprouting ([`sprout`]) follows once the vessel lists are up to date.
+pub fn update(v: TipStep<'_>) {
+    let TipStep {
+        rates: a,
+        cap,
+        grid,
+        vegf: vegf_i,
+        seed,
+        step,
+        fields,
+        vessel,
+        vessel_age_d,
+        tip_bins,
+        vessel_bins,
+        vessel_changes,
+        tips,
+        anastomoses,
+        scratch,
+    } = v;
+    let dt = a.dt_min;
+    let g = *grid;
+    let speed = a.tip_speed_um_per_min;
+    let vegf_gain = a.tip_vegf_speed_gain;
+    let vegf_half = a.tip_vegf_half_ng_per_ml;
+    let thr = a.sprout_vegf_threshold_ng_per_ml;
+    let max_age = a.tip_max_age_min;
+    let n = tips.len();
     {
-        let vessel_bins = &ws.vessel_bins;
-        let tip_bins = &ws.tip_bins;
-        let tips = &st.tips;
-        let fields = &st.fields;
-        let ves = st.tissue.vessel.as_slice().expect("standard layout");
-        ws.tip_out.clear();
-        (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (x, y) = (tips.x[i], tips.y[i]);
-                let (ix, iy) = g.voxel_of(x, y);
-                let v = g.idx(ix, iy);
-                let c = fields.at(vegf_i, v);
-                // Old tips, tips without VEGF support and tips in tissue that
-                // already holds its maximum of capillaries retract.
-                if tips.age_min[i] + dt > max_age
-                    || c < 0.5 * thr
-                    || vessel_bins[tip_bins.bin_of(x, y)] as f32 >= cap
-                {
-                    return Outcome {
-                        x,
-                        y,
-                        event: Event::Retract,
-                    };
-                }
-                let mut rng = Stream::new(seed, tips.id[i], step, Purpose::TipMove);
-                let (gx, gy) = fields.gradient(&g, vegf_i, ix, iy);
-                let (dx, dy) = blend_direction(gx, gy, a.gradient_bias as f32, rng.direction());
-                // The gradient steers; the concentration drives stalk-cell
-                // proliferation, which sets how fast the sprout elongates.
-                let step_um = speed * (1.0 + vegf_gain * sat(c * c, vegf_half * vegf_half)) * dt;
-                let (nx, ny) = g.clamp(x + dx * step_um, y + dy * step_um);
-                let nv = g.index_of(nx, ny);
-                let trail = &tips.trail[i];
-                let event = if nv == v {
-                    Event::None
-                } else if vessel::perfused(ves[nv])
-                    || (ves[nv] == vessel::SPROUT && !trail.contains(&(nv as u32)))
-                {
-                    if trail.len() >= MIN_LOOP_VOXELS {
-                        Event::Anastomosis(nv as u32)
-                    } else {
-                        Event::None
-                    }
-                } else {
-                    Event::Trail(nv as u32)
+        let tips = &*tips;
+        let ves = vessel.as_slice().expect("standard layout");
+        engine::outcomes(n, &mut scratch.out, |i| {
+            let (x, y) = (tips.x[i], tips.y[i]);
+            let (ix, iy) = g.voxel_of(x, y);
+            let v = g.idx(ix, iy);
+            let c = fields.at(vegf_i, v);
+            // Old tips, tips without VEGF support and tips in tissue that
+            // already holds its maximum of capillaries retract.
+            if tips.age_min[i] + dt > max_age
+                || c < 0.5 * thr
+                || vessel_bins[tip_bins.bin_of(x, y)] as f32 >= cap
+            {
+                return Outcome {
+                    x,
+                    y,
+                    event: Event::Retract,
                 };
-                Outcome {
-                    x: nx,
-                    y: ny,
-                    event,
+            }
+            let mut rng = Stream::new(seed, tips.id[i], step, Purpose::TipMove);
+            let (gx, gy) = fields.gradient(&g, vegf_i, ix, iy);
+            let (dx, dy) = blend_direction(gx, gy, a.gradient_bias, rng.direction());
+            // The gradient steers; the concentration drives stalk-cell
+            // proliferation, which sets how fast the sprout elongates.
+            let step_um = speed * (1.0 + vegf_gain * sat(c * c, vegf_half * vegf_half)) * dt;
+            let (nx, ny) = g.clamp(x + dx * step_um, y + dy * step_um);
+            let nv = g.index_of(nx, ny);
+            let trail = &tips.trail[i];
+            let event = if nv == v {
+                Event::None
+            } else if vessel::perfused(ves[nv])
+                || (ves[nv] == vessel::SPROUT && !trail.contains(&(nv as u32)))
+            {
+                if trail.len() >= MIN_LOOP_VOXELS {
+                    Event::Anastomosis(nv as u32)
+                } else {
+                    Event::None
                 }
-            })
-            .collect_into_vec(&mut ws.tip_out);
+            } else {
+                Event::Trail(nv as u32)
+            };
+            Outcome {
+                x: nx,
+                y: ny,
+                event,
+            }
+        });
     }
-    let abnormal = a.abnormal_vegf_ng_per_ml as f32;
-    // Voxels perfused this step per tip bin, not yet in `ws.vessel_bins`
+    let abnormal = a.abnormal_vegf_ng_per_ml;
+    let vegf = fields.slice(vegf_i);
+    let ves = vessel.as_slice_mut().expect("standard layout");
+    let age = vessel_age_d.as_slice_mut().expect("standard layout");
+    // Voxels perfused this step per tip bin, not yet in `vessel_bins`
     // (that is brought up to date after the loop).
     let mut added: Vec<(usize, u16)> = Vec::new();
-    let mut keep = vec![true; n];
-    for (i, o) in ws.tip_out.iter().enumerate() {
-        let tips = &mut st.tips;
+    engine::apply(tips, &scratch.out, |tips, i, o| {
         tips.x[i] = o.x;
         tips.y[i] = o.y;
         tips.age_min[i] += dt;
         match o.event {
-            Event::None => {}
+            Event::None => Fate::Stays,
             Event::Trail(v) => {
-                let cell =
-                    &mut st.tissue.vessel.as_slice_mut().expect("standard layout")[v as usize];
+                let cell = &mut ves[v as usize];
                 if *cell == vessel::NONE {
                     *cell = vessel::SPROUT;
                     tips.trail[i].push(v);
                 }
+                Fate::Stays
             }
             Event::Anastomosis(hit) => {
-                keep[i] = false;
-                st.anastomoses += 1;
-                let vegf = st.fields.slice(vegf_i);
-                let ves = st.tissue.vessel.as_slice_mut().expect("standard layout");
-                let age = st
-                    .tissue
-                    .vessel_age_d
-                    .as_slice_mut()
-                    .expect("standard layout");
+                *anastomoses += 1;
                 for t in tips.trail[i].iter().copied().chain([hit]) {
                     let v = t as usize;
                     if ves[v] == vessel::SPROUT {
-                        let b = crate::sim::voxel_bin(&g, &ws.tip_bins, v);
+                        let b = tip_bins.voxel_bin(&g, v);
                         let k = match added.iter().position(|&(ab, _)| ab == b) {
                             Some(k) => k,
                             None => {
@@ -158,7 +235,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                                 added.len() - 1
                             }
                         };
-                        let held = ws.vessel_bins[b] as f32 + added[k].1 as f32;
+                        let held = vessel_bins[b] as f32 + added[k].1 as f32;
                         if held >= cap {
                             // The bin is full: this sprout voxel is pruned.
                             ves[v] = vessel::NONE;
@@ -172,56 +249,45 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                             vessel::PERFUSED
                         };
                         age[v] = 0.0;
-                        ws.vessel_changes.push(t);
+                        vessel_changes.push(t);
                     }
                 }
+                Fate::Leaves
             }
-            Event::Retract => keep[i] = false,
+            Event::Retract => Fate::Leaves,
         }
-    }
-    if keep.iter().any(|k| !k) {
-        st.tips.retain(&keep);
-    }
-    ws.apply_vessel_changes(&st.tissue);
-    sprout(p, st, ws, dt);
+    });
 }
 
 /// Perfused vessel voxels a tip bin may hold before its vessels stop
 /// sprouting, its tips retract and no more of its sprout voxels are perfused.
-pub fn capillary_cap(p: &Params, bins: &crate::agents::Bins) -> f32 {
+pub fn capillary_cap(p: &Params, bins: &Bins) -> f32 {
     let voxels_per_bin = (bins.size_um as f64 / p.grid.dx_um).powi(2);
     // At least one voxel, so tissue without vessels never blocks tips.
-    ((p.scenario.angiogenesis.max_vessel_density_rel
-        * p.scenario.tissue.vessel_density
-        * voxels_per_bin) as f32)
-        .max(1.0)
+    ((crate::scenario::rates::capillary_density(p) * voxels_per_bin) as f32).max(1.0)
 }
 
 /// New tip cells at eligible perfused vessel voxels.
-fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
-    let a = &p.scenario.angiogenesis;
-    let g = p.grid;
-    let seed = st.seed;
-    let step = st.step;
-    let thr = a.sprout_vegf_threshold_ng_per_ml as f32;
-    let npwt = if p.scenario.treatment.standard_care.negative_pressure {
-        1.3
-    } else {
-        1.0
-    };
-    let rate = a.sprout_per_vessel_per_day
-        * st.patient.angiogenesis_mult
-        * (1.0 - st.patient.fibrosis)
-        * npwt
-        / 1440.0;
-    let prob = hazard_prob(rate, dt as f64);
-    let vegf = st.fields.slice(p.ids.vegf);
-    let tip_bins = &ws.tip_bins;
-    let vessel_bins = &ws.vessel_bins;
-    let cap = capillary_cap(p, tip_bins);
-    ws.births.clear();
-    let list = &ws.vessel_list;
-    ws.births.par_extend(list.par_iter().filter_map(|&v| {
+pub fn sprout(v: SproutStep<'_>) {
+    let SproutStep {
+        rates: a,
+        cap,
+        grid,
+        seed,
+        step,
+        vegf,
+        tip_bins,
+        vessel_bins,
+        vessel_list: list,
+        tips,
+        mut births,
+        scratch,
+    } = v;
+    let g = *grid;
+    let thr = a.sprout_vegf_threshold_ng_per_ml;
+    let prob = a.sprout_prob;
+    scratch.births.clear();
+    scratch.births.par_extend(list.par_iter().filter_map(|&v| {
         let v = v as usize;
         let (x, y) = g.center(v % g.nx, v / g.nx);
         // Lateral inhibition (Dll4–Notch): no new tip next to an existing one,
@@ -237,41 +303,54 @@ fn sprout(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
             None
         }
     }));
-    let room = st.birth_room(p, ws.births.len());
-    for k in 0..room {
-        let (x, y) = ws.births[k];
-        let id = st.new_id();
-        st.tips.push(id, x, y);
-    }
+    births.admit(tips, &scratch.births, |tips, id, (x, y)| {
+        tips.push(id, x, y)
+    });
+}
+
+/// What remodelling reads and writes in one tissue step.
+pub struct Remodel<'a> {
+    /// Parameters.
+    pub rates: &'a AngiogenesisRates,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Run seed (the random streams' key).
+    pub seed: u64,
+    /// Base step.
+    pub step: u64,
+    /// VEGF (read).
+    pub vegf: &'a Array2<f32>,
+    /// Vessel states (written: regression, maturation).
+    pub vessel: &'a mut Array2<u8>,
+    /// Vessel maturation clocks (written).
+    pub vessel_age_d: &'a mut Array2<f32>,
+    /// Voxels whose O₂ exchange class changed (written).
+    pub vessel_changes: &'a mut Vec<u32>,
 }
 
 /// Tissue step: regression of unsupported new vessels, maturation of supported ones.
-pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
-    let a = &p.scenario.angiogenesis;
-    let dt_d = (p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0) as f32;
-    let keep_thr = a.maintenance_vegf_ng_per_ml as f32;
-    let regress = a.regression_per_day
-        * if p.scenario.treatment.has_product() {
-            p.product.regression
-        } else {
-            1.0
-        };
-    let prob = hazard_prob(regress, dt_d as f64);
-    let mature = a.maturation_days as f32;
-    let seed = st.seed;
-    let step = st.step;
-    let nx = p.grid.nx;
-    let vegf = &st.fields.data[p.ids.vegf];
+pub fn remodel(v: Remodel<'_>) {
+    let Remodel {
+        rates: a,
+        grid,
+        seed,
+        step,
+        vegf,
+        vessel,
+        vessel_age_d,
+        vessel_changes,
+    } = v;
+    let dt_d = a.tissue_dt_days;
+    let keep_thr = a.maintenance_vegf_ng_per_ml;
+    let prob = a.regression_prob;
+    let mature = a.maturation_days;
+    let nx = grid.nx;
     // Note the voxels that change in a way that alters the perfused list or
     // the O₂ exchange map.
-    let ves = st.tissue.vessel.as_slice_mut().expect("standard layout");
-    let ages = st
-        .tissue
-        .vessel_age_d
-        .as_slice_mut()
-        .expect("standard layout");
+    let ves = vessel.as_slice_mut().expect("standard layout");
+    let ages = vessel_age_d.as_slice_mut().expect("standard layout");
     let vegf = vegf.as_slice().expect("standard layout");
-    ws.vessel_changes.par_extend(
+    vessel_changes.par_extend(
         ves.par_chunks_mut(nx)
             .zip(ages.par_chunks_mut(nx))
             .zip(vegf.par_chunks(nx))
@@ -295,14 +374,13 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                         *s = vessel::NONE;
                         *age = 0.0;
                     }
-                    if Workspace::vessel_change_matters(old, *s) {
+                    if vessel::exchange_changes(old, *s) {
                         changed.push(v as u32);
                     }
                 }
                 changed
             }),
     );
-    ws.apply_vessel_changes(&st.tissue);
 }
 
 /// A 100 µm bin that holds more perfused vessel voxels than the capillary
@@ -315,20 +393,16 @@ pub type CapViolation = (usize, u32, u32);
 /// network of the bin already holds more, than its mature vessels (a
 /// pre-existing dense bed is kept, but no new vessel is perfused there).
 /// Counts the vessel map itself, independently of the workspace's counts.
-pub fn check_capillary_cap(
-    p: &Params,
-    st: &SimState,
-    bins: &crate::agents::Bins,
-) -> Option<CapViolation> {
+pub fn check_capillary_cap(p: &Params, tissue: &Tissue, bins: &Bins) -> Option<CapViolation> {
     let g = p.grid;
     let cap = capillary_cap(p, bins).ceil() as u32;
     let nb = bins.nbx * bins.nby;
     let mut perfused = vec![0u32; nb];
     let mut mature = vec![0u32; nb];
-    let ves = st.tissue.vessel.as_slice().expect("standard layout");
+    let ves = tissue.vessel.as_slice().expect("standard layout");
     for (i, &s) in ves.iter().enumerate() {
         if vessel::perfused(s) {
-            let b = crate::sim::voxel_bin(&g, bins, i);
+            let b = bins.voxel_bin(&g, i);
             perfused[b] += 1;
             mature[b] += (s == vessel::MATURE) as u32;
         }
@@ -338,7 +412,7 @@ pub fn check_capillary_cap(
         .iter()
         .enumerate()
         .position(|(i, &s)| {
-            vessel::perfused(s) && s != vessel::MATURE && crate::sim::voxel_bin(&g, bins, i) == bad
+            vessel::perfused(s) && s != vessel::MATURE && bins.voxel_bin(&g, i) == bad
         })
         .unwrap_or(0);
     Some((voxel, perfused[bad], cap.max(mature[bad])))

@@ -7,10 +7,13 @@
 //! `g = 1/(1 + TNF/K)` and `h = 1 + gain·KGF/(KGF+K)`.
 
 use super::sat;
+use crate::fields::Fields;
+use crate::grid::Grid;
 use crate::rng::{hazard_prob, Purpose, Stream};
-use crate::scenario::Params;
-use crate::sim::{SimState, Workspace};
-use ndarray::{Axis, Zip};
+use crate::scenario::rates::ClosureRates;
+use crate::scenario::FieldIds;
+use crate::tissue::Tissue;
+use ndarray::{Array2, Axis, Zip};
 
 /// Oxygen gate of closure in [0, 1].
 #[inline]
@@ -37,7 +40,7 @@ pub struct MarginEnv {
 
 /// Local closure speed (µm/day) at a margin voxel.
 #[inline]
-pub fn local_speed(p: &Params, speed_mult: f64, env: MarginEnv) -> f32 {
+pub fn local_speed(c: &ClosureRates, speed_mult: f64, env: MarginEnv) -> f32 {
     let MarginEnv {
         o2_mmhg: o2,
         tnf_ng_per_ml: tnf,
@@ -46,34 +49,59 @@ pub fn local_speed(p: &Params, speed_mult: f64, env: MarginEnv) -> f32 {
         bioburden,
         fibrosis,
     } = env;
-    let c = &p.scenario.closure;
-    let f = oxygen_gate(o2, c.o2_low_mmhg as f32, c.o2_high_mmhg as f32);
-    let g = 1.0 / (1.0 + tnf.max(0.0) / c.tnf_half_ng_per_ml as f32);
-    let h = 1.0 + c.kgf_gain as f32 * sat(kgf, c.kgf_half_ng_per_ml as f32);
+    let f = oxygen_gate(o2, c.o2_low_mmhg, c.o2_high_mmhg);
+    let g = 1.0 / (1.0 + tnf.max(0.0) / c.tnf_half_ng_per_ml);
+    let h = 1.0 + c.kgf_gain * sat(kgf, c.kgf_half_ng_per_ml);
     (c.max_speed_um_per_day * speed_mult) as f32
         * f
         * g
         * h
         * (1.0 - debris).max(0.0)
-        * (1.0 - c.bioburden_slowing as f32 * bioburden).max(0.0)
+        * (1.0 - c.bioburden_slowing * bioburden).max(0.0)
         * (1.0 - 0.6 * fibrosis).max(0.0)
 }
 
-/// One tissue step of closure.
-pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
-    let g = p.grid;
-    let dt_d = p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0;
-    let ids = p.ids;
-    let seed = st.seed;
-    let step = st.step;
-    let bio = st.tissue.bioburden as f32;
-    let fib = st.patient.fibrosis as f32;
-    let speed_mult = st.patient.closure_speed_mult;
-    let open = st.tissue.open.as_slice().expect("standard layout");
-    let debris = st.tissue.debris.as_slice().expect("standard layout");
-    let fields = &st.fields;
+/// What closure reads and writes in one tissue step.
+pub struct Closure<'a> {
+    /// Parameters.
+    pub rates: &'a ClosureRates,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Field indices.
+    pub ids: FieldIds,
+    /// Run seed (the random streams' key).
+    pub seed: u64,
+    /// Base step.
+    pub step: u64,
+    /// Fields (read: O₂, TNF-α, KGF).
+    pub fields: &'a Fields,
+    /// Tissue (read: the open wound, debris, bioburden).
+    pub tissue: &'a Tissue,
+    /// The open wound after this step (written; the step swaps it in).
+    pub open_next: &'a mut Array2<u8>,
+}
+
+/// One tissue step of closure: writes the next open-wound mask.
+pub fn update(v: Closure<'_>) {
+    let Closure {
+        rates: r,
+        grid,
+        ids,
+        seed,
+        step,
+        fields,
+        tissue,
+        open_next,
+    } = v;
+    let g = *grid;
+    let dt_d = r.dt_days;
+    let bio = tissue.bioburden as f32;
+    let fib = r.fibrosis;
+    let speed_mult = r.speed_mult;
+    let open = tissue.open.as_slice().expect("standard layout");
+    let debris = tissue.debris.as_slice().expect("standard layout");
     let (nx, ny) = (g.nx, g.ny);
-    Zip::indexed(ws.open_next.axis_iter_mut(Axis(0))).par_for_each(|iy, mut row| {
+    Zip::indexed(open_next.axis_iter_mut(Axis(0))).par_for_each(|iy, mut row| {
         for ix in 0..nx {
             let v = iy * nx + ix;
             if open[v] == 0 {
@@ -113,12 +141,11 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 bioburden: bio,
                 fibrosis: fib,
             };
-            let speed = local_speed(p, speed_mult, env);
+            let speed = local_speed(r, speed_mult, env);
             let rate = speed as f64 / g.dx_um * closed as f64 / 3.0;
             let close =
                 Stream::new(seed, v as u64, step, Purpose::Closure).chance(hazard_prob(rate, dt_d));
             row[ix] = if close { 0 } else { 1 };
         }
     });
-    std::mem::swap(&mut st.tissue.open, &mut ws.open_next);
 }

@@ -10,74 +10,84 @@
 //! intravenous (`homing_fraction` of the dose reaches the wound alive,
 //! ≈ 0: Eggenhofer 2012).
 
+use crate::agents::Mscs;
+use crate::engine::Births;
+use crate::grid::Grid;
 use crate::rng::{Purpose, Stream};
+use crate::scenario::rates::DosingRates;
 use crate::scenario::treatment::Route;
-use crate::scenario::Params;
-use crate::sim::SimState;
-use crate::tissue::{in_wound, wound_extent_um};
+use crate::tissue::{in_wound, Tissue};
 
-/// Number of agents (cells, or cell equivalents) a dose puts in the slice.
-pub fn agents_per_dose(p: &Params) -> f64 {
-    let s = &p.scenario;
-    let tr = &s.treatment;
-    let mut cells = tr.dose.dose_cells;
-    if tr.dose.per_cm2 {
-        cells *= s.wound.area_mm2.max(0.0).max(open_area_mm2(p)) / 100.0;
-    }
-    let route = match tr.delivery.route {
-        Route::Topical => 1.0 - tr.delivery.topical_loss_fraction,
-        Route::Intravenous => tr.delivery.homing_fraction,
-        _ => 1.0,
-    };
-    cells * route * p.grid.dx_um / s.wound.depth_um
+/// What a dose reads and writes.
+pub struct Dose<'a> {
+    /// Parameters.
+    pub rates: &'a DosingRates,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Run seed (the random stream's key).
+    pub seed: u64,
+    /// Base step.
+    pub step: u64,
+    /// Index of the dose in the schedule.
+    pub dose: usize,
+    /// Tissue (read: the open wound; written: the cell-free depot).
+    pub tissue: &'a mut Tissue,
+    /// MSCs (written: a cell dose).
+    pub mscs: &'a mut Mscs,
+    /// New ids and the agent cap.
+    pub births: Births<'a>,
+    /// Set once a cell-free dose was given (written).
+    pub depot_active: &'a mut bool,
+    /// Doses given so far (written).
+    pub doses_given: &'a mut u64,
 }
 
-fn open_area_mm2(p: &Params) -> f64 {
-    let (w, h) = wound_extent_um(&p.scenario.wound);
-    let a = w * h * 1e-6;
-    match p.scenario.wound.shape {
-        crate::scenario::WoundShape::Square => a,
-        _ => a * std::f64::consts::PI / 4.0,
-    }
-}
-
-/// Apply a dose (dose index `k`) at the current step.
-pub fn apply(p: &Params, st: &mut SimState, k: usize) {
-    let s = &p.scenario;
-    let tr = &s.treatment;
-    let n = agents_per_dose(p);
-    let mut rng = Stream::new(st.seed, k as u64, st.step, Purpose::Dose);
+/// Apply a dose at the current step.
+pub fn apply(v: Dose<'_>) {
+    let Dose {
+        rates: r,
+        grid,
+        seed,
+        step,
+        dose: k,
+        tissue,
+        mscs,
+        mut births,
+        depot_active,
+        doses_given,
+    } = v;
+    let n = r.agents_per_dose;
+    let mut rng = Stream::new(seed, k as u64, step, Purpose::Dose);
     // Whole agents; the fractional remainder is drawn (a count beyond
     // `usize` saturates and is then capped below).
     let count = (n.floor() as u64).saturating_add(u64::from(rng.chance(n.fract())));
     let count = usize::try_from(count).unwrap_or(usize::MAX);
-    let count = if tr.cell_free() {
-        st.deposit_room(p, count)
+    let count = if r.cell_free {
+        births.deposit_room(count)
     } else {
-        st.birth_room(p, count)
+        births.room(mscs.len(), count)
     };
-    let g = p.grid;
-    let (ww, wh) = wound_extent_um(&s.wound);
-    let cx = s.wound.center_x_frac * g.width_um();
-    let cy = s.wound.center_y_frac * g.height_um();
-    let open = st.tissue.open.as_slice().expect("standard layout");
-    let sites: Vec<(f64, f64)> = (0..tr.delivery.injection_sites)
+    let g = *grid;
+    let (ww, wh) = r.wound_extent_um;
+    let (cx, cy) = r.wound_center_um;
+    let open = tissue.open.as_slice().expect("standard layout");
+    let sites: Vec<(f64, f64)> = (0..r.injection_sites)
         .map(|_| loop {
             let (x, y) = (
                 cx + (rng.uniform() - 0.5) * ww * 0.8,
                 cy + (rng.uniform() - 0.5) * wh * 0.8,
             );
-            if in_wound(&s.wound, &g, x, y) {
+            if in_wound(&r.wound, &g, x, y) {
                 break (x, y);
             }
         })
         .collect();
-    let anchorage = (s.msc.anchorage_h * 60.0) as f32;
-    let carrier = tr.has_carrier();
-    let cell_free = tr.cell_free();
+    let anchorage = r.anchorage_min;
+    let carrier = r.carrier;
+    let cell_free = r.cell_free;
     let mut placed = Vec::with_capacity(count);
     for _ in 0..count {
-        let (x, y) = match tr.delivery.route {
+        let (x, y) = match r.route {
             Route::Intralesional => {
                 let (sx, sy) = sites[(rng.uniform() * sites.len() as f64) as usize % sites.len()];
                 (sx + rng.normal() * 300.0, sy + rng.normal() * 300.0)
@@ -96,7 +106,7 @@ pub fn apply(p: &Params, st: &mut SimState, k: usize) {
                         cy + (rng.uniform() - 0.5) * wh,
                     );
                     let v = g.index_of(x as f32, y as f32);
-                    if in_wound(&s.wound, &g, x, y) && open[v] == 1 {
+                    if in_wound(&r.wound, &g, x, y) && open[v] == 1 {
                         pt = (x, y);
                         break;
                     }
@@ -107,31 +117,29 @@ pub fn apply(p: &Params, st: &mut SimState, k: usize) {
         placed.push(g.clamp(x as f32, y as f32));
     }
     if cell_free {
-        let depot = st.tissue.depot.as_slice_mut().expect("standard layout");
+        let depot = tissue.depot.as_slice_mut().expect("standard layout");
         for (x, y) in placed {
             depot[g.index_of(x, y)] += 1.0;
         }
-        st.depot_active = true;
+        *depot_active = true;
     } else {
         let unanchored = if carrier { 0.0 } else { anchorage };
         for (x, y) in placed {
-            let id = st.new_id();
-            st.mscs.push(id, x, y, carrier, unanchored);
+            let id = births.new_id();
+            mscs.push(id, x, y, carrier, unanchored);
         }
     }
-    st.doses_given += 1;
+    *doses_given += 1;
 }
 
-/// Decay of the cell-free depot over one field step.
-pub fn decay_depot(p: &Params, st: &mut SimState) {
-    if !st.depot_active {
+/// Decay of the cell-free depot over one field step (`depot_active`: a
+/// cell-free dose was given).
+pub fn decay_depot(r: &DosingRates, depot_active: bool, tissue: &mut Tissue) {
+    if !depot_active {
         return;
     }
-    let dt = p.steps.dt_min * p.steps.field_every as f64;
-    let k = crate::math::exp(
-        -(dt * std::f64::consts::LN_2 / (p.scenario.treatment.depot_half_life_h() * 60.0)),
-    ) as f32;
-    st.tissue
+    let k = r.depot_decay_per_field_step;
+    tissue
         .depot
         .par_mapv_inplace(|d| if d < 1e-6 { 0.0 } else { d * k });
 }

@@ -9,10 +9,14 @@
 //! adds a step toward M2 (see `msc_fate`).
 
 use super::{blend_direction, hif, sat};
+use crate::agents::{Bins, Macrophages};
+use crate::engine::{self, Births, Fate};
+use crate::fields::Fields;
+use crate::grid::Grid;
 use crate::rng::{hazard_prob, Purpose, Stream};
-use crate::scenario::Params;
-use crate::sim::{SimState, Workspace};
-use crate::SharedMut;
+use crate::scenario::rates::{MacrophageRates, Polarization, MIN_PER_DAY};
+use crate::scenario::FieldIds;
+use crate::tissue::Tissue;
 use rayon::prelude::*;
 
 /// Per-cell outcome computed in parallel.
@@ -24,11 +28,52 @@ pub struct Outcome {
     dies: bool,
 }
 
+/// The macrophages' scratch memory (kept between steps).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// One outcome per macrophage.
+    pub out: Vec<Outcome>,
+    /// Positions of recruited cells.
+    pub births: Vec<(f32, f32)>,
+}
+
+/// What the macrophages read and write in one cell step.
+pub struct MacrophageStep<'a> {
+    /// Their parameters.
+    pub rates: &'a MacrophageRates,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Field indices.
+    pub ids: FieldIds,
+    /// Run seed (the random streams' key).
+    pub seed: u64,
+    /// Base step.
+    pub step: u64,
+    /// Fields (read: IL-10, TGF-β, TNF-α, O₂ and the TNF-α gradient).
+    pub fields: &'a Fields,
+    /// Tissue: debris (cleared where cells stand), the open wound and
+    /// bioburden (read).
+    pub tissue: &'a mut Tissue,
+    /// Macrophage bins, rebuilt for the current cells (visiting order,
+    /// crowding).
+    pub mac_bins: &'a Bins,
+    /// Voxels within recruitment range of the wound (read: its size).
+    pub region_len: usize,
+    /// Perfused vessel voxels in the region (read: recruitment sites).
+    pub vessel_list: &'a [u32],
+    /// The macrophages (written).
+    pub macs: &'a mut Macrophages,
+    /// New ids and the agent cap (recruitment).
+    pub births: Births<'a>,
+    /// Scratch memory.
+    pub scratch: &'a mut Scratch,
+}
+
 /// Polarization rate dp/dt (per day) for local signals.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn polarization_rate(
-    p: &Params,
+    m: &Polarization,
     switch_mult: f64,
     pol: f32,
     il10: f32,
@@ -37,27 +82,20 @@ pub fn polarization_rate(
     o2: f32,
     damage: f32,
 ) -> f32 {
-    let m = &p.scenario.macrophage;
-    let t = &p.scenario.tissue;
-    let d2 = m.intrinsic_m2_drive as f32
-        + m.il10_m2_drive as f32 * sat(il10, m.il10_half_ng_per_ml as f32)
-        + m.tgfb_m2_drive as f32 * sat(tgfb, m.tgfb_half_ng_per_ml as f32);
-    let d1 = m.tnf_m1_drive as f32 * sat(tnf, m.tnf_half_ng_per_ml as f32)
-        + m.hypoxia_m1_drive as f32
-            * hif(
-                o2,
-                t.hypoxia_onset_mmhg as f32,
-                t.hypoxia_saturation_mmhg as f32,
-            )
-        + m.damage_m1_drive as f32 * damage;
+    let d2 = m.intrinsic_m2_drive
+        + m.il10_m2_drive * sat(il10, m.il10_half_ng_per_ml)
+        + m.tgfb_m2_drive * sat(tgfb, m.tgfb_half_ng_per_ml);
+    let d1 = m.tnf_m1_drive * sat(tnf, m.tnf_half_ng_per_ml)
+        + m.hypoxia_m1_drive * hif(o2, m.hypoxia.onset_mmhg, m.hypoxia.saturation_mmhg)
+        + m.damage_m1_drive * damage;
     (m.switch_per_day * switch_mult) as f32 * (d2 * (1.0 - pol) - d1 * pol)
 }
 
 /// Efferocytosis: each macrophage that ate a dead MSC (`eaters`, macrophage
 /// indices, in the MSCs' id order, from [`super::msc_fate::update`]) moves
 /// toward M2 by `msc.efferocytosis_m2_push`.
-pub fn efferocytose(p: &Params, pol: &mut [f32], eaters: &[u32]) {
-    let push = p.scenario.msc.efferocytosis_m2_push as f32;
+pub fn efferocytose(r: &MacrophageRates, pol: &mut [f32], eaters: &[u32]) {
+    let push = r.efferocytosis_m2_push;
     for &m in eaters {
         let q = &mut pol[m as usize];
         *q = (*q + push).min(1.0);
@@ -65,32 +103,37 @@ pub fn efferocytose(p: &Params, pol: &mut [f32], eaters: &[u32]) {
 }
 
 /// One cell step: move, polarize, die; clear debris; recruit.
-pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
-    let dt = (p.steps.dt_min * p.steps.cell_every as f64) as f32;
-    let g = p.grid;
-    let ids = p.ids;
-    let m = &p.scenario.macrophage;
-    let seed = st.seed;
-    let step = st.step;
-    let n = st.macs.len();
-    let death_p = hazard_prob(1.0 / (m.lifespan_days * 1440.0), dt as f64);
-    let speed = m.speed_um_per_min as f32;
-    let bio = st.tissue.bioburden as f32;
-    let switch_mult = st.patient.switch_mult;
+pub fn update(v: MacrophageStep<'_>) {
+    let MacrophageStep {
+        rates: r,
+        grid,
+        ids,
+        seed,
+        step,
+        fields,
+        tissue,
+        mac_bins,
+        region_len,
+        vessel_list,
+        macs,
+        births,
+        scratch,
+    } = v;
+    let dt = r.dt_min;
+    let g = *grid;
+    let death_p = r.death_prob;
+    let speed = r.speed_um_per_min;
+    let bio = tissue.bioburden as f32;
+    let switch_mult = r.switch_mult;
     {
-        let mac = &st.macs;
-        let fields = &st.fields;
-        let debris = st.tissue.debris.as_slice().expect("standard layout");
-        let open = st.tissue.open.as_slice().expect("standard layout");
+        let mac = &*macs;
+        let debris = tissue.debris.as_slice().expect("standard layout");
+        let open = tissue.open.as_slice().expect("standard layout");
         // Visit the cells bin by bin (neighbours read nearby memory); each
         // outcome is stored at its cell's index, so nothing depends on the
-        // visiting order.
-        if ws.mac_bins.items.len() != n {
-            ws.mac_bins.rebuild(&mac.x, &mac.y);
-        }
-        // Any permutation of 0..n will do, so bins of earlier positions too.
-        let order = &ws.mac_bins.items;
-        let outcome = |i: usize| {
+        // visiting order. Any permutation of 0..n will do, so bins of
+        // earlier positions too.
+        engine::outcomes_in_order(&mac_bins.items, &mut scratch.out, |i| {
             let id = mac.id[i];
             let (x, y) = (mac.x[i], mac.y[i]);
             let (ix, iy) = g.voxel_of(x, y);
@@ -106,7 +149,7 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             }
             let damage = (debris[v] + bio * open[v] as f32).min(1.5);
             let rate = polarization_rate(
-                p,
+                &r.polarization,
                 switch_mult,
                 mac.pol[i],
                 fields.at(ids.il10, v),
@@ -115,10 +158,12 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 fields.at(ids.oxygen, v),
                 damage,
             );
-            let pol = (mac.pol[i] + rate * dt / 1440.0).clamp(0.0, 1.0);
+            // The polarization ODE is integrated per day: its rate is a
+            // product of local signals, so it is converted at this one step.
+            let pol = (mac.pol[i] + rate * dt / MIN_PER_DAY as f32).clamp(0.0, 1.0);
             let mut mv = Stream::new(seed, id, step, Purpose::MacMove);
             let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
-            let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.direction());
+            let (dx, dy) = blend_direction(gx, gy, r.chemotaxis_bias, mv.direction());
             let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
             Outcome {
                 x: nx,
@@ -126,40 +171,56 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
                 pol,
                 dies: false,
             }
-        };
-        ws.mac_out.clear();
-        ws.mac_out.resize(n, Outcome::default());
-        let out = SharedMut(ws.mac_out.as_mut_ptr());
-        order.par_iter().for_each(|&i| {
-            let i = i as usize;
-            // SAFETY: `order` is a permutation of 0..n (each cell is in
-            // exactly one bin), so every task writes its own element of the
-            // n-element `mac_out`, which outlives the loop.
-            unsafe { *out.get().add(i) = outcome(i) };
         });
     }
     // Apply in id order; clear debris where each cell stands.
-    let clear = hazard_prob(
-        m.debris_clearance_per_day * st.patient.efferocytosis_mult / 1440.0,
-        dt as f64,
-    ) as f32;
-    let mut keep = vec![true; n];
-    let debris = st.tissue.debris.as_slice_mut().expect("standard layout");
-    for (i, o) in ws.mac_out.iter().enumerate() {
-        if o.dies {
-            keep[i] = false;
-            continue;
-        }
-        st.macs.x[i] = o.x;
-        st.macs.y[i] = o.y;
-        st.macs.pol[i] = o.pol;
-        let v = g.index_of(o.x, o.y);
-        debris[v] -= debris[v] * clear;
+    let clear = r.debris_clear_prob;
+    {
+        let debris = tissue.debris.as_slice_mut().expect("standard layout");
+        engine::apply(macs, &scratch.out, |macs, i, o| {
+            if o.dies {
+                return Fate::Leaves;
+            }
+            macs.x[i] = o.x;
+            macs.y[i] = o.y;
+            macs.pol[i] = o.pol;
+            let v = g.index_of(o.x, o.y);
+            debris[v] -= debris[v] * clear;
+            Fate::Stays
+        });
     }
-    if keep.iter().any(|k| !k) {
-        st.macs.retain(&keep);
-    }
-    recruit(p, st, ws, dt);
+    recruit(Recruit {
+        rates: r,
+        grid: &g,
+        ids,
+        seed,
+        step,
+        fields,
+        tissue,
+        mac_bins,
+        region_len,
+        vessel_list,
+        macs,
+        births,
+        scratch,
+    });
+}
+
+/// What recruitment reads and writes.
+struct Recruit<'a, 'b> {
+    rates: &'a MacrophageRates,
+    grid: &'a Grid,
+    ids: FieldIds,
+    seed: u64,
+    step: u64,
+    fields: &'a Fields,
+    tissue: &'a Tissue,
+    mac_bins: &'a Bins,
+    region_len: usize,
+    vessel_list: &'a [u32],
+    macs: &'a mut Macrophages,
+    births: Births<'b>,
+    scratch: &'a mut Scratch,
 }
 
 /// Recruit new macrophages at perfused vessel voxels near the wound. The
@@ -169,30 +230,38 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
 /// perfused vessel than intact tissue: the per-vessel rate is then scaled
 /// down so the total stays at the intact-tissue level (no vessel →
 /// macrophage → VEGF runaway).
-fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
-    let m = &p.scenario.macrophage;
-    let g = p.grid;
-    let ids = p.ids;
-    let seed = st.seed;
-    let step = st.step;
-    let perf = st.patient.perfusion.min(1.5);
-    let open_share = st.tissue.open_count() as f64 / st.tissue.footprint_count.max(1) as f64;
-    ws.births.clear();
+fn recruit(v: Recruit<'_, '_>) {
+    let Recruit {
+        rates: m,
+        grid,
+        ids,
+        seed,
+        step,
+        fields,
+        tissue,
+        mac_bins: bins,
+        region_len,
+        vessel_list: list,
+        macs,
+        mut births,
+        scratch,
+    } = v;
+    let g = *grid;
+    let dt = m.dt_min;
+    let perf = m.perfusion;
+    let open_share = tissue.open_count() as f64 / tissue.footprint_count.max(1) as f64;
+    scratch.births.clear();
     if open_share <= 0.0 {
         // A closed wound recruits nobody: every rate below would be zero.
         return;
     }
-    let intact =
-        ws.region.len() as f64 * p.scenario.tissue.vessel_density * st.patient.vessel_density_mult;
+    let intact = region_len as f64 * m.vessel_density * m.vessel_density_mult;
     // At least one vessel's worth, so tissue without intact vessels still
     // recruits through the vessels it grows.
-    let capacity = (intact.max(1.0) / ws.vessel_list.len().max(1) as f64).min(1.0);
-    let fields = &st.fields;
-    let debris = st.tissue.debris.as_slice().expect("standard layout");
-    let bins = &ws.mac_bins;
+    let capacity = (intact.max(1.0) / list.len().max(1) as f64).min(1.0);
+    let debris = tissue.debris.as_slice().expect("standard layout");
     let cap = (m.max_per_voxel * (bins.size_um as f64 / g.dx_um).powi(2)).max(1e-9);
-    let list = &ws.vessel_list;
-    ws.births.par_extend(list.par_iter().filter_map(|&v| {
+    scratch.births.par_extend(list.par_iter().filter_map(|&v| {
         let v = v as usize;
         let (ix, iy) = (v % g.nx, v / g.nx);
         let (x, y) = g.center(ix, iy);
@@ -203,12 +272,11 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
         let rate = crowd
             * capacity
             * open_share
-            * (m.recruit_base_per_vessel_per_day
-                + m.recruit_tnf_per_vessel_per_day
-                    * sat(fields.at(ids.tnf, v), m.tnf_half_ng_per_ml as f32) as f64
-                + m.recruit_debris_per_vessel_per_day * debris[v] as f64)
-            * perf
-            / 1440.0;
+            * (m.recruit_base_per_vessel_per_min
+                + m.recruit_tnf_per_vessel_per_min
+                    * sat(fields.at(ids.tnf, v), m.polarization.tnf_half_ng_per_ml) as f64
+                + m.recruit_debris_per_vessel_per_min * debris[v] as f64)
+            * perf;
         let mut rng = Stream::new(seed, v as u64, step, Purpose::Recruit);
         if rng.chance(hazard_prob(rate, dt as f64)) {
             let jx = (rng.uniform() - 0.5) * g.dx_um;
@@ -218,12 +286,9 @@ fn recruit(p: &Params, st: &mut SimState, ws: &mut Workspace, dt: f32) {
             None
         }
     }));
-    let pol0 = m.initial_polarization as f32;
-    let room = st.birth_room(p, ws.births.len());
-    for k in 0..room {
-        let (x, y) = ws.births[k];
+    let pol0 = m.initial_polarization;
+    births.admit(macs, &scratch.births, |macs, id, (x, y)| {
         let (x, y) = g.clamp(x, y);
-        let id = st.new_id();
-        st.macs.push(id, x, y, pol0);
-    }
+        macs.push(id, x, y, pol0);
+    });
 }

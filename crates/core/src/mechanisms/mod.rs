@@ -1,6 +1,13 @@
-//! One module per mechanism. Each is a function over the simulation state,
-//! the validated parameters and scratch workspace; structural changes
-//! (births, deaths, switches) are collected as events and applied in id order.
+//! One module per mechanism. Each is a function over a *view*: a struct of
+//! borrowed parts that names what the mechanism reads (shared references:
+//! fields, tissue, bins, its parameter struct from [`crate::scenario::rates`])
+//! and what it writes (mutable references: its agent store, the tissue
+//! grids it changes, its counters, its scratch memory, its event lists).
+//! No mechanism sees the whole state or workspace; `sim::systems` builds
+//! the views by split borrows. Agent kinds follow the shared engine
+//! ([`crate::engine`]): outcomes in parallel, births, deaths and switches
+//! applied in id order. Effects on another kind are events (efferocytosis)
+//! or writes named in the view.
 
 pub mod angiogenesis;
 pub mod care;
@@ -24,12 +31,7 @@ pub fn sat(c: f32, k: f32) -> f32 {
     c / (c + k)
 }
 
-/// Convert secretion in fg/cell/day into a concentration rate (ng/mL/min)
-/// in a voxel of `voxel_ml` mL.
-#[inline]
-pub fn fg_per_day_to_rate(voxel_ml: f64) -> f64 {
-    1e-6 / voxel_ml / 1440.0
-}
+pub use crate::scenario::rates::fg_per_day_to_rate;
 
 /// Unit vector of a blend of a preferred direction (weight `bias`) and a
 /// random unit vector `random` (from [`crate::rng::Stream::direction`]); a

@@ -2,10 +2,11 @@
 //! (rare) division, efferocytosis of dead cells by macrophages and secondary
 //! necrosis of uncleared dead cells.
 //!
-//! Writes MSCs and debris. Its one effect on another kind, a macrophage
-//! eating a dead MSC, is not written here: it is listed in
-//! `Workspace::efferocytosis` (the eating macrophage's index, in MSC id
-//! order) and applied by [`super::macrophages::efferocytose`].
+//! Reads O₂, TNF-α, ROS and the macrophage bins; writes MSCs, debris (secondary
+//! necrosis) and its counters. Its one effect on another kind, a macrophage
+//! eating a dead MSC, is not written here: it is an event in
+//! [`MscFate::efferocytosis`] (the eating macrophage's index, in MSC id
+//! order), applied by [`super::macrophages::efferocytose`].
 //!
 //! Death hazard (per day):
 //! `(base + hypoxia·h(O₂) + tnf·T/(T+K) + ros·R/(R+K_R) + anoikis·[unanchored, no carrier]·m_anoikis)
@@ -13,11 +14,14 @@
 //! Senescence hazard: `senescence · T/(T+K)`.
 
 use super::{blend_direction, hif, sat};
-use crate::agents::msc_state;
+use crate::agents::{msc_state, Bins, Mscs};
+use crate::engine::{self, Births, Fate};
+use crate::fields::Fields;
+use crate::grid::Grid;
 use crate::rng::{hazard_prob, Purpose, Stream};
-use crate::scenario::Params;
-use crate::sim::{SimState, Workspace};
-use rayon::prelude::*;
+use crate::scenario::rates::MscFateRates;
+use crate::scenario::FieldIds;
+use ndarray::Array2;
 
 /// What happened to one MSC in a cell step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,11 +50,51 @@ pub struct Outcome {
     event: Event,
 }
 
+/// MSC fate's scratch memory (kept between steps).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// One outcome per MSC.
+    pub out: Vec<Outcome>,
+}
+
+/// What MSC fate reads and writes in one cell step.
+pub struct MscFate<'a> {
+    /// Its parameters.
+    pub rates: &'a MscFateRates,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Field indices.
+    pub ids: FieldIds,
+    /// Run seed and base step (the random streams' keys).
+    pub seed: u64,
+    /// Base step.
+    pub step: u64,
+    /// Fields (read: O₂, TNF-α, ROS).
+    pub fields: &'a Fields,
+    /// Macrophage bins (read: who is near a dead cell).
+    pub mac_bins: &'a Bins,
+    /// The MSCs (written).
+    pub mscs: &'a mut Mscs,
+    /// Necrotic debris (written by secondary necrosis).
+    pub debris: &'a mut Array2<f32>,
+    /// New ids and the agent cap (divisions).
+    pub births: Births<'a>,
+    /// MSC deaths so far (written).
+    pub deaths: &'a mut u64,
+    /// Dead MSCs eaten so far (written).
+    pub efferocytosed: &'a mut u64,
+    /// Events out: the macrophage (index) that ate each eaten MSC, in MSC
+    /// id order (cleared first).
+    pub efferocytosis: &'a mut Vec<u32>,
+    /// Scratch memory.
+    pub scratch: &'a mut Scratch,
+}
+
 /// Death hazard (per minute) of a live MSC in its environment.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn death_hazard_per_min(
-    p: &Params,
+    r: &MscFateRates,
     o2: f32,
     tnf: f32,
     ros: f32,
@@ -58,129 +102,121 @@ pub fn death_hazard_per_min(
     in_carrier: bool,
     product_hazard: f32,
 ) -> f64 {
-    let m = &p.scenario.msc;
-    let t = &p.scenario.tissue;
-    let h = hif(
-        o2,
-        t.hypoxia_onset_mmhg as f32,
-        t.hypoxia_saturation_mmhg as f32,
-    ) as f64;
-    let mut per_day = m.base_death_per_day
-        + m.hypoxia_death_per_day * h
-        + m.tnf_death_per_day * sat(tnf, m.tnf_half_max_ng_per_ml as f32) as f64
-        + m.ros_death_per_day * sat(ros, m.ros_half_max_au as f32) as f64;
+    let h = hif(o2, r.hypoxia.onset_mmhg, r.hypoxia.saturation_mmhg) as f64;
+    let mut per_min = r.base_death_per_min
+        + r.hypoxia_death_per_min * h
+        + r.tnf_death_per_min * sat(tnf, r.tnf_half_max_ng_per_ml) as f64
+        + r.ros_death_per_min * sat(ros, r.ros_half_max_au) as f64;
     if unanchored && !in_carrier {
-        per_day += m.anoikis_death_per_day * p.product.anoikis;
+        per_min += r.anoikis_death_per_min;
     }
-    per_day *= product_hazard as f64;
+    per_min *= product_hazard as f64;
     if in_carrier {
-        per_day *= p.scenario.treatment.carrier_protection();
+        per_min *= r.carrier_protection;
     }
-    per_day / 1440.0
+    per_min
 }
 
 /// One cell step of MSC fate.
-pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+pub fn update(v: MscFate<'_>) {
+    let MscFate {
+        rates: r,
+        grid,
+        ids,
+        seed,
+        step,
+        fields,
+        mac_bins: bins,
+        mscs,
+        debris,
+        mut births,
+        deaths,
+        efferocytosed,
+        efferocytosis,
+        scratch,
+    } = v;
     // This step's events only, also when there is no MSC left to eat.
-    ws.efferocytosis.clear();
-    let n = st.mscs.len();
+    efferocytosis.clear();
+    let n = mscs.len();
     if n == 0 {
         return;
     }
-    let dt = (p.steps.dt_min * p.steps.cell_every as f64) as f32;
-    let g = p.grid;
-    let ids = p.ids;
-    let m = &p.scenario.msc;
-    let seed = st.seed;
-    let step = st.step;
-    let release_h = p.scenario.treatment.release_half_life_h();
-    let release_p = if release_h > 0.0 {
-        hazard_prob(std::f64::consts::LN_2 / (release_h * 60.0), dt as f64)
-    } else {
-        1.0
-    };
-    let eff_rate = m.efferocytosis_per_macrophage_per_day * st.patient.efferocytosis_mult / 1440.0;
-    let speed = (m.speed_um_per_min * p.product.motility) as f32;
-    let ms = &st.mscs;
-    let fields = &st.fields;
-    let bins = &ws.mac_bins;
-    ws.msc_out.clear();
-    (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let id = ms.id[i];
-            let (x, y) = (ms.x[i], ms.y[i]);
-            let (ix, iy) = g.voxel_of(x, y);
-            let v = g.idx(ix, iy);
-            let mut out = Outcome {
-                x,
-                y,
-                in_carrier: ms.in_carrier[i],
-                unanchored_min: (ms.unanchored_min[i] - dt).max(0.0),
-                event: Event::None,
-            };
-            let mut rng = Stream::new(seed, id, step, Purpose::MscFate);
-            if ms.state[i] == msc_state::DEAD {
-                // Efferocytosis by a macrophage nearby, or secondary necrosis.
-                let b = bins.bin_of(x, y);
-                let near = bins.count(b);
-                if near > 0 && rng.chance(hazard_prob(eff_rate * near as f64, dt as f64)) {
-                    out.event = Event::Eaten(bins.in_bin(b)[0]);
-                } else if ms.dead_min[i] + dt >= (m.secondary_necrosis_days * 1440.0) as f32 {
-                    out.event = Event::Necrosis(v as u32);
-                }
-                return out;
+    let dt = r.dt_min;
+    let g = *grid;
+    let eff_rate = r.efferocytosis_per_macrophage_per_min;
+    let speed = r.speed_um_per_min;
+    let ms = &*mscs;
+    engine::outcomes(n, &mut scratch.out, |i| {
+        let id = ms.id[i];
+        let (x, y) = (ms.x[i], ms.y[i]);
+        let (ix, iy) = g.voxel_of(x, y);
+        let v = g.idx(ix, iy);
+        let mut out = Outcome {
+            x,
+            y,
+            in_carrier: ms.in_carrier[i],
+            unanchored_min: (ms.unanchored_min[i] - dt).max(0.0),
+            event: Event::None,
+        };
+        let mut rng = Stream::new(seed, id, step, Purpose::MscFate);
+        if ms.state[i] == msc_state::DEAD {
+            // Efferocytosis by a macrophage nearby, or secondary necrosis.
+            let b = bins.bin_of(x, y);
+            let near = bins.count(b);
+            if near > 0 && rng.chance(hazard_prob(eff_rate * near as f64, dt as f64)) {
+                out.event = Event::Eaten(bins.in_bin(b)[0]);
+            } else if ms.dead_min[i] + dt >= r.secondary_necrosis_min {
+                out.event = Event::Necrosis(v as u32);
             }
-            let (hazard_m, _, _) = super::secretion::product_mults(p, ms.age_min[i]);
-            let o2 = fields.at(ids.oxygen, v);
-            let tnf = fields.at(ids.tnf, v);
-            let ros = fields.at_opt(ids.ros, v);
-            let h = death_hazard_per_min(
-                p,
-                o2,
-                tnf,
-                ros,
-                ms.unanchored_min[i] > 0.0,
-                ms.in_carrier[i],
-                hazard_m,
-            );
-            if rng.chance(hazard_prob(h, dt as f64)) {
-                out.event = Event::Died;
-                return out;
+            return out;
+        }
+        let (hazard_m, _, _) = r.product.mults(ms.age_min[i]);
+        let o2 = fields.at(ids.oxygen, v);
+        let tnf = fields.at(ids.tnf, v);
+        let ros = fields.at_opt(ids.ros, v);
+        let h = death_hazard_per_min(
+            r,
+            o2,
+            tnf,
+            ros,
+            ms.unanchored_min[i] > 0.0,
+            ms.in_carrier[i],
+            hazard_m,
+        );
+        if rng.chance(hazard_prob(h, dt as f64)) {
+            out.event = Event::Died;
+            return out;
+        }
+        if ms.state[i] == msc_state::LIVE {
+            let s = r.senescence_per_min * sat(tnf, r.tnf_half_max_ng_per_ml) as f64;
+            if rng.chance(hazard_prob(s, dt as f64)) {
+                out.event = Event::Senesced;
+            } else if r.proliferation_per_min > 0.0
+                && rng.chance(hazard_prob(r.proliferation_per_min, dt as f64))
+            {
+                out.event = Event::Divided;
             }
-            if ms.state[i] == msc_state::LIVE {
-                let s = m.senescence_per_day * sat(tnf, m.tnf_half_max_ng_per_ml as f32) as f64
-                    / 1440.0;
-                if rng.chance(hazard_prob(s, dt as f64)) {
-                    out.event = Event::Senesced;
-                } else if m.proliferation_per_day > 0.0
-                    && rng.chance(hazard_prob(m.proliferation_per_day / 1440.0, dt as f64))
-                {
-                    out.event = Event::Divided;
-                }
+        }
+        if out.in_carrier {
+            if rng.chance(r.release_prob) {
+                out.in_carrier = false;
+                out.unanchored_min = 0.0;
             }
-            if out.in_carrier {
-                if rng.chance(release_p) {
-                    out.in_carrier = false;
-                    out.unanchored_min = 0.0;
-                }
-                return out;
-            }
-            let mut mv = Stream::new(seed, id, step, Purpose::MscMove);
-            let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
-            let (dx, dy) = blend_direction(gx, gy, m.chemotaxis_bias as f32, mv.direction());
-            let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
-            out.x = nx;
-            out.y = ny;
-            out
-        })
-        .collect_into_vec(&mut ws.msc_out);
+            return out;
+        }
+        let mut mv = Stream::new(seed, id, step, Purpose::MscMove);
+        let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
+        let (dx, dy) = blend_direction(gx, gy, r.chemotaxis_bias, mv.direction());
+        let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
+        out.x = nx;
+        out.y = ny;
+        out
+    });
 
     // Apply in id order.
-    let mut keep = vec![true; n];
-    let mut births = Vec::new();
-    for (i, o) in ws.msc_out.iter().enumerate() {
-        let ms = &mut st.mscs;
+    let mut divided = Vec::new();
+    let debris = debris.as_slice_mut().expect("standard layout");
+    engine::apply(mscs, &scratch.out, |ms, i, o| {
         ms.x[i] = o.x;
         ms.y[i] = o.y;
         ms.in_carrier[i] = o.in_carrier;
@@ -194,28 +230,24 @@ pub fn update(p: &Params, st: &mut SimState, ws: &mut Workspace) {
             Event::Died => {
                 ms.state[i] = msc_state::DEAD;
                 ms.dead_min[i] = 0.0;
-                st.msc_deaths += 1;
+                *deaths += 1;
             }
             Event::Senesced => ms.state[i] = msc_state::SENESCENT,
             Event::Eaten(mac) => {
-                keep[i] = false;
-                ws.efferocytosis.push(mac);
-                st.efferocytosed += 1;
+                efferocytosis.push(mac);
+                *efferocytosed += 1;
+                return Fate::Leaves;
             }
             Event::Necrosis(v) => {
-                keep[i] = false;
-                let d = &mut st.tissue.debris.as_slice_mut().expect("standard layout")[v as usize];
+                let d = &mut debris[v as usize];
                 *d = (*d + 0.05).min(1.0);
+                return Fate::Leaves;
             }
-            Event::Divided => births.push((o.x, o.y)),
+            Event::Divided => divided.push((o.x, o.y)),
         }
-    }
-    if keep.iter().any(|k| !k) {
-        st.mscs.retain(&keep);
-    }
-    let room = st.birth_room(p, births.len());
-    for &(x, y) in &births[..room] {
-        let id = st.new_id();
-        st.mscs.push(id, x, y, false, 0.0);
-    }
+        Fate::Stays
+    });
+    births.admit(mscs, &divided, |ms, id, (x, y)| {
+        ms.push(id, x, y, false, 0.0)
+    });
 }

@@ -8,123 +8,62 @@
 //! Macrophages secrete their M1 set weighted by `1 − polarization` and their
 //! M2 set weighted by `polarization`. Deposits are summed in agent id order.
 
-use super::{fg_per_day_to_rate, hif, sat};
-use crate::agents::msc_state;
-use crate::fields::Sources;
-use crate::scenario::Params;
-use crate::sim::SimState;
-use ndarray::Zip;
+use super::{hif, sat};
+use crate::agents::{msc_state, Macrophages, Mscs};
+use crate::fields::{Fields, Sources};
+use crate::grid::Grid;
+pub use crate::scenario::rates::{SecretionKind as Kind, SecretionTable as Table};
+use crate::scenario::rates::{SecretionRates, VegfEnvironment};
+use crate::scenario::FieldIds;
+use ndarray::{Array2, Zip};
 
-/// Which product multiplier applies to a secreted field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// VEGF: hypoxia and TNF-α responses, VEGF multiplier.
-    Vegf,
-    /// IL-10 and TGF-β: immunomodulation multiplier.
-    Immuno,
-    /// Keratinocyte growth factors.
-    Kgf,
-    /// Any other field.
-    Other,
-}
-
-/// Secretion rates resolved to field indices and ng/mL/min per cell.
-#[derive(Debug, Clone)]
-pub struct Table {
-    /// MSC base rates.
-    pub msc: Vec<(usize, f32, Kind)>,
-    /// Fully M1 macrophage rates (TNF already × patient multiplier).
-    pub m1: Vec<(usize, f32)>,
-    /// Fully M2 macrophage rates.
-    pub m2: Vec<(usize, f32)>,
-    /// Senescent MSC TNF-α rate.
-    pub senescent_tnf: f32,
-}
-
-impl Table {
-    /// Resolve from parameters.
-    pub fn new(p: &Params, tnf_mult: f64) -> Self {
-        let conv = fg_per_day_to_rate(p.grid.voxel_volume_ml());
-        let idx = |n: &str| p.fields.iter().position(|(m, _)| m == n);
-        let kind = |n: &str| match n {
-            "vegf" => Kind::Vegf,
-            "il10" | "tgfb" => Kind::Immuno,
-            "kgf" => Kind::Kgf,
-            _ => Kind::Other,
-        };
-        let s = &p.scenario;
-        let msc = s
-            .msc
-            .secretion_fg_per_cell_per_day
-            .iter()
-            .filter_map(|(n, &r)| idx(n).map(|i| (i, (r * conv) as f32, kind(n))))
-            .collect();
-        let m1 = s
-            .macrophage
-            .m1_secretion_fg_per_cell_per_day
-            .iter()
-            .filter_map(|(n, &r)| {
-                let m = if n == "tnf" { tnf_mult } else { 1.0 };
-                idx(n).map(|i| (i, (r * conv * m) as f32))
-            })
-            .collect();
-        let m2 = s
-            .macrophage
-            .m2_secretion_fg_per_cell_per_day
-            .iter()
-            .filter_map(|(n, &r)| idx(n).map(|i| (i, (r * conv) as f32)))
-            .collect();
-        Table {
-            msc,
-            m1,
-            m2,
-            senescent_tnf: (s.msc.senescent_tnf_fg_per_cell_per_day * conv * tnf_mult.sqrt())
-                as f32,
-        }
-    }
-}
-
-/// Product multipliers at an age after delivery (primed boost wears off).
-#[inline]
-pub fn product_mults(p: &Params, age_min: f32) -> (f32, f32, f32) {
-    let e = &p.product;
-    let half = p.scenario.treatment.preconditioning.effect_half_life_days * 1440.0;
-    let w = crate::math::exp(-(age_min as f64) * std::f64::consts::LN_2 / half) * e.primed_fraction;
-    let mix = |now: f64, base: f64| (base + (now - base) * w) as f32;
-    (
-        mix(e.hazard, e.hazard0),
-        mix(e.vegf, e.vegf0),
-        mix(e.immunomod, e.immunomod0),
-    )
+/// What secretion reads and writes in one field step.
+pub struct Secretion<'a> {
+    /// Parameters (rates per cell, multipliers).
+    pub rates: &'a SecretionRates,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Field indices.
+    pub ids: FieldIds,
+    /// Fields (read: O₂ and TNF-α around each MSC).
+    pub fields: &'a Fields,
+    /// MSCs (read).
+    pub mscs: &'a Mscs,
+    /// Macrophages (read).
+    pub macs: &'a Macrophages,
+    /// The cell-free depot, when a cell-free dose was given (read).
+    pub depot: Option<&'a Array2<f32>>,
+    /// Source buffers (written: deposits added).
+    pub sources: &'a mut Sources,
 }
 
 /// VEGF environment factor of an MSC: hypoxia gain and two-sided TNF-α.
 #[inline]
-pub fn msc_vegf_environment(p: &Params, o2: f32, tnf: f32) -> f32 {
-    let m = &p.scenario.msc;
-    let t = &p.scenario.tissue;
-    let h = hif(
-        o2,
-        t.hypoxia_onset_mmhg as f32,
-        t.hypoxia_saturation_mmhg as f32,
-    );
-    let hyp = 1.0 + (m.hypoxia_vegf_gain as f32 - 1.0).max(0.0) * h;
+pub fn msc_vegf_environment(m: &VegfEnvironment, o2: f32, tnf: f32) -> f32 {
+    let h = hif(o2, m.hypoxia.onset_mmhg, m.hypoxia.saturation_mmhg);
+    let hyp = 1.0 + (m.hypoxia_vegf_gain - 1.0).max(0.0) * h;
     let tn = tnf.max(0.0);
-    let k2 = m.tnf_vegf_high_ng_per_ml as f32;
-    let two_sided = (1.0
-        + m.tnf_vegf_low_gain as f32 * sat(tn, m.tnf_vegf_low_half_ng_per_ml as f32))
+    let k2 = m.tnf_vegf_high_ng_per_ml;
+    let two_sided = (1.0 + m.tnf_vegf_low_gain * sat(tn, m.tnf_vegf_low_half_ng_per_ml))
         / (1.0 + (tn / k2) * (tn / k2));
     hyp * two_sided
 }
 
 /// Add MSC, macrophage and depot secretion for one field step.
-pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
-    let g = &p.grid;
-    let ids = p.ids;
-    let sen_mult = p.scenario.msc.senescent_secretion_mult as f32;
-    let kgf_mult = p.product.kgf as f32;
-    let ms = &st.mscs;
-    let mac = &st.macs;
+pub fn apply(v: Secretion<'_>) {
+    let Secretion {
+        rates: r,
+        grid: g,
+        ids,
+        fields: state_fields,
+        mscs: ms,
+        macs: mac,
+        depot,
+        sources: src,
+    } = v;
+    let table = &r.table;
+    let sen_mult = r.senescent_secretion_mult;
+    let kgf_mult = r.kgf_mult;
     // The buffers some cell deposits into this step (each marked written
     // only then, as adding one deposit at a time would), resolved once.
     let live_msc = ms.state.iter().any(|&s| s != msc_state::DEAD);
@@ -156,13 +95,17 @@ pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
             continue;
         }
         let v = g.index_of(ms.x[i], ms.y[i]);
-        let (_, vegf_m, immuno_m) = product_mults(p, ms.age_min[i]);
+        let (_, vegf_m, immuno_m) = r.product.mults(ms.age_min[i]);
         let state_m = if state == msc_state::SENESCENT {
             sen_mult
         } else {
             1.0
         };
-        let env = msc_vegf_environment(p, st.fields.at(ids.oxygen, v), st.fields.at(ids.tnf, v));
+        let env = msc_vegf_environment(
+            &r.vegf_environment,
+            state_fields.at(ids.oxygen, v),
+            state_fields.at(ids.tnf, v),
+        );
         for &(k, rate, kind) in &msc_rates {
             let m = match kind {
                 Kind::Vegf => vegf_m * env,
@@ -186,18 +129,18 @@ pub fn apply(p: &Params, st: &SimState, table: &Table, src: &mut Sources) {
             bufs[k][v] += rate * pol;
         }
     }
-    if st.depot_active {
-        let potency = p.scenario.treatment.cell_free_potency() as f32;
+    if let Some(depot) = depot {
+        let potency = r.cell_free_potency;
         for &(f, rate, kind) in &table.msc {
             let m = potency
                 * match kind {
-                    Kind::Vegf => p.product.vegf as f32,
-                    Kind::Immuno => p.product.immunomod as f32,
+                    Kind::Vegf => r.vegf_mult,
+                    Kind::Immuno => r.immunomod_mult,
                     Kind::Kgf => kgf_mult,
                     Kind::Other => 1.0,
                 };
             Zip::from(src.src_mut(f))
-                .and(&st.tissue.depot)
+                .and(depot)
                 .par_for_each(|s, &d| *s += rate * m * d);
         }
     }

@@ -14,60 +14,73 @@
 
 use super::hif;
 use crate::fields::Sources;
-use crate::scenario::Params;
-use crate::sim::SimState;
-use ndarray::Zip;
-
-/// Exchange rate of the open wound surface with oxygen therapy (1/min).
-pub const OXYGEN_THERAPY_EXCHANGE_PER_MIN: f32 = 0.02;
+use crate::scenario::rates::TissueSourceRates;
+pub use crate::scenario::rates::OXYGEN_THERAPY_EXCHANGE_PER_MIN;
+use crate::scenario::{FieldIds, Params};
+use crate::tissue::Tissue;
+use ndarray::{Array2, Zip};
 
 /// The highest pO₂ (mmHg) that supplies oxygen to the tissue of a run with
-/// these parameters: arterial blood, the surface pO₂ of oxygen therapy
-/// where applied, the far-field value of any Dirichlet side of the oxygen
-/// field, and its initial value (a state that starts higher only relaxes
-/// down). Tissue pO₂ can never exceed it.
+/// these parameters ([`crate::scenario::rates::o2_supply_max_mmhg`]).
+/// Tissue pO₂ can never exceed it.
 pub fn o2_supply_max_mmhg(p: &Params) -> f64 {
-    let spec = &p.fields[p.ids.oxygen].1;
-    let dirichlet = [
-        spec.boundary_x_min,
-        spec.boundary_x_max,
-        spec.boundary_y_min,
-        spec.boundary_y_max,
-    ]
-    .contains(&crate::scenario::Boundary::Dirichlet);
-    let far = if dirichlet { spec.far_field } else { 0.0 };
-    p.scenario
-        .tissue
-        .blood_po2_mmhg
-        .max(p.scenario.treatment.standard_care.oxygen_therapy_mmhg)
-        .max(far)
-        .max(spec.initial)
+    crate::scenario::rates::o2_supply_max_mmhg(p)
+}
+
+/// Relative tolerance of the run-time O₂ bound for f32 round-off: the
+/// implicit steps keep tissue pO₂ at or below the highest supplying pO₂ in
+/// exact arithmetic; in f32 a value can overshoot it by a few units in the
+/// last place (about 1e-6 relative on a 600-voxel line), far below 1e-4.
+pub const O2_BOUND_REL_TOL: f64 = 1e-4;
+
+/// The largest tissue pO₂ (mmHg) a run may reach: the highest supplying
+/// pO₂ ([`o2_supply_max_mmhg`]) plus the round-off tolerance
+/// [`O2_BOUND_REL_TOL`]. A field step that produces a higher value fails
+/// with [`crate::error::Error::Invariant`].
+pub fn o2_bound_mmhg(p: &Params) -> f64 {
+    o2_supply_max_mmhg(p) * (1.0 + O2_BOUND_REL_TOL)
+}
+
+/// What the tissue sources read and write in one field step.
+pub struct TissueSources<'a> {
+    /// Parameters.
+    pub rates: &'a TissueSourceRates,
+    /// Field indices.
+    pub ids: FieldIds,
+    /// The oxygen field (read: HIF-1α).
+    pub oxygen: &'a Array2<f32>,
+    /// O₂ exchange rate per voxel (1/min; read).
+    pub exchange: &'a Array2<f32>,
+    /// Tissue (read: the open wound, debris, bioburden).
+    pub tissue: &'a Tissue,
+    /// Source and uptake buffers (written).
+    pub sources: &'a mut Sources,
 }
 
 /// Add tissue sources and uptake for one field step.
-pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &mut Sources) {
-    let t = &p.scenario.tissue;
-    let ids = p.ids;
-    let pat = &st.patient;
-    // Perfusion (blood flow, fraction of normal) and oedema (a longer
-    // diffusion path) set how fast the blood exchanges O₂ with the tissue,
-    // not the blood's pO₂: more flow brings tissue closer to arterial pO₂,
-    // never above it.
-    let perf = (pat.perfusion * (1.0 - 0.5 * pat.oedema)) as f32;
-    let target = t.blood_po2_mmhg as f32;
-    let kbed = t.bed_o2_exchange_per_min as f32 * perf;
-    let therapy = p.scenario.treatment.standard_care.oxygen_therapy_mmhg as f32;
-    let kther = if therapy > 0.0 {
-        OXYGEN_THERAPY_EXCHANGE_PER_MIN
-    } else {
-        0.0
-    };
+pub fn apply(v: TissueSources<'_>) {
+    let TissueSources {
+        rates: t,
+        ids,
+        oxygen,
+        exchange,
+        tissue,
+        sources: src,
+    } = v;
+    // Perfusion and oedema set how fast the blood exchanges O₂ with the
+    // tissue, not the blood's pO₂: more flow brings tissue closer to
+    // arterial pO₂, never above it.
+    let perf = t.perfusion;
+    let target = t.blood_po2_mmhg;
+    let kbed = t.bed_exchange_per_min;
+    let therapy = t.oxygen_therapy_mmhg;
+    let kther = t.oxygen_therapy_exchange_per_min;
     {
         let (s_o2, u_o2) = src.src_and_uptake_mut(ids.oxygen);
         Zip::from(s_o2)
             .and(u_o2)
             .and(exchange)
-            .and(&st.tissue.open)
+            .and(&tissue.open)
             .par_for_each(|s, u, &kvox, &open| {
                 let k = kbed + perf * kvox;
                 let kt = kther * open as f32;
@@ -75,32 +88,28 @@ pub fn apply(p: &Params, st: &SimState, exchange: &ndarray::Array2<f32>, src: &m
                 *s += k * target + kt * therapy;
             });
     }
-    let (onset, satu) = (
-        t.hypoxia_onset_mmhg as f32,
-        t.hypoxia_saturation_mmhg as f32,
-    );
-    let hv = t.hypoxic_vegf_ng_per_ml_per_min as f32;
-    let ht = t.hypoxic_tnf_ng_per_ml_per_min as f32;
-    let dt = t.damage_tnf_ng_per_ml_per_min as f32;
-    let bio = st.tissue.bioburden as f32;
+    let (onset, satu) = (t.hypoxia.onset_mmhg, t.hypoxia.saturation_mmhg);
+    let hv = t.hypoxic_vegf_ng_per_ml_per_min;
+    let ht = t.hypoxic_tnf_ng_per_ml_per_min;
+    let dt = t.damage_tnf_ng_per_ml_per_min;
+    let bio = tissue.bioburden as f32;
     // VEGF and TNF-α in one pass (one HIF-1α evaluation per voxel).
     let (s_vegf, s_tnf) = src.src_pair_mut(ids.vegf, ids.tnf);
     Zip::from(s_vegf)
         .and(s_tnf)
-        .and(&st.fields.data[ids.oxygen])
-        .and(&st.tissue.debris)
-        .and(&st.tissue.open)
+        .and(oxygen)
+        .and(&tissue.debris)
+        .and(&tissue.open)
         .par_for_each(|sv, stn, &o2, &deb, &open| {
             let h = hif(o2, onset, satu);
             *sv += hv * h;
             *stn += ht * h + dt * (deb + bio * open as f32);
         });
     if let Some(ros) = ids.ros {
-        let k =
-            t.damage_ros_au_per_min as f32 * (bio + 10.0 * pat.reperfusion_damage_per_day as f32);
+        let k = t.damage_ros_au_per_min * (bio + t.reperfusion_ros_damage);
         if k > 0.0 {
             Zip::from(src.src_mut(ros))
-                .and(&st.tissue.open)
+                .and(&tissue.open)
                 .par_for_each(|s, &open| *s += k * open as f32);
         }
     }

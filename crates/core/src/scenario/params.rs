@@ -177,7 +177,7 @@ impl Params {
             dx_um: d.voxel_um,
             dz_um: d.voxel_um,
         };
-        let (ww, wh) = super::super::tissue::wound_extent_um(&s.wound);
+        let (ww, wh) = super::wound_extent_um(&s.wound);
         if ww > d.width_um || wh > d.height_um {
             return Err(err(
                 "wound.diameter_um",

@@ -442,3 +442,22 @@ section! {
         max_memory_mib: f64 = 0.0, unit "MiB", check nonneg, source "user choice";
     }
 }
+
+/// Width and height (µm) of the wound opening.
+pub fn wound_extent_um(w: &Wound) -> (f64, f64) {
+    let d = if w.area_mm2 > 0.0 {
+        match w.shape {
+            WoundShape::Square => (w.area_mm2).sqrt() * 1000.0,
+            WoundShape::Circle => (4.0 * w.area_mm2 / std::f64::consts::PI).sqrt() * 1000.0,
+            WoundShape::Ellipse => {
+                (4.0 * w.area_mm2 * w.aspect_ratio / std::f64::consts::PI).sqrt() * 1000.0
+            }
+        }
+    } else {
+        w.diameter_um
+    };
+    match w.shape {
+        WoundShape::Ellipse => (d, d / w.aspect_ratio),
+        _ => (d, d),
+    }
+}

@@ -241,11 +241,12 @@ pub(super) fn evaluate(f: &Fact, ctx: &Ctx) -> Result<FactResult> {
         }
         Experiment::RiseThenFall { curve, xs } => {
             let p = params_for(ctx.settings, BASE_SCENARIO, vec![])?;
+            let env = crate::scenario::rates::VegfEnvironment::new(&p);
             let y: Vec<f64> = xs
                 .iter()
                 .map(|&x| match curve {
                     Curve::MscVegfVsTnf => {
-                        secretion::msc_vegf_environment(&p, 40.0, x as f32) as f64
+                        secretion::msc_vegf_environment(&env, 40.0, x as f32) as f64
                     }
                 })
                 .collect();

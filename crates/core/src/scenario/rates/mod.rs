@@ -1,0 +1,430 @@
+//! The second stage of configuration: one parameter struct per mechanism,
+//! with every rate and cadence converted once per run into the units the
+//! mechanism computes in (per minute, per cell step, per tissue step,
+//! probabilities per step), from the validated [`Params`] and the run's
+//! patient ([`PatientValues`]).
+//!
+//! Mechanisms read only these structs, never the raw scenario. Each value
+//! is computed with the same operations, in the same order, as the
+//! mechanisms used to apply at run time, so results are unchanged bit for
+//! bit; a per-day rate that is a sum of terms depending on the local state
+//! is converted term by term (a per-minute coefficient per term).
+
+mod secretion;
+mod tissue;
+
+pub use secretion::*;
+pub use tissue::*;
+
+use super::patient::PatientValues;
+use super::Params;
+use crate::rng::hazard_prob;
+use serde::Serialize;
+
+/// Minutes per day.
+pub const MIN_PER_DAY: f64 = 1440.0;
+
+/// Convert secretion in fg/cell/day into a concentration rate (ng/mL/min)
+/// in a voxel of `voxel_ml` mL.
+#[inline]
+pub fn fg_per_day_to_rate(voxel_ml: f64) -> f64 {
+    1e-6 / voxel_ml / 1440.0
+}
+
+/// Every mechanism's parameters for one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rates {
+    /// MSC fate.
+    pub msc_fate: MscFateRates,
+    /// Macrophages.
+    pub macrophages: MacrophageRates,
+    /// Angiogenesis and vessel remodelling.
+    pub angiogenesis: AngiogenesisRates,
+    /// Re-epithelialisation.
+    pub closure: ClosureRates,
+    /// Standard care and wound-level damage.
+    pub care: CareRates,
+    /// Dosing and the cell-free depot.
+    pub dosing: DosingRates,
+    /// Paracrine secretion.
+    pub secretion: SecretionRates,
+    /// Tissue sources and sinks.
+    pub tissue_sources: TissueSourceRates,
+}
+
+impl Rates {
+    /// Convert `p` for a run of `patient`.
+    pub fn new(p: &Params, patient: &PatientValues) -> Self {
+        Rates {
+            msc_fate: MscFateRates::new(p, patient),
+            macrophages: MacrophageRates::new(p, patient),
+            angiogenesis: AngiogenesisRates::new(p, patient),
+            closure: ClosureRates::new(p, patient),
+            care: CareRates::new(p, patient),
+            dosing: DosingRates::new(p),
+            secretion: SecretionRates::new(p, patient),
+            tissue_sources: TissueSourceRates::new(p, patient),
+        }
+    }
+}
+
+/// Length of one cell step (min).
+pub(super) fn cell_dt_min(p: &Params) -> f32 {
+    (p.steps.dt_min * p.steps.cell_every as f64) as f32
+}
+
+/// Length of one tissue step (days).
+pub(super) fn tissue_dt_days(p: &Params) -> f64 {
+    p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0
+}
+
+/// HIF-1α thresholds (mmHg).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Hypoxia {
+    /// HIF-1α starts below this pO₂.
+    pub onset_mmhg: f32,
+    /// HIF-1α is fully active below this pO₂.
+    pub saturation_mmhg: f32,
+}
+
+impl Hypoxia {
+    pub(super) fn new(p: &Params) -> Self {
+        let t = &p.scenario.tissue;
+        Hypoxia {
+            onset_mmhg: t.hypoxia_onset_mmhg as f32,
+            saturation_mmhg: t.hypoxia_saturation_mmhg as f32,
+        }
+    }
+}
+
+/// The product's multipliers and how its primed boost wears off.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ProductAging {
+    /// Hazard multiplier when freshly primed.
+    pub hazard: f64,
+    /// VEGF multiplier when freshly primed.
+    pub vegf: f64,
+    /// Immunomodulation multiplier when freshly primed.
+    pub immunomod: f64,
+    /// Hazard multiplier without priming.
+    pub hazard0: f64,
+    /// VEGF multiplier without priming.
+    pub vegf0: f64,
+    /// Immunomodulation multiplier without priming.
+    pub immunomod0: f64,
+    /// Share of the boost that is priming.
+    pub primed_fraction: f64,
+    /// Half-life of the priming effect (min).
+    pub half_life_min: f64,
+}
+
+impl ProductAging {
+    pub(super) fn new(p: &Params) -> Self {
+        let e = &p.product;
+        ProductAging {
+            hazard: e.hazard,
+            vegf: e.vegf,
+            immunomod: e.immunomod,
+            hazard0: e.hazard0,
+            vegf0: e.vegf0,
+            immunomod0: e.immunomod0,
+            primed_fraction: e.primed_fraction,
+            half_life_min: p.scenario.treatment.preconditioning.effect_half_life_days * 1440.0,
+        }
+    }
+
+    /// (hazard, VEGF, immunomodulation) multipliers at `age_min` minutes
+    /// after delivery (the primed boost wears off).
+    #[inline]
+    pub fn mults(&self, age_min: f32) -> (f32, f32, f32) {
+        let w = crate::math::exp(-(age_min as f64) * std::f64::consts::LN_2 / self.half_life_min)
+            * self.primed_fraction;
+        let mix = |now: f64, base: f64| (base + (now - base) * w) as f32;
+        (
+            mix(self.hazard, self.hazard0),
+            mix(self.vegf, self.vegf0),
+            mix(self.immunomod, self.immunomod0),
+        )
+    }
+}
+
+/// MSC fate: hazards per minute, probabilities per cell step.
+#[derive(Debug, Clone, Serialize)]
+pub struct MscFateRates {
+    /// Cell step (min).
+    pub dt_min: f32,
+    /// HIF-1α thresholds.
+    pub hypoxia: Hypoxia,
+    /// Death hazard terms (per min): base, × HIF-1α, × TNF-α response,
+    /// × ROS response, and anoikis (× the product's anoikis multiplier).
+    pub base_death_per_min: f64,
+    /// Hypoxic death hazard at full HIF-1α (per min).
+    pub hypoxia_death_per_min: f64,
+    /// TNF-α death hazard at saturation (per min).
+    pub tnf_death_per_min: f64,
+    /// ROS death hazard at saturation (per min).
+    pub ros_death_per_min: f64,
+    /// Anoikis hazard of an unanchored cell outside a carrier (per min).
+    pub anoikis_death_per_min: f64,
+    /// TNF-α half-maximum of death and senescence (ng/mL).
+    pub tnf_half_max_ng_per_ml: f32,
+    /// ROS half-maximum (a.u.).
+    pub ros_half_max_au: f32,
+    /// Hazard multiplier inside a carrier.
+    pub carrier_protection: f64,
+    /// Senescence hazard at TNF-α saturation (per min).
+    pub senescence_per_min: f64,
+    /// Division hazard (per min).
+    pub proliferation_per_min: f64,
+    /// Probability per cell step that a carrier releases a cell.
+    pub release_prob: f64,
+    /// Efferocytosis hazard per nearby macrophage (per min; patient's multiplier).
+    pub efferocytosis_per_macrophage_per_min: f64,
+    /// A dead cell left this long becomes debris (min).
+    pub secondary_necrosis_min: f32,
+    /// Migration speed (µm/min, × the product's motility).
+    pub speed_um_per_min: f32,
+    /// Chemotactic bias toward TNF-α, 0–1.
+    pub chemotaxis_bias: f32,
+    /// Product multipliers and their wearing off.
+    pub product: ProductAging,
+}
+
+impl MscFateRates {
+    fn new(p: &Params, patient: &PatientValues) -> Self {
+        let m = &p.scenario.msc;
+        let dt = cell_dt_min(p);
+        let release_h = p.scenario.treatment.release_half_life_h();
+        let release_prob = if release_h > 0.0 {
+            hazard_prob(std::f64::consts::LN_2 / (release_h * 60.0), dt as f64)
+        } else {
+            1.0
+        };
+        MscFateRates {
+            dt_min: dt,
+            hypoxia: Hypoxia::new(p),
+            base_death_per_min: m.base_death_per_day / MIN_PER_DAY,
+            hypoxia_death_per_min: m.hypoxia_death_per_day / MIN_PER_DAY,
+            tnf_death_per_min: m.tnf_death_per_day / MIN_PER_DAY,
+            ros_death_per_min: m.ros_death_per_day / MIN_PER_DAY,
+            anoikis_death_per_min: m.anoikis_death_per_day * p.product.anoikis / MIN_PER_DAY,
+            tnf_half_max_ng_per_ml: m.tnf_half_max_ng_per_ml as f32,
+            ros_half_max_au: m.ros_half_max_au as f32,
+            carrier_protection: p.scenario.treatment.carrier_protection(),
+            senescence_per_min: m.senescence_per_day / MIN_PER_DAY,
+            proliferation_per_min: m.proliferation_per_day / 1440.0,
+            release_prob,
+            efferocytosis_per_macrophage_per_min: m.efferocytosis_per_macrophage_per_day
+                * patient.efferocytosis_mult
+                / 1440.0,
+            secondary_necrosis_min: (m.secondary_necrosis_days * 1440.0) as f32,
+            speed_um_per_min: (m.speed_um_per_min * p.product.motility) as f32,
+            chemotaxis_bias: m.chemotaxis_bias as f32,
+            product: ProductAging::new(p),
+        }
+    }
+}
+
+/// Macrophage polarization drives (per day) and half-maxima.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Polarization {
+    /// Switching rate (per day) before the patient's multiplier.
+    pub switch_per_day: f64,
+    /// Intrinsic M2 drive.
+    pub intrinsic_m2_drive: f32,
+    /// IL-10 M2 drive and half-maximum (ng/mL).
+    pub il10_m2_drive: f32,
+    /// IL-10 half-maximum (ng/mL).
+    pub il10_half_ng_per_ml: f32,
+    /// TGF-β M2 drive.
+    pub tgfb_m2_drive: f32,
+    /// TGF-β half-maximum (ng/mL).
+    pub tgfb_half_ng_per_ml: f32,
+    /// TNF-α M1 drive.
+    pub tnf_m1_drive: f32,
+    /// TNF-α half-maximum (ng/mL).
+    pub tnf_half_ng_per_ml: f32,
+    /// Hypoxia M1 drive.
+    pub hypoxia_m1_drive: f32,
+    /// Damage (debris, bioburden) M1 drive.
+    pub damage_m1_drive: f32,
+    /// HIF-1α thresholds.
+    pub hypoxia: Hypoxia,
+}
+
+/// Macrophages: probabilities per cell step, recruitment per minute.
+#[derive(Debug, Clone, Serialize)]
+pub struct MacrophageRates {
+    /// Cell step (min).
+    pub dt_min: f32,
+    /// Probability of death per cell step.
+    pub death_prob: f64,
+    /// Speed (µm/min).
+    pub speed_um_per_min: f32,
+    /// Chemotactic bias toward TNF-α, 0–1.
+    pub chemotaxis_bias: f32,
+    /// Polarization dynamics.
+    pub polarization: Polarization,
+    /// The patient's polarization switching multiplier.
+    pub switch_mult: f64,
+    /// Share of the debris a cell clears from its voxel per cell step.
+    pub debris_clear_prob: f32,
+    /// Step toward M2 per dead MSC eaten.
+    pub efferocytosis_m2_push: f32,
+    /// Recruitment per perfused vessel voxel (per min): base, at TNF-α
+    /// saturation, per unit debris.
+    pub recruit_base_per_vessel_per_min: f64,
+    /// Recruitment at TNF-α saturation (per vessel voxel per min).
+    pub recruit_tnf_per_vessel_per_min: f64,
+    /// Recruitment per unit debris (per vessel voxel per min).
+    pub recruit_debris_per_vessel_per_min: f64,
+    /// Most macrophages per voxel before crowding stops recruitment.
+    pub max_per_voxel: f64,
+    /// The patient's perfusion, at most 1.5.
+    pub perfusion: f64,
+    /// Capillary density of intact tissue (perfused share of voxels).
+    pub vessel_density: f64,
+    /// The patient's vessel-density multiplier.
+    pub vessel_density_mult: f64,
+    /// Polarization of a recruited cell.
+    pub initial_polarization: f32,
+}
+
+impl MacrophageRates {
+    fn new(p: &Params, patient: &PatientValues) -> Self {
+        let m = &p.scenario.macrophage;
+        let dt = cell_dt_min(p);
+        MacrophageRates {
+            dt_min: dt,
+            death_prob: hazard_prob(1.0 / (m.lifespan_days * 1440.0), dt as f64),
+            speed_um_per_min: m.speed_um_per_min as f32,
+            chemotaxis_bias: m.chemotaxis_bias as f32,
+            polarization: Polarization {
+                switch_per_day: m.switch_per_day,
+                intrinsic_m2_drive: m.intrinsic_m2_drive as f32,
+                il10_m2_drive: m.il10_m2_drive as f32,
+                il10_half_ng_per_ml: m.il10_half_ng_per_ml as f32,
+                tgfb_m2_drive: m.tgfb_m2_drive as f32,
+                tgfb_half_ng_per_ml: m.tgfb_half_ng_per_ml as f32,
+                tnf_m1_drive: m.tnf_m1_drive as f32,
+                tnf_half_ng_per_ml: m.tnf_half_ng_per_ml as f32,
+                hypoxia_m1_drive: m.hypoxia_m1_drive as f32,
+                damage_m1_drive: m.damage_m1_drive as f32,
+                hypoxia: Hypoxia::new(p),
+            },
+            switch_mult: patient.switch_mult,
+            debris_clear_prob: hazard_prob(
+                m.debris_clearance_per_day * patient.efferocytosis_mult / 1440.0,
+                dt as f64,
+            ) as f32,
+            efferocytosis_m2_push: p.scenario.msc.efferocytosis_m2_push as f32,
+            recruit_base_per_vessel_per_min: m.recruit_base_per_vessel_per_day / MIN_PER_DAY,
+            recruit_tnf_per_vessel_per_min: m.recruit_tnf_per_vessel_per_day / MIN_PER_DAY,
+            recruit_debris_per_vessel_per_min: m.recruit_debris_per_vessel_per_day / MIN_PER_DAY,
+            max_per_voxel: m.max_per_voxel,
+            perfusion: patient.perfusion.min(1.5),
+            vessel_density: p.scenario.tissue.vessel_density,
+            vessel_density_mult: patient.vessel_density_mult,
+            initial_polarization: m.initial_polarization as f32,
+        }
+    }
+}
+
+/// Angiogenesis (cell steps) and remodelling (tissue steps).
+#[derive(Debug, Clone, Serialize)]
+pub struct AngiogenesisRates {
+    /// Cell step (min).
+    pub dt_min: f32,
+    /// Tip speed at low VEGF (µm/min, × the patient's angiogenesis multiplier).
+    pub tip_speed_um_per_min: f32,
+    /// Speed gain at VEGF saturation.
+    pub tip_vegf_speed_gain: f32,
+    /// VEGF half-maximum of the speed gain (ng/mL).
+    pub tip_vegf_half_ng_per_ml: f32,
+    /// VEGF above which vessels sprout (ng/mL); tips retract below half of it.
+    pub sprout_vegf_threshold_ng_per_ml: f32,
+    /// Oldest a tip gets (min).
+    pub tip_max_age_min: f32,
+    /// Weight of the VEGF gradient in a tip's direction, 0–1.
+    pub gradient_bias: f32,
+    /// Trails formed above this VEGF become abnormal vessels (ng/mL).
+    pub abnormal_vegf_ng_per_ml: f32,
+    /// Probability per cell step that an eligible vessel voxel sprouts.
+    pub sprout_prob: f64,
+    /// Tissue step (days).
+    pub tissue_dt_days: f32,
+    /// VEGF that keeps a new vessel (ng/mL).
+    pub maintenance_vegf_ng_per_ml: f32,
+    /// Probability per tissue step that an unsupported new vessel regresses.
+    pub regression_prob: f64,
+    /// Days of VEGF support after which a vessel matures.
+    pub maturation_days: f32,
+}
+
+impl AngiogenesisRates {
+    fn new(p: &Params, patient: &PatientValues) -> Self {
+        let a = &p.scenario.angiogenesis;
+        let dt = cell_dt_min(p);
+        let npwt = if p.scenario.treatment.standard_care.negative_pressure {
+            1.3
+        } else {
+            1.0
+        };
+        let sprout = a.sprout_per_vessel_per_day
+            * patient.angiogenesis_mult
+            * (1.0 - patient.fibrosis)
+            * npwt
+            / 1440.0;
+        let dt_d = (p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0) as f32;
+        let regress = a.regression_per_day
+            * if p.scenario.treatment.has_product() {
+                p.product.regression
+            } else {
+                1.0
+            };
+        AngiogenesisRates {
+            dt_min: dt,
+            tip_speed_um_per_min: (a.tip_speed_um_per_h * patient.angiogenesis_mult / 60.0) as f32,
+            tip_vegf_speed_gain: a.tip_vegf_speed_gain as f32,
+            tip_vegf_half_ng_per_ml: a.tip_vegf_half_ng_per_ml as f32,
+            sprout_vegf_threshold_ng_per_ml: a.sprout_vegf_threshold_ng_per_ml as f32,
+            tip_max_age_min: (a.tip_max_age_days * 1440.0) as f32,
+            gradient_bias: a.gradient_bias as f32,
+            abnormal_vegf_ng_per_ml: a.abnormal_vegf_ng_per_ml as f32,
+            sprout_prob: hazard_prob(sprout, dt as f64),
+            tissue_dt_days: dt_d,
+            maintenance_vegf_ng_per_ml: a.maintenance_vegf_ng_per_ml as f32,
+            regression_prob: hazard_prob(regress, dt_d as f64),
+            maturation_days: a.maturation_days as f32,
+        }
+    }
+}
+
+/// The highest pO₂ (mmHg) that supplies oxygen to the tissue of a run with
+/// parameters `p`: arterial blood, the surface pO₂ of oxygen therapy where
+/// applied, the far-field value of any Dirichlet side of the oxygen field,
+/// and its initial value (a state that starts higher only relaxes down).
+/// Tissue pO₂ can never exceed it.
+pub fn o2_supply_max_mmhg(p: &Params) -> f64 {
+    let spec = &p.fields[p.ids.oxygen].1;
+    let dirichlet = [
+        spec.boundary_x_min,
+        spec.boundary_x_max,
+        spec.boundary_y_min,
+        spec.boundary_y_max,
+    ]
+    .contains(&super::Boundary::Dirichlet);
+    let far = if dirichlet { spec.far_field } else { 0.0 };
+    p.scenario
+        .tissue
+        .blood_po2_mmhg
+        .max(p.scenario.treatment.standard_care.oxygen_therapy_mmhg)
+        .max(far)
+        .max(spec.initial)
+}
+
+/// The most perfused vessel a region may hold, as a share of its voxels
+/// (`angiogenesis.max_vessel_density_rel × tissue.vessel_density`).
+pub fn capillary_density(p: &Params) -> f64 {
+    p.scenario.angiogenesis.max_vessel_density_rel * p.scenario.tissue.vessel_density
+}

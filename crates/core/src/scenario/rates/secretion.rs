@@ -1,0 +1,141 @@
+//! Parameters of paracrine secretion: per-cell rates resolved to field
+//! indices, the VEGF environment response, product multipliers.
+
+use super::{fg_per_day_to_rate, Hypoxia, ProductAging};
+use crate::scenario::patient::PatientValues;
+use crate::scenario::Params;
+use serde::Serialize;
+
+/// Which product multiplier applies to a secreted field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SecretionKind {
+    /// VEGF: hypoxia and TNF-α responses, VEGF multiplier.
+    Vegf,
+    /// IL-10 and TGF-β: immunomodulation multiplier.
+    Immuno,
+    /// Keratinocyte growth factors.
+    Kgf,
+    /// Any other field.
+    Other,
+}
+
+/// Secretion rates resolved to field indices and ng/mL/min per cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretionTable {
+    /// MSC base rates.
+    pub msc: Vec<(usize, f32, SecretionKind)>,
+    /// Fully M1 macrophage rates (TNF already × patient multiplier).
+    pub m1: Vec<(usize, f32)>,
+    /// Fully M2 macrophage rates.
+    pub m2: Vec<(usize, f32)>,
+    /// Senescent MSC TNF-α rate.
+    pub senescent_tnf: f32,
+}
+
+impl SecretionTable {
+    /// Resolve from parameters, with the patient's TNF-α secretion multiplier.
+    pub fn new(p: &Params, tnf_mult: f64) -> Self {
+        let conv = fg_per_day_to_rate(p.grid.voxel_volume_ml());
+        let idx = |n: &str| p.fields.iter().position(|(m, _)| m == n);
+        let kind = |n: &str| match n {
+            "vegf" => SecretionKind::Vegf,
+            "il10" | "tgfb" => SecretionKind::Immuno,
+            "kgf" => SecretionKind::Kgf,
+            _ => SecretionKind::Other,
+        };
+        let s = &p.scenario;
+        let msc = s
+            .msc
+            .secretion_fg_per_cell_per_day
+            .iter()
+            .filter_map(|(n, &r)| idx(n).map(|i| (i, (r * conv) as f32, kind(n))))
+            .collect();
+        let m1 = s
+            .macrophage
+            .m1_secretion_fg_per_cell_per_day
+            .iter()
+            .filter_map(|(n, &r)| {
+                let m = if n == "tnf" { tnf_mult } else { 1.0 };
+                idx(n).map(|i| (i, (r * conv * m) as f32))
+            })
+            .collect();
+        let m2 = s
+            .macrophage
+            .m2_secretion_fg_per_cell_per_day
+            .iter()
+            .filter_map(|(n, &r)| idx(n).map(|i| (i, (r * conv) as f32)))
+            .collect();
+        SecretionTable {
+            msc,
+            m1,
+            m2,
+            senescent_tnf: (s.msc.senescent_tnf_fg_per_cell_per_day * conv * tnf_mult.sqrt())
+                as f32,
+        }
+    }
+}
+
+/// How an MSC's VEGF output responds to hypoxia and TNF-α.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct VegfEnvironment {
+    /// HIF-1α thresholds.
+    pub hypoxia: Hypoxia,
+    /// VEGF gain at full HIF-1α.
+    pub hypoxia_vegf_gain: f32,
+    /// Gain at low TNF-α.
+    pub tnf_vegf_low_gain: f32,
+    /// Half-maximum of the low-TNF-α gain (ng/mL).
+    pub tnf_vegf_low_half_ng_per_ml: f32,
+    /// TNF-α above which VEGF output falls (ng/mL).
+    pub tnf_vegf_high_ng_per_ml: f32,
+}
+
+impl VegfEnvironment {
+    /// From the validated parameters (patient-independent).
+    pub fn new(p: &Params) -> Self {
+        let m = &p.scenario.msc;
+        VegfEnvironment {
+            hypoxia: Hypoxia::new(p),
+            hypoxia_vegf_gain: m.hypoxia_vegf_gain as f32,
+            tnf_vegf_low_gain: m.tnf_vegf_low_gain as f32,
+            tnf_vegf_low_half_ng_per_ml: m.tnf_vegf_low_half_ng_per_ml as f32,
+            tnf_vegf_high_ng_per_ml: m.tnf_vegf_high_ng_per_ml as f32,
+        }
+    }
+}
+
+/// Paracrine secretion (field steps).
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretionRates {
+    /// Per-cell rates.
+    pub table: SecretionTable,
+    /// VEGF environment response of MSCs.
+    pub vegf_environment: VegfEnvironment,
+    /// Output multiplier of senescent MSCs.
+    pub senescent_secretion_mult: f32,
+    /// The product's KGF multiplier.
+    pub kgf_mult: f32,
+    /// The product's VEGF multiplier (depot).
+    pub vegf_mult: f32,
+    /// The product's immunomodulation multiplier (depot).
+    pub immunomod_mult: f32,
+    /// Potency of a cell-free depot per cell equivalent.
+    pub cell_free_potency: f32,
+    /// Product multipliers and their wearing off.
+    pub product: ProductAging,
+}
+
+impl SecretionRates {
+    pub(super) fn new(p: &Params, patient: &PatientValues) -> Self {
+        SecretionRates {
+            table: SecretionTable::new(p, patient.tnf_secretion_mult),
+            vegf_environment: VegfEnvironment::new(p),
+            senescent_secretion_mult: p.scenario.msc.senescent_secretion_mult as f32,
+            kgf_mult: p.product.kgf as f32,
+            vegf_mult: p.product.vegf as f32,
+            immunomod_mult: p.product.immunomod as f32,
+            cell_free_potency: p.scenario.treatment.cell_free_potency() as f32,
+            product: ProductAging::new(p),
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Parameters of the tissue-level mechanisms: closure, standard care,
+//! dosing and the depot, tissue sources and sinks.
+
+use super::{tissue_dt_days, Hypoxia};
+use crate::scenario::patient::PatientValues;
+use crate::scenario::treatment::Route;
+use crate::scenario::{wound_extent_um, Params, Wound, WoundShape};
+use serde::Serialize;
+
+/// Re-epithelialisation (tissue steps).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosureRates {
+    /// Tissue step (days).
+    pub dt_days: f64,
+    /// Front speed at best conditions (µm/day).
+    pub max_speed_um_per_day: f64,
+    /// pO₂ below which the front stops (mmHg).
+    pub o2_low_mmhg: f32,
+    /// pO₂ above which the front runs at full speed (mmHg).
+    pub o2_high_mmhg: f32,
+    /// TNF-α half-inhibition (ng/mL).
+    pub tnf_half_ng_per_ml: f32,
+    /// Speed gain at KGF saturation.
+    pub kgf_gain: f32,
+    /// KGF half-maximum (ng/mL).
+    pub kgf_half_ng_per_ml: f32,
+    /// Slowing per unit bioburden.
+    pub bioburden_slowing: f32,
+    /// The patient's closure-speed multiplier.
+    pub speed_mult: f64,
+    /// The patient's fibrosis, 0–1.
+    pub fibrosis: f32,
+}
+
+impl ClosureRates {
+    pub(super) fn new(p: &Params, patient: &PatientValues) -> Self {
+        let c = &p.scenario.closure;
+        ClosureRates {
+            dt_days: tissue_dt_days(p),
+            max_speed_um_per_day: c.max_speed_um_per_day,
+            o2_low_mmhg: c.o2_low_mmhg as f32,
+            o2_high_mmhg: c.o2_high_mmhg as f32,
+            tnf_half_ng_per_ml: c.tnf_half_ng_per_ml as f32,
+            kgf_gain: c.kgf_gain as f32,
+            kgf_half_ng_per_ml: c.kgf_half_ng_per_ml as f32,
+            bioburden_slowing: c.bioburden_slowing as f32,
+            speed_mult: patient.closure_speed_mult,
+            fibrosis: patient.fibrosis as f32,
+        }
+    }
+}
+
+/// Standard care and wound-level damage (tissue steps).
+#[derive(Debug, Clone, Serialize)]
+pub struct CareRates {
+    /// Tissue step (days).
+    pub dt_days: f64,
+    /// Bioburden logistic growth (per day).
+    pub bioburden_growth_per_day: f64,
+    /// Bioburden kill by M1 macrophages at unit density (per day).
+    pub bioburden_immune_kill_per_day: f64,
+    /// Bioburden removal by infection control (per day; 0 without it).
+    pub infection_control_per_day: f64,
+    /// The patient's efferocytosis multiplier (scales the M1 kill).
+    pub efferocytosis_mult: f64,
+    /// Debris added per tissue step in the open wound by
+    /// ischaemia–reperfusion.
+    pub reperfusion_debris_per_step: f32,
+    /// Sharp debridement every N base steps.
+    pub debridement_every: Option<u64>,
+}
+
+impl CareRates {
+    pub(super) fn new(p: &Params, patient: &PatientValues) -> Self {
+        let t = &p.scenario.tissue;
+        let sc = &p.scenario.treatment.standard_care;
+        let dt_d = tissue_dt_days(p);
+        CareRates {
+            dt_days: dt_d,
+            bioburden_growth_per_day: t.bioburden_growth_per_day,
+            bioburden_immune_kill_per_day: t.bioburden_immune_kill_per_day,
+            infection_control_per_day: if sc.infection_control {
+                sc.infection_control_per_day
+            } else {
+                0.0
+            },
+            efferocytosis_mult: patient.efferocytosis_mult,
+            reperfusion_debris_per_step: (patient.reperfusion_damage_per_day * dt_d) as f32,
+            debridement_every: p.steps.debridement_every,
+        }
+    }
+}
+
+/// Dosing: the number of agents a dose places and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct DosingRates {
+    /// Agents (cells, or cell equivalents) a dose puts in the slice.
+    pub agents_per_dose: f64,
+    /// Delivery route.
+    pub route: Route,
+    /// Injection sites of an intralesional dose.
+    pub injection_sites: u64,
+    /// The wound's geometry (where doses land).
+    pub wound: Wound,
+    /// Wound width and height (µm).
+    pub wound_extent_um: (f64, f64),
+    /// Wound centre (µm).
+    pub wound_center_um: (f64, f64),
+    /// Minutes until a cell placed outside a carrier is anchored.
+    pub anchorage_min: f32,
+    /// True when the route holds cells in a carrier.
+    pub carrier: bool,
+    /// True for a cell-free product (a depot instead of cells).
+    pub cell_free: bool,
+    /// Depot decay factor per field step.
+    pub depot_decay_per_field_step: f32,
+}
+
+impl DosingRates {
+    pub(super) fn new(p: &Params) -> Self {
+        let s = &p.scenario;
+        let tr = &s.treatment;
+        let g = p.grid;
+        let dt = p.steps.dt_min * p.steps.field_every as f64;
+        DosingRates {
+            agents_per_dose: agents_per_dose(p),
+            route: tr.delivery.route,
+            injection_sites: tr.delivery.injection_sites,
+            wound: s.wound.clone(),
+            wound_extent_um: wound_extent_um(&s.wound),
+            wound_center_um: (
+                s.wound.center_x_frac * g.width_um(),
+                s.wound.center_y_frac * g.height_um(),
+            ),
+            anchorage_min: (s.msc.anchorage_h * 60.0) as f32,
+            carrier: tr.has_carrier(),
+            cell_free: tr.cell_free(),
+            depot_decay_per_field_step: crate::math::exp(
+                -(dt * std::f64::consts::LN_2 / (tr.depot_half_life_h() * 60.0)),
+            ) as f32,
+        }
+    }
+}
+
+/// Tissue sources and sinks (field steps).
+#[derive(Debug, Clone, Serialize)]
+pub struct TissueSourceRates {
+    /// Blood-tissue exchange multiplier from perfusion and oedema.
+    pub perfusion: f32,
+    /// Arterial pO₂ (mmHg).
+    pub blood_po2_mmhg: f32,
+    /// Background bed exchange (1/min, × perfusion).
+    pub bed_exchange_per_min: f32,
+    /// Surface pO₂ of oxygen therapy (mmHg; 0 without it).
+    pub oxygen_therapy_mmhg: f32,
+    /// Exchange rate of the open wound surface with oxygen therapy (1/min; 0 without it).
+    pub oxygen_therapy_exchange_per_min: f32,
+    /// HIF-1α thresholds.
+    pub hypoxia: Hypoxia,
+    /// VEGF made at full HIF-1α (ng/mL/min).
+    pub hypoxic_vegf_ng_per_ml_per_min: f32,
+    /// TNF-α made at full HIF-1α (ng/mL/min).
+    pub hypoxic_tnf_ng_per_ml_per_min: f32,
+    /// TNF-α made per unit damage (ng/mL/min).
+    pub damage_tnf_ng_per_ml_per_min: f32,
+    /// ROS made per unit damage (a.u./min).
+    pub damage_ros_au_per_min: f32,
+    /// The damage the patient's reperfusion injury adds to the ROS drive.
+    pub reperfusion_ros_damage: f32,
+}
+
+/// Exchange rate of the open wound surface with oxygen therapy (1/min).
+pub const OXYGEN_THERAPY_EXCHANGE_PER_MIN: f32 = 0.02;
+
+impl TissueSourceRates {
+    pub(super) fn new(p: &Params, patient: &PatientValues) -> Self {
+        let t = &p.scenario.tissue;
+        // Perfusion (blood flow, fraction of normal) and oedema (a longer
+        // diffusion path) set how fast the blood exchanges O₂ with the
+        // tissue, not the blood's pO₂.
+        let perf = (patient.perfusion * (1.0 - 0.5 * patient.oedema)) as f32;
+        let therapy = p.scenario.treatment.standard_care.oxygen_therapy_mmhg as f32;
+        TissueSourceRates {
+            perfusion: perf,
+            blood_po2_mmhg: t.blood_po2_mmhg as f32,
+            bed_exchange_per_min: t.bed_o2_exchange_per_min as f32 * perf,
+            oxygen_therapy_mmhg: therapy,
+            oxygen_therapy_exchange_per_min: if therapy > 0.0 {
+                OXYGEN_THERAPY_EXCHANGE_PER_MIN
+            } else {
+                0.0
+            },
+            hypoxia: Hypoxia::new(p),
+            hypoxic_vegf_ng_per_ml_per_min: t.hypoxic_vegf_ng_per_ml_per_min as f32,
+            hypoxic_tnf_ng_per_ml_per_min: t.hypoxic_tnf_ng_per_ml_per_min as f32,
+            damage_tnf_ng_per_ml_per_min: t.damage_tnf_ng_per_ml_per_min as f32,
+            damage_ros_au_per_min: t.damage_ros_au_per_min as f32,
+            reperfusion_ros_damage: 10.0 * patient.reperfusion_damage_per_day as f32,
+        }
+    }
+}
+
+/// Number of agents (cells, or cell equivalents) a dose puts in the slice:
+/// the dose (per cm² of the wound when so given) less the route's losses,
+/// times the slice's share of the wound's depth.
+fn agents_per_dose(p: &Params) -> f64 {
+    let s = &p.scenario;
+    let tr = &s.treatment;
+    let mut cells = tr.dose.dose_cells;
+    if tr.dose.per_cm2 {
+        cells *= s.wound.area_mm2.max(0.0).max(open_area_mm2(p)) / 100.0;
+    }
+    let route = match tr.delivery.route {
+        Route::Topical => 1.0 - tr.delivery.topical_loss_fraction,
+        Route::Intravenous => tr.delivery.homing_fraction,
+        _ => 1.0,
+    };
+    cells * route * p.grid.dx_um / s.wound.depth_um
+}
+
+/// Area of the wound opening (mm²) from its extent and shape.
+fn open_area_mm2(p: &Params) -> f64 {
+    let (w, h) = wound_extent_um(&p.scenario.wound);
+    let a = w * h * 1e-6;
+    match p.scenario.wound.shape {
+        WoundShape::Square => a,
+        _ => a * std::f64::consts::PI / 4.0,
+    }
+}

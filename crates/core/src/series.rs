@@ -1,0 +1,56 @@
+//! The time series' schema: one row per output step, its column names
+//! (units in the names). Rows are part of the state; [`crate::observe`]
+//! computes them.
+
+use crate::scenario::Params;
+use serde::{Deserialize, Serialize};
+
+/// One time-series row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Base step.
+    pub step: u64,
+    /// Values in the order of [`columns`].
+    pub values: Vec<f64>,
+}
+
+/// Fixed columns before the per-field means.
+const FIXED: [&str; 14] = [
+    "time_d",
+    "wound_area_mm2",
+    "closure_pct",
+    "msc_live",
+    "msc_dead",
+    "msc_senescent",
+    "mac_m1",
+    "mac_m2",
+    "m2_fraction",
+    "vessel_density_rel",
+    "tip_cells",
+    "o2_mean_mmHg",
+    "hypoxic_fraction",
+    "bioburden",
+];
+
+/// Column name for the wound mean of a field.
+pub fn field_column(name: &str, unit: &str) -> String {
+    let u = match unit {
+        "ng/mL" => "ng_per_ml".to_string(),
+        u => u.replace('/', "_per_").replace(' ', "_"),
+    };
+    format!("{name}_mean_{u}")
+}
+
+/// Column names (units in the names).
+pub fn columns(p: &Params) -> Vec<String> {
+    let mut c: Vec<String> = FIXED.iter().map(|s| s.to_string()).collect();
+    for (name, spec) in &p.fields {
+        if name != "oxygen" {
+            c.push(field_column(name, &spec.unit));
+        }
+    }
+    c.push("debris_mean".into());
+    c.push("abnormal_vessel_density_rel".into());
+    c.push("o2_max_mmHg".into());
+    c
+}

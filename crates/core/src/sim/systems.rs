@@ -1,0 +1,221 @@
+//! The registration of every mechanism in the step: one function per phase
+//! part that builds the mechanism's view from the state and workspace by
+//! split borrows (so the view names exactly what it reads and writes) and
+//! runs it. [`super::run_phase`] calls these in the order of the phase
+//! registry; tests and benches may call one on its own.
+
+use super::{SimState, Workspace};
+use crate::mechanisms::angiogenesis::{self, Remodel, SproutStep, TipStep};
+use crate::mechanisms::closure::{self, Closure};
+use crate::mechanisms::macrophages::{self, MacrophageStep};
+use crate::mechanisms::msc_fate::{self, MscFate};
+use crate::mechanisms::{care, dosing, secretion, tissue_sources};
+use crate::scenario::Params;
+use crate::state::births_from;
+
+/// Dose `k` of the schedule, given at the current step.
+pub fn dose(p: &Params, st: &mut SimState, ws: &Workspace, k: usize) {
+    let others = st.macs.len() + st.tips.len();
+    dosing::apply(dosing::Dose {
+        rates: &ws.rates.dosing,
+        grid: &p.grid,
+        seed: st.seed,
+        step: st.step,
+        dose: k,
+        tissue: &mut st.tissue,
+        mscs: &mut st.mscs,
+        births: births_from(
+            &mut st.next_id,
+            &mut st.agent_cap_hit_step,
+            st.step,
+            p,
+            others,
+        ),
+        depot_active: &mut st.depot_active,
+        doses_given: &mut st.doses_given,
+    });
+}
+
+/// Tissue sources and uptake into the workspace's source buffers.
+pub fn tissue_sources(p: &Params, st: &SimState, ws: &mut Workspace) {
+    tissue_sources::apply(tissue_sources::TissueSources {
+        rates: &ws.rates.tissue_sources,
+        ids: p.ids,
+        oxygen: &st.fields.data[p.ids.oxygen],
+        exchange: &ws.o2_exchange,
+        tissue: &st.tissue,
+        sources: &mut ws.sources,
+    });
+}
+
+/// MSC, macrophage and depot secretion into the workspace's source buffers.
+pub fn secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
+    secretion::apply(secretion::Secretion {
+        rates: &ws.rates.secretion,
+        grid: &p.grid,
+        ids: p.ids,
+        fields: &st.fields,
+        mscs: &st.mscs,
+        macs: &st.macs,
+        depot: st.depot_active.then_some(&st.tissue.depot),
+        sources: &mut ws.sources,
+    });
+}
+
+/// Decay of the cell-free depot over one field step.
+pub fn decay_depot(st: &mut SimState, ws: &Workspace) {
+    dosing::decay_depot(&ws.rates.dosing, st.depot_active, &mut st.tissue);
+}
+
+/// One cell step of MSC fate (its efferocytosis events land in
+/// `ws.efferocytosis`; [`efferocytose`] applies them).
+pub fn msc_fate(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    let others = st.macs.len() + st.tips.len();
+    msc_fate::update(MscFate {
+        rates: &ws.rates.msc_fate,
+        grid: &p.grid,
+        ids: p.ids,
+        seed: st.seed,
+        step: st.step,
+        fields: &st.fields,
+        mac_bins: &ws.mac_bins,
+        mscs: &mut st.mscs,
+        debris: &mut st.tissue.debris,
+        births: births_from(
+            &mut st.next_id,
+            &mut st.agent_cap_hit_step,
+            st.step,
+            p,
+            others,
+        ),
+        deaths: &mut st.msc_deaths,
+        efferocytosed: &mut st.efferocytosed,
+        efferocytosis: &mut ws.efferocytosis,
+        scratch: &mut ws.msc_scratch,
+    });
+}
+
+/// MSC fate's efferocytosis events, applied to the eating macrophages'
+/// polarization.
+pub fn efferocytose(st: &mut SimState, ws: &Workspace) {
+    macrophages::efferocytose(&ws.rates.macrophages, &mut st.macs.pol, &ws.efferocytosis);
+}
+
+/// One cell step of the macrophages (move, polarize, die, clear debris,
+/// recruitment). The bins are rebuilt first if they do not hold the current
+/// cells (when called outside the step).
+pub fn macrophages(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    if ws.mac_bins.items.len() != st.macs.len() {
+        ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
+    }
+    let others = st.mscs.len() + st.tips.len();
+    macrophages::update(MacrophageStep {
+        rates: &ws.rates.macrophages,
+        grid: &p.grid,
+        ids: p.ids,
+        seed: st.seed,
+        step: st.step,
+        fields: &st.fields,
+        tissue: &mut st.tissue,
+        mac_bins: &ws.mac_bins,
+        region_len: ws.region.len(),
+        vessel_list: &ws.vessel_list,
+        macs: &mut st.macs,
+        births: births_from(
+            &mut st.next_id,
+            &mut st.agent_cap_hit_step,
+            st.step,
+            p,
+            others,
+        ),
+        scratch: &mut ws.mac_scratch,
+    });
+}
+
+/// One cell step of angiogenesis: tip cells, the vessel lists brought up to
+/// date, then sprouting.
+pub fn angiogenesis(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    let cap = angiogenesis::capillary_cap(p, &ws.tip_bins);
+    angiogenesis::update(TipStep {
+        rates: &ws.rates.angiogenesis,
+        cap,
+        grid: &p.grid,
+        vegf: p.ids.vegf,
+        seed: st.seed,
+        step: st.step,
+        fields: &st.fields,
+        vessel: &mut st.tissue.vessel,
+        vessel_age_d: &mut st.tissue.vessel_age_d,
+        tip_bins: &ws.tip_bins,
+        vessel_bins: &ws.vessel_bins,
+        vessel_changes: &mut ws.vessel_changes,
+        tips: &mut st.tips,
+        anastomoses: &mut st.anastomoses,
+        scratch: &mut ws.tip_scratch,
+    });
+    ws.apply_vessel_changes(&st.tissue);
+    let others = st.mscs.len() + st.macs.len();
+    angiogenesis::sprout(SproutStep {
+        rates: &ws.rates.angiogenesis,
+        cap,
+        grid: &p.grid,
+        seed: st.seed,
+        step: st.step,
+        vegf: st.fields.slice(p.ids.vegf),
+        tip_bins: &ws.tip_bins,
+        vessel_bins: &ws.vessel_bins,
+        vessel_list: &ws.vessel_list,
+        tips: &mut st.tips,
+        births: births_from(
+            &mut st.next_id,
+            &mut st.agent_cap_hit_step,
+            st.step,
+            p,
+            others,
+        ),
+        scratch: &mut ws.tip_scratch,
+    });
+}
+
+/// One tissue step of vessel remodelling, then the vessel lists brought up
+/// to date.
+pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    angiogenesis::remodel(Remodel {
+        rates: &ws.rates.angiogenesis,
+        grid: &p.grid,
+        seed: st.seed,
+        step: st.step,
+        vegf: &st.fields.data[p.ids.vegf],
+        vessel: &mut st.tissue.vessel,
+        vessel_age_d: &mut st.tissue.vessel_age_d,
+        vessel_changes: &mut ws.vessel_changes,
+    });
+    ws.apply_vessel_changes(&st.tissue);
+}
+
+/// One tissue step of closure: the next open-wound mask, swapped in.
+pub fn closure(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    closure::update(Closure {
+        rates: &ws.rates.closure,
+        grid: &p.grid,
+        ids: p.ids,
+        seed: st.seed,
+        step: st.step,
+        fields: &st.fields,
+        tissue: &st.tissue,
+        open_next: &mut ws.open_next,
+    });
+    std::mem::swap(&mut st.tissue.open, &mut ws.open_next);
+}
+
+/// One tissue step of standard care and damage.
+pub fn care(st: &mut SimState, ws: &Workspace) {
+    care::update(care::Care {
+        rates: &ws.rates.care,
+        step: st.step,
+        mac_pol: &st.macs.pol,
+        tissue: &mut st.tissue,
+        mscs: &mut st.mscs,
+        debridements: &mut st.debridements,
+    });
+}
