@@ -54,3 +54,17 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.push("o2_max_mmHg".into());
     c
 }
+
+/// Format a number for CSV: whole numbers without a decimal point, others
+/// in the shortest form that reads back to the same `f64` (Rust's `{}`, so
+/// small values such as 3e-7 keep their digits), an undefined value (NaN)
+/// as an empty cell.
+pub fn format_value(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}

@@ -11,6 +11,7 @@ use woundsim_core::agents::msc_state;
 use woundsim_core::error::Error;
 use woundsim_core::observe::{self, Row};
 use woundsim_core::scenario::{Params, Scenario};
+use woundsim_core::series::format_value;
 use woundsim_core::sim::{step, SimState, Workspace};
 
 /// Largest memory estimate (MiB) a browser session accepts: a WebAssembly
@@ -302,17 +303,6 @@ impl Session {
     }
 }
 
-/// A number as `timeseries.csv` writes it (the rule of woundsim-io's
-/// `format_value`): whole numbers without a decimal point, others with six
-/// decimals.
-pub fn format_value(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.6}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,13 +324,6 @@ mod tests {
         sets.extend(extra.iter().map(|s| s.to_string()));
         let d = shipped("default").unwrap();
         Session::new(d.toml, d.name, &sets).unwrap()
-    }
-
-    #[test]
-    fn format_matches_the_run_directory_writer() {
-        for v in [0.0, 1.0, -3.0, 0.5, 1.0 / 3.0, 12_345.678_9, 1e20, -2.5e-7] {
-            assert_eq!(format_value(v), woundsim_io::output::format_value(v), "{v}");
-        }
     }
 
     #[test]

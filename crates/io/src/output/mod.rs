@@ -89,19 +89,7 @@ pub fn timeseries_csv(cols: &[String], rows: &[Row]) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| Error::Other(e.to_string()))
 }
 
-/// Format a number for CSV: whole numbers without a decimal point, others
-/// in the shortest form that reads back to the same `f64` (Rust's `{}`, so
-/// small values such as 3e-7 keep their digits), an undefined value (NaN)
-/// as an empty cell.
-pub fn format_value(v: f64) -> String {
-    if v.is_nan() {
-        String::new()
-    } else if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
-}
+pub use woundsim_core::series::format_value;
 
 /// The status of a run directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
