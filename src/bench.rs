@@ -52,8 +52,10 @@ pub const UNIT_VOXEL_FIELD: &str = "voxel-field updates/s";
 pub const UNIT_VOXEL: &str = "voxel updates/s";
 /// Unit of the agent items.
 pub const UNIT_AGENT: &str = "agent updates/s";
-/// Unit of the per-phase items: best wall seconds of one call.
+/// Unit of wall times in seconds (the scenario item).
 pub const UNIT_SECONDS: &str = "s";
+/// Unit of the per-phase items: best wall time of one call, in milliseconds.
+pub const UNIT_MILLISECONDS: &str = "ms";
 /// Simulated days in 12 weeks (the default scenario's span).
 pub const TWELVE_WEEKS_DAYS: f64 = 84.0;
 
@@ -347,7 +349,7 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
                       ws: &mut Workspace,
                       f: &mut (dyn FnMut(&mut Workspace) -> Result<(f64, Duration)> + Send)|
      -> Result<Item> {
-        let higher = unit != UNIT_SECONDS;
+        let higher = unit != UNIT_SECONDS && unit != UNIT_MILLISECONDS;
         let mut item = Item::new(name.clone(), group, unit, higher);
         for (n, pl) in &pools {
             progress(&format!("{name} at {n} threads"));
@@ -370,7 +372,13 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
             if let Some(e) = failed {
                 return Err(e);
             }
-            let value = if higher { work / s } else { s };
+            let value = if higher {
+                work / s
+            } else if unit == UNIT_MILLISECONDS {
+                s * 1e3
+            } else {
+                s
+            };
             item.push(*n, value, Some(s));
         }
         Ok(item)
@@ -387,7 +395,7 @@ pub fn run_suite(cfg: &Config, progress: &dyn Fn(&str)) -> Result<Report> {
         items.push(timed_item(
             format!("phases/{}", phase.name()),
             "phases",
-            UNIT_SECONDS,
+            UNIT_MILLISECONDS,
             &mut ws,
             &mut |ws| Ok((1.0, time_phase(&ap, &base, ws, phase)?)),
         )?);
