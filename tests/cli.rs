@@ -244,3 +244,39 @@ fn help_works_for_every_command() {
         assert!(text.contains(flag), "run --help lacks {flag}: {text}");
     }
 }
+
+/// Without macrophages the M2 fraction is undefined: an empty cell in
+/// `timeseries.csv` and `null` in `summary.json`, never 0.
+#[test]
+fn an_undefined_value_is_empty_not_zero() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("run");
+    let mut args = vec!["run", "--days", "7", "-q", "--out", dir.to_str().unwrap()];
+    args.extend(SMALL);
+    args.extend([
+        "--set",
+        "macrophages.recruit_base_per_vessel_per_day=0",
+        "--set",
+        "macrophages.recruit_tnf_per_vessel_per_day=0",
+        "--set",
+        "macrophages.recruit_debris_per_vessel_per_day=0",
+    ]);
+    stdout_ok(&woundsim(&args));
+    let text = read_text(&dir.join("timeseries.csv"));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|c| *c == name).unwrap();
+    let (m1, m2, frac) = (col("mac_m1"), col("mac_m2"), col("m2_fraction"));
+    let mut rows = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!((cells[m1], cells[m2]), ("0", "0"), "{line}");
+        assert_eq!(cells[frac], "", "m2_fraction without macrophages: {line}");
+        rows += 1;
+    }
+    assert!(rows > 7, "{rows} rows");
+    let s = json(&dir.join("summary.json"));
+    assert_eq!(s["m2_fraction_d7"], serde_json::Value::Null, "{s}");
+    assert_eq!(s["final_values"]["m2_fraction"], serde_json::Value::Null);
+    assert_eq!(s["final_values"]["mac_m1"], 0);
+}

@@ -92,9 +92,14 @@ export class Charts {
       g.strokeStyle = css(ln.colour); g.lineWidth = 2;
       g.setLineDash(ln.dash ? [6, 4] : []);
       g.beginPath();
+      // An undefined value (NaN, e.g. the M2 fraction with no macrophages)
+      // breaks the line.
+      let pen = false;
       for (let i = 0; i < ln.pts.length; i += 2) {
+        if (!Number.isFinite(ln.pts[i + 1])) { pen = false; continue; }
         const x = X(ln.pts[i]), y = Y(ln.pts[i + 1]);
-        i ? g.lineTo(x, y) : g.moveTo(x, y);
+        pen ? g.lineTo(x, y) : g.moveTo(x, y);
+        pen = true;
       }
       g.stroke();
     }

@@ -26,7 +26,12 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     }
     let m2 = st.macs.pol.iter().filter(|&&q| q >= 0.5).count() as f64;
     let m1 = st.macs.len() as f64 - m2;
-    let m2f = if m1 + m2 > 0.0 { m2 / (m1 + m2) } else { 0.0 };
+    // Undefined (NaN, an empty cell in the CSV) when there are no macrophages.
+    let m2f = if m1 + m2 > 0.0 {
+        m2 / (m1 + m2)
+    } else {
+        f64::NAN
+    };
     let ves = t.vessel.as_slice().expect("standard layout");
     let perfused = foot
         .iter()
@@ -261,7 +266,7 @@ impl Summary {
             },
             msc_half_life_d,
             msc_peak,
-            m2_fraction_d7: at(&series("m2_fraction"), 7.0),
+            m2_fraction_d7: at(&series("m2_fraction"), 7.0).filter(|v| !v.is_nan()),
             peak_vessel_density_rel: pv,
             peak_vessel_day: pv_day,
             final_vessel_density_rel: ves.last().map(|x| x.1).unwrap_or(0.0),
@@ -278,8 +283,14 @@ impl Summary {
         }
     }
 
-    /// A numeric outcome by name (`healed` as 0/1); None when undefined.
+    /// A numeric outcome by name (`healed` as 0/1); None when undefined
+    /// (not simulated, or an undefined value such as the M2 fraction of
+    /// no macrophages).
     pub fn outcome(&self, name: &str) -> Option<f64> {
+        self.outcome_value(name).filter(|v| !v.is_nan())
+    }
+
+    fn outcome_value(&self, name: &str) -> Option<f64> {
         match name {
             "closure_pct_final" => Some(self.closure_pct_final),
             "closure_pct_wk4" => self.closure_pct_wk4,

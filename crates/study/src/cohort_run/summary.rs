@@ -220,7 +220,13 @@ impl Cohort {
         let kind = stats::Quantity::of_name(column);
         let (mut mean, mut lo, mut hi) = (vec![], vec![], vec![]);
         for t in 0..x.len() {
-            let v: Vec<f64> = cols.iter().filter_map(|c| c.get(t).copied()).collect();
+            // Undefined values (NaN: no macrophages for the M2 fraction)
+            // are left out; a time with none defined is undefined itself.
+            let v: Vec<f64> = cols
+                .iter()
+                .filter_map(|c| c.get(t).copied())
+                .filter(|v| !v.is_nan())
+                .collect();
             let (l, h) = stats::ci95(kind, &v);
             mean.push(stats::mean(&v));
             lo.push(l);
