@@ -57,7 +57,7 @@ def main():
             subprocess.run(
                 [a.bin, "run", "default", "--days", str(a.days), "--threads", str(a.threads),
                  "--no-snapshots", "--no-plots", "-q", "--force", "--out", str(Path(tmp) / "run")],
-                check=True, stdout=subprocess.DEVNULL)
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         t_cli = best(a.reps, cli)
 
     def whole():

@@ -464,10 +464,18 @@ fn engineered_vegf_raises_vegf_and_vesicles_act_without_cells() {
     assert!(col(&ev, "il10_mean_ng_per_ml")[2] > col(&none, "il10_mean_ng_per_ml")[2]);
 }
 
-/// Mean of a column over the rows of days `from..=to` (one row per day).
+/// Mean of a column over the rows of days `from..=to` (one row per day),
+/// over the rows where it is defined (the M2 fraction is undefined, NaN,
+/// while there are no macrophages).
 fn mean_over(out: &woundsim::run::RunOutput, name: &str, from: usize, to: usize) -> f64 {
     let c = col(out, name);
-    c[from..=to].iter().sum::<f64>() / (to + 1 - from) as f64
+    let defined: Vec<f64> = c[from..=to]
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .collect();
+    assert!(!defined.is_empty(), "{name} undefined on days {from}-{to}");
+    defined.iter().sum::<f64>() / defined.len() as f64
 }
 
 #[test]

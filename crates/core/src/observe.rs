@@ -150,8 +150,9 @@ pub struct Summary {
     /// column (its last value is in `final_values`).
     #[serde(rename = "o2_time_mean_mmHg")]
     pub o2_mean_mmhg: f64,
-    /// Every final time-series value by column.
-    pub final_values: BTreeMap<String, f64>,
+    /// Every final time-series value by column (None, `null` in JSON,
+    /// where it is undefined, e.g. the M2 fraction of no macrophages).
+    pub final_values: BTreeMap<String, Option<f64>>,
     /// First day on which `limits.max_agents` cut births or a dose short
     /// (null when the cap was never reached); from then on the run
     /// undercounts cells.
@@ -246,7 +247,12 @@ impl Summary {
             .collect();
         let final_values = rows
             .last()
-            .map(|r| cols.iter().cloned().zip(r.values.iter().copied()).collect())
+            .map(|r| {
+                cols.iter()
+                    .cloned()
+                    .zip(r.values.iter().map(|&v| (!v.is_nan()).then_some(v)))
+                    .collect()
+            })
             .unwrap_or_default();
         Summary {
             scenario: p.scenario.name.clone(),
@@ -313,7 +319,8 @@ impl Summary {
             other => self
                 .final_values
                 .get(other.strip_prefix("final.").unwrap_or(other))
-                .copied(),
+                .copied()
+                .flatten(),
         }
     }
 }

@@ -6,12 +6,27 @@ use crate::scenario::Params;
 use serde::{Deserialize, Serialize};
 
 /// One time-series row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     /// Base step.
     pub step: u64,
     /// Values in the order of [`columns`].
     pub values: Vec<f64>,
+}
+
+/// Rows are equal when their steps are and their values are bit for bit
+/// (so an undefined value, NaN, equals itself: two runs are the same run
+/// when their rows compare equal).
+impl PartialEq for Row {
+    fn eq(&self, other: &Row) -> bool {
+        self.step == other.step
+            && self.values.len() == other.values.len()
+            && self
+                .values
+                .iter()
+                .zip(&other.values)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
 }
 
 /// Fixed columns before the per-field means.
