@@ -2,8 +2,9 @@
 //! with `include_str!` so that the CLI, the Python module and the browser
 //! build can use them by name without the files.
 
-/// One shipped scenario: its name (the file name without `.toml`) and text.
-#[derive(Debug, Clone, Copy)]
+/// One shipped scenario: its name (the file name without `.toml`) and text
+/// (serialized as both, e.g. for the web app's preset list).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Shipped {
     /// Name, e.g. `acute`.
     pub name: &'static str,

@@ -1,60 +1,12 @@
 //! The shipped scenarios (`scenarios/*.toml`) and the guided tour's seven
 //! experiments (docs/tour.md), as presets for the web app.
 //!
-//! The scenario texts are embedded at build time, so the WebAssembly
-//! module needs no file system; a test keeps the list equal to the files of
-//! `scenarios/`.
+//! The scenario texts are the core's (`woundsim_core::shipped`, embedded
+//! at build time), so the WebAssembly module needs no file system.
 
 use serde::Serialize;
 
-/// One shipped scenario: name (file name without `.toml`) and TOML text.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Shipped {
-    /// Name, e.g. `acute`.
-    pub name: &'static str,
-    /// The TOML text of `scenarios/<name>.toml`.
-    pub toml: &'static str,
-}
-
-macro_rules! shipped {
-    ($name:literal) => {
-        Shipped {
-            name: $name,
-            toml: include_str!(concat!("../../../scenarios/", $name, ".toml")),
-        }
-    };
-}
-
-/// Every file of `scenarios/`, in name order.
-pub const SHIPPED: &[Shipped] = &[
-    shipped!("acute"),
-    shipped!("default"),
-    shipped!("dfu-adipose-single"),
-    shipped!("dfu-adipose-weekly"),
-    shipped!("dfu-aggregates"),
-    shipped!("dfu-conditioned-medium"),
-    shipped!("dfu-fibrin-spray-bm"),
-    shipped!("dfu-hydrogel-bm"),
-    shipped!("dfu-hypoxic-uc-hydrogel"),
-    shipped!("dfu-intralesional-bm"),
-    shipped!("dfu-intravenous-bm"),
-    shipped!("dfu-perilesional-bm"),
-    shipped!("dfu-precondition-deferoxamine"),
-    shipped!("dfu-precondition-dmog"),
-    shipped!("dfu-precondition-hypoxia"),
-    shipped!("dfu-precondition-ifn-gamma"),
-    shipped!("dfu-precondition-three-d-culture"),
-    shipped!("dfu-precondition-tnf-alpha"),
-    shipped!("dfu-scaffold-bm"),
-    shipped!("dfu-standard-care"),
-    shipped!("dfu-topical-bm"),
-    shipped!("dfu-uc-exosomes-weekly"),
-    shipped!("dfu-vegf-engineered"),
-    shipped!("pressure-ulcer-standard-care"),
-    shipped!("radiation-ulcer-repeated-adipose"),
-    shipped!("radiation-ulcer-standard-care"),
-    shipped!("vlu-standard-care"),
-];
+pub use woundsim_core::shipped::{Shipped, SHIPPED};
 
 /// The shipped scenario called `name`.
 pub fn shipped(name: &str) -> Option<&'static Shipped> {
