@@ -28,7 +28,9 @@ pub use rates::Rates;
 pub use sections::*;
 pub use treatment::Treatment;
 
-use crate::error::{Error, InputError};
+#[cfg(feature = "fs")]
+use crate::error::Error;
+use crate::error::InputError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 #[cfg(feature = "fs")]

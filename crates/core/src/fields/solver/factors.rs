@@ -299,6 +299,7 @@ impl Line {
     /// With AVX-512, groups of 16 lines are solved vectorised across the
     /// lines (see [`simd::solve_avx512`]), with the same operations.
     #[inline]
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
     pub fn solve_rows(&self, mut blk: &mut [f32], n: usize) {
         #[cfg(target_arch = "x86_64")]
         if simd::has_avx512() {
