@@ -2,6 +2,7 @@
 //! dimensions, whole-number step counts, field indices, resolved patient and
 //! product multipliers.
 
+use super::depth::Depth;
 use super::patient::PatientValues;
 use super::treatment::{ProductEffects, Route};
 use super::{FieldSpec, Scenario};
@@ -68,6 +69,8 @@ pub struct Params {
     pub label: String,
     /// Grid geometry.
     pub grid: Grid,
+    /// What each z layer holds (one bed layer in 2D).
+    pub depth: Depth,
     /// Step counts.
     pub steps: Steps,
     /// Enabled fields in order (name, spec).
@@ -170,15 +173,36 @@ impl Params {
                 .allowed("at most 100000 voxels per side"));
             }
         }
+        if d.layers > 1000 {
+            return Err(err("domain.layers", format!("{} layers", d.layers))
+                .allowed("1 (the 2D slice) to 1000"));
+        }
+        let nz = d.layers as usize;
+        let dz = if nz == 1 {
+            if let Some(dz) = d.dz_um {
+                if dz != d.voxel_um {
+                    return Err(err(
+                        "domain.dz_um",
+                        format!("{dz} µm in the 2D model (domain.layers = 1), whose slice is voxel_um = {} µm thick", d.voxel_um),
+                    )
+                    .allowed("unset (or equal to domain.voxel_um) unless domain.layers ≥ 3"));
+                }
+            }
+            d.voxel_um
+        } else {
+            d.dz_um.unwrap_or(d.voxel_um)
+        };
         let grid = Grid {
             nx: (d.width_um / d.voxel_um).round() as usize,
             ny: (d.height_um / d.voxel_um).round() as usize,
-            nz: 1,
+            nz,
             dx_um: d.voxel_um,
-            dz_um: d.voxel_um,
+            dz_um: dz,
         };
         let (ww, wh) = super::wound_extent_um(&s.wound);
-        if ww > d.width_um || wh > d.height_um {
+        // A 3D domain may be a strip through the wound's centre: the wound
+        // may then be taller than the domain (it is cut by the y faces).
+        if ww > d.width_um || (wh > d.height_um && nz == 1) {
             return Err(err(
                 "wound.diameter_um",
                 format!(
@@ -186,7 +210,7 @@ impl Params {
                     d.width_um, d.height_um
                 ),
             )
-            .allowed("a wound smaller than the domain (enlarge domain.width_um / height_um)"));
+            .allowed("a wound smaller than the domain (enlarge domain.width_um / height_um; in 3D only the width must hold it)"));
         }
         if ww < 2.0 * d.voxel_um {
             return Err(err(
@@ -504,7 +528,28 @@ impl Params {
         }
         let product = tr.product_effects();
 
+        let depth = Depth::new(s, &grid, tr.carrier_thickness_um(), label)?;
+        if nz > 1 && wh > d.height_um {
+            // A strip through the wound: its y faces cut the wound, so they
+            // are symmetry planes.
+            for (name, f) in &fields {
+                if f.boundary_y_min == super::Boundary::Dirichlet
+                    || f.boundary_y_max == super::Boundary::Dirichlet
+                {
+                    return Err(err(
+                        &format!("fields.{name}.boundary_y_min"),
+                        format!(
+                            "a Dirichlet y side, but the {wh:.0} µm wound is cut by the {} µm high 3D strip, whose y faces are symmetry planes",
+                            d.height_um
+                        ),
+                    )
+                    .allowed("\"no_flux\" on both y sides of every field (or a domain taller than the wound)"));
+                }
+            }
+        }
+
         Ok(Params {
+            depth,
             scenario,
             label: label.to_string(),
             grid,
@@ -539,8 +584,13 @@ impl Params {
         let grid_bytes = voxels * (nf * 12.0 + 24.0);
         let tr = &self.scenario.treatment;
         let dose_agents = if tr.has_product() && !tr.cell_free() {
-            tr.dose.dose_cells * tr.dose.days.len() as f64 * self.grid.dx_um
-                / self.scenario.wound.depth_um
+            let all = tr.dose.dose_cells * tr.dose.days.len() as f64;
+            if self.depth.is_3d() {
+                // The whole dose bounds the share in the domain.
+                all
+            } else {
+                all * self.grid.dx_um / self.scenario.wound.depth_um
+            }
         } else {
             0.0
         };
