@@ -283,3 +283,55 @@ fn bad_depth_input_is_a_clear_error() {
     let e = Params::new(s, "t.toml").unwrap_err().to_string();
     assert!(e.contains("boundary_y_min") && e.contains("no_flux"), "{e}");
 }
+
+#[test]
+fn a_dose_puts_the_strips_share_of_the_wound_volume_in_the_domain() {
+    let p = params(&[]);
+    let st = SimState::new(&p, 1, p.patient);
+    let ws = Workspace::new(&p, &st);
+    // The strip's footprint over the whole 2 mm disc; the 800 µm cavity
+    // is all inside the domain; half a topical dose is lost.
+    let area = st.tissue.footprint_count as f64 * p.grid.voxel_area_mm2();
+    let disc = std::f64::consts::PI / 4.0 * 2.0 * 2.0;
+    let want = 1e6 * 0.5 * area / disc;
+    let got = ws.rates.dosing.agents_per_dose;
+    assert!((got - want).abs() < 1e-9 * want, "{got} vs {want}");
+    // A strip 200 µm wide holds about a tenth of a 2 mm disc.
+    assert!((0.08..0.14).contains(&(area / disc)), "{}", area / disc);
+}
+
+#[test]
+fn intravenous_cells_arrive_only_at_perfused_vessels_of_the_open_wound() {
+    let p = params(&[
+        "treatment.delivery.route=\"intravenous\"",
+        "treatment.delivery.homing_fraction=0.05",
+        "tissue.wound_residual_vessel_frac=0.5",
+    ]);
+    let mut st = SimState::new(&p, 1, p.patient);
+    let ws = Workspace::new(&p, &st);
+    sim::systems::dose(&p, &mut st, &ws, 0);
+    let m = &st.mscs;
+    assert!(!m.is_empty(), "some cells home to the wound's vessels");
+    let ves = st.tissue.vessel.as_slice().unwrap();
+    let open = st.tissue.open.as_slice().unwrap();
+    let bed_z = p.grid.z_center(p.depth.bed) as f32;
+    for i in 0..m.len() {
+        let v = p.grid.index_of(m.x[i], m.y[i]);
+        assert!(woundsim::tissue::vessel::perfused(ves[v]) && open[v] == 1);
+        assert_eq!(m.z[i], bed_z);
+    }
+    // Without vessels in the wound, none arrive.
+    let bare = params(&[
+        "treatment.delivery.route=\"intravenous\"",
+        "treatment.delivery.homing_fraction=0.05",
+        "tissue.wound_residual_vessel_frac=0",
+    ]);
+    let mut st = SimState::new(&bare, 1, bare.patient);
+    let ws = Workspace::new(&bare, &st);
+    sim::systems::dose(&bare, &mut st, &ws, 0);
+    assert!(
+        st.mscs.is_empty(),
+        "{} cells without vessels",
+        st.mscs.len()
+    );
+}
