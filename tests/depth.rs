@@ -335,3 +335,45 @@ fn intravenous_cells_arrive_only_at_perfused_vessels_of_the_open_wound() {
         st.mscs.len()
     );
 }
+
+#[test]
+fn doses_land_inside_the_strip() {
+    // Topical cells spread over the strip's part of the wound (none piled
+    // at the centre for want of a point inside the strip).
+    let p = params(&[]);
+    let mut st = SimState::new(&p, 1, p.patient);
+    let ws = Workspace::new(&p, &st);
+    sim::systems::dose(&p, &mut st, &ws, 0);
+    let (cx, cy) = (
+        p.grid.width_um() as f32 / 2.0,
+        p.grid.height_um() as f32 / 2.0,
+    );
+    let m = &st.mscs;
+    let central = (0..m.len())
+        .filter(|&i| (m.x[i] - cx).abs() < 1.0 && (m.y[i] - cy).abs() < 1.0)
+        .count();
+    assert!(
+        m.len() > 100 && central * 100 < m.len(),
+        "{central} of {} at the centre",
+        m.len()
+    );
+    // Perilesional injections: in intact tissue around the margin, at depth.
+    let q = params(&["treatment.delivery.route=\"perilesional\""]);
+    let mut st = SimState::new(&q, 1, q.patient);
+    let ws = Workspace::new(&q, &st);
+    sim::systems::dose(&q, &mut st, &ws, 0);
+    let m = &st.mscs;
+    assert!(m.len() > 20, "{} perilesional cells", m.len());
+    let foot = st.tissue.footprint.as_slice().unwrap();
+    let inside = (0..m.len())
+        .filter(|&i| foot[q.grid.index_of(m.x[i], m.y[i])] == 1)
+        .count();
+    // (200 ± 150 µm outside the edge: about 9 % fall inside it.)
+    assert!(
+        inside * 5 < m.len(),
+        "{inside} of {} inside the wound",
+        m.len()
+    );
+    let want = (q.depth.surface_um - 1000.0) as f32;
+    assert!(m.z.iter().all(|&z| (z - want).abs() <= 50.0 + 1e-3));
+}

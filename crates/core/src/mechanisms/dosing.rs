@@ -84,6 +84,29 @@ pub fn apply(v: Dose<'_>) {
     let open = tissue.open.as_slice().expect("standard layout");
     let ves = tissue.vessel.as_slice().expect("standard layout");
     let pl = r.placement;
+    // A 3D strip cuts the wound with its y faces (symmetry planes): doses
+    // land in the part of the wound inside the domain, and a cluster
+    // spreading past a face is mirrored back.
+    let h = g.height_um();
+    let strip = wh > h;
+    let (cy, wh) = if strip {
+        let (lo, hi) = ((cy - wh / 2.0).max(0.0), (cy + wh / 2.0).min(h));
+        ((lo + hi) / 2.0, hi - lo)
+    } else {
+        (cy, wh)
+    };
+    let mirror = |y: f64| {
+        if strip {
+            let m = y.rem_euclid(2.0 * h);
+            if m > h {
+                2.0 * h - m
+            } else {
+                m
+            }
+        } else {
+            y
+        }
+    };
     let sites: Vec<(f64, f64)> = (0..r.injection_sites)
         .map(|_| loop {
             let (x, y) = (
@@ -120,7 +143,24 @@ pub fn apply(v: Dose<'_>) {
         let (x, y) = match r.route {
             Route::Intralesional => {
                 let (sx, sy) = sites[(rng.uniform() * sites.len() as f64) as usize % sites.len()];
-                (sx + rng.normal() * 300.0, sy + rng.normal() * 300.0)
+                (sx + rng.normal() * 300.0, mirror(sy + rng.normal() * 300.0))
+            }
+            Route::Perilesional if strip => {
+                // The ring crosses the strip near its x ends only: a
+                // direction whose point lies in the strip (a cell that
+                // finds none in 64 draws is not placed).
+                let (_, wh0) = r.wound_extent_um;
+                let cy0 = r.wound_center_um.1;
+                let hit = (0..64).find_map(|_| {
+                    let (ux, uy) = rng.direction();
+                    let f = 1.0 + (200.0 + rng.normal() * 150.0) / (ww.min(wh0) / 2.0);
+                    let (x, y) = (cx + ux * ww / 2.0 * f, cy0 + uy * wh0 / 2.0 * f);
+                    (0.0..h).contains(&y).then_some((x, y))
+                });
+                match hit {
+                    Some(pt) => pt,
+                    None => continue,
+                }
             }
             Route::Perilesional => {
                 let (ux, uy) = rng.direction();

@@ -202,6 +202,72 @@ impl Depth {
     }
 }
 
+/// The grid of the domain section: `nx × ny` voxels of `voxel_um`, and
+/// `layers` of `dz_um` (0 = `voxel_um`; in 2D it must be 0 or
+/// `voxel_um`, the slice's thickness).
+pub(super) fn grid(d: &super::Domain, label: &str) -> Result<Grid, InputError> {
+    let err = |key: &str, msg: String| InputError::new(label, Some(key), msg);
+    if d.layers > 1000 {
+        return Err(err("domain.layers", format!("{} layers", d.layers))
+            .allowed("1 (the 2D slice) to 1000"));
+    }
+    let nz = d.layers as usize;
+    let dz = if nz == 1 {
+        if d.dz_um != 0.0 && d.dz_um != d.voxel_um {
+            return Err(err(
+                "domain.dz_um",
+                format!(
+                    "{} µm in the 2D model (domain.layers = 1), whose slice is voxel_um = {} µm thick",
+                    d.dz_um, d.voxel_um
+                ),
+            )
+            .allowed("0 (or equal to domain.voxel_um) unless domain.layers ≥ 3"));
+        }
+        d.voxel_um
+    } else if d.dz_um > 0.0 {
+        d.dz_um
+    } else {
+        d.voxel_um
+    };
+    Ok(Grid {
+        nx: (d.width_um / d.voxel_um).round() as usize,
+        ny: (d.height_um / d.voxel_um).round() as usize,
+        nz,
+        dx_um: d.voxel_um,
+        dz_um: dz,
+    })
+}
+
+/// A 3D strip through the wound (a wound of height `wound_h_um` taller
+/// than the `height_um` domain) has its y faces cut the wound: they are
+/// symmetry planes, so every field needs no-flux y sides.
+pub(super) fn check_strip(
+    fields: &[(String, super::FieldSpec)],
+    wound_h_um: f64,
+    height_um: f64,
+    nz: usize,
+    label: &str,
+) -> Result<(), InputError> {
+    if nz == 1 || wound_h_um <= height_um {
+        return Ok(());
+    }
+    let dirichlet = super::Boundary::Dirichlet;
+    match fields
+        .iter()
+        .find(|(_, f)| f.boundary_y_min == dirichlet || f.boundary_y_max == dirichlet)
+    {
+        None => Ok(()),
+        Some((name, _)) => Err(InputError::new(
+            label,
+            Some(&format!("fields.{name}.boundary_y_min")),
+            format!(
+                "a Dirichlet y side, but the {wound_h_um:.0} µm wound is cut by the {height_um} µm high 3D strip, whose y faces are symmetry planes"
+            ),
+        )
+        .allowed("\"no_flux\" on both y sides of every field (or a domain taller than the wound)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

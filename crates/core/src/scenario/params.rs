@@ -173,32 +173,8 @@ impl Params {
                 .allowed("at most 100000 voxels per side"));
             }
         }
-        if d.layers > 1000 {
-            return Err(err("domain.layers", format!("{} layers", d.layers))
-                .allowed("1 (the 2D slice) to 1000"));
-        }
-        let nz = d.layers as usize;
-        let dz = if nz == 1 {
-            if let Some(dz) = d.dz_um {
-                if dz != d.voxel_um {
-                    return Err(err(
-                        "domain.dz_um",
-                        format!("{dz} µm in the 2D model (domain.layers = 1), whose slice is voxel_um = {} µm thick", d.voxel_um),
-                    )
-                    .allowed("unset (or equal to domain.voxel_um) unless domain.layers ≥ 3"));
-                }
-            }
-            d.voxel_um
-        } else {
-            d.dz_um.unwrap_or(d.voxel_um)
-        };
-        let grid = Grid {
-            nx: (d.width_um / d.voxel_um).round() as usize,
-            ny: (d.height_um / d.voxel_um).round() as usize,
-            nz,
-            dx_um: d.voxel_um,
-            dz_um: dz,
-        };
+        let grid = super::depth::grid(d, label)?;
+        let nz = grid.nz;
         let (ww, wh) = super::wound_extent_um(&s.wound);
         // A 3D domain may be a strip through the wound's centre: the wound
         // may then be taller than the domain (it is cut by the y faces).
@@ -529,24 +505,7 @@ impl Params {
         let product = tr.product_effects();
 
         let depth = Depth::new(s, &grid, tr.carrier_thickness_um(), label)?;
-        if nz > 1 && wh > d.height_um {
-            // A strip through the wound: its y faces cut the wound, so they
-            // are symmetry planes.
-            for (name, f) in &fields {
-                if f.boundary_y_min == super::Boundary::Dirichlet
-                    || f.boundary_y_max == super::Boundary::Dirichlet
-                {
-                    return Err(err(
-                        &format!("fields.{name}.boundary_y_min"),
-                        format!(
-                            "a Dirichlet y side, but the {wh:.0} µm wound is cut by the {} µm high 3D strip, whose y faces are symmetry planes",
-                            d.height_um
-                        ),
-                    )
-                    .allowed("\"no_flux\" on both y sides of every field (or a domain taller than the wound)"));
-                }
-            }
-        }
+        super::depth::check_strip(&fields, wh, d.height_um, nz, label)?;
 
         Ok(Params {
             depth,

@@ -56,8 +56,8 @@ section! {
         voxel_um: f64 = 20.0, unit "µm", check positive, source "assumption: about one to two cell diameters";
         /// Voxel layers along z: 1 = the 2D slice model; 3D needs at least 3 (from the top: the dressing, the wound cavity of `wound.depth_um` with the bed as its lowest layer, intact dermis down to the subdermal plexus at the bottom face).
         layers: u64 = 1, unit "layers", check positive, source "assumption: 2D unless a scenario asks for depth";
-        /// Thickness of one layer along z (3D); unset = `voxel_um`.
-        dz_um: Option<f64> = None, unit "µm", check positive, source "assumption";
+        /// Thickness of one layer along z (3D); 0 = `voxel_um`.
+        dz_um: f64 = 0.0, unit "µm", check nonneg, source "assumption";
     }
 }
 

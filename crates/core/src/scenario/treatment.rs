@@ -278,6 +278,12 @@ pub fn catalog() -> &'static [CatalogEntry] {
         "route = hydrogel", "release_half_life_h", 168.0, "prolonged local bioactivity (Fan 2024); size assumption";
         "route = scaffold", "hazard_in_carrier", 0.3, "assumption, as hydrogel";
         "route = scaffold", "release_half_life_h", 336.0, "assumption";
+        "route = fibrin_spray", "carrier_thickness_um", 100.0, "3D; assumption: a sprayed fibrin film";
+        "route = hydrogel", "carrier_thickness_um", 1000.0, "3D; assumption: about 1 mm of gel on the bed";
+        "route = scaffold", "carrier_thickness_um", 1000.0, "3D; assumption: a dermal template about 1 mm thick";
+        "route = fibrin_spray", "carrier_diffusion_mult", 0.8, "3D; size assumption (direction: proteins diffuse hindered in gels, Amsden 1998)";
+        "route = hydrogel", "carrier_diffusion_mult", 0.5, "3D; size assumption (direction: Amsden 1998)";
+        "route = scaffold", "carrier_diffusion_mult", 0.7, "3D; size assumption (direction: Amsden 1998)";
         "route = intravenous", "homing_fraction", 0.0, "viable MSCs only in the lungs, ≤ 24 h (Eggenhofer 2012)";
         "preconditioning = hypoxia", "vegf", 1.8, "HIF-1α raises VEGF (Page 2014); size assumption";
         "preconditioning = hypoxia", "hazard", 0.7, "better survival under stress (Page 2014); size assumption";
@@ -453,10 +459,7 @@ impl Treatment {
         Some(
             self.delivery
                 .carrier_thickness_um
-                .unwrap_or(match self.delivery.route {
-                    Route::FibrinSpray => 100.0,
-                    _ => 1000.0,
-                }),
+                .unwrap_or_else(|| lookup(route_key(self.delivery.route), "carrier_thickness_um")),
         )
     }
 
@@ -464,12 +467,7 @@ impl Treatment {
     pub fn carrier_diffusion_mult(&self) -> f64 {
         self.delivery
             .carrier_diffusion_mult
-            .unwrap_or(match self.delivery.route {
-                Route::FibrinSpray => 0.8,
-                Route::Hydrogel => 0.5,
-                Route::Scaffold => 0.7,
-                _ => 1.0,
-            })
+            .unwrap_or_else(|| lookup(route_key(self.delivery.route), "carrier_diffusion_mult"))
     }
 
     /// True when the route uses a carrier.
