@@ -206,7 +206,7 @@ fn tip_run(
     let mut ws = Workspace::new(&p, &st);
     let x0 = 1000.0;
     let id = st.new_id();
-    st.tips.push(id, x0, 2000.0);
+    st.tips.push(id, x0, 2000.0, p.grid.z_center(0) as f32);
     for _ in 0..hours * 4 {
         systems::angiogenesis(&p, &mut st, &mut ws);
         st.step += 1;

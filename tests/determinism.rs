@@ -188,15 +188,17 @@ fn secretion_sums_are_identical_across_thread_pools() {
     let p = params();
     let mut st = SimState::new(&p, 1, p.patient);
     let g = p.grid;
+    let z = g.z_center(0) as f32;
     for k in 0..3000u32 {
         // 7 columns × 9 rows of voxels spread over the height of the grid.
         let ix = (k % 7) as usize * g.nx / 7;
         let iy = (k / 7 % 9) as usize * g.ny / 9 + (k % 2) as usize;
         let (x, y) = g.center(ix, iy);
         let id = st.new_id();
-        st.macs.push(id, x as f32, y as f32, (k % 11) as f32 / 10.0);
+        st.macs
+            .push(id, x as f32, y as f32, z, (k % 11) as f32 / 10.0);
         let id = st.new_id();
-        st.mscs.push(id, x as f32, y as f32, false, 0.0);
+        st.mscs.push(id, x as f32, y as f32, z, false, 0.0);
     }
     let sums = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()

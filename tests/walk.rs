@@ -41,7 +41,8 @@ fn msc_random_walk_has_the_analytic_mean_squared_displacement() {
     let (cx, cy) = (2000.0f32, 2000.0f32);
     for _ in 0..CELLS {
         let id = st.new_id();
-        st.mscs.push(id, cx, cy, false, 0.0);
+        st.mscs
+            .push(id, cx, cy, p.grid.z_center(0) as f32, false, 0.0);
     }
     let mut ws = Workspace::new(&p, &st);
     let dt = p.steps.dt_min * p.steps.cell_every as f64;

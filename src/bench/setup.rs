@@ -142,6 +142,8 @@ pub struct AgentCounts {
 /// reproducible.
 pub fn add_agents(p: &Params, st: &mut SimState, counts: AgentCounts) {
     let seed = derive_seed(st.seed, &[0xbe_5c]);
+    // In the bed layer (the slice centre in 2D).
+    let z = p.grid.z_center(p.depth.bed) as f32;
     let place = |id: u64| -> (f32, f32, Stream) {
         let g = &p.grid;
         let w = &p.scenario.wound;
@@ -165,17 +167,17 @@ pub fn add_agents(p: &Params, st: &mut SimState, counts: AgentCounts) {
     while st.mscs.len() < counts.mscs {
         let id = st.new_id();
         let (x, y, _) = place(id);
-        st.mscs.push(id, x, y, false, 0.0);
+        st.mscs.push(id, x, y, z, false, 0.0);
     }
     while st.macs.len() < counts.macrophages {
         let id = st.new_id();
         let (x, y, mut rng) = place(id);
-        st.macs.push(id, x, y, rng.uniform() as f32);
+        st.macs.push(id, x, y, z, rng.uniform() as f32);
     }
     while st.tips.len() < counts.tips {
         let id = st.new_id();
         let (x, y, _) = place(id);
-        st.tips.push(id, x, y);
+        st.tips.push(id, x, y, z);
     }
 }
 

@@ -149,6 +149,13 @@ impl Grid {
         let (ix, iy) = self.voxel_of(x, y);
         self.idx(ix, iy)
     }
+    /// Flat index of the voxel containing (x, y, z) (clamped to the grid);
+    /// in 2D the same as [`Grid::index_of`].
+    #[inline]
+    pub fn index3_of(&self, x: f32, y: f32, z: f32) -> usize {
+        let (ix, iy) = self.voxel_of(x, y);
+        self.idx3(ix, iy, self.layer_of(z))
+    }
     /// Domain width (µm).
     pub fn width_um(&self) -> f64 {
         self.nx as f64 * self.dx_um

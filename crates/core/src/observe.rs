@@ -6,6 +6,8 @@ pub use crate::series::{columns, field_column, Row};
 use crate::state::SimState;
 use crate::tissue::vessel;
 use serde::{Deserialize, Serialize};
+
+mod depth;
 use std::collections::BTreeMap;
 
 /// Observe the state.
@@ -60,7 +62,10 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
             .sum::<f64>()
             / n_foot
     };
-    let o2 = st.fields.slice(p.ids.oxygen);
+    // The tissue maps' layer (the whole field in 2D).
+    let bed = p.depth.bed;
+    let o2_all = st.fields.slice(p.ids.oxygen);
+    let o2 = st.fields.layer(&p.grid, p.ids.oxygen, bed);
     let onset = p.scenario.tissue.hypoxia_onset_mmhg as f32;
     let hyp = o2
         .iter()
@@ -86,14 +91,17 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     ];
     for (f, (name, _)) in p.fields.iter().enumerate() {
         if name != "oxygen" {
-            v.push(mean_in(st.fields.slice(f)));
+            v.push(mean_in(st.fields.layer(&p.grid, f, bed)));
         }
     }
     v.push(mean_in(t.debris.as_slice().expect("standard layout")));
     v.push(rel(abnormal));
     // Highest tissue pO₂ anywhere in the domain (the run-time bound keeps
     // it at or below the highest supplying pO₂).
-    v.push(o2.iter().fold(0.0f32, |m, &x| m.max(x)) as f64);
+    v.push(o2_all.iter().fold(0.0f32, |m, &x| m.max(x)) as f64);
+    if p.depth.is_3d() {
+        depth::observe(p, st, &mut v);
+    }
     Row {
         step: st.step,
         values: v,

@@ -52,6 +52,9 @@ pub enum Purpose {
     Design = 15,
     /// Bootstrap resampling of sensitivity indices.
     Bootstrap = 16,
+    /// Vertical (z) motility of agents in 3D (a number apart from the
+    /// others, so kinds added elsewhere keep theirs).
+    DepthMove = 40,
 }
 
 #[inline(always)]

@@ -2,6 +2,7 @@
 //! (units in the names). Rows are part of the state; [`crate::observe`]
 //! computes them.
 
+use crate::scenario::depth::LayerKind;
 use crate::scenario::Params;
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +68,42 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.push("debris_mean".into());
     c.push("abnormal_vessel_density_rel".into());
     c.push("o2_max_mmHg".into());
+    c.extend(depth_columns(p));
     c
+}
+
+/// The depth-resolved columns of a 3D run (none in 2D), after the others:
+/// the O₂ mean under the wound's footprint at the tissue surface (the
+/// layer under the dressing) and in each kind of layer other than the bed
+/// (whose mean is `o2_mean_mmHg`), then the MSCs alive (live or senescent) in each kind of
+/// layer, in the order of [`depth_kinds`].
+pub fn depth_columns(p: &Params) -> Vec<String> {
+    if !p.depth.is_3d() {
+        return Vec::new();
+    }
+    let kinds = depth_kinds(p);
+    let mut c = vec!["o2_surface_mmHg".to_string()];
+    for k in kinds.iter().filter(|k| **k != LayerKind::Bed) {
+        c.push(format!("o2_{}_mmHg", k.name()));
+    }
+    for k in &kinds {
+        c.push(format!("msc_alive_{}", k.name()));
+    }
+    c
+}
+
+/// The kinds of tissue layer of a 3D run that hold agents, in a fixed
+/// order (dermis, bed, carrier, cavity), each present once.
+pub fn depth_kinds(p: &Params) -> Vec<LayerKind> {
+    [
+        LayerKind::Dermis,
+        LayerKind::Bed,
+        LayerKind::Carrier,
+        LayerKind::Cavity,
+    ]
+    .into_iter()
+    .filter(|k| p.depth.kinds.contains(k))
+    .collect()
 }
 
 /// Format a number for CSV: whole numbers without a decimal point, others

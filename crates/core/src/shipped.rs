@@ -43,6 +43,7 @@ macro_rules! shipped {
 pub const SHIPPED: &[Shipped] = &[
     shipped!("acute"),
     shipped!("default"),
+    shipped!("dfu-3d"),
     shipped!("dfu-adipose-single"),
     shipped!("dfu-adipose-weekly"),
     shipped!("dfu-aggregates"),

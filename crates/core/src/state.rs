@@ -182,12 +182,15 @@ impl SimState {
                 Ok(())
             }
         };
+        // Fields hold every layer; the tissue maps are the bed layer's.
+        let field_shape = [g.nz * g.ny, g.nx];
         for (name, a) in names.iter().zip(&self.fields.data) {
-            grid_array(
-                &format!("field '{name}'"),
-                a.shape(),
-                a.is_standard_layout(),
-            )?;
+            if a.shape() != field_shape || !a.is_standard_layout() {
+                return Err(format!(
+                    "field '{name}' has shape {:?}, the grid is {field_shape:?} (nz·ny, nx)",
+                    a.shape()
+                ));
+            }
         }
         let t = &self.tissue;
         for (what, a, max) in [
@@ -215,8 +218,9 @@ impl SimState {
             ));
         }
         let (w, h) = (g.width_um() as f32, g.height_um() as f32);
+        let d = g.depth_um() as f32;
         let ids = |kind: &str, s: &dyn Store| {
-            let (id, x, y) = (s.ids(), s.xs(), s.ys());
+            let (id, x, y, z) = (s.ids(), s.xs(), s.ys(), s.zs());
             if let Some(n) = s.column_lens().into_iter().find(|&n| n != id.len()) {
                 return Err(format!(
                     "{kind}: a column holds {n} values for {} agents",
@@ -238,12 +242,14 @@ impl SimState {
                     ));
                 }
             }
-            if let Some(i) =
-                (0..x.len()).find(|&i| !((0.0..=w).contains(&x[i]) && (0.0..=h).contains(&y[i])))
-            {
+            if let Some(i) = (0..x.len()).find(|&i| {
+                !((0.0..=w).contains(&x[i])
+                    && (0.0..=h).contains(&y[i])
+                    && (0.0..=d).contains(&z[i]))
+            }) {
                 return Err(format!(
-                    "{kind} {}: position ({}, {}) µm is outside the {w} × {h} µm domain",
-                    id[i], x[i], y[i]
+                    "{kind} {}: position ({}, {}, {}) µm is outside the {w} × {h} × {d} µm domain",
+                    id[i], x[i], y[i], z[i]
                 ));
             }
             Ok(())
@@ -260,10 +266,15 @@ impl SimState {
         ids("macrophages", &self.macs)?;
         let tp = &self.tips;
         ids("tip cells", tp)?;
-        if let Some(v) = tp.trail.iter().flatten().find(|&&v| v as usize >= g.len()) {
+        if let Some(v) = tp
+            .trail
+            .iter()
+            .flatten()
+            .find(|&&v| v as usize >= g.layer_len())
+        {
             return Err(format!(
-                "tip cells: trail voxel {v} is outside the {} voxels",
-                g.len()
+                "tip cells: trail voxel {v} is outside the {} voxels of the vessel map",
+                g.layer_len()
             ));
         }
         let cols = crate::series::columns(p).len();

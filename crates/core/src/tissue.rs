@@ -1,9 +1,8 @@
 //! Per-voxel tissue state: the open wound, the vessel network, necrotic
 //! debris and the cell-free secretome depot; plus the wound-level bioburden.
 
-use crate::grid::Grid;
 use crate::rng::{Purpose, Stream};
-use crate::scenario::{Params, Wound, WoundShape};
+use crate::scenario::Params;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -57,19 +56,7 @@ pub mod vessel {
     }
 }
 
-pub use crate::scenario::wound_extent_um;
-
-/// True when point (x, y) (µm) lies inside the initial wound.
-pub fn in_wound(w: &Wound, grid: &Grid, x: f64, y: f64) -> bool {
-    let (ww, wh) = wound_extent_um(w);
-    let cx = w.center_x_frac * grid.width_um();
-    let cy = w.center_y_frac * grid.height_um();
-    let (dx, dy) = ((x - cx) / (ww / 2.0), (y - cy) / (wh / 2.0));
-    match w.shape {
-        WoundShape::Square => dx.abs() <= 1.0 && dy.abs() <= 1.0,
-        _ => dx * dx + dy * dy <= 1.0,
-    }
-}
+pub use crate::scenario::{in_wound, wound_extent_um};
 
 /// Per-voxel tissue state (serializable).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 //! parameters and scratch memory.
 
 use crate::agents::Bins;
-use crate::fields::solver::Solver;
+use crate::fields::solver::{FieldLayers, Solver};
 use crate::fields::Sources;
 use crate::mechanisms::{self, tissue_sources::o2_bound_mmhg};
 use crate::scenario::{Params, Rates};
@@ -102,7 +102,13 @@ impl Workspace {
             })
             .collect();
         let vessel_bins = vec![0; tip_bins.nbx * tip_bins.nby];
-        let mut solver = Solver::new(&g, &p.fields, p.steps.dt_min * p.steps.field_every as f64);
+        let dt_field = p.steps.dt_min * p.steps.field_every as f64;
+        let mut solver = if p.depth.is_3d() {
+            Solver::layered(&g, &p.fields, &field_layers(p, &st.patient), dt_field)
+                .expect("layers built from validated parameters")
+        } else {
+            Solver::new(&g, &p.fields, dt_field)
+        };
         solver.set_upper_bound(p.ids.oxygen, o2_bound_mmhg(p) as f32);
         let rates = Rates::new(p, &st.patient);
         let mut ws = Workspace {
@@ -255,6 +261,56 @@ fn exchange_rate((kv, ab): (f32, f32), v: &[u8]) -> impl Fn(usize) -> f32 + Sync
         vessel::Exchange::Abnormal => kv * ab,
         vessel::Exchange::None => 0.0,
     }
+}
+
+/// The depth structure of every field of a 3D run (see
+/// [`crate::scenario::depth`]): each field's own diffusivity in tissue,
+/// times `carrier_diffusion_mult` in the carrier layer for every field but
+/// oxygen; in the dressing O₂ diffuses at `dressing_o2_permeability` of its
+/// rate and is not consumed. The oxygen field's bottom face holds the
+/// plexus pO₂ and its top face the air or oxygen-therapy pO₂ (closed under
+/// an occlusive dressing); every other field has no-flux bottom and top
+/// faces.
+pub fn field_layers(
+    p: &Params,
+    patient: &crate::scenario::patient::PatientValues,
+) -> Vec<FieldLayers> {
+    use crate::scenario::depth::LayerKind;
+    use crate::scenario::rates::{plexus_po2_mmhg, surface_po2_mmhg};
+    use crate::scenario::Boundary;
+    let tr = &p.scenario.treatment;
+    let therapy = tr.standard_care.oxygen_therapy_mmhg > 0.0;
+    let perm = if therapy {
+        1.0
+    } else {
+        tr.standard_care.dressing_o2_permeability
+    };
+    let gel = tr.carrier_diffusion_mult();
+    p.fields
+        .iter()
+        .enumerate()
+        .map(|(f, (_, spec))| {
+            let o2 = f == p.ids.oxygen;
+            let mut l = FieldLayers::uniform(&p.grid, spec);
+            for (iz, kind) in p.depth.kinds.iter().enumerate() {
+                match kind {
+                    LayerKind::Carrier if !o2 => l.diffusion_um2_per_min[iz] *= gel,
+                    LayerKind::Dressing if o2 => {
+                        l.diffusion_um2_per_min[iz] *= perm;
+                        l.decay_scale[iz] = 0.0;
+                    }
+                    _ => {}
+                }
+            }
+            if o2 {
+                l.bottom = (Boundary::Dirichlet, plexus_po2_mmhg(p, patient));
+                if let (Some(top), true) = (surface_po2_mmhg(p), perm > 0.0) {
+                    l.top = (Boundary::Dirichlet, top);
+                }
+            }
+            l
+        })
+        .collect()
 }
 
 /// Edge of the neighbourhood bins (µm): crowding, efferocytosis, lateral inhibition.

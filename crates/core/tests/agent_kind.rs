@@ -87,7 +87,9 @@ fn update(v: MarkerStep<'_>) {
         }
         Fate::Stays
     });
-    births.admit(markers, &buds, |m, id, (x, y)| m.push_row(id, x, y, 0, 0.0));
+    births.admit(markers, &buds, |m, id, (x, y)| {
+        m.push_row(id, x, y, 10.0, 0, 0.0)
+    });
 }
 
 // 3. The registration.
@@ -112,7 +114,7 @@ fn run(threads: usize, steps: u64) -> (Markers, u64, Option<u64>) {
         let mut cap_hit = None;
         for k in 0..300u64 {
             let (x, y) = grid.center((k % 50) as usize, (k * 7 % 50) as usize);
-            markers.push_row(next_id, x as f32, y as f32, (k % 30) as u32, 0.0);
+            markers.push_row(next_id, x as f32, y as f32, 10.0, (k % 30) as u32, 0.0);
             next_id += 1;
         }
         let mut bins = Bins::new(grid.width_um(), grid.height_um(), 100.0);
@@ -180,7 +182,7 @@ fn the_generated_store_keeps_its_columns_in_step() {
     use woundsim_core::agents::Store;
     let mut m = Markers::default();
     for i in 0..5 {
-        m.push_row(i + 1, i as f32, 0.0, i as u32, 0.5);
+        m.push_row(i + 1, i as f32, 0.0, 10.0, i as u32, 0.5);
     }
     m.retain(&[true, false, true, false, true]);
     assert_eq!(m.id, [1, 3, 5]);
@@ -188,7 +190,8 @@ fn the_generated_store_keeps_its_columns_in_step() {
     m.swap_remove(0);
     assert_eq!(m.id, [5, 3]);
     assert_eq!(m.x, [4.0, 2.0]);
-    assert_eq!(Store::column_lens(&m), vec![2, 2, 2, 2]);
+    // x, y, z, then the kind's two columns.
+    assert_eq!(Store::column_lens(&m), vec![2, 2, 2, 2, 2]);
     // Checkpointable: the columns serialize by name and read back equal.
     let text = toml::to_string(&m).unwrap();
     assert!(

@@ -399,7 +399,8 @@ impl NativeSimulation {
     }
 
     /// The agents of `kind` ("msc", "macrophage" or "tip") as columns
-    /// (name → list; the u8 column `state_code` as bytes), in id order.
+    /// (name → list; the u8 column `state_code` as bytes), in id order;
+    /// in 3D also `z_um`, the height above the bottom face.
     fn agents<'py>(&self, py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         match kind {
@@ -434,6 +435,15 @@ impl NativeSimulation {
                     None,
                 ))
             }
+        }
+        // Heights in 3D (a snapshot's agents.csv has them there too).
+        if self.params.grid.nz > 1 {
+            let z = match kind {
+                "msc" => &self.state.mscs.z,
+                "macrophage" => &self.state.macs.z,
+                _ => &self.state.tips.z,
+            };
+            d.set_item("z_um", z)?;
         }
         Ok(d)
     }

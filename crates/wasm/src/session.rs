@@ -214,13 +214,17 @@ impl Session {
 
     /// A copy of field `name`, row-major with `y` rows of `x` (index
     /// `iy * nx + ix`, `iy = 0` at the bottom); of a layered (3D) grid,
-    /// the first layer.
+    /// the wound bed's layer.
     pub fn field(&self, name: &str) -> Result<Vec<f32>, SessionError> {
         let f = self.st.fields.index(name).ok_or_else(|| {
             SessionError::UnknownField(name.to_string(), self.st.fields.names.join(", "))
         })?;
-        let s = self.st.fields.slice(f);
-        Ok(s[..self.layer().min(s.len())].to_vec())
+        // The wound bed's layer in 3D (the layer of the wound and vessel maps).
+        Ok(self
+            .st
+            .fields
+            .layer(&self.p.grid, f, self.p.depth.bed)
+            .to_vec())
     }
 
     /// The open-wound mask (1 open), laid out as [`Session::field`].

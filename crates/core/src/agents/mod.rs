@@ -29,18 +29,20 @@ pub trait Store {
     fn xs(&self) -> &[f32];
     /// y positions (µm).
     fn ys(&self) -> &[f32];
+    /// z positions (µm above the bottom face; the slice centre in 2D).
+    fn zs(&self) -> &[f32];
     /// Keep agents where `keep[i]`, preserving order.
     fn retain(&mut self, keep: &[bool]);
     /// Remove agent `i`, moving the last agent into its place (the store
     /// is then no longer sorted by id: for scratch stores only).
     fn swap_remove(&mut self, i: usize);
-    /// The length of every column besides the ids (x, y, then the kind's
+    /// The length of every column besides the ids (x, y, z, then the kind's
     /// own columns), for structural checks.
     fn column_lens(&self) -> Vec<usize>;
 }
 
-/// Declare a structure-of-arrays agent store: the struct (stable ids, x
-/// and y positions in µm, then the listed columns, each a `Vec` of the
+/// Declare a structure-of-arrays agent store: the struct (stable ids, x,
+/// y and z positions in µm, then the listed columns, each a `Vec` of the
 /// given type; serializable with serde, so it can be part of a checkpoint),
 /// `push_row` (one value per column), `retain`, `swap_remove`, `len`,
 /// `is_empty` and the [`Store`](crate::agents::Store) implementation. Each
@@ -55,7 +57,7 @@ pub trait Store {
 ///     }
 /// }
 /// let mut m = Markers::default();
-/// m.push_row(1, 10.0, 20.0, 0.0);
+/// m.push_row(1, 10.0, 20.0, 10.0, 0.0);
 /// assert_eq!((m.len(), m.age_min[0]), (1, 0.0));
 /// ```
 ///
@@ -77,6 +79,9 @@ macro_rules! agent_store {
             pub x: Vec<f32>,
             /// y position (µm).
             pub y: Vec<f32>,
+            /// z position (µm above the bottom face; in 2D the slice
+            /// centre, `voxel_um / 2`).
+            pub z: Vec<f32>,
             $( $(#[$fmeta])* pub $field: Vec<$ty>, )*
         }
 
@@ -93,10 +98,11 @@ macro_rules! agent_store {
             }
             /// Append an agent with a value for every column.
             #[allow(clippy::too_many_arguments)]
-            pub fn push_row(&mut self, id: u64, x: f32, y: f32 $(, $field: $ty)*) {
+            pub fn push_row(&mut self, id: u64, x: f32, y: f32, z: f32 $(, $field: $ty)*) {
                 self.id.push(id);
                 self.x.push(x);
                 self.y.push(y);
+                self.z.push(z);
                 $( self.$field.push($field); )*
             }
             /// Keep agents where `keep[i]`, preserving order.
@@ -104,6 +110,7 @@ macro_rules! agent_store {
                 $crate::agents::retain_column(&mut self.id, keep);
                 $crate::agents::retain_column(&mut self.x, keep);
                 $crate::agents::retain_column(&mut self.y, keep);
+                $crate::agents::retain_column(&mut self.z, keep);
                 $( $crate::agents::retain_column(&mut self.$field, keep); )*
             }
             /// Remove agent `i`, moving the last agent into its place.
@@ -111,6 +118,7 @@ macro_rules! agent_store {
                 self.id.swap_remove(i);
                 self.x.swap_remove(i);
                 self.y.swap_remove(i);
+                self.z.swap_remove(i);
                 $( self.$field.swap_remove(i); )*
             }
         }
@@ -128,6 +136,9 @@ macro_rules! agent_store {
             fn ys(&self) -> &[f32] {
                 &self.y
             }
+            fn zs(&self) -> &[f32] {
+                &self.z
+            }
             fn retain(&mut self, keep: &[bool]) {
                 $name::retain(self, keep)
             }
@@ -135,7 +146,7 @@ macro_rules! agent_store {
                 $name::swap_remove(self, i)
             }
             fn column_lens(&self) -> Vec<usize> {
-                vec![self.x.len(), self.y.len() $(, self.$field.len())*]
+                vec![self.x.len(), self.y.len(), self.z.len() $(, self.$field.len())*]
             }
         }
     };
@@ -159,11 +170,13 @@ crate::agent_store! {
 
 impl Mscs {
     /// Append a new live cell.
-    pub fn push(&mut self, id: u64, x: f32, y: f32, in_carrier: bool, unanchored_min: f32) {
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(&mut self, id: u64, x: f32, y: f32, z: f32, in_carrier: bool, unanchored_min: f32) {
         self.push_row(
             id,
             x,
             y,
+            z,
             msc_state::LIVE,
             in_carrier,
             unanchored_min,
@@ -183,8 +196,8 @@ crate::agent_store! {
 
 impl Macrophages {
     /// Append a new cell.
-    pub fn push(&mut self, id: u64, x: f32, y: f32, pol: f32) {
-        self.push_row(id, x, y, pol);
+    pub fn push(&mut self, id: u64, x: f32, y: f32, z: f32, pol: f32) {
+        self.push_row(id, x, y, z, pol);
     }
 }
 
@@ -200,8 +213,8 @@ crate::agent_store! {
 
 impl Tips {
     /// Append a new tip at a vessel voxel.
-    pub fn push(&mut self, id: u64, x: f32, y: f32) {
-        self.push_row(id, x, y, 0.0, Vec::new());
+    pub fn push(&mut self, id: u64, x: f32, y: f32, z: f32) {
+        self.push_row(id, x, y, z, 0.0, Vec::new());
     }
 }
 
@@ -314,7 +327,7 @@ mod tests {
     fn retain_keeps_order() {
         let mut m = Macrophages::default();
         for i in 0..5 {
-            m.push(i, i as f32, 0.0, 0.1);
+            m.push(i, i as f32, 0.0, 10.0, 0.1);
         }
         m.retain(&[true, false, true, false, true]);
         assert_eq!(m.id, vec![0, 2, 4]);

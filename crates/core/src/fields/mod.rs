@@ -65,11 +65,12 @@ impl Fields {
         f.map_or(0.0, |f| self.slice(f)[i])
     }
 
-    /// Central-difference gradient of field `f` at voxel (ix, iy) of layer
-    /// 0, per µm (the in-plane gradient in 2D).
+    /// Central-difference in-plane gradient of field `f` at voxel (ix, iy)
+    /// of layer `iz`, per µm (layer 0 is the whole field in 2D).
     #[inline]
-    pub fn gradient(&self, grid: &Grid, f: usize, ix: usize, iy: usize) -> (f32, f32) {
-        let s = self.slice(f);
+    pub fn gradient(&self, grid: &Grid, f: usize, ix: usize, iy: usize, iz: usize) -> (f32, f32) {
+        let plane = grid.layer_len();
+        let s = &self.slice(f)[iz * plane..(iz + 1) * plane];
         let xm = ix.saturating_sub(1);
         let xp = (ix + 1).min(grid.nx - 1);
         let ym = iy.saturating_sub(1);
@@ -79,6 +80,13 @@ impl Fields {
         let gy = (s[grid.idx(ix, yp)] - s[grid.idx(ix, ym)])
             / (((yp - ym).max(1)) as f64 * grid.dx_um) as f32;
         (gx, gy)
+    }
+
+    /// Layer `iz` of field `f` (`nx·ny` values; the whole field in 2D).
+    #[inline]
+    pub fn layer(&self, grid: &Grid, f: usize, iz: usize) -> &[f32] {
+        let plane = grid.layer_len();
+        &self.slice(f)[iz * plane..(iz + 1) * plane]
     }
 
     /// Index of a field by name.

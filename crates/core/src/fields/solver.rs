@@ -119,6 +119,7 @@ impl Solver {
             for (key, v) in [
                 ("diffusion_um2_per_min", &l.diffusion_um2_per_min),
                 ("uptake_per_min", &l.uptake_per_min),
+                ("decay_scale", &l.decay_scale),
             ] {
                 if v.len() != grid.nz {
                     return Err(LayerError::LayerCount {
@@ -204,7 +205,8 @@ impl Solver {
             lambda.push(
                 l.uptake_per_min
                     .iter()
-                    .map(|u| (decay + u) as f32)
+                    .zip(&l.decay_scale)
+                    .map(|(u, m)| (decay * m + u) as f32)
                     .collect(),
             );
             if three_d {

@@ -20,7 +20,7 @@ use crate::engine::{self, Births, Fate};
 use crate::fields::Fields;
 use crate::grid::Grid;
 use crate::rng::{Purpose, Stream};
-use crate::scenario::rates::AngiogenesisRates;
+use crate::scenario::rates::{AngiogenesisRates, Vertical};
 use crate::scenario::Params;
 use crate::tissue::{vessel, Tissue};
 use ndarray::Array2;
@@ -64,6 +64,8 @@ pub struct Scratch {
 pub struct TipStep<'a> {
     /// Parameters.
     pub rates: &'a AngiogenesisRates,
+    /// Where the bed layer is (tips move in it, on the vessel map).
+    pub vertical: &'a Vertical,
     /// Perfused voxels a tip bin may hold ([`capillary_cap`]).
     pub cap: f32,
     /// Grid geometry.
@@ -100,6 +102,8 @@ pub struct TipStep<'a> {
 pub struct SproutStep<'a> {
     /// Parameters.
     pub rates: &'a AngiogenesisRates,
+    /// Where the bed layer is (new tips start at its centre).
+    pub vertical: &'a Vertical,
     /// Perfused voxels a tip bin may hold ([`capillary_cap`]).
     pub cap: f32,
     /// Grid geometry.
@@ -108,7 +112,7 @@ pub struct SproutStep<'a> {
     pub seed: u64,
     /// Base step.
     pub step: u64,
-    /// VEGF (read).
+    /// VEGF in the bed layer (read).
     pub vegf: &'a [f32],
     /// Tip bins of the tips at the start of the step (read: lateral inhibition).
     pub tip_bins: &'a Bins,
@@ -129,6 +133,7 @@ pub struct SproutStep<'a> {
 pub fn update(v: TipStep<'_>) {
     let TipStep {
         rates: a,
+        vertical,
         cap,
         grid,
         vegf: vegf_i,
@@ -159,7 +164,7 @@ pub fn update(v: TipStep<'_>) {
             let (x, y) = (tips.x[i], tips.y[i]);
             let (ix, iy) = g.voxel_of(x, y);
             let v = g.idx(ix, iy);
-            let c = fields.at(vegf_i, v);
+            let c = fields.at(vegf_i, vertical.bed_offset + v);
             // Old tips, tips without VEGF support and tips in tissue that
             // already holds its maximum of capillaries retract.
             if tips.age_min[i] + dt > max_age
@@ -173,7 +178,7 @@ pub fn update(v: TipStep<'_>) {
                 };
             }
             let mut rng = Stream::new(seed, tips.id[i], step, Purpose::TipMove);
-            let (gx, gy) = fields.gradient(&g, vegf_i, ix, iy);
+            let (gx, gy) = fields.gradient(&g, vegf_i, ix, iy, vertical.bed);
             let (dx, dy) = blend_direction(gx, gy, a.gradient_bias, rng.direction());
             // The gradient steers; the concentration drives stalk-cell
             // proliferation, which sets how fast the sprout elongates.
@@ -271,6 +276,7 @@ pub fn capillary_cap(p: &Params, bins: &Bins) -> f32 {
 pub fn sprout(v: SproutStep<'_>) {
     let SproutStep {
         rates: a,
+        vertical,
         cap,
         grid,
         seed,
@@ -304,7 +310,7 @@ pub fn sprout(v: SproutStep<'_>) {
         }
     }));
     births.admit(tips, &scratch.births, |tips, id, (x, y)| {
-        tips.push(id, x, y)
+        tips.push(id, x, y, vertical.bed_z_um)
     });
 }
 
@@ -318,8 +324,8 @@ pub struct Remodel<'a> {
     pub seed: u64,
     /// Base step.
     pub step: u64,
-    /// VEGF (read).
-    pub vegf: &'a Array2<f32>,
+    /// VEGF in the bed layer (read).
+    pub vegf: &'a [f32],
     /// Vessel states (written: regression, maturation).
     pub vessel: &'a mut Array2<u8>,
     /// Vessel maturation clocks (written).
@@ -349,7 +355,6 @@ pub fn remodel(v: Remodel<'_>) {
     // the O₂ exchange map.
     let ves = vessel.as_slice_mut().expect("standard layout");
     let ages = vessel_age_d.as_slice_mut().expect("standard layout");
-    let vegf = vegf.as_slice().expect("standard layout");
     vessel_changes.par_extend(
         ves.par_chunks_mut(nx)
             .zip(ages.par_chunks_mut(nx))

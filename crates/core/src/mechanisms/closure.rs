@@ -10,7 +10,7 @@ use super::sat;
 use crate::fields::Fields;
 use crate::grid::Grid;
 use crate::rng::{hazard_prob, Purpose, Stream};
-use crate::scenario::rates::ClosureRates;
+use crate::scenario::rates::{ClosureRates, Vertical};
 use crate::scenario::FieldIds;
 use crate::tissue::Tissue;
 use ndarray::{Array2, Axis, Zip};
@@ -65,6 +65,9 @@ pub fn local_speed(c: &ClosureRates, speed_mult: f64, env: MarginEnv) -> f32 {
 pub struct Closure<'a> {
     /// Parameters.
     pub rates: &'a ClosureRates,
+    /// Where the bed layer is: the margin's environment is read there (in
+    /// 3D the front crosses the wound over the bed).
+    pub vertical: &'a Vertical,
     /// Grid geometry.
     pub grid: &'a Grid,
     /// Field indices.
@@ -85,6 +88,7 @@ pub struct Closure<'a> {
 pub fn update(v: Closure<'_>) {
     let Closure {
         rates: r,
+        vertical,
         grid,
         ids,
         seed,
@@ -133,10 +137,11 @@ pub fn update(v: Closure<'_>) {
                 row[ix] = 1;
                 continue;
             }
+            let f = vertical.bed_offset + v;
             let env = MarginEnv {
-                o2_mmhg: fields.at(ids.oxygen, v),
-                tnf_ng_per_ml: fields.at(ids.tnf, v),
-                kgf_ng_per_ml: fields.at_opt(ids.kgf, v),
+                o2_mmhg: fields.at(ids.oxygen, f),
+                tnf_ng_per_ml: fields.at(ids.tnf, f),
+                kgf_ng_per_ml: fields.at_opt(ids.kgf, f),
                 debris: debris[v],
                 bioburden: bio,
                 fibrosis: fib,

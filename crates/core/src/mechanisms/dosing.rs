@@ -1,7 +1,9 @@
 //! Dosing: place a dose of MSCs (or a cell-free depot) according to the
 //! delivery route.
 //!
-//! The slice holds `voxel_um / wound.depth_um` of a dose. Routes:
+//! The domain holds its share of a dose: `voxel_um / wound.depth_um` in
+//! 2D, the share of the whole wound's volume inside the domain in 3D.
+//! Routes:
 //! topical (over the open wound, minus `topical_loss_fraction`, unanchored
 //! cells risk anoikis), intralesional (Gaussian clusters around
 //! `injection_sites` points in the wound), perilesional (a ring in the
@@ -9,14 +11,23 @@
 //! protective carrier that releases cells with `release_half_life_h`),
 //! intravenous (`homing_fraction` of the dose reaches the wound alive,
 //! ≈ 0: Eggenhofer 2012).
+//!
+//! In 3D a route also sets the depth: topical cells lie on the bed
+//! surface (in the bed layer), carrier routes spread them through the
+//! carrier layer on the bed, intralesional clusters sit
+//! `injection_depth_um` below the bed surface, perilesional injections as
+//! deep below the skin surface in the intact dermis around the margin, and
+//! intravenous cells arrive only at perfused vessel voxels of the open
+//! wound's bed (a cell that finds none in 64 tries is not placed). In 2D
+//! every cell sits at the slice centre.
 
 use crate::agents::Mscs;
 use crate::engine::Births;
 use crate::grid::Grid;
 use crate::rng::{Purpose, Stream};
-use crate::scenario::rates::DosingRates;
+use crate::scenario::rates::{DosingRates, Placement};
 use crate::scenario::treatment::Route;
-use crate::tissue::{in_wound, Tissue};
+use crate::tissue::{in_wound, vessel, Tissue};
 
 /// What a dose reads and writes.
 pub struct Dose<'a> {
@@ -71,6 +82,31 @@ pub fn apply(v: Dose<'_>) {
     let (ww, wh) = r.wound_extent_um;
     let (cx, cy) = r.wound_center_um;
     let open = tissue.open.as_slice().expect("standard layout");
+    let ves = tissue.vessel.as_slice().expect("standard layout");
+    let pl = r.placement;
+    // A 3D strip cuts the wound with its y faces (symmetry planes): doses
+    // land in the part of the wound inside the domain, and a cluster
+    // spreading past a face is mirrored back.
+    let h = g.height_um();
+    let strip = wh > h;
+    let (cy, wh) = if strip {
+        let (lo, hi) = ((cy - wh / 2.0).max(0.0), (cy + wh / 2.0).min(h));
+        ((lo + hi) / 2.0, hi - lo)
+    } else {
+        (cy, wh)
+    };
+    let mirror = |y: f64| {
+        if strip {
+            let m = y.rem_euclid(2.0 * h);
+            if m > h {
+                2.0 * h - m
+            } else {
+                m
+            }
+        } else {
+            y
+        }
+    };
     let sites: Vec<(f64, f64)> = (0..r.injection_sites)
         .map(|_| loop {
             let (x, y) = (
@@ -87,10 +123,44 @@ pub fn apply(v: Dose<'_>) {
     let cell_free = r.cell_free;
     let mut placed = Vec::with_capacity(count);
     for _ in 0..count {
+        if pl.three_d && r.route == Route::Intravenous {
+            // Only through perfused vessels of the open wound.
+            let hit = (0..64).find_map(|_| {
+                let (x, y) = (
+                    cx + (rng.uniform() - 0.5) * ww,
+                    cy + (rng.uniform() - 0.5) * wh,
+                );
+                let v = g.index_of(x as f32, y as f32);
+                (in_wound(&r.wound, &g, x, y) && open[v] == 1 && vessel::perfused(ves[v]))
+                    .then_some((x, y))
+            });
+            if let Some((x, y)) = hit {
+                let (x, y) = g.clamp(x as f32, y as f32);
+                placed.push((x, y, pl.bed_z_um));
+            }
+            continue;
+        }
         let (x, y) = match r.route {
             Route::Intralesional => {
                 let (sx, sy) = sites[(rng.uniform() * sites.len() as f64) as usize % sites.len()];
-                (sx + rng.normal() * 300.0, sy + rng.normal() * 300.0)
+                (sx + rng.normal() * 300.0, mirror(sy + rng.normal() * 300.0))
+            }
+            Route::Perilesional if strip => {
+                // The ring crosses the strip near its x ends only: a
+                // direction whose point lies in the strip (a cell that
+                // finds none in 64 draws is not placed).
+                let (_, wh0) = r.wound_extent_um;
+                let cy0 = r.wound_center_um.1;
+                let hit = (0..64).find_map(|_| {
+                    let (ux, uy) = rng.direction();
+                    let f = 1.0 + (200.0 + rng.normal() * 150.0) / (ww.min(wh0) / 2.0);
+                    let (x, y) = (cx + ux * ww / 2.0 * f, cy0 + uy * wh0 / 2.0 * f);
+                    (0.0..h).contains(&y).then_some((x, y))
+                });
+                match hit {
+                    Some(pt) => pt,
+                    None => continue,
+                }
             }
             Route::Perilesional => {
                 let (ux, uy) = rng.direction();
@@ -114,22 +184,48 @@ pub fn apply(v: Dose<'_>) {
                 pt
             }
         };
-        placed.push(g.clamp(x as f32, y as f32));
+        let (x, y) = g.clamp(x as f32, y as f32);
+        let z = if pl.three_d {
+            depth_of(r.route, &pl, &mut rng)
+        } else {
+            pl.bed_z_um
+        };
+        placed.push((x, y, z));
     }
     if cell_free {
         let depot = tissue.depot.as_slice_mut().expect("standard layout");
-        for (x, y) in placed {
+        for (x, y, _) in placed {
             depot[g.index_of(x, y)] += 1.0;
         }
         *depot_active = true;
     } else {
         let unanchored = if carrier { 0.0 } else { anchorage };
-        for (x, y) in placed {
+        for (x, y, z) in placed {
             let id = births.new_id();
-            mscs.push(id, x, y, carrier, unanchored);
+            mscs.push(id, x, y, z, carrier, unanchored);
         }
     }
     *doses_given += 1;
+}
+
+/// The height (µm) at which a 3D dose by `route` places one cell.
+fn depth_of(route: Route, pl: &Placement, rng: &mut Stream) -> f32 {
+    let z = match route {
+        Route::Intralesional => {
+            // Clusters at the stated depth, spread over a layer.
+            pl.bed_surface_um - pl.injection_depth_um + (rng.uniform() as f32 - 0.5) * pl.dz_um
+        }
+        Route::Perilesional => {
+            pl.surface_um - pl.injection_depth_um + (rng.uniform() as f32 - 0.5) * pl.dz_um
+        }
+        Route::FibrinSpray | Route::Hydrogel | Route::Scaffold => {
+            let (lo, hi) = pl.carrier_um;
+            lo + rng.uniform() as f32 * (hi - lo)
+        }
+        // On the bed surface: the upper quarter of the bed layer.
+        _ => pl.bed_surface_um - 0.25 * pl.dz_um * rng.uniform() as f32,
+    };
+    z.clamp(0.5, pl.surface_um - 1e-3)
 }
 
 /// Decay of the cell-free depot over one field step (`depot_active`: a

@@ -14,7 +14,7 @@ use crate::engine::{self, Births, Fate};
 use crate::fields::Fields;
 use crate::grid::Grid;
 use crate::rng::{hazard_prob, Purpose, Stream};
-use crate::scenario::rates::{MacrophageRates, Polarization, MIN_PER_DAY};
+use crate::scenario::rates::{MacrophageRates, Polarization, Vertical, MIN_PER_DAY};
 use crate::scenario::FieldIds;
 use crate::tissue::Tissue;
 use rayon::prelude::*;
@@ -24,6 +24,7 @@ use rayon::prelude::*;
 pub struct Outcome {
     x: f32,
     y: f32,
+    z: f32,
     pol: f32,
     dies: bool,
 }
@@ -41,6 +42,9 @@ pub struct Scratch {
 pub struct MacrophageStep<'a> {
     /// Their parameters.
     pub rates: &'a MacrophageRates,
+    /// Where cells may be in depth (3D: they also walk along z; recruits
+    /// start in the bed layer, whose vessels they leave).
+    pub vertical: &'a Vertical,
     /// Grid geometry.
     pub grid: &'a Grid,
     /// Field indices.
@@ -106,6 +110,7 @@ pub fn efferocytose(r: &MacrophageRates, pol: &mut [f32], eaters: &[u32]) {
 pub fn update(v: MacrophageStep<'_>) {
     let MacrophageStep {
         rates: r,
+        vertical,
         grid,
         ids,
         seed,
@@ -135,14 +140,19 @@ pub fn update(v: MacrophageStep<'_>) {
         // earlier positions too.
         engine::outcomes_in_order(&mac_bins.items, &mut scratch.out, |i| {
             let id = mac.id[i];
-            let (x, y) = (mac.x[i], mac.y[i]);
+            let (x, y, z) = (mac.x[i], mac.y[i], mac.z[i]);
             let (ix, iy) = g.voxel_of(x, y);
+            // The tissue maps' voxel and the field voxel at the cell's
+            // depth (the same in 2D).
             let v = g.idx(ix, iy);
+            let iz = g.layer_of(z);
+            let f = g.idx3(ix, iy, iz);
             let mut rng = Stream::new(seed, id, step, Purpose::MacFate);
             if rng.chance(death_p) {
                 return Outcome {
                     x,
                     y,
+                    z,
                     pol: mac.pol[i],
                     dies: true,
                 };
@@ -152,22 +162,28 @@ pub fn update(v: MacrophageStep<'_>) {
                 &r.polarization,
                 switch_mult,
                 mac.pol[i],
-                fields.at(ids.il10, v),
-                fields.at_opt(ids.tgfb, v),
-                fields.at(ids.tnf, v),
-                fields.at(ids.oxygen, v),
+                fields.at(ids.il10, f),
+                fields.at_opt(ids.tgfb, f),
+                fields.at(ids.tnf, f),
+                fields.at(ids.oxygen, f),
                 damage,
             );
             // The polarization ODE is integrated per day: its rate is a
             // product of local signals, so it is converted at this one step.
             let pol = (mac.pol[i] + rate * dt / MIN_PER_DAY as f32).clamp(0.0, 1.0);
             let mut mv = Stream::new(seed, id, step, Purpose::MacMove);
-            let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
+            let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy, iz);
             let (dx, dy) = blend_direction(gx, gy, r.chemotaxis_bias, mv.direction());
             let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
+            let nz = if vertical.walk {
+                super::walk_z(vertical, seed, id, step, z, speed * dt)
+            } else {
+                z
+            };
             Outcome {
                 x: nx,
                 y: ny,
+                z: nz,
                 pol,
                 dies: false,
             }
@@ -183,6 +199,7 @@ pub fn update(v: MacrophageStep<'_>) {
             }
             macs.x[i] = o.x;
             macs.y[i] = o.y;
+            macs.z[i] = o.z;
             macs.pol[i] = o.pol;
             let v = g.index_of(o.x, o.y);
             debris[v] -= debris[v] * clear;
@@ -191,6 +208,7 @@ pub fn update(v: MacrophageStep<'_>) {
     }
     recruit(Recruit {
         rates: r,
+        vertical,
         grid: &g,
         ids,
         seed,
@@ -209,6 +227,7 @@ pub fn update(v: MacrophageStep<'_>) {
 /// What recruitment reads and writes.
 struct Recruit<'a, 'b> {
     rates: &'a MacrophageRates,
+    vertical: &'a Vertical,
     grid: &'a Grid,
     ids: FieldIds,
     seed: u64,
@@ -233,6 +252,7 @@ struct Recruit<'a, 'b> {
 fn recruit(v: Recruit<'_, '_>) {
     let Recruit {
         rates: m,
+        vertical,
         grid,
         ids,
         seed,
@@ -274,7 +294,10 @@ fn recruit(v: Recruit<'_, '_>) {
             * open_share
             * (m.recruit_base_per_vessel_per_min
                 + m.recruit_tnf_per_vessel_per_min
-                    * sat(fields.at(ids.tnf, v), m.polarization.tnf_half_ng_per_ml) as f64
+                    * sat(
+                        fields.at(ids.tnf, vertical.bed_offset + v),
+                        m.polarization.tnf_half_ng_per_ml,
+                    ) as f64
                 + m.recruit_debris_per_vessel_per_min * debris[v] as f64)
             * perf;
         let mut rng = Stream::new(seed, v as u64, step, Purpose::Recruit);
@@ -289,6 +312,6 @@ fn recruit(v: Recruit<'_, '_>) {
     let pol0 = m.initial_polarization;
     births.admit(macs, &scratch.births, |macs, id, (x, y)| {
         let (x, y) = g.clamp(x, y);
-        macs.push(id, x, y, pol0);
+        macs.push(id, x, y, vertical.bed_z_um, pol0);
     });
 }

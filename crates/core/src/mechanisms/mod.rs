@@ -55,6 +55,25 @@ pub fn blend_direction(gx: f32, gy: f32, bias: f32, random: (f64, f64)) -> (f32,
     }
 }
 
+/// The next height (µm) of an agent at `z` that moves `step_um` per cell
+/// step in the plane, in 3D: a vertical random step with standard
+/// deviation `step_um / √2`, the spread per axis of the in-plane walk (so
+/// the walk is equally diffusive along every axis), from its own stream
+/// ([`Purpose::DepthMove`](crate::rng::Purpose)), clamped into the tissue.
+#[inline]
+pub fn walk_z(
+    v: &crate::scenario::rates::Vertical,
+    seed: u64,
+    id: u64,
+    step: u64,
+    z: f32,
+    step_um: f32,
+) -> f32 {
+    let mut rng = crate::rng::Stream::new(seed, id, step, crate::rng::Purpose::DepthMove);
+    let dz = rng.normal() as f32 * step_um * std::f32::consts::FRAC_1_SQRT_2;
+    v.clamp(z + dz)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use crate::engine::{self, Births, Fate};
 use crate::fields::Fields;
 use crate::grid::Grid;
 use crate::rng::{hazard_prob, Purpose, Stream};
-use crate::scenario::rates::MscFateRates;
+use crate::scenario::rates::{MscFateRates, Vertical};
 use crate::scenario::FieldIds;
 use ndarray::Array2;
 
@@ -45,6 +45,7 @@ pub enum Event {
 pub struct Outcome {
     x: f32,
     y: f32,
+    z: f32,
     in_carrier: bool,
     unanchored_min: f32,
     event: Event,
@@ -61,6 +62,8 @@ pub struct Scratch {
 pub struct MscFate<'a> {
     /// Its parameters.
     pub rates: &'a MscFateRates,
+    /// Where cells may be in depth (3D: they also walk along z).
+    pub vertical: &'a Vertical,
     /// Grid geometry.
     pub grid: &'a Grid,
     /// Field indices.
@@ -121,6 +124,7 @@ pub fn death_hazard_per_min(
 pub fn update(v: MscFate<'_>) {
     let MscFate {
         rates: r,
+        vertical,
         grid,
         ids,
         seed,
@@ -148,12 +152,17 @@ pub fn update(v: MscFate<'_>) {
     let ms = &*mscs;
     engine::outcomes(n, &mut scratch.out, |i| {
         let id = ms.id[i];
-        let (x, y) = (ms.x[i], ms.y[i]);
+        let (x, y, z) = (ms.x[i], ms.y[i], ms.z[i]);
         let (ix, iy) = g.voxel_of(x, y);
+        // The tissue maps' voxel (debris) and the field voxel at the cell's
+        // depth (the same in 2D).
         let v = g.idx(ix, iy);
+        let iz = g.layer_of(z);
+        let f = g.idx3(ix, iy, iz);
         let mut out = Outcome {
             x,
             y,
+            z,
             in_carrier: ms.in_carrier[i],
             unanchored_min: (ms.unanchored_min[i] - dt).max(0.0),
             event: Event::None,
@@ -171,9 +180,9 @@ pub fn update(v: MscFate<'_>) {
             return out;
         }
         let (hazard_m, _, _) = r.product.mults(ms.age_min[i]);
-        let o2 = fields.at(ids.oxygen, v);
-        let tnf = fields.at(ids.tnf, v);
-        let ros = fields.at_opt(ids.ros, v);
+        let o2 = fields.at(ids.oxygen, f);
+        let tnf = fields.at(ids.tnf, f);
+        let ros = fields.at_opt(ids.ros, f);
         let h = death_hazard_per_min(
             r,
             o2,
@@ -205,11 +214,14 @@ pub fn update(v: MscFate<'_>) {
             return out;
         }
         let mut mv = Stream::new(seed, id, step, Purpose::MscMove);
-        let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy);
+        let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy, iz);
         let (dx, dy) = blend_direction(gx, gy, r.chemotaxis_bias, mv.direction());
         let (nx, ny) = g.clamp(x + dx * speed * dt, y + dy * speed * dt);
         out.x = nx;
         out.y = ny;
+        if vertical.walk {
+            out.z = super::walk_z(vertical, seed, id, step, z, speed * dt);
+        }
         out
     });
 
@@ -219,6 +231,7 @@ pub fn update(v: MscFate<'_>) {
     engine::apply(mscs, &scratch.out, |ms, i, o| {
         ms.x[i] = o.x;
         ms.y[i] = o.y;
+        ms.z[i] = o.z;
         ms.in_carrier[i] = o.in_carrier;
         ms.unanchored_min[i] = o.unanchored_min;
         ms.age_min[i] += dt;
@@ -243,11 +256,11 @@ pub fn update(v: MscFate<'_>) {
                 *d = (*d + 0.05).min(1.0);
                 return Fate::Leaves;
             }
-            Event::Divided => divided.push((o.x, o.y)),
+            Event::Divided => divided.push((o.x, o.y, o.z)),
         }
         Fate::Stays
     });
-    births.admit(mscs, &divided, |ms, id, (x, y)| {
-        ms.push(id, x, y, false, 0.0)
+    births.admit(mscs, &divided, |ms, id, (x, y, z)| {
+        ms.push(id, x, y, z, false, 0.0)
     });
 }

@@ -13,14 +13,16 @@ use crate::agents::{msc_state, Macrophages, Mscs};
 use crate::fields::{Fields, Sources};
 use crate::grid::Grid;
 pub use crate::scenario::rates::{SecretionKind as Kind, SecretionTable as Table};
-use crate::scenario::rates::{SecretionRates, VegfEnvironment};
+use crate::scenario::rates::{SecretionRates, VegfEnvironment, Vertical};
 use crate::scenario::FieldIds;
-use ndarray::{Array2, Zip};
+use ndarray::{s, Array2, Zip};
 
 /// What secretion reads and writes in one field step.
 pub struct Secretion<'a> {
     /// Parameters (rates per cell, multipliers).
     pub rates: &'a SecretionRates,
+    /// Where the bed layer is (the cell-free depot lies in it).
+    pub vertical: &'a Vertical,
     /// Grid geometry.
     pub grid: &'a Grid,
     /// Field indices.
@@ -53,6 +55,7 @@ pub fn msc_vegf_environment(m: &VegfEnvironment, o2: f32, tnf: f32) -> f32 {
 pub fn apply(v: Secretion<'_>) {
     let Secretion {
         rates: r,
+        vertical,
         grid: g,
         ids,
         fields: state_fields,
@@ -94,7 +97,7 @@ pub fn apply(v: Secretion<'_>) {
         if state == msc_state::DEAD {
             continue;
         }
-        let v = g.index_of(ms.x[i], ms.y[i]);
+        let v = g.index3_of(ms.x[i], ms.y[i], ms.z[i]);
         let (_, vegf_m, immuno_m) = r.product.mults(ms.age_min[i]);
         let state_m = if state == msc_state::SENESCENT {
             sen_mult
@@ -120,7 +123,7 @@ pub fn apply(v: Secretion<'_>) {
         }
     }
     for i in 0..mac.len() {
-        let v = g.index_of(mac.x[i], mac.y[i]);
+        let v = g.index3_of(mac.x[i], mac.y[i], mac.z[i]);
         let pol = mac.pol[i];
         for &(k, rate) in &m1 {
             bufs[k][v] += rate * (1.0 - pol);
@@ -139,7 +142,8 @@ pub fn apply(v: Secretion<'_>) {
                     Kind::Kgf => kgf_mult,
                     Kind::Other => 1.0,
                 };
-            Zip::from(src.src_mut(f))
+            let rows = vertical.bed * g.ny..(vertical.bed + 1) * g.ny;
+            Zip::from(src.src_mut(f).slice_mut(s![rows, ..]))
                 .and(depot)
                 .par_for_each(|s, &d| *s += rate * m * d);
         }

@@ -14,11 +14,12 @@
 
 use super::hif;
 use crate::fields::Sources;
-use crate::scenario::rates::TissueSourceRates;
+use crate::scenario::depth::LayerKind;
 pub use crate::scenario::rates::OXYGEN_THERAPY_EXCHANGE_PER_MIN;
+use crate::scenario::rates::{DepthSupply, TissueSourceRates, Vertical};
 use crate::scenario::{FieldIds, Params};
 use crate::tissue::Tissue;
-use ndarray::{Array2, Zip};
+use ndarray::{s, Array2, Zip};
 
 /// The highest pO₂ (mmHg) that supplies oxygen to the tissue of a run with
 /// these parameters ([`crate::scenario::rates::o2_supply_max_mmhg`]).
@@ -45,13 +46,15 @@ pub fn o2_bound_mmhg(p: &Params) -> f64 {
 pub struct TissueSources<'a> {
     /// Parameters.
     pub rates: &'a TissueSourceRates,
+    /// Where the bed layer is (the tissue maps act in it).
+    pub vertical: &'a Vertical,
     /// Field indices.
     pub ids: FieldIds,
     /// The oxygen field (read: HIF-1α).
     pub oxygen: &'a Array2<f32>,
-    /// O₂ exchange rate per voxel (1/min; read).
+    /// O₂ exchange rate per voxel of the bed layer (1/min; read).
     pub exchange: &'a Array2<f32>,
-    /// Tissue (read: the open wound, debris, bioburden).
+    /// Tissue (read: the open wound, the footprint, debris, bioburden).
     pub tissue: &'a Tissue,
     /// Source and uptake buffers (written).
     pub sources: &'a mut Sources,
@@ -61,12 +64,16 @@ pub struct TissueSources<'a> {
 pub fn apply(v: TissueSources<'_>) {
     let TissueSources {
         rates: t,
+        vertical,
         ids,
         oxygen,
         exchange,
         tissue,
         sources: src,
     } = v;
+    // The bed layer's rows of a field (the whole field in 2D).
+    let ny = exchange.nrows();
+    let bed = || s![vertical.bed * ny..(vertical.bed + 1) * ny, ..];
     // Perfusion and oedema set how fast the blood exchanges O₂ with the
     // tissue, not the blood's pO₂: more flow brings tissue closer to
     // arterial pO₂, never above it.
@@ -77,8 +84,8 @@ pub fn apply(v: TissueSources<'_>) {
     let kther = t.oxygen_therapy_exchange_per_min;
     {
         let (s_o2, u_o2) = src.src_and_uptake_mut(ids.oxygen);
-        Zip::from(s_o2)
-            .and(u_o2)
+        Zip::from(s_o2.slice_mut(bed()))
+            .and(u_o2.slice_mut(bed()))
             .and(exchange)
             .and(&tissue.open)
             .par_for_each(|s, u, &kvox, &open| {
@@ -87,6 +94,9 @@ pub fn apply(v: TissueSources<'_>) {
                 *u += k + kt;
                 *s += k * target + kt * therapy;
             });
+        if let Some(d) = &t.depth {
+            layers_o2(d, target, &tissue.footprint, s_o2, u_o2);
+        }
     }
     let (onset, satu) = (t.hypoxia.onset_mmhg, t.hypoxia.saturation_mmhg);
     let hv = t.hypoxic_vegf_ng_per_ml_per_min;
@@ -95,9 +105,9 @@ pub fn apply(v: TissueSources<'_>) {
     let bio = tissue.bioburden as f32;
     // VEGF and TNF-α in one pass (one HIF-1α evaluation per voxel).
     let (s_vegf, s_tnf) = src.src_pair_mut(ids.vegf, ids.tnf);
-    Zip::from(s_vegf)
-        .and(s_tnf)
-        .and(oxygen)
+    Zip::from(s_vegf.slice_mut(bed()))
+        .and(s_tnf.slice_mut(bed()))
+        .and(oxygen.slice(bed()))
         .and(&tissue.debris)
         .and(&tissue.open)
         .par_for_each(|sv, stn, &o2, &deb, &open| {
@@ -108,9 +118,45 @@ pub fn apply(v: TissueSources<'_>) {
     if let Some(ros) = ids.ros {
         let k = t.damage_ros_au_per_min * (bio + t.reperfusion_ros_damage);
         if k > 0.0 {
-            Zip::from(src.src_mut(ros))
+            Zip::from(src.src_mut(ros).slice_mut(bed()))
                 .and(&tissue.open)
                 .par_for_each(|s, &open| *s += k * open as f32);
+        }
+    }
+}
+
+/// O₂ exchange of the layers besides the bed in 3D: intact dermis below
+/// the bed everywhere, and the cavity's layers outside the footprint
+/// (intact skin around the wound), exchange with the blood at the intact
+/// vessel density; exudate, carrier and dressing have no vessels.
+fn layers_o2(
+    d: &DepthSupply,
+    target: f32,
+    footprint: &Array2<u8>,
+    s_o2: &mut Array2<f32>,
+    u_o2: &mut Array2<f32>,
+) {
+    let ny = footprint.nrows();
+    let k = d.dermis_exchange_per_min;
+    for (iz, kind) in d.kinds.iter().enumerate() {
+        let rows = s![iz * ny..(iz + 1) * ny, ..];
+        match kind {
+            LayerKind::Dermis => Zip::from(s_o2.slice_mut(rows))
+                .and(u_o2.slice_mut(rows))
+                .par_for_each(|s, u| {
+                    *u += k;
+                    *s += k * target;
+                }),
+            LayerKind::Cavity | LayerKind::Carrier => Zip::from(s_o2.slice_mut(rows))
+                .and(u_o2.slice_mut(rows))
+                .and(footprint)
+                .par_for_each(|s, u, &f| {
+                    if f == 0 {
+                        *u += k;
+                        *s += k * target;
+                    }
+                }),
+            LayerKind::Bed | LayerKind::Dressing => {}
         }
     }
 }

@@ -11,6 +11,7 @@
 //! 6. validate ranges and cross-key consistency into [`Params`].
 
 pub mod checks;
+pub mod depth;
 mod keys;
 mod load;
 mod macros;

@@ -2,6 +2,7 @@
 //! dimensions, whole-number step counts, field indices, resolved patient and
 //! product multipliers.
 
+use super::depth::Depth;
 use super::patient::PatientValues;
 use super::treatment::{ProductEffects, Route};
 use super::{FieldSpec, Scenario};
@@ -68,6 +69,8 @@ pub struct Params {
     pub label: String,
     /// Grid geometry.
     pub grid: Grid,
+    /// What each z layer holds (one bed layer in 2D).
+    pub depth: Depth,
     /// Step counts.
     pub steps: Steps,
     /// Enabled fields in order (name, spec).
@@ -170,15 +173,12 @@ impl Params {
                 .allowed("at most 100000 voxels per side"));
             }
         }
-        let grid = Grid {
-            nx: (d.width_um / d.voxel_um).round() as usize,
-            ny: (d.height_um / d.voxel_um).round() as usize,
-            nz: 1,
-            dx_um: d.voxel_um,
-            dz_um: d.voxel_um,
-        };
+        let grid = super::depth::grid(d, label)?;
+        let nz = grid.nz;
         let (ww, wh) = super::wound_extent_um(&s.wound);
-        if ww > d.width_um || wh > d.height_um {
+        // A 3D domain may be a strip through the wound's centre: the wound
+        // may then be taller than the domain (it is cut by the y faces).
+        if ww > d.width_um || (wh > d.height_um && nz == 1) {
             return Err(err(
                 "wound.diameter_um",
                 format!(
@@ -186,7 +186,7 @@ impl Params {
                     d.width_um, d.height_um
                 ),
             )
-            .allowed("a wound smaller than the domain (enlarge domain.width_um / height_um)"));
+            .allowed("a wound smaller than the domain (enlarge domain.width_um / height_um; in 3D only the width must hold it)"));
         }
         if ww < 2.0 * d.voxel_um {
             return Err(err(
@@ -504,7 +504,11 @@ impl Params {
         }
         let product = tr.product_effects();
 
+        let depth = Depth::new(s, &grid, tr.carrier_thickness_um(), label)?;
+        super::depth::check_strip(&fields, wh, d.height_um, nz, label)?;
+
         Ok(Params {
+            depth,
             scenario,
             label: label.to_string(),
             grid,
@@ -539,8 +543,13 @@ impl Params {
         let grid_bytes = voxels * (nf * 12.0 + 24.0);
         let tr = &self.scenario.treatment;
         let dose_agents = if tr.has_product() && !tr.cell_free() {
-            tr.dose.dose_cells * tr.dose.days.len() as f64 * self.grid.dx_um
-                / self.scenario.wound.depth_um
+            let all = tr.dose.dose_cells * tr.dose.days.len() as f64;
+            if self.depth.is_3d() {
+                // The whole dose bounds the share in the domain.
+                all
+            } else {
+                all * self.grid.dx_um / self.scenario.wound.depth_um
+            }
         } else {
             0.0
         };

@@ -54,6 +54,10 @@ section! {
         height_um: f64 = 12_000.0, unit "µm", check positive, source "assumption";
         /// Edge length of one voxel; also the slice thickness.
         voxel_um: f64 = 20.0, unit "µm", check positive, source "assumption: about one to two cell diameters";
+        /// Voxel layers along z: 1 = the 2D slice model; 3D needs at least 3 (from the top: the dressing, the wound cavity of `wound.depth_um` with the bed as its lowest layer, intact dermis down to the subdermal plexus at the bottom face).
+        layers: u64 = 1, unit "layers", check positive, source "assumption: 2D unless a scenario asks for depth";
+        /// Thickness of one layer along z (3D); 0 = `voxel_um`.
+        dz_um: f64 = 0.0, unit "µm", check nonneg, source "assumption";
     }
 }
 
@@ -72,7 +76,7 @@ section! {
         center_x_frac: f64 = 0.5, unit "-", check fraction, source "assumption";
         /// Wound centre, as a fraction of the domain height.
         center_y_frac: f64 = 0.5, unit "-", check fraction, source "assumption";
-        /// Depth of the wound bed over which delivered cells spread; the slice holds `voxel_um / depth_um` of a dose.
+        /// Depth of the wound cavity: in 2D the slice holds `voxel_um / depth_um` of a dose; in 3D the cavity's layers under the dressing (rounded to whole layers).
         depth_um: f64 = 2_000.0, unit "µm", check positive, source "assumption: a 2 mm deep ulcer bed";
     }
 }
@@ -226,6 +230,10 @@ section! {
     pub struct Tissue {
         /// Arterial O₂ partial pressure that perfused vessels relax tissue toward (tissue never exceeds it without oxygen therapy).
         blood_po2_mmhg: f64 = 95.0, unit "mmHg", check mmhg, source "physiology textbooks (arterial pO₂ 80–100 mmHg)";
+        /// O₂ partial pressure of the air above a permeable dressing (3D: the top face's value).
+        air_po2_mmhg: f64 = 160.0, unit "mmHg", check mmhg, source "dry air at sea level: 21 % of 760 mmHg ≈ 160 mmHg";
+        /// Tissue pO₂ at the subdermal plexus at normal perfusion (3D: the bottom face's value, times the patient's perfusion, at most `blood_po2_mmhg`).
+        plexus_po2_mmhg: f64 = 40.0, unit "mmHg", check mmhg, source "assumption: intact dermis sits near 40 mmHg (as tissue.vessel_o2_exchange_per_min is calibrated)";
         /// O₂ exchange rate of a perfused vessel voxel.
         vessel_o2_exchange_per_min: f64 = 1.2, unit "1/min", check rate, source "assumption: calibrated so intact tissue sits near 40 mmHg";
         /// Background O₂ supply from the deeper (unmodelled) plexus, everywhere.
@@ -460,4 +468,28 @@ pub fn wound_extent_um(w: &Wound) -> (f64, f64) {
         WoundShape::Ellipse => (d, d / w.aspect_ratio),
         _ => (d, d),
     }
+}
+
+/// True when point (x, y) (µm) lies inside the initial wound on `grid`.
+pub fn in_wound(w: &Wound, grid: &crate::grid::Grid, x: f64, y: f64) -> bool {
+    let (ww, wh) = wound_extent_um(w);
+    let cx = w.center_x_frac * grid.width_um();
+    let cy = w.center_y_frac * grid.height_um();
+    let (dx, dy) = ((x - cx) / (ww / 2.0), (y - cy) / (wh / 2.0));
+    match w.shape {
+        WoundShape::Square => dx.abs() <= 1.0 && dy.abs() <= 1.0,
+        _ => dx * dx + dy * dy <= 1.0,
+    }
+}
+
+/// Voxels of `grid`'s layer whose centre lies inside the initial wound.
+pub fn footprint_voxels(w: &Wound, grid: &crate::grid::Grid) -> u64 {
+    let mut n = 0;
+    for iy in 0..grid.ny {
+        for ix in 0..grid.nx {
+            let (x, y) = grid.center(ix, iy);
+            n += in_wound(w, grid, x, y) as u64;
+        }
+    }
+    n
 }

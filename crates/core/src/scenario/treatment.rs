@@ -140,6 +140,12 @@ section! {
         injection_sites: u64 = 8, unit "sites", check positive, source "assumption";
         /// Fraction of a topical dose lost to exudate and dressing.
         topical_loss_fraction: f64 = 0.5, unit "fraction", check fraction, source "assumption";
+        /// 3D: thickness of the carrier layer on the wound bed (fibrin spray, hydrogel, scaffold); unset = route default.
+        carrier_thickness_um: Option<f64> = None, unit "µm", check positive, source "route default: fibrin spray 100 µm, hydrogel 1000 µm, scaffold 1000 µm (assumption: a sprayed film; a gel or dermal template of about 1 mm)";
+        /// 3D: diffusivity of every field but oxygen in the carrier layer, as a multiple of its own; unset = route default.
+        carrier_diffusion_mult: Option<f64> = None, unit "×", check fraction, source "route default: fibrin spray 0.8, hydrogel 0.5, scaffold 0.7 (size assumption; direction: proteins diffuse hindered in gels, Amsden 1998); oxygen diffuses as in water";
+        /// 3D: depth of intralesional injections below the bed surface and of perilesional ones below the skin surface.
+        injection_depth_um: f64 = 1000.0, unit "µm", check positive, source "assumption: injections about 1 mm deep";
     }
 }
 
@@ -160,6 +166,8 @@ section! {
         negative_pressure: bool = false, unit "-", check any, source "NPWT raises perfusion and granulation (review §3.3); sizes assumption";
         /// Extra O₂ at the wound surface from oxygen therapy (0 = none).
         oxygen_therapy_mmhg: f64 = 0.0, unit "mmHg", check mmhg, source "assumption: topical / hyperbaric oxygen";
+        /// 3D: the dressing's O₂ diffusivity as a fraction of the oxygen field's (1 = gauze or foam, open to air; 0 = occlusive: no O₂ through the top face).
+        dressing_o2_permeability: f64 = 1.0, unit "fraction", check fraction, source "assumption: gauze and foam pass air; films are semi-occlusive, hydrocolloids occlusive";
         /// Fraction of bioburden removed per day under infection control.
         infection_control_per_day: f64 = 0.15, unit "1/day", check fraction, source "assumption";
     }
@@ -270,6 +278,12 @@ pub fn catalog() -> &'static [CatalogEntry] {
         "route = hydrogel", "release_half_life_h", 168.0, "prolonged local bioactivity (Fan 2024); size assumption";
         "route = scaffold", "hazard_in_carrier", 0.3, "assumption, as hydrogel";
         "route = scaffold", "release_half_life_h", 336.0, "assumption";
+        "route = fibrin_spray", "carrier_thickness_um", 100.0, "3D; assumption: a sprayed fibrin film";
+        "route = hydrogel", "carrier_thickness_um", 1000.0, "3D; assumption: about 1 mm of gel on the bed";
+        "route = scaffold", "carrier_thickness_um", 1000.0, "3D; assumption: a dermal template about 1 mm thick";
+        "route = fibrin_spray", "carrier_diffusion_mult", 0.8, "3D; size assumption (direction: proteins diffuse hindered in gels, Amsden 1998)";
+        "route = hydrogel", "carrier_diffusion_mult", 0.5, "3D; size assumption (direction: Amsden 1998)";
+        "route = scaffold", "carrier_diffusion_mult", 0.7, "3D; size assumption (direction: Amsden 1998)";
         "route = intravenous", "homing_fraction", 0.0, "viable MSCs only in the lungs, ≤ 24 h (Eggenhofer 2012)";
         "preconditioning = hypoxia", "vegf", 1.8, "HIF-1α raises VEGF (Page 2014); size assumption";
         "preconditioning = hypoxia", "hazard", 0.7, "better survival under stress (Page 2014); size assumption";
@@ -435,6 +449,25 @@ impl Treatment {
         } else {
             lookup(route_key(self.delivery.route), "hazard_in_carrier")
         }
+    }
+
+    /// 3D: the carrier layer's thickness (µm) for a route with a carrier.
+    pub fn carrier_thickness_um(&self) -> Option<f64> {
+        if !self.has_carrier() {
+            return None;
+        }
+        Some(
+            self.delivery
+                .carrier_thickness_um
+                .unwrap_or_else(|| lookup(route_key(self.delivery.route), "carrier_thickness_um")),
+        )
+    }
+
+    /// 3D: the carrier layer's diffusivity multiplier for every field but oxygen.
+    pub fn carrier_diffusion_mult(&self) -> f64 {
+        self.delivery
+            .carrier_diffusion_mult
+            .unwrap_or_else(|| lookup(route_key(self.delivery.route), "carrier_diffusion_mult"))
     }
 
     /// True when the route uses a carrier.

@@ -49,11 +49,11 @@ pub(super) fn numerical_error(p: &Params, st: &SimState, bad: BadValue) -> Error
     Error::Numerical {
         field: name.clone(),
         ix: i % p.grid.nx,
-        iy: i / p.grid.nx,
+        iy: (i / p.grid.nx) % p.grid.ny,
         step: st.step,
         day: st.day(p),
         value: v as f64,
-        cause,
+        cause: in_layer(p, i, cause),
     }
 }
 
@@ -64,7 +64,7 @@ fn o2_bound_error(p: &Params, st: &SimState, i: usize, v: f32, stage: Stage) -> 
         Stage::Reaction => format!(
             "the O₂ exchange terms relax the tissue toward more than the highest supplying pO₂ \
              ({supply} mmHg: tissue.blood_po2_mmhg, treatment.standard_care.oxygen_therapy_mmhg, \
-             fields.oxygen.far_field on Dirichlet sides, fields.oxygen.initial); \
+             fields.oxygen.far_field on Dirichlet sides, fields.oxygen.initial, in 3D tissue.air_po2_mmhg); \
              a source of oxygen other than these exchanges, or a negative uptake or consumption rate, \
              was added"
         ),
@@ -77,13 +77,13 @@ fn o2_bound_error(p: &Params, st: &SimState, i: usize, v: f32, stage: Stage) -> 
     Error::Invariant {
         quantity: "tissue pO₂ (field 'oxygen')".into(),
         ix: i % p.grid.nx,
-        iy: i / p.grid.nx,
+        iy: (i / p.grid.nx) % p.grid.ny,
         step: st.step,
         day: st.day(p),
         value: v as f64,
         bound: o2_bound_mmhg(p) as f32 as f64,
         unit: "mmHg",
-        cause,
+        cause: in_layer(p, i, cause),
     }
 }
 
@@ -105,5 +105,20 @@ pub(super) fn cap_error(p: &Params, st: &SimState, bad: CapViolation) -> Error {
              a step that perfuses vessels (anastomosis) bypassed the cap",
             p.scenario.angiogenesis.max_vessel_density_rel, p.scenario.tissue.vessel_density
         ),
+    }
+}
+
+/// `cause`, naming the voxel's layer in 3D (the error's (ix, iy) are
+/// within the layer).
+fn in_layer(p: &Params, i: usize, cause: String) -> String {
+    if p.grid.is_2d() {
+        cause
+    } else {
+        let iz = i / p.grid.layer_len();
+        format!(
+            "{cause} (layer {iz} of {}: {})",
+            p.grid.nz,
+            p.depth.kinds[iz].name()
+        )
     }
 }

@@ -40,6 +40,7 @@ pub fn dose(p: &Params, st: &mut SimState, ws: &Workspace, k: usize) {
 pub fn tissue_sources(p: &Params, st: &SimState, ws: &mut Workspace) {
     tissue_sources::apply(tissue_sources::TissueSources {
         rates: &ws.rates.tissue_sources,
+        vertical: &ws.rates.vertical,
         ids: p.ids,
         oxygen: &st.fields.data[p.ids.oxygen],
         exchange: &ws.o2_exchange,
@@ -52,6 +53,7 @@ pub fn tissue_sources(p: &Params, st: &SimState, ws: &mut Workspace) {
 pub fn secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
     secretion::apply(secretion::Secretion {
         rates: &ws.rates.secretion,
+        vertical: &ws.rates.vertical,
         grid: &p.grid,
         ids: p.ids,
         fields: &st.fields,
@@ -73,6 +75,7 @@ pub fn msc_fate(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let others = st.macs.len() + st.tips.len();
     msc_fate::update(MscFate {
         rates: &ws.rates.msc_fate,
+        vertical: &ws.rates.vertical,
         grid: &p.grid,
         ids: p.ids,
         seed: st.seed,
@@ -111,6 +114,7 @@ pub fn macrophages(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let others = st.mscs.len() + st.tips.len();
     macrophages::update(MacrophageStep {
         rates: &ws.rates.macrophages,
+        vertical: &ws.rates.vertical,
         grid: &p.grid,
         ids: p.ids,
         seed: st.seed,
@@ -138,6 +142,7 @@ pub fn angiogenesis(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let cap = angiogenesis::capillary_cap(p, &ws.tip_bins);
     angiogenesis::update(TipStep {
         rates: &ws.rates.angiogenesis,
+        vertical: &ws.rates.vertical,
         cap,
         grid: &p.grid,
         vegf: p.ids.vegf,
@@ -157,11 +162,12 @@ pub fn angiogenesis(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     let others = st.mscs.len() + st.macs.len();
     angiogenesis::sprout(SproutStep {
         rates: &ws.rates.angiogenesis,
+        vertical: &ws.rates.vertical,
         cap,
         grid: &p.grid,
         seed: st.seed,
         step: st.step,
-        vegf: st.fields.slice(p.ids.vegf),
+        vegf: st.fields.layer(&p.grid, p.ids.vegf, ws.rates.vertical.bed),
         tip_bins: &ws.tip_bins,
         vessel_bins: &ws.vessel_bins,
         vessel_list: &ws.vessel_list,
@@ -185,7 +191,7 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         grid: &p.grid,
         seed: st.seed,
         step: st.step,
-        vegf: &st.fields.data[p.ids.vegf],
+        vegf: st.fields.layer(&p.grid, p.ids.vegf, ws.rates.vertical.bed),
         vessel: &mut st.tissue.vessel,
         vessel_age_d: &mut st.tissue.vessel_age_d,
         vessel_changes: &mut ws.vessel_changes,
@@ -197,6 +203,7 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
 pub fn closure(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     closure::update(Closure {
         rates: &ws.rates.closure,
+        vertical: &ws.rates.vertical,
         grid: &p.grid,
         ids: p.ids,
         seed: st.seed,

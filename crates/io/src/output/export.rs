@@ -95,6 +95,15 @@ fn read_index(run_dir: &Path) -> Result<Index> {
     if index.snapshots.is_empty() {
         return Err(bad(&path, "lists no snapshots"));
     }
+    if index.nz > 1 {
+        return Err(bad(
+            &path,
+            format!(
+                "3D snapshots ({} layers): VTK and Zarr export supports 2D runs only for now; read the (nz, ny, nx) .npy files directly",
+                index.nz
+            ),
+        ));
+    }
     let missing = index.missing_files(run_dir);
     if let Some(first) = missing.first() {
         return Err(bad(

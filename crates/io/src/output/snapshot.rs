@@ -1,8 +1,11 @@
 //! Field snapshots: one `.npy` file per field (f32, shape `(ny, nx)`, row j =
-//! y index), `wound.npy` (u8, 1 = open), `vessels.npy` (u8: 0 none,
-//! 1 sprout, 2 perfused, 3 abnormal, 4 mature; listed in the index as
-//! `vessel_codes`), `agents.csv` (`kind,id,x_um,y_um,state`) and
-//! `snapshots/index.json` listing them.
+//! y index; in 3D `(nz, ny, nx)`, layer 0 at the bottom face, z up, as the
+//! index's `layout` says), `wound.npy` (u8, 1 = open), `vessels.npy` (u8: 0
+//! none, 1 sprout, 2 perfused, 3 abnormal, 4 mature; listed in the index as
+//! `vessel_codes`; both `(ny, nx)`, the maps of the wound bed's layer, in
+//! 3D the index's `bed_layer`), `agents.csv` (`kind,id,x_um,y_um,state`,
+//! and `z_um` last in 3D) and `snapshots/index.json` listing them (in 3D
+//! also `nz`, `dz_um`, `layers`: what each layer holds, bottom first).
 //!
 //! ```python
 //! import numpy as np, json
@@ -48,6 +51,22 @@ pub struct Index {
     pub nx: usize,
     /// Voxels along y.
     pub ny: usize,
+    /// Layers along z (3D only; absent = 1, the 2D slice).
+    #[serde(default = "one")]
+    pub nz: usize,
+    /// Layer thickness (µm; 3D only).
+    #[serde(default)]
+    pub dz_um: Option<f64>,
+    /// What each layer holds, bottom first (3D only): dermis, bed,
+    /// carrier, cavity, dressing.
+    #[serde(default)]
+    pub layers: Vec<String>,
+    /// The layer of the wound and vessel maps (3D only).
+    #[serde(default)]
+    pub bed_layer: Option<usize>,
+    /// The field files' layout (3D only).
+    #[serde(default)]
+    pub layout: Option<String>,
     /// The codes of the vessel-map files: code (as text) → vessel state.
     #[serde(default)]
     pub vessel_codes: BTreeMap<String, String>,
@@ -77,6 +96,13 @@ impl Index {
     }
 }
 
+fn one() -> usize {
+    1
+}
+
+/// The field-file layout of a 3D snapshot, as `index.json` states it.
+pub const LAYOUT_3D: &str = "(nz, ny, nx) float32, C order (x fastest); layer 0 at the bottom face (the subdermal plexus), z up; voxel (ix, iy, iz) centred at ((ix + 0.5)·dx_um, (iy + 0.5)·dx_um, (iz + 0.5)·dz_um)";
+
 fn npy<A: WriteNpyExt>(path: &Path, a: &A) -> Result<()> {
     let mut buf = Vec::new();
     a.write_npy(&mut buf)
@@ -93,7 +119,16 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
     let mut units = BTreeMap::new();
     for (f, name) in st.fields.names.iter().enumerate() {
         let file = format!("{tag}_{name}.npy");
-        npy(&sdir.join(&file), &st.fields.data[f])?;
+        let g = &p.grid;
+        if g.is_2d() {
+            npy(&sdir.join(&file), &st.fields.data[f])?;
+        } else {
+            let a = st.fields.data[f]
+                .view()
+                .into_shape_with_order((g.nz, g.ny, g.nx))
+                .map_err(|e| Error::Other(format!("field '{name}': {e}")))?;
+            npy(&sdir.join(&file), &a)?;
+        }
         fields.insert(name.clone(), file);
         units.insert(name.clone(), st.fields.units[f].clone());
     }
@@ -102,7 +137,20 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
     let vessels = format!("{tag}_vessels.npy");
     npy(&sdir.join(&vessels), &st.tissue.vessel)?;
     let agents = format!("{tag}_agents.csv");
-    let mut text = String::from("kind,id,x_um,y_um,state\n");
+    let three_d = !p.grid.is_2d();
+    let mut text = String::from(if three_d {
+        "kind,id,x_um,y_um,state,z_um\n"
+    } else {
+        "kind,id,x_um,y_um,state\n"
+    });
+    // The height column of a 3D run (nothing in 2D).
+    let z = |v: f32| {
+        if three_d {
+            format!(",{v:.2}")
+        } else {
+            String::new()
+        }
+    };
     let m = &st.mscs;
     for i in 0..m.len() {
         let state = match m.state[i] {
@@ -112,29 +160,45 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
             _ => "live",
         };
         text.push_str(&format!(
-            "msc,{},{:.2},{:.2},{state}\n",
-            m.id[i], m.x[i], m.y[i]
+            "msc,{},{:.2},{:.2},{state}{}\n",
+            m.id[i],
+            m.x[i],
+            m.y[i],
+            z(m.z[i])
         ));
     }
     let mac = &st.macs;
     for i in 0..mac.len() {
         let s = if mac.pol[i] >= 0.5 { "m2" } else { "m1" };
         text.push_str(&format!(
-            "macrophage,{},{:.2},{:.2},{s}\n",
-            mac.id[i], mac.x[i], mac.y[i]
+            "macrophage,{},{:.2},{:.2},{s}{}\n",
+            mac.id[i],
+            mac.x[i],
+            mac.y[i],
+            z(mac.z[i])
         ));
     }
     let t = &st.tips;
     for i in 0..t.len() {
         text.push_str(&format!(
-            "tip,{},{:.2},{:.2},tip\n",
-            t.id[i], t.x[i], t.y[i]
+            "tip,{},{:.2},{:.2},tip{}\n",
+            t.id[i],
+            t.x[i],
+            t.y[i],
+            z(t.z[i])
         ));
     }
     write_atomic(&sdir.join(&agents), text.as_bytes())?;
     index.dx_um = p.grid.dx_um;
     index.nx = p.grid.nx;
     index.ny = p.grid.ny;
+    index.nz = p.grid.nz;
+    if three_d {
+        index.dz_um = Some(p.grid.dz_um);
+        index.layers = p.depth.kinds.iter().map(|k| k.name().to_string()).collect();
+        index.bed_layer = Some(p.depth.bed);
+        index.layout = Some(LAYOUT_3D.to_string());
+    }
     index.vessel_codes = super::export::VESSEL_CODES
         .iter()
         .map(|(c, n)| (c.to_string(), n.to_string()))
@@ -149,5 +213,16 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
         vessels,
         agents,
     });
-    write_json(&sdir.join("index.json"), index)
+    // The 3D keys are left out of a 2D run's index.json, which keeps the
+    // 2D model's file (the checkpoint, not self-describing, holds them all).
+    let mut json =
+        serde_json::to_value(&*index).map_err(|e| Error::Other(format!("snapshot index: {e}")))?;
+    if !three_d {
+        if let Some(o) = json.as_object_mut() {
+            for k in ["nz", "dz_um", "layers", "bed_layer", "layout"] {
+                o.remove(k);
+            }
+        }
+    }
+    write_json(&sdir.join("index.json"), &json)
 }

@@ -42,7 +42,9 @@ fn checkpoint_round_trips_and_every_header_field_is_checked() {
     let bytes = encode_checkpoint(&ck).unwrap();
     assert_eq!(&bytes[..8], b"WSIMCKPT");
     let back = decode_checkpoint(&bytes).unwrap();
-    assert_eq!(back.state, ck.state);
+    // Bitwise: `Debug` prints every float in shortest round-trip form, and
+    // the undefined M2 fraction of day 0 (NaN) equal to itself.
+    assert_eq!(format!("{:?}", back.state), format!("{:?}", ck.state));
     check_checkpoint(&p, &back).unwrap();
     let err = |b: &[u8]| decode_checkpoint(b).err().unwrap();
     assert!(err(&bytes[..10]).contains("shorter"));
@@ -95,7 +97,7 @@ fn a_checkpoint_that_disagrees_with_its_scenario_is_refused() {
     s.rows[0].values.pop();
     cases.push((s, "columns"));
     let mut s = st.clone();
-    s.tips.push(s.next_id, 10.0, 10.0);
+    s.tips.push(s.next_id, 10.0, 10.0, 10.0);
     s.tips.trail[0].push(u32::MAX);
     s.next_id += 1;
     cases.push((s, "trail"));

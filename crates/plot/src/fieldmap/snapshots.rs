@@ -12,8 +12,19 @@ pub(crate) struct SnapshotIndex {
     pub dx_um: f64,
     pub nx: usize,
     pub ny: usize,
+    /// Layers of a 3D run's field files (1 in 2D).
+    #[serde(default = "one")]
+    pub nz: usize,
+    /// The layer a 3D run's maps show (the wound bed: the layer of the
+    /// wound and vessel maps).
+    #[serde(default)]
+    pub bed_layer: Option<usize>,
     #[serde(default)]
     pub snapshots: Vec<SnapshotMeta>,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// One entry of `snapshots` in the index; file names are relative to the
@@ -199,6 +210,9 @@ impl Run {
             return Ok(None);
         };
         let path = self.dir.join(file);
+        if self.index.nz > 1 {
+            return self.read_bed_layer(&path).map(Some);
+        }
         let arr = read_array::<f32>(&path).or_else(|e| {
             read_array::<f64>(&path)
                 .map(|a| a.mapv(|v| v as f32))
@@ -206,6 +220,31 @@ impl Run {
         })?;
         self.check_shape(&path, arr.dim())?;
         Ok(Some(arr))
+    }
+
+    /// The wound bed's layer of a 3D field file `(nz, ny, nx)`: the top
+    /// view the maps show.
+    fn read_bed_layer(&self, path: &Path) -> Result<Array2<f32>, PlotError> {
+        require_file(path)?;
+        let a: ndarray::Array3<f32> = read_npy(path).map_err(|e| match e {
+            ReadNpyError::Io(source) => io_err(path, source),
+            other => PlotError::Npy {
+                path: path.to_path_buf(),
+                message: other.to_string(),
+            },
+        })?;
+        let want = (self.index.nz, self.index.ny, self.index.nx);
+        if a.dim() != want {
+            return Err(PlotError::Data {
+                path: path.to_path_buf(),
+                message: format!(
+                    "array shape {:?}, index says (nz, ny, nx) = {want:?}",
+                    a.dim()
+                ),
+            });
+        }
+        let bed = self.index.bed_layer.unwrap_or(0).min(want.0 - 1);
+        Ok(a.index_axis(ndarray::Axis(0), bed).to_owned())
     }
 
     pub(super) fn read_mask(&self, file: &str) -> Result<Array2<u8>, PlotError> {

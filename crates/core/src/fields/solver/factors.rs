@@ -234,6 +234,9 @@ pub struct FieldLayers {
     /// Extra first-order uptake of each layer (1/min), `nz` values, added to
     /// the field's decay (e.g. consumption by the cells of a gel layer).
     pub uptake_per_min: Vec<f64>,
+    /// Multiple of the field's decay in each layer, `nz` values (1 in
+    /// tissue; 0 for O₂ in a dressing, which consumes none).
+    pub decay_scale: Vec<f64>,
     /// Boundary at the bottom face (z = 0) and its Dirichlet value (field unit).
     pub bottom: (Boundary, f64),
     /// Boundary at the top face (z = depth) and its Dirichlet value (field unit).
@@ -247,6 +250,7 @@ impl FieldLayers {
         FieldLayers {
             diffusion_um2_per_min: vec![spec.diffusion_um2_per_min; grid.nz],
             uptake_per_min: vec![0.0; grid.nz],
+            decay_scale: vec![1.0; grid.nz],
             bottom: (Boundary::NoFlux, 0.0),
             top: (Boundary::NoFlux, 0.0),
         }
@@ -271,7 +275,7 @@ pub enum LayerError {
     LayerCount {
         /// Field name.
         field: String,
-        /// `diffusion_um2_per_min` or `uptake_per_min`.
+        /// `diffusion_um2_per_min`, `uptake_per_min` or `decay_scale`.
         key: &'static str,
         /// Values given.
         given: usize,

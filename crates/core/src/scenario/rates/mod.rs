@@ -10,9 +10,11 @@
 //! bit; a per-day rate that is a sum of terms depending on the local state
 //! is converted term by term (a per-minute coefficient per term).
 
+mod depth;
 mod secretion;
 mod tissue;
 
+pub use depth::*;
 pub use secretion::*;
 pub use tissue::*;
 
@@ -50,6 +52,8 @@ pub struct Rates {
     pub secretion: SecretionRates,
     /// Tissue sources and sinks.
     pub tissue_sources: TissueSourceRates,
+    /// Where agents and the 2D tissue maps sit in depth.
+    pub vertical: Vertical,
 }
 
 impl Rates {
@@ -64,6 +68,7 @@ impl Rates {
             dosing: DosingRates::new(p),
             secretion: SecretionRates::new(p, patient),
             tissue_sources: TissueSourceRates::new(p, patient),
+            vertical: Vertical::new(p),
         }
     }
 }
@@ -415,12 +420,20 @@ pub fn o2_supply_max_mmhg(p: &Params) -> f64 {
     ]
     .contains(&super::Boundary::Dirichlet);
     let far = if dirichlet { spec.far_field } else { 0.0 };
+    // In 3D also the air above a permeable dressing (the plexus is at most
+    // arterial).
+    let surface = if p.depth.is_3d() {
+        surface_po2_mmhg(p).unwrap_or(0.0)
+    } else {
+        0.0
+    };
     p.scenario
         .tissue
         .blood_po2_mmhg
         .max(p.scenario.treatment.standard_care.oxygen_therapy_mmhg)
         .max(far)
         .max(spec.initial)
+        .max(surface)
 }
 
 /// The most perfused vessel a region may hold, as a share of its voxels

@@ -1,7 +1,7 @@
 //! Parameters of the tissue-level mechanisms: closure, standard care,
 //! dosing and the depot, tissue sources and sinks.
 
-use super::{tissue_dt_days, Hypoxia};
+use super::{tissue_dt_days, DepthSupply, Hypoxia};
 use crate::scenario::patient::PatientValues;
 use crate::scenario::treatment::Route;
 use crate::scenario::{wound_extent_um, Params, Wound, WoundShape};
@@ -114,6 +114,28 @@ pub struct DosingRates {
     pub cell_free: bool,
     /// Depot decay factor per field step.
     pub depot_decay_per_field_step: f32,
+    /// Where a dose lands in depth.
+    pub placement: Placement,
+}
+
+/// Where a dose lands in depth (heights above the bottom face, µm).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Placement {
+    /// True in 3D (otherwise every cell is placed at `bed_z_um`).
+    pub three_d: bool,
+    /// Centre of the bed layer (the slice centre in 2D).
+    pub bed_z_um: f32,
+    /// Upper face of the bed layer: topical cells lie just under it.
+    pub bed_surface_um: f32,
+    /// The tissue surface (the dressing's lower face).
+    pub surface_um: f32,
+    /// Lower and upper face of the carrier layer.
+    pub carrier_um: (f32, f32),
+    /// Injection depth (intralesional below the bed surface, perilesional
+    /// below the skin surface).
+    pub injection_depth_um: f32,
+    /// Layer thickness.
+    pub dz_um: f32,
 }
 
 impl DosingRates {
@@ -138,6 +160,18 @@ impl DosingRates {
             depot_decay_per_field_step: crate::math::exp(
                 -(dt * std::f64::consts::LN_2 / (tr.depot_half_life_h() * 60.0)),
             ) as f32,
+            placement: Placement {
+                three_d: p.depth.is_3d(),
+                bed_z_um: g.z_center(p.depth.bed) as f32,
+                bed_surface_um: p.depth.bed_surface_um as f32,
+                surface_um: p.depth.surface_um as f32,
+                carrier_um: (
+                    (p.depth.carrier.0 as f64 * g.dz_um) as f32,
+                    (p.depth.carrier.1 as f64 * g.dz_um) as f32,
+                ),
+                injection_depth_um: tr.delivery.injection_depth_um as f32,
+                dz_um: g.dz_um as f32,
+            },
         }
     }
 }
@@ -151,6 +185,8 @@ pub struct TissueSourceRates {
     pub blood_po2_mmhg: f32,
     /// Background bed exchange (1/min, × perfusion).
     pub bed_exchange_per_min: f32,
+    /// The other layers' O₂ supply in 3D (`None` in 2D).
+    pub depth: Option<DepthSupply>,
     /// Surface pO₂ of oxygen therapy (mmHg; 0 without it).
     pub oxygen_therapy_mmhg: f32,
     /// Exchange rate of the open wound surface with oxygen therapy (1/min; 0 without it).
@@ -180,12 +216,20 @@ impl TissueSourceRates {
         // tissue, not the blood's pO₂.
         let perf = (patient.perfusion * (1.0 - 0.5 * patient.oedema)) as f32;
         let therapy = p.scenario.treatment.standard_care.oxygen_therapy_mmhg as f32;
+        // In 3D the plexus and the dermis are modelled (no background
+        // supply) and oxygen therapy is the top face's pO₂.
+        let flat = !p.depth.is_3d();
         TissueSourceRates {
             perfusion: perf,
             blood_po2_mmhg: t.blood_po2_mmhg as f32,
-            bed_exchange_per_min: t.bed_o2_exchange_per_min as f32 * perf,
+            bed_exchange_per_min: if flat {
+                t.bed_o2_exchange_per_min as f32 * perf
+            } else {
+                0.0
+            },
+            depth: DepthSupply::new(p, patient, perf),
             oxygen_therapy_mmhg: therapy,
-            oxygen_therapy_exchange_per_min: if therapy > 0.0 {
+            oxygen_therapy_exchange_per_min: if therapy > 0.0 && flat {
                 OXYGEN_THERAPY_EXCHANGE_PER_MIN
             } else {
                 0.0
@@ -215,7 +259,16 @@ fn agents_per_dose(p: &Params) -> f64 {
         Route::Intravenous => tr.delivery.homing_fraction,
         _ => 1.0,
     };
-    cells * route * p.grid.dx_um / s.wound.depth_um
+    if p.depth.is_3d() {
+        // The share of the whole wound's volume inside the domain.
+        let foot = super::super::footprint_voxels(&s.wound, &p.grid);
+        let share = p
+            .depth
+            .wound_volume_share(&p.grid, foot, open_area_mm2(p), s.wound.depth_um);
+        cells * route * share
+    } else {
+        cells * route * p.grid.dx_um / s.wound.depth_um
+    }
 }
 
 /// Area of the wound opening (mm²) from its extent and shape.
