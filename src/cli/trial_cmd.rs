@@ -75,7 +75,7 @@ pub fn trial(a: TrialArgs, quiet: bool) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
     let r = trial::run_in_dir(&t, &dir, a.force, &opts);
     pb.finish_and_clear();
-    report(&r?, &dir, t0);
+    report(&r?, &dir, t0, true);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -97,18 +97,27 @@ pub fn resume(dir: &Path, quiet: bool) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
     let r = trial::resume_in_dir(dir, &opts);
     pb.finish_and_clear();
-    report(&r?, dir, t0);
+    report(&r?, dir, t0, false);
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(r: &TrialResult, dir: &Path, t0: std::time::Instant) {
+/// Print the outcome; `rate`: every patient ran in this invocation (not a
+/// resume, which loads the stored ones), so runs/hour is meaningful.
+fn report(r: &TrialResult, dir: &Path, t0: std::time::Instant, rate: bool) {
     let s = r.summary();
     let wall = t0.elapsed().as_secs_f64();
+    let per_hour = if rate {
+        format!(
+            " ({:.0} runs/hour)",
+            s.enrolled as f64 * 3600.0 / wall.max(1e-9)
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "trial of {} patients ({} excluded) done in {wall:.1} s ({:.0} runs/hour); results in {}",
+        "trial of {} patients ({} excluded) done in {wall:.1} s{per_hour}; results in {}",
         s.enrolled,
         s.excluded,
-        s.enrolled as f64 * 3600.0 / wall.max(1e-9),
         dir.display()
     );
     for a in &s.arms {

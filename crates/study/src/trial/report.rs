@@ -555,7 +555,7 @@ pub fn markdown(s: &TrialSummary) -> String {
               | arm | lot | secretion × | hazard × | assay VEGF | patients | healed |\n|---|---|---|---|---|---|---|\n";
         for l in &s.lots {
             m += &format!(
-                "| {} | {} | {:.3} | {:.3} | {:.1} | {} | {} |\n",
+                "| {} | {} | {:.3} | {:.3} | {:.3} | {} | {} |\n",
                 l.arm,
                 l.lot,
                 l.secretion_mult,
@@ -570,7 +570,7 @@ pub fn markdown(s: &TrialSummary) -> String {
               | arm | assay ≥ | lots released | healed | risk ratio vs control |\n|---|---|---|---|---|\n";
         for r in &s.release {
             m += &format!(
-                "| {} | {:.1} | {}/{} | {} | {} |\n",
+                "| {} | {:.3} | {}/{} | {} | {} |\n",
                 r.arm,
                 r.threshold,
                 r.lots_released.0,
