@@ -12,7 +12,7 @@
 //! | `woundsim-core` | `agents`, `cohort`, `error`, `fields`, `grid`, `mechanisms`, `observe`, `rng`, `scenario`, `sim`, `tissue` | the simulation: no files, no clock unless asked, builds for wasm32 |
 //! | `woundsim-io` | `output`, `run` | runs, run directories, checkpoints, resume |
 //! | `woundsim-plot` | `plot` | figures from run directories |
-//! | `woundsim-study` | `cohort_run`, `compare`, `stats`, `sweep`, `validate` | cohorts, comparisons, sweeps, validation |
+//! | `woundsim-study` | `cohort_run`, `compare`, `stats`, `sweep`, `trial`, `validate` | cohorts, comparisons, sweeps, virtual trials, validation |
 //!
 //! ```no_run
 //! use woundsim::{scenario::{Params, Scenario}, run::simulate};
@@ -33,4 +33,4 @@ pub use woundsim_core::{
 };
 pub use woundsim_io::{output, run};
 pub use woundsim_plot as plot;
-pub use woundsim_study::{cohort_run, compare, stats, sweep, validate};
+pub use woundsim_study::{cohort_run, compare, stats, sweep, trial, validate};

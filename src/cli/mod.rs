@@ -25,6 +25,7 @@ mod export_cmd;
 mod params_cmd;
 mod shipped;
 mod sweep_cmd;
+mod trial_cmd;
 
 /// woundsim: agent-based simulation of chronic wounds under MSC therapy.
 #[derive(Parser)]
@@ -58,7 +59,7 @@ pub struct ExecArgs {
 enum Command {
     /// Run a scenario (the built-in default when no file or name is given).
     Run(RunArgs),
-    /// Continue an interrupted or checkpointed run, cohort or comparison.
+    /// Continue an interrupted or checkpointed run, cohort, comparison or trial.
     Resume(ResumeArgs),
     /// Inspect scenarios.
     Scenario {
@@ -81,6 +82,9 @@ enum Command {
     Compare(cohort_cmd::CompareArgs),
     /// Check the model against published facts with virtual experiments.
     Validate(cohort_cmd::ValidateArgs),
+    /// Run a randomized virtual trial (arms, inclusion, strata, product lots).
+    #[command(long_about = trial_cmd::LONG_ABOUT)]
+    Trial(trial_cmd::TrialArgs),
     /// Serve the web app (built by scripts/build-site.sh) on 127.0.0.1.
     Serve(ServeArgs),
     /// Explain one parameter in plain words.
@@ -112,6 +116,7 @@ impl Command {
             Command::Sweep(a) => a.exec(),
             Command::Compare(a) => Some(&a.exec),
             Command::Validate(a) => Some(&a.exec),
+            Command::Trial(a) => Some(&a.exec),
             Command::Bench(a) => Some(&a.exec),
             _ => None,
         }
@@ -274,7 +279,7 @@ struct OverlayArgs {
 
 #[derive(Args)]
 struct ResumeArgs {
-    /// Run directory holding checkpoint.bin, or a cohort or comparison directory.
+    /// Run directory holding checkpoint.bin, or a cohort, comparison or trial directory.
     run_dir: PathBuf,
     /// Skip the plots drawn at the end of the run.
     #[arg(long)]
@@ -364,6 +369,7 @@ pub fn main() -> Result<ExitCode> {
         Command::Sweep(a) => sweep_cmd::sweep(a, quiet),
         Command::Compare(a) => cohort_cmd::compare(a, quiet),
         Command::Validate(a) => cohort_cmd::validate(a, quiet),
+        Command::Trial(a) => trial_cmd::trial(a, quiet),
         Command::Plot(a) => cmd_plot(a),
         Command::Overlay(a) => cmd_overlay(a),
         Command::Export(a) => export_cmd::export(a),

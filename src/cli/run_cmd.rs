@@ -219,6 +219,7 @@ pub(super) fn run_name(dir: &Path) -> String {
 pub(super) fn cmd_resume(a: ResumeArgs, quiet: bool) -> Result<ExitCode> {
     match woundsim::output::read_marker(&a.run_dir) {
         Ok(Some(m)) if m.kind == "cohort" => return cohort_cmd::resume_cohort(&a.run_dir, quiet),
+        Ok(Some(m)) if m.kind == "trial" => return super::trial_cmd::resume(&a.run_dir, quiet),
         Ok(Some(m)) if m.kind == "comparison" => {
             return cohort_cmd::resume_comparison(&a.run_dir, quiet)
         }

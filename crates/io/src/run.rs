@@ -60,8 +60,17 @@ pub struct RunOutput {
 /// A run that would need more memory than the machine has installed (or
 /// than `limits.max_memory_mib`) is refused before allocating.
 pub fn simulate(p: &Params, seed: u64) -> Result<RunOutput> {
+    simulate_patient(p, seed, crate::cohort::patient_for(p, seed))
+}
+
+/// [`simulate`] with a given patient instead of the cohort patient of
+/// `seed` (a virtual trial draws and screens its patients itself).
+pub fn simulate_patient(
+    p: &Params,
+    seed: u64,
+    patient: crate::scenario::patient::PatientValues,
+) -> Result<RunOutput> {
     check_memory(p, total_memory_mib())?;
-    let patient = crate::cohort::patient_for(p, seed);
     let mut st = SimState::new(p, seed, patient);
     let mut ws = Workspace::new(p, &st);
     let mut times = PhaseTimes::default();

@@ -20,7 +20,9 @@ mod lines;
 pub use lines::*;
 mod heatmap;
 pub use heatmap::*;
+mod forest;
 mod grid;
+pub use forest::*;
 pub use grid::*;
 #[cfg(test)]
 mod tests;

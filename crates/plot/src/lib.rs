@@ -45,8 +45,9 @@ mod timeseries;
 
 pub use self::animate::animate;
 pub use self::charts::{
-    bar_with_intervals, chart_grid, grouped_bars_with_intervals, heatmap_2d, heatmap_2d_labelled,
-    lines_with_bands, lines_with_bands_on, BarRow, Chart, Estimate, Series, XAxis,
+    bar_with_intervals, chart_grid, forest_plot, grouped_bars_with_intervals, heatmap_2d,
+    heatmap_2d_labelled, lines_with_bands, lines_with_bands_on, BarRow, Chart, Estimate, Series,
+    XAxis,
 };
 pub use self::compare::{plot_comparison, COMPARE_COLUMNS, COMPARE_MAX_PANELS};
 pub use self::fieldmap::safe_tag;

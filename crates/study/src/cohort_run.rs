@@ -82,8 +82,18 @@ pub struct Replicate {
     pub seed: u64,
     /// Its patient (drawn from the seed when `cohort.vary_patients`).
     pub patient: PatientValues,
+    /// Its product lot (drawn when `cohort.vary_lots` and the scenario
+    /// gives an MSC product; `None`: the nominal product).
+    pub lot: Option<crate::cohort::Lot>,
     /// The run's rows and summary.
     pub output: RunOutput,
+}
+
+/// The parameters of `p` with product lot `lot` applied.
+pub fn lot_params(p: &Params, lot: &crate::cohort::Lot) -> Result<Params> {
+    let mut s = p.scenario.clone();
+    lot.apply(&mut s);
+    Ok(Params::new(s, &p.label)?)
 }
 
 /// A finished cohort: the replicates of one scenario, in index order.
@@ -159,6 +169,13 @@ pub(crate) fn run_cohorts(
                     .join("replicates")
                     .join(replicate_dir_name(index, replicates))
             });
+            // A drawn product lot (`cohort.vary_lots`) changes the replicate's scenario.
+            let lot = crate::cohort::lot_for_replicate(p, p.scenario.seed, index);
+            let lot_params = match lot.map(|l| lot_params(p, &l)).transpose() {
+                Ok(lp) => lp,
+                Err(e) => return Some(Err(e)),
+            };
+            let p = lot_params.as_ref().unwrap_or(p);
             let stored = stored_dir
                 .as_deref()
                 .and_then(|d| load_replicate(d, p, index, seed));
@@ -183,6 +200,7 @@ pub(crate) fn run_cohorts(
                 index,
                 seed,
                 patient: crate::cohort::patient_for(p, seed),
+                lot,
                 output,
             });
             let n = done.fetch_add(1, Ordering::SeqCst) + 1;

@@ -14,7 +14,9 @@ use std::cmp::Ordering;
 use std::f64::consts::PI;
 
 mod distributions;
+mod survival;
 pub use distributions::*;
+pub use survival::*;
 #[cfg(test)]
 mod tests;
 

@@ -438,6 +438,14 @@ section! {
         bioburden_cv: f64 = 0.4, unit "-", check nonneg, source "assumption";
         /// CV of the angiogenesis multiplier.
         angiogenesis_cv: f64 = 0.3, unit "-", check nonneg, source "assumption";
+        /// Draw a product lot (donor or batch) per group of replicates (off: every replicate gets the nominal lot).
+        vary_lots: bool = false, unit "-", check any, source "user choice";
+        /// CV of a lot's secretion multiplier (VEGF, IL-10/TGF-β and KGF together) across lots.
+        lot_secretion_cv: f64 = 0.5, unit "-", check nonneg, source "assumption: donor-to-donor differences of several-fold in MSC factor secretion (Zhukareva 2010; Siegel 2013; review)";
+        /// CV of a lot's MSC death-hazard multiplier across lots.
+        lot_hazard_cv: f64 = 0.3, unit "-", check nonneg, source "assumption";
+        /// Consecutive replicates that share one lot (1 = a lot per patient).
+        patients_per_lot: u64 = 1, unit "patients", check positive, source "user choice";
     }
 }
 

@@ -240,7 +240,7 @@ pub struct Marker {
     pub format: String,
     /// Marker version ([`MARKER_VERSION`]).
     pub version: u32,
-    /// Kind of output (`run`, `cohort`, `comparison`, `sweep`, `validation`).
+    /// Kind of output (`run`, `cohort`, `comparison`, `sweep`, `trial`, `validation`).
     pub kind: String,
     /// woundsim version that created the directory.
     pub woundsim_version: String,
@@ -318,6 +318,23 @@ impl OutputKind {
                 "sweep.json",
                 "timeseries",
                 "report",
+            ],
+        )
+    }
+
+    /// A virtual-trial directory.
+    pub fn trial() -> OutputKind {
+        OutputKind::of(
+            "trial",
+            &[
+                "manifest.json",
+                "trial.toml",
+                "patients.csv",
+                "lots.csv",
+                "trial_summary.json",
+                "trial.md",
+                "patients",
+                "plots",
             ],
         )
     }

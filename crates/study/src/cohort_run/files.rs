@@ -23,6 +23,9 @@ pub const PATIENT_COLUMNS: [&str; 12] = [
     "patient_angiogenesis_mult",
 ];
 
+/// `cohort.csv` columns of the product lot, present when lots are drawn.
+pub const LOT_COLUMNS: [&str; 3] = ["lot", "lot_secretion_mult", "lot_hazard_mult"];
+
 /// A replicate's patient values in the order of [`PATIENT_COLUMNS`].
 pub fn patient_values(v: &PatientValues) -> [f64; 12] {
     [
@@ -56,11 +59,21 @@ pub fn cohort_csv(c: &Cohort) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["replicate".into(), "seed".into()];
     header.extend(PATIENT_COLUMNS.iter().map(|n| n.to_string()));
+    // Lot columns only when lots were drawn (`cohort.vary_lots`).
+    let lots = c.replicates.iter().any(|r| r.lot.is_some());
+    if lots {
+        header.extend(LOT_COLUMNS.iter().map(|n| n.to_string()));
+    }
     header.extend(COHORT_OUTCOMES.iter().map(|s| s.to_string()));
     w.write_record(&header).map_err(csv_err)?;
     for r in &c.replicates {
         let mut rec = vec![r.index.to_string(), r.seed.to_string()];
         rec.extend(patient_values(&r.patient).iter().map(|v| cell(Some(*v))));
+        if lots {
+            rec.push(r.lot.map(|l| l.index.to_string()).unwrap_or_default());
+            rec.push(cell(r.lot.map(|l| l.secretion_mult)));
+            rec.push(cell(r.lot.map(|l| l.hazard_mult)));
+        }
         rec.extend(
             COHORT_OUTCOMES
                 .iter()
