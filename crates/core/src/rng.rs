@@ -53,9 +53,9 @@ pub enum Purpose {
     /// Bootstrap resampling of sensitivity indices.
     Bootstrap = 16,
     /// Product lots (donor or batch potency) of cohorts and trials.
-    Lot = 17,
+    Lot = 20,
     /// Randomized allocation and patient screening of virtual trials.
-    Allocation = 18,
+    Allocation = 21,
     /// Vertical (z) motility of agents in 3D (a number apart from the
     /// others, so kinds added elsewhere keep theirs).
     DepthMove = 40,
