@@ -53,6 +53,8 @@ pub(crate) enum AgentKind {
     MscSenescent,
     Msc,
     Tip,
+    NeutrophilApoptotic,
+    Neutrophil,
 }
 
 impl AgentKind {
@@ -71,6 +73,11 @@ impl AgentKind {
                 _ => None,
             },
             "tip" => Some(AgentKind::Tip),
+            "neutrophil" => match state.as_str() {
+                "live" | "" => Some(AgentKind::Neutrophil),
+                "apoptotic" => Some(AgentKind::NeutrophilApoptotic),
+                _ => None,
+            },
             _ => None,
         }
     }

@@ -10,9 +10,11 @@
 //! bit; a per-day rate that is a sum of terms depending on the local state
 //! is converted term by term (a per-minute coefficient per term).
 
+mod neutrophils;
 mod secretion;
 mod tissue;
 
+pub use neutrophils::*;
 pub use secretion::*;
 pub use tissue::*;
 
@@ -38,6 +40,8 @@ pub struct Rates {
     pub msc_fate: MscFateRates,
     /// Macrophages.
     pub macrophages: MacrophageRates,
+    /// Neutrophils.
+    pub neutrophils: NeutrophilRates,
     /// Angiogenesis and vessel remodelling.
     pub angiogenesis: AngiogenesisRates,
     /// Re-epithelialisation.
@@ -58,6 +62,7 @@ impl Rates {
         Rates {
             msc_fate: MscFateRates::new(p, patient),
             macrophages: MacrophageRates::new(p, patient),
+            neutrophils: NeutrophilRates::new(p, patient),
             angiogenesis: AngiogenesisRates::new(p, patient),
             closure: ClosureRates::new(p, patient),
             care: CareRates::new(p, patient),
