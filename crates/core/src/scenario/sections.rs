@@ -368,7 +368,7 @@ section! {
     pub struct Neutrophil {
         /// Recruitment hazard per perfused vessel voxel near the wound at the peak of the injury signal (damage-associated signals and chemokines released at wounding); the signal rises and falls as (t/τ)·e^(1 − t/τ), with τ = `influx_peak_h` × the patient's `neutrophil_influx_time_mult`.
         recruit_injury_per_vessel_per_day: f64 = 3.0, unit "1/day", check nonneg, source "calibrated: wound neutrophils peak about day 1 (maximum at 18 h in mouse wounds, Kim 2008) and are largely gone by day 5–7";
-        /// Hours after wounding at which the injury signal peaks (τ above).
+        /// Hours after wounding at which the injury signal peaks (τ of `recruit_injury_per_vessel_per_day`).
         influx_peak_h: f64 = 9.0, unit "h", check positive, source "calibrated: puts the live-neutrophil maximum of a nominal acute wound at 18 h, where Kim 2008 measured it (1e6 cells at 4 h, a maximum of 5e6 at 18 h)";
         /// Extra recruitment per unit of local debris plus wound bioburden (damage and bacteria keep attracting neutrophils).
         recruit_damage_per_vessel_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption";
