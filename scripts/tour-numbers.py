@@ -25,7 +25,9 @@ ROOT = sys.argv[1] if len(sys.argv) > 1 else "results/tour"
 def series(run, col):
     """Daily values of one column of a run's timeseries.csv, index = day."""
     with open(os.path.join(ROOT, run, "timeseries.csv"), newline="") as f:
-        return [float(row[col]) for row in csv.DictReader(f)]
+        # An undefined value (m2_fraction without macrophages) is empty.
+        return [float(row[col]) if row[col] != "" else float("nan")
+                for row in csv.DictReader(f)]
 
 
 def summary(run):

@@ -14,8 +14,8 @@
 //! - `phases/*`: every phase of the registry (`woundsim_core::phase::Phase::ALL`,
 //!   so a new phase is measured without a change here) once on a warmed
 //!   state of the default scenario, in seconds per call;
-//! - `agents/*`: each agent phase of the registry (MSC fate, macrophages,
-//!   angiogenesis tips) and secretion on a state holding 1e4 and 1e5 agents,
+//! - `agents/*`: each agent phase of the registry (MSC fate, neutrophils,
+//!   macrophages, angiogenesis tips) and secretion on a state holding 1e4 and 1e5 agents,
 //!   in agent updates per second;
 //! - `scenario/*`: the default scenario for a fixed number of days: wall
 //!   time, time per phase and the extrapolated wall time of 12 simulated weeks;

@@ -70,7 +70,13 @@ fn quick_suite_writes_a_complete_report_and_compares_with_itself() {
     for n in ["100x100x100", "500x500x40"] {
         required.push(format!("solver/{n}/4_fields"));
     }
-    for phase in ["msc", "macrophages", "angiogenesis", "secretion"] {
+    for phase in [
+        "msc",
+        "neutrophils",
+        "macrophages",
+        "angiogenesis",
+        "secretion",
+    ] {
         for n in ["1e4", "1e5"] {
             required.push(format!("agents/{phase}/{n}"));
         }

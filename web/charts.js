@@ -5,11 +5,18 @@
 const PALETTE = [[0, 114, 178], [213, 94, 0], [0, 158, 115], [204, 121, 167], [230, 159, 0], [86, 180, 233], [0, 0, 0]];
 const css = (c) => `rgb(${c[0]},${c[1]},${c[2]})`;
 
-// Panels: title, columns (the first matching name of each entry), unit.
+// Panels: title, columns (the first matching name of each entry), unit and,
+// optionally, one colour per column (else the palette in order).
 export const PANELS = [
   { title: "Wound closure", cols: ["closure_pct"], unit: "%" },
   { title: "MSCs", cols: ["msc_live", "msc_senescent", "msc_dead"], unit: "cells" },
-  { title: "Macrophages", cols: ["mac_m1", "mac_m2"], unit: "cells" },
+  // As the PNG time-series figure (crates/plot/src/timeseries.rs): live
+  // neutrophils bluish green, M1 vermillion, M2 blue. Runs without the
+  // neutrophils column simply have no such line.
+  {
+    title: "Neutrophils and macrophages", cols: ["neutrophils", "mac_m1", "mac_m2"], unit: "cells",
+    colours: [[0, 158, 115], [213, 94, 0], [0, 114, 178]],
+  },
   { title: "Vessels", cols: ["vessel_density_rel", "abnormal_vessel_density_rel"], unit: "× normal" },
   { title: "Oxygen", cols: ["o2_mean_mmHg"], unit: "mmHg" },
   { title: "Cytokines", cols: ["vegf_mean_ng_per_ml", "il10_mean_ng_per_ml", "tnf_mean_ng_per_ml", "tgfb_mean_ng_per_ml"], unit: "ng/mL" },
@@ -17,7 +24,7 @@ export const PANELS = [
 
 const LABELS = {
   closure_pct: "closure", msc_live: "living", msc_senescent: "senescent", msc_dead: "dead",
-  mac_m1: "M1", mac_m2: "M2", vessel_density_rel: "perfused", abnormal_vessel_density_rel: "leaky",
+  neutrophils: "neutrophils", mac_m1: "M1", mac_m2: "M2", vessel_density_rel: "perfused", abnormal_vessel_density_rel: "leaky",
   o2_mean_mmHg: "O₂ in the wound", vegf_mean_ng_per_ml: "VEGF", il10_mean_ng_per_ml: "IL-10",
   tnf_mean_ng_per_ml: "TNF-α", tgfb_mean_ng_per_ml: "TGF-β",
 };
@@ -67,7 +74,7 @@ export class Charts {
           pts[2 * r + 1] = v;
           if (v > ymax) ymax = v;
         }
-        lines.push({ pts, colour: PALETTE[ci % PALETTE.length], dash: ai === 1, col, arm: arm.label });
+        lines.push({ pts, colour: p.colours ? p.colours[ci] : PALETTE[ci % PALETTE.length], dash: ai === 1, col, arm: arm.label });
       });
     });
     if (p.title === "Wound closure") ymax = Math.max(ymax, 100);

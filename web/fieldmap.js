@@ -5,7 +5,8 @@
 // black edges, agents as Okabe–Ito markers with their own shapes (living
 // MSC sky-blue circle, senescent MSC hollow sky-blue circle, dead MSC grey
 // ring, M1 vermillion square, M2 reddish-purple diamond, tip cell yellow
-// triangle), about 600 markers at most, a scale bar and the day.
+// triangle, neutrophil bluish-green plus sign, hollow when apoptotic), about
+// 600 markers at most, a scale bar and the day.
 
 // The viridis colour map of crates/plot/src/lib.rs (33 stops).
 export const VIRIDIS = [[68,1,84],[71,13,96],[72,24,106],[72,35,116],[71,45,123],[69,55,129],[66,64,134],[62,73,137],[59,82,139],[55,91,141],[51,99,141],[47,107,142],[44,114,142],[41,122,142],[38,130,142],[35,137,142],[33,145,140],[31,151,139],[31,159,136],[33,166,133],[39,173,129],[49,181,123],[61,188,116],[76,194,108],[92,200,99],[110,206,88],[129,211,77],[149,216,64],[170,220,50],[192,223,37],[213,226,26],[234,229,26],[253,231,37]];
@@ -21,9 +22,10 @@ export const OI = {
 export const VESSEL_COLOURS = [null, OI.sproutGrey, OI.orange, OI.blue, OI.black];
 export const VESSEL_NAMES = ["", "sprout (no flow yet)", "new vessel with flow", "new leaky vessel", "original vessel"];
 
-// Agent kinds of Simulation.agents(): 0 MSC, 1 senescent MSC, 2 dead MSC, 3 M1, 4 M2, 5 tip.
-export const AGENT_COLOURS = [OI.skyBlue, OI.skyBlue, OI.neutralGrey, OI.vermillion, OI.reddishPurple, OI.yellow];
-export const AGENT_NAMES = ["living MSC", "senescent MSC", "dead MSC", "M1 macrophage", "M2 macrophage", "tip cell"];
+// Agent kinds of Simulation.agents(): 0 MSC, 1 senescent MSC, 2 dead MSC, 3 M1, 4 M2, 5 tip,
+// 6 neutrophil, 7 apoptotic neutrophil.
+export const AGENT_COLOURS = [OI.skyBlue, OI.skyBlue, OI.neutralGrey, OI.vermillion, OI.reddishPurple, OI.yellow, OI.bluishGreen, OI.bluishGreen];
+export const AGENT_NAMES = ["living MSC", "senescent MSC", "dead MSC", "M1 macrophage", "M2 macrophage", "tip cell", "neutrophil", "apoptotic neutrophil"];
 export const MAX_MARKERS = 600;
 
 const css = (c) => `rgb(${c[0]},${c[1]},${c[2]})`;
@@ -102,6 +104,23 @@ export function drawMarker(g, kind, x, y, r) {
     case 4: {
       const q = r + 1;
       poly([[x, y - q], [x + q, y], [x, y + q], [x - q, y]]);
+      break;
+    }
+    case 6: case 7: {
+      // A plus sign (as draw_marker in crates/plot/src/fieldmap/maps.rs):
+      // filled when live, a bluish-green outline when apoptotic.
+      const q = r + 1, w = Math.max(Math.floor(q / 3), 1);
+      const plus = [[x - w, y - q], [x + w, y - q], [x + w, y - w], [x + q, y - w], [x + q, y + w], [x + w, y + w],
+        [x + w, y + q], [x - w, y + q], [x - w, y + w], [x - q, y + w], [x - q, y - w], [x - w, y - w]];
+      if (kind === 6) {
+        poly(plus);
+      } else {
+        g.lineWidth = 2; g.strokeStyle = css(AGENT_COLOURS[kind]);
+        g.beginPath();
+        plus.forEach(([px, py], i) => (i ? g.lineTo(px, py) : g.moveTo(px, py)));
+        g.closePath();
+        g.stroke();
+      }
       break;
     }
     default:

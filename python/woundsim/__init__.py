@@ -297,11 +297,12 @@ class Simulation:
         return np.frombuffer(self._native.mask_bytes("vessels"), dtype=np.uint8).reshape(self.shape)
 
     def agents(self, kind: str = "msc") -> pd.DataFrame:
-        """Agents of ``kind`` (``"msc"``, ``"macrophage"``, ``"tip"``) now, one
-        row per agent in id order. Positions in µm; MSCs have ``state``
-        (live / senescent / dead / carrier, as in the snapshots'
-        agents.csv), macrophages ``polarization`` (0 = M1 … 1 = M2) and
-        ``state`` (m1 / m2)."""
+        """Agents of ``kind`` (``"msc"``, ``"macrophage"``, ``"neutrophil"``,
+        ``"tip"``) now, one row per agent in id order. Positions in µm; MSCs
+        have ``state`` (live / senescent / dead / carrier, as in the
+        snapshots' agents.csv), macrophages ``polarization`` (0 = M1 … 1 =
+        M2) and ``state`` (m1 / m2), neutrophils ``state`` (live /
+        apoptotic)."""
         cols = self._native.agents(kind)
         dtypes = {"id": np.uint64, "in_carrier": bool, "state_code": np.uint8}
         df = pd.DataFrame({
@@ -315,6 +316,8 @@ class Simulation:
             df["state"] = state
         elif kind == "macrophage":
             df["state"] = np.where(df["polarization"] >= 0.5, "m2", "m1")
+        elif kind == "neutrophil":
+            df["state"] = np.where(df["state_code"] == 1, "apoptotic", "live")
         return df
 
     @property

@@ -132,6 +132,8 @@ pub struct AgentCounts {
     pub macrophages: usize,
     /// Endothelial tip cells.
     pub tips: usize,
+    /// Neutrophils (every fourth one apoptotic, so efferocytosis is timed too).
+    pub neutrophils: usize,
 }
 
 /// Top up the agent stores of `st` to at least `counts`, placing the new
@@ -179,6 +181,15 @@ pub fn add_agents(p: &Params, st: &mut SimState, counts: AgentCounts) {
         let (x, y, _) = place(id);
         st.tips.push(id, x, y, z);
     }
+    while st.neutrophils.len() < counts.neutrophils {
+        let id = st.new_id();
+        let (x, y, _) = place(id);
+        st.neutrophils.push(id, x, y, z);
+        if id.is_multiple_of(4) {
+            *st.neutrophils.state.last_mut().expect("just pushed") =
+                crate::agents::neutrophil_state::APOPTOTIC;
+        }
+    }
 }
 
 /// The agents that give a phase of the registry `n` agents to visit, for
@@ -193,6 +204,10 @@ pub fn agents_for(phase: Phase, n: usize) -> Option<AgentCounts> {
             ..none
         }),
         Phase::Angiogenesis => Some(AgentCounts { tips: n, ..none }),
+        Phase::Neutrophils => Some(AgentCounts {
+            neutrophils: n,
+            ..none
+        }),
         _ => None,
     }
 }
@@ -204,12 +219,13 @@ pub fn secretion_agents(n: usize) -> AgentCounts {
         mscs: n / 2,
         macrophages: n - n / 2,
         tips: 0,
+        neutrophils: 0,
     }
 }
 
 /// Agents in `st`: the work of an agent item.
 pub fn agent_count(st: &SimState) -> usize {
-    st.mscs.len() + st.macs.len() + st.tips.len()
+    st.mscs.len() + st.macs.len() + st.tips.len() + st.neutrophils.len()
 }
 
 /// Run `phase` of the registry ([`sim::run_phase`]) once on a copy of `st`
@@ -219,6 +235,7 @@ pub fn time_phase(p: &Params, st: &SimState, ws: &mut Workspace, phase: Phase) -
     let mut st = st.clone();
     ws.sources.clear();
     ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
+    ws.neu_bins.rebuild(&st.neutrophils.x, &st.neutrophils.y);
     ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
     let t0 = Instant::now();
     sim::run_phase(phase, p, &mut st, ws)?;

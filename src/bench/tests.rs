@@ -73,6 +73,7 @@ fn added_agents_are_inside_the_wound_with_fresh_ids() {
             mscs: 50,
             macrophages: 40,
             tips: 30,
+            neutrophils: 0,
         },
     );
     assert_eq!((st.mscs.len(), st.macs.len(), st.tips.len()), (50, 40, 30));
@@ -94,6 +95,7 @@ fn added_agents_are_inside_the_wound_with_fresh_ids() {
             mscs: 50,
             macrophages: 40,
             tips: 30,
+            neutrophils: 0,
         },
     );
     assert_eq!(

@@ -99,6 +99,10 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     // Highest tissue pO₂ anywhere in the domain (the run-time bound keeps
     // it at or below the highest supplying pO₂).
     v.push(o2_all.iter().fold(0.0f32, |m, &x| m.max(x)) as f64);
+    // Neutrophils in the domain: live, and apoptotic (awaiting efferocytosis).
+    let (n_live, n_apoptotic) = st.neutrophils.counts();
+    v.push(n_live as f64);
+    v.push(n_apoptotic as f64);
     if p.depth.is_3d() {
         depth::observe(p, st, &mut v);
     }
@@ -139,6 +143,12 @@ pub struct Summary {
     pub msc_peak: f64,
     /// M2 fraction at day 7, if simulated.
     pub m2_fraction_d7: Option<f64>,
+    /// Peak live neutrophils in the domain.
+    #[serde(default)]
+    pub neutrophil_peak: f64,
+    /// Day of the first peak of live neutrophils (null without any).
+    #[serde(default)]
+    pub neutrophil_peak_day: Option<f64>,
     /// Peak perfused vessel density (relative to intact tissue).
     pub peak_vessel_density_rel: f64,
     /// Day of the peak vessel density.
@@ -235,6 +245,10 @@ impl Summary {
                 .map(|&(t, _)| t - d0),
             _ => None,
         };
+        let neu = series("neutrophils");
+        let (neu_day, neu_peak) = neu
+            .iter()
+            .fold((0.0, 0.0), |a, &(t, v)| if v > a.1 { (t, v) } else { a });
         let ves = series("vessel_density_rel");
         let (pv_day, pv) = ves
             .iter()
@@ -281,6 +295,8 @@ impl Summary {
             msc_half_life_d,
             msc_peak,
             m2_fraction_d7: at(&series("m2_fraction"), 7.0).filter(|v| !v.is_nan()),
+            neutrophil_peak: neu_peak,
+            neutrophil_peak_day: (neu_peak > 0.0).then_some(neu_day),
             peak_vessel_density_rel: pv,
             peak_vessel_day: pv_day,
             final_vessel_density_rel: ves.last().map(|x| x.1).unwrap_or(0.0),
@@ -317,6 +333,8 @@ impl Summary {
             "msc_half_life_d" => self.msc_half_life_d,
             "msc_peak" => Some(self.msc_peak),
             "m2_fraction_d7" => self.m2_fraction_d7,
+            "neutrophil_peak" => Some(self.neutrophil_peak),
+            "neutrophil_peak_day" => self.neutrophil_peak_day,
             "peak_vessel_density_rel" => Some(self.peak_vessel_density_rel),
             "peak_vessel_day" => Some(self.peak_vessel_day),
             "final_vessel_density_rel" => Some(self.final_vessel_density_rel),

@@ -69,6 +69,8 @@ pub enum Phase {
     Fields,
     /// MSC survival, migration, division and efferocytosis.
     MscFate,
+    /// Neutrophil recruitment, apoptosis, migration and efferocytosis.
+    Neutrophils,
     /// Macrophage recruitment, polarization, migration and death.
     Macrophages,
     /// Tip-cell sprouting, migration and anastomosis.
@@ -100,7 +102,7 @@ pub struct PhaseInfo {
 
 impl Phase {
     /// Number of phases.
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
 
     /// Every phase, in step order.
     pub const ALL: [Phase; Phase::COUNT] = [
@@ -108,6 +110,7 @@ impl Phase {
         Phase::Sources,
         Phase::Fields,
         Phase::MscFate,
+        Phase::Neutrophils,
         Phase::Macrophages,
         Phase::Angiogenesis,
         Phase::Remodelling,
@@ -134,7 +137,7 @@ impl Phase {
             Phase::Sources => (
                 "sources",
                 Cadence::FieldStep,
-                "mechanisms::tissue_sources, mechanisms::secretion",
+                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete",
                 "fields, vessels, debris, agents",
                 "source and uptake buffers; depot decay",
             ),
@@ -151,6 +154,13 @@ impl Phase {
                 "mechanisms::msc_fate",
                 "O₂, TNF-α, ROS, bins",
                 "MSCs, debris; efferocytosis events, applied to macrophage polarization",
+            ),
+            Phase::Neutrophils => (
+                "neutrophils",
+                Cadence::CellStep,
+                "mechanisms::neutrophils",
+                "TNF-α, debris, bioburden, vessels, bins",
+                "neutrophils, debris; efferocytosis events, applied to macrophage polarization",
             ),
             Phase::Macrophages => (
                 "macrophages",
@@ -184,7 +194,7 @@ impl Phase {
                 "care",
                 Cadence::TissueStep,
                 "mechanisms::care",
-                "macrophages",
+                "macrophages, neutrophils",
                 "bioburden, debris, debridement",
             ),
             Phase::Observe => (

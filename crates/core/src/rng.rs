@@ -52,6 +52,12 @@ pub enum Purpose {
     Design = 15,
     /// Bootstrap resampling of sensitivity indices.
     Bootstrap = 16,
+    /// Neutrophil recruitment at a vessel voxel.
+    NeutrophilRecruit = 17,
+    /// Neutrophil apoptosis and efferocytosis.
+    NeutrophilFate = 18,
+    /// Neutrophil motility.
+    NeutrophilMove = 19,
     /// Product lots (donor or batch potency) of cohorts and trials.
     Lot = 20,
     /// Randomized allocation and patient screening of virtual trials.

@@ -68,6 +68,8 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.push("debris_mean".into());
     c.push("abnormal_vessel_density_rel".into());
     c.push("o2_max_mmHg".into());
+    c.push("neutrophils".into());
+    c.push("neutrophils_apoptotic".into());
     c.extend(depth_columns(p));
     c
 }

@@ -1,7 +1,7 @@
 //! The state of a run: everything that defines it at a step, serializable
 //! (a checkpoint is a [`SimState`]).
 
-use crate::agents::{Macrophages, Mscs, Store, Tips};
+use crate::agents::{Macrophages, Mscs, Neutrophils, Store, Tips};
 use crate::engine::Births;
 use crate::fields::Fields;
 use crate::scenario::patient::PatientValues;
@@ -29,6 +29,8 @@ pub struct SimState {
     pub mscs: Mscs,
     /// Macrophages.
     pub macs: Macrophages,
+    /// Neutrophils.
+    pub neutrophils: Neutrophils,
     /// Tip cells.
     pub tips: Tips,
     /// True once a cell-free dose was given.
@@ -39,6 +41,8 @@ pub struct SimState {
     pub msc_deaths: u64,
     /// Dead MSCs eaten by macrophages.
     pub efferocytosed: u64,
+    /// Apoptotic neutrophils eaten by macrophages.
+    pub neutrophils_efferocytosed: u64,
     /// Anastomoses so far.
     pub anastomoses: u64,
     /// Debridements so far.
@@ -62,11 +66,13 @@ impl SimState {
             tissue: Tissue::new(p, seed),
             mscs: Mscs::default(),
             macs: Macrophages::default(),
+            neutrophils: Neutrophils::default(),
             tips: Tips::default(),
             depot_active: false,
             rows: Vec::new(),
             msc_deaths: 0,
             efferocytosed: 0,
+            neutrophils_efferocytosed: 0,
             anastomoses: 0,
             debridements: 0,
             doses_given: 0,
@@ -88,12 +94,12 @@ impl SimState {
 
     /// Agents of all kinds.
     pub fn agent_count(&self) -> usize {
-        self.mscs.len() + self.macs.len() + self.tips.len()
+        self.mscs.len() + self.macs.len() + self.neutrophils.len() + self.tips.len()
     }
 
     /// How many of `wanted` new agents may be added now, by the rule every
     /// birth path (MSC division, macrophage recruitment, tip sprouting,
-    /// dosing) applies through its [`Births`], so agents of all kinds
+    /// neutrophil recruitment, dosing) applies through its [`Births`], so agents of all kinds
     /// together never exceed
     /// `limits.max_agents` (whose worst case [`crate::run::check_memory`]
     /// holds to the memory budget). The first step at which births are cut
@@ -264,6 +270,15 @@ impl SimState {
             return Err(format!("MSCs: state {s} is not a known state"));
         }
         ids("macrophages", &self.macs)?;
+        ids("neutrophils", &self.neutrophils)?;
+        if let Some(s) = self
+            .neutrophils
+            .state
+            .iter()
+            .find(|&&s| s > crate::agents::neutrophil_state::APOPTOTIC)
+        {
+            return Err(format!("neutrophils: state {s} is not a known state"));
+        }
         let tp = &self.tips;
         ids("tip cells", tp)?;
         if let Some(v) = tp

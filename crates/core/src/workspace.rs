@@ -23,6 +23,8 @@ pub struct Workspace {
     pub rates: Rates,
     /// Macrophage bins.
     pub mac_bins: Bins,
+    /// Neutrophil bins (visiting order, crowding).
+    pub neu_bins: Bins,
     /// Tip-cell bins (lateral inhibition of sprouting).
     pub tip_bins: Bins,
     /// Voxels within recruitment range of the wound.
@@ -54,11 +56,17 @@ pub struct Workspace {
     pub msc_scratch: mechanisms::msc_fate::Scratch,
     /// The macrophages' scratch memory.
     pub mac_scratch: mechanisms::macrophages::Scratch,
+    /// The neutrophils' scratch memory.
+    pub neu_scratch: mechanisms::neutrophils::Scratch,
     /// Angiogenesis' scratch memory.
     pub tip_scratch: mechanisms::angiogenesis::Scratch,
     /// Macrophages (indices) that ate a dead MSC this cell step, in MSC id
     /// order: MSC fate's event list for the macrophages.
     pub efferocytosis: Vec<u32>,
+    /// Macrophages (indices) that ate an apoptotic neutrophil this cell
+    /// step, in neutrophil id order: the neutrophils' event list for the
+    /// macrophages.
+    pub neutrophil_efferocytosis: Vec<u32>,
     /// Vessel voxels (flat indices) whose O₂ exchange class changed this
     /// step and that [`Workspace::apply_vessel_changes`] has not seen yet.
     pub vessel_changes: Vec<u32>,
@@ -116,6 +124,7 @@ impl Workspace {
             sources: Sources::new(&g, p.fields.len()),
             rates,
             mac_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
+            neu_bins: Bins::new(g.width_um(), g.height_um(), BIN_UM.max(g.dx_um)),
             tip_bins,
             region,
             vessel_list: Vec::new(),
@@ -133,8 +142,10 @@ impl Workspace {
             open_next: Array2::zeros((g.ny, g.nx)),
             msc_scratch: Default::default(),
             mac_scratch: Default::default(),
+            neu_scratch: Default::default(),
             tip_scratch: Default::default(),
             efferocytosis: Vec::new(),
+            neutrophil_efferocytosis: Vec::new(),
             vessel_changes: Vec::new(),
             list_scratch: Vec::new(),
         };

@@ -16,8 +16,9 @@ use super::{
     anchored, colormap_rgb, create_dir, default_units, draw_colorbar, draw_figure_title,
     draw_raster, draw_text_box, field_display_name, finite_range, fmt_axis, fmt_day, fmt_num,
     io_err, normalise, render, require_file, rgb, style_mesh, widen, Figure, ImageFormat,
-    PlotError, PxRect, Raster, LABEL_PX, NAN_GREY, NEUTRAL_GREY, OI_BLUE, OI_ORANGE,
-    OI_REDDISH_PURPLE, OI_SKY_BLUE, OI_VERMILLION, OI_YELLOW, SMALL_PX, TICK_PX, TITLE_PX,
+    PlotError, PxRect, Raster, LABEL_PX, NAN_GREY, NEUTRAL_GREY, OI_BLUE, OI_BLUISH_GREEN,
+    OI_ORANGE, OI_REDDISH_PURPLE, OI_SKY_BLUE, OI_VERMILLION, OI_YELLOW, SMALL_PX, TICK_PX,
+    TITLE_PX,
 };
 
 mod snapshots;

@@ -111,7 +111,7 @@ fn log10_columns(ts: &TimeSeries) -> TimeSeries {
 /// others. Closure (0–100 %) and O₂ stay linear.
 const LOG_PANELS: [&str; 4] = [
     "Mesenchymal stem cells",
-    "Macrophages",
+    "Neutrophils and macrophages",
     "Perfused vessel density",
     "Cytokines and growth factors",
 ];
@@ -211,9 +211,10 @@ impl TimeseriesFigure {
         msc.y_range = Some((0.0, 0.0));
 
         let mut mac = self.panel(
-            "Macrophages",
+            "Neutrophils and macrophages",
             "cells",
             vec![
+                self.line("neutrophils", "neutrophils", OI_BLUISH_GREEN, false),
                 self.line("mac_m1", "M1", OI_VERMILLION, false),
                 self.line("mac_m2", "M2", OI_BLUE, false),
                 self.line("m2_fraction", "M2 fraction", OI_BLACK, true),

@@ -398,7 +398,7 @@ impl NativeSimulation {
         Ok(PyBytes::new(py, &a.iter().copied().collect::<Vec<u8>>()))
     }
 
-    /// The agents of `kind` ("msc", "macrophage" or "tip") as columns
+    /// The agents of `kind` ("msc", "macrophage", "neutrophil" or "tip") as columns
     /// (name → list; the u8 column `state_code` as bytes), in id order;
     /// in 3D also `z_um`, the height above the bottom face.
     fn agents<'py>(&self, py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyDict>> {
@@ -420,6 +420,14 @@ impl NativeSimulation {
                 d.set_item("y_um", &m.y)?;
                 d.set_item("polarization", &m.pol)?;
             }
+            "neutrophil" => {
+                let n = &self.state.neutrophils;
+                d.set_item("id", &n.id)?;
+                d.set_item("x_um", &n.x)?;
+                d.set_item("y_um", &n.y)?;
+                d.set_item("state_code", &n.state)?;
+                d.set_item("apoptotic_min", &n.apoptotic_min)?;
+            }
             "tip" => {
                 let t = &self.state.tips;
                 d.set_item("id", &t.id)?;
@@ -430,7 +438,9 @@ impl NativeSimulation {
             _ => {
                 return Err(input_err(
                     py,
-                    format!("unknown agent kind '{kind}' (allowed: msc, macrophage, tip)"),
+                    format!(
+                        "unknown agent kind '{kind}' (allowed: msc, macrophage, neutrophil, tip)"
+                    ),
                     None,
                     None,
                 ))
@@ -441,6 +451,7 @@ impl NativeSimulation {
             let z = match kind {
                 "msc" => &self.state.mscs.z,
                 "macrophage" => &self.state.macs.z,
+                "neutrophil" => &self.state.neutrophils.z,
                 _ => &self.state.tips.z,
             };
             d.set_item("z_um", z)?;

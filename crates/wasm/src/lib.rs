@@ -271,7 +271,8 @@ impl Simulation {
 
     /// Agents to draw (at most about `max`, every k-th of each kind):
     /// triples `kind, x_um, y_um` with kind 0 live MSC, 1 senescent MSC,
-    /// 2 dead MSC, 3 M1, 4 M2, 5 tip cell; dead MSCs first. The last
+    /// 2 dead MSC, 3 M1, 4 M2, 5 tip cell, 6 neutrophil, 7 apoptotic
+    /// neutrophil; dead MSCs first. The last
     /// element is the thinning factor k.
     pub fn agents(&self, max: usize) -> Vec<f32> {
         let (a, k) = self.s.agents(max);

@@ -7,7 +7,7 @@
 //! its time series is the one `woundsim run` writes for the scenario that
 //! [`Session::scenario_toml`] exports.
 
-use woundsim_core::agents::msc_state;
+use woundsim_core::agents::{msc_state, neutrophil_state};
 use woundsim_core::error::Error;
 use woundsim_core::observe::{self, Row};
 use woundsim_core::scenario::{Params, Scenario};
@@ -36,6 +36,11 @@ pub mod kind {
     pub const M2: u8 = 4;
     /// An endothelial tip cell: yellow triangle.
     pub const TIP: u8 = 5;
+    /// A live neutrophil: filled bluish-green plus sign.
+    pub const NEUTROPHIL: u8 = 6;
+    /// An apoptotic neutrophil (awaiting efferocytosis): hollow bluish-green
+    /// plus sign.
+    pub const NEUTROPHIL_APOPTOTIC: u8 = 7;
 }
 
 /// A scenario being simulated.
@@ -258,9 +263,10 @@ impl Session {
         let m = &self.st.mscs;
         let mac = &self.st.macs;
         let t = &self.st.tips;
-        let n = m.len() + mac.len() + t.len();
+        let neu = &self.st.neutrophils;
+        let n = m.len() + mac.len() + t.len() + neu.len();
         let k = n.div_ceil(max.max(1)).max(1);
-        let mut seen = [0usize; 6];
+        let mut seen = [0usize; 8];
         let mut keep = |kind: u8| {
             let c = &mut seen[kind as usize];
             let yes = (*c).is_multiple_of(k);
@@ -268,7 +274,7 @@ impl Session {
             yes
         };
         let mut dead = Vec::new();
-        let mut out = Vec::with_capacity(n / k + 6);
+        let mut out = Vec::with_capacity(n / k + 8);
         for i in 0..m.len() {
             let kd = match m.state[i] {
                 msc_state::DEAD => kind::MSC_DEAD,
@@ -297,6 +303,16 @@ impl Session {
         for i in 0..t.len() {
             if keep(kind::TIP) {
                 out.push((kind::TIP, t.x[i], t.y[i]));
+            }
+        }
+        for i in 0..neu.len() {
+            let kd = if neu.state[i] == neutrophil_state::APOPTOTIC {
+                kind::NEUTROPHIL_APOPTOTIC
+            } else {
+                kind::NEUTROPHIL
+            };
+            if keep(kd) {
+                out.push((kd, neu.x[i], neu.y[i]));
             }
         }
         // Mix the kinds so that where markers pile up the ones on top are a
@@ -336,11 +352,11 @@ mod tests {
         while s.step(50).unwrap() > 0 {}
         assert_eq!(s.steps_done(), s.steps_total());
         let out = woundsim_io::run::simulate(s.params(), s.params().scenario.seed).unwrap();
-        assert_eq!(s.rows(), &out.rows[..]);
+        assert_eq!(row_bits(s.rows()), row_bits(&out.rows));
         // The exported TOML alone rebuilds the same run.
         let back = Session::new(&s.scenario_toml(), "export", &[]).unwrap();
         let out2 = woundsim_io::run::simulate(back.params(), back.params().scenario.seed).unwrap();
-        assert_eq!(out2.rows, out.rows);
+        assert_eq!(row_bits(&out2.rows), row_bits(&out.rows));
         assert!(s.timeseries_csv().starts_with("time_d,"));
         assert_eq!(s.timeseries_csv().lines().count(), out.rows.len() + 1);
     }
@@ -353,7 +369,14 @@ mod tests {
         s.reset();
         assert_eq!(s.steps_done(), 0);
         s.step(40).unwrap();
-        assert_eq!(s.rows(), &first[..]);
+        assert_eq!(row_bits(s.rows()), row_bits(&first));
+    }
+
+    /// Rows as bits (undefined values are NaN, which == never matches).
+    fn row_bits(rows: &[woundsim_core::series::Row]) -> Vec<(u64, Vec<u64>)> {
+        rows.iter()
+            .map(|r| (r.step, r.values.iter().map(|v| v.to_bits()).collect()))
+            .collect()
     }
 
     #[test]
@@ -377,8 +400,15 @@ mod tests {
         let (all, k) = s.agents(usize::MAX);
         assert_eq!(k, 1);
         assert!(all.iter().any(|a| a.0 == kind::MSC), "MSCs after a day");
+        // Neutrophils peak about a day after wounding: all of them, live and
+        // apoptotic, are exported with their own codes.
+        let (live, apoptotic) = s.st.neutrophils.counts();
+        assert!(live > 0, "neutrophils after a day");
+        let count = |c: u8| all.iter().filter(|a| a.0 == c).count();
+        assert_eq!(count(kind::NEUTROPHIL), live);
+        assert_eq!(count(kind::NEUTROPHIL_APOPTOTIC), apoptotic);
         let (few, k) = s.agents(10);
-        assert!(k > 1 && few.len() <= 10 + 6, "{} agents, k {k}", few.len());
+        assert!(k > 1 && few.len() <= 10 + 8, "{} agents, k {k}", few.len());
     }
 
     #[test]

@@ -13,6 +13,14 @@ pub mod msc_state {
     pub const DEAD: u8 = 2;
 }
 
+/// Neutrophil states.
+pub mod neutrophil_state {
+    /// Alive: kills bacteria, secretes, moves.
+    pub const LIVE: u8 = 0;
+    /// Apoptotic, awaiting efferocytosis by a macrophage.
+    pub const APOPTOTIC: u8 = 1;
+}
+
 /// A structure-of-arrays store of one agent kind, declared by
 /// [`crate::agent_store!`]: stable ids, positions and the kind's own
 /// columns, one value per agent each, sorted by id.
@@ -198,6 +206,33 @@ impl Macrophages {
     /// Append a new cell.
     pub fn push(&mut self, id: u64, x: f32, y: f32, z: f32, pol: f32) {
         self.push_row(id, x, y, z, pol);
+    }
+}
+
+crate::agent_store! {
+    /// Neutrophils.
+    pub struct Neutrophils {
+        /// State (see [`neutrophil_state`]).
+        state: u8,
+        /// Minutes since turning apoptotic (apoptotic cells only).
+        apoptotic_min: f32,
+    }
+}
+
+impl Neutrophils {
+    /// Append a new live cell at height `z` (µm).
+    pub fn push(&mut self, id: u64, x: f32, y: f32, z: f32) {
+        self.push_row(id, x, y, z, neutrophil_state::LIVE, 0.0);
+    }
+
+    /// Live and apoptotic cells.
+    pub fn counts(&self) -> (usize, usize) {
+        let apoptotic = self
+            .state
+            .iter()
+            .filter(|&&s| s == neutrophil_state::APOPTOTIC)
+            .count();
+        (self.len() - apoptotic, apoptotic)
     }
 }
 

@@ -1,11 +1,15 @@
 //! Standard care and wound-level damage: debridement, infection control and
 //! bioburden dynamics, ischaemia–reperfusion damage.
 //!
-//! Bioburden `b` follows `db/dt = growth·b(1−b) − kill·M1 − control·b`, where
+//! Bioburden `b` follows
+//! `db/dt = growth·b(1−b) − kill·M1·b − kill_N·N·b − control·b`, where
 //! `M1` is the M1 macrophage density in the open wound (relative to crowding
-//! capacity) and `control` applies only under infection control.
+//! capacity), `N` the live neutrophils per open voxel relative to
+//! `neutrophil.kill_reference_per_voxel` (at most 2: each live cell adds its
+//! share of `neutrophil.bacteria_kill_per_day`), and `control` applies only
+//! under infection control.
 
-use crate::agents::{msc_state, Mscs};
+use crate::agents::{msc_state, Mscs, Neutrophils};
 use crate::scenario::rates::CareRates;
 use crate::tissue::Tissue;
 use ndarray::Zip;
@@ -18,6 +22,8 @@ pub struct Care<'a> {
     pub step: u64,
     /// Macrophage polarizations (read: the M1 density that kills bacteria).
     pub mac_pol: &'a [f32],
+    /// Neutrophils (read: the live density that kills bacteria).
+    pub neutrophils: &'a Neutrophils,
     /// Tissue (written: bioburden, debris).
     pub tissue: &'a mut Tissue,
     /// MSCs (written: debridement removes dead and senescent cells).
@@ -32,6 +38,7 @@ pub fn update(v: Care<'_>) {
         rates: r,
         step,
         mac_pol,
+        neutrophils,
         tissue,
         mscs,
         debridements,
@@ -41,10 +48,14 @@ pub fn update(v: Care<'_>) {
     let open = tissue.open_count().max(1) as f64;
     let m1 = mac_pol.iter().filter(|&&q| q < 0.5).count() as f64;
     let m1_density = (m1 / (open * 0.05)).min(2.0) * r.efferocytosis_mult;
+    let n_density = (super::neutrophils::live_density(neutrophils, open as usize)
+        / r.neutrophil_kill_reference_per_voxel)
+        .min(2.0);
     let b = tissue.bioburden;
     let control = r.infection_control_per_day;
     let db = r.bioburden_growth_per_day * b * (1.0 - b)
         - r.bioburden_immune_kill_per_day * m1_density * b
+        - r.neutrophil_kill_per_day * n_density * b
         - control * b;
     tissue.bioburden = (b + db * dt_d).clamp(0.0, 1.0);
     // Ischaemia–reperfusion adds debris in the open wound.

@@ -6,7 +6,8 @@
 //! `D₂ = intrinsic + w_IL10·IL10/(IL10+K) + w_TGFβ·TGFβ/(TGFβ+K)` and
 //! `D₁ = w_TNF·TNF/(TNF+K) + w_hyp·h(O₂) + w_dmg·(debris + bioburden)`;
 //! `k = switch_per_day × patient multiplier` (diabetic ×0.5). Efferocytosis
-//! adds a step toward M2 (see `msc_fate`).
+//! of a dead MSC or an apoptotic neutrophil adds a step toward M2 (see
+//! `msc_fate` and `neutrophils`).
 
 use super::{blend_direction, hif, sat};
 use crate::agents::{Bins, Macrophages};
@@ -99,7 +100,14 @@ pub fn polarization_rate(
 /// indices, in the MSCs' id order, from [`super::msc_fate::update`]) moves
 /// toward M2 by `msc.efferocytosis_m2_push`.
 pub fn efferocytose(r: &MacrophageRates, pol: &mut [f32], eaters: &[u32]) {
-    let push = r.efferocytosis_m2_push;
+    push_toward_m2(pol, eaters, r.efferocytosis_m2_push);
+}
+
+/// Efferocytosis of any kind of dead cell: each macrophage in `eaters`
+/// (indices, one per cell eaten, in the eaten cells' id order) moves toward
+/// M2 by `push` (at most to 1). Neutrophils' events use
+/// `neutrophil.efferocytosis_m2_push`.
+pub fn push_toward_m2(pol: &mut [f32], eaters: &[u32], push: f32) {
     for &m in eaters {
         let q = &mut pol[m as usize];
         *q = (*q + push).min(1.0);

@@ -121,6 +121,7 @@ pub fn param_table() -> Vec<ParamInfo> {
     Tissue::describe("tissue", &mut out);
     Msc::describe("msc", &mut out);
     Macrophage::describe("macrophage", &mut out);
+    Neutrophil::describe("neutrophil", &mut out);
     Angiogenesis::describe("angiogenesis", &mut out);
     Closure::describe("closure", &mut out);
     treatment::Product::describe("treatment.product", &mut out);

@@ -71,6 +71,8 @@ pub struct Scenario {
     pub msc: Msc,
     /// Macrophage parameters.
     pub macrophage: Macrophage,
+    /// Neutrophil parameters.
+    pub neutrophil: Neutrophil,
     /// Angiogenesis parameters.
     pub angiogenesis: Angiogenesis,
     /// Closure parameters.
@@ -98,6 +100,7 @@ impl Default for Scenario {
             tissue: Tissue::default(),
             msc: Msc::default(),
             macrophage: Macrophage::default(),
+            neutrophil: Neutrophil::default(),
             angiogenesis: Angiogenesis::default(),
             closure: Closure::default(),
             treatment: Treatment::default(),

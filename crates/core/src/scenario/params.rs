@@ -131,6 +131,7 @@ impl Params {
         s.tissue.check(label, "tissue")?;
         s.msc.check(label, "msc")?;
         s.macrophage.check(label, "macrophage")?;
+        s.neutrophil.check(label, "neutrophil")?;
         s.angiogenesis.check(label, "angiogenesis")?;
         s.closure.check(label, "closure")?;
         s.treatment.product.check(label, "treatment.product")?;
@@ -403,6 +404,7 @@ impl Params {
                 &s.msc.secretion_fg_per_cell_per_day,
                 &s.macrophage.m1_secretion_fg_per_cell_per_day,
                 &s.macrophage.m2_secretion_fg_per_cell_per_day,
+                &s.neutrophil.secretion_fg_per_cell_per_day,
             ]
             .iter()
             .any(|m| m.contains_key(name))
@@ -438,7 +440,7 @@ impl Params {
                     format!("the new field '{name}' is secreted by nothing, so it would stay at its initial value"),
                 )
                 .hint(format!(
-                    "add '{name}' to msc.secretion_fg_per_cell_per_day or macrophage.m1_/m2_secretion_fg_per_cell_per_day, or disable it"
+                    "add '{name}' to msc.secretion_fg_per_cell_per_day, macrophage.m1_/m2_secretion_fg_per_cell_per_day or neutrophil.secretion_fg_per_cell_per_day, or disable it"
                 )));
             }
         }
@@ -474,6 +476,10 @@ impl Params {
             (
                 "macrophage.m2_secretion_fg_per_cell_per_day",
                 &s.macrophage.m2_secretion_fg_per_cell_per_day,
+            ),
+            (
+                "neutrophil.secretion_fg_per_cell_per_day",
+                &s.neutrophil.secretion_fg_per_cell_per_day,
             ),
         ] {
             for k in map.keys() {

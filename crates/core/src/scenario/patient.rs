@@ -6,22 +6,30 @@ use super::sections::{Patient, WoundType};
 /// Documented defaults: (perfusion, vessel_density_mult, tnf_secretion_mult,
 /// macrophage_switch_mult, efferocytosis_mult, bioburden, debris,
 /// reperfusion_damage_per_day, oedema, fibrosis, closure_speed_mult,
-/// angiogenesis_mult).
-pub fn preset(t: WoundType) -> [f64; 12] {
+/// angiogenesis_mult, neutrophil_influx_time_mult).
+pub fn preset(t: WoundType) -> [f64; 13] {
     match t {
-        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo  ang
-        WoundType::Acute => [1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0, 1.0],
-        WoundType::DiabeticFootUlcer => {
-            [0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.4]
-        }
-        WoundType::VenousLegUlcer => [0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0, 1.0],
-        WoundType::PressureUlcer => [0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0, 1.0],
-        WoundType::RadiationUlcer => [0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8, 1.0],
+        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo  ang  neu
+        WoundType::Acute => [
+            1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0,
+        ],
+        WoundType::DiabeticFootUlcer => [
+            0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.4, 2.0,
+        ],
+        WoundType::VenousLegUlcer => [
+            0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0, 1.0, 1.0,
+        ],
+        WoundType::PressureUlcer => [
+            0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0, 1.0, 1.0,
+        ],
+        WoundType::RadiationUlcer => [
+            0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8, 1.0, 1.0,
+        ],
     }
 }
 
 /// The patient keys that [`preset`] fills, in the order of its values.
-pub const PRESET_KEYS: [&str; 12] = [
+pub const PRESET_KEYS: [&str; 13] = [
     "perfusion",
     "vessel_density_mult",
     "tnf_secretion_mult",
@@ -34,6 +42,7 @@ pub const PRESET_KEYS: [&str; 12] = [
     "fibrosis",
     "closure_speed_mult",
     "angiogenesis_mult",
+    "neutrophil_influx_time_mult",
 ];
 
 /// Every wound type, in declaration order.
@@ -61,7 +70,8 @@ pub fn describe(t: WoundType) -> &'static str {
         WoundType::DiabeticFootUlcer => {
             "perfusion 0.5 (TcPO₂, Kalani 1999), TNF ×4 (Mi 2007), polarization ×0.5 (Mirza 2013), \
              efferocytosis ×0.5 (Khanna 2010), bioburden 0.5, closure speed ×0.4 and angiogenesis ×0.4 \
-             (calibrated; impaired diabetic angiogenesis, Catrina 2004)"
+             (calibrated; impaired diabetic angiogenesis, Catrina 2004), neutrophil influx delayed \
+             and prolonged ×2 (Wetzler 2000)"
         }
         WoundType::VenousLegUlcer => {
             "oedema 0.6 halves O₂ delivery by a third, TNF ×2, chronic inflammation"
@@ -93,6 +103,7 @@ pub fn resolve(p: &Patient) -> Patient {
         fibrosis: pick(p.fibrosis, 9),
         closure_speed_mult: pick(p.closure_speed_mult, 10),
         angiogenesis_mult: pick(p.angiogenesis_mult, 11),
+        neutrophil_influx_time_mult: pick(p.neutrophil_influx_time_mult, 12),
     }
 }
 
@@ -123,6 +134,8 @@ pub struct PatientValues {
     pub closure_speed_mult: f64,
     /// Angiogenesis multiplier (sprouting and tip speed).
     pub angiogenesis_mult: f64,
+    /// Time-scale multiplier of the neutrophil injury signal.
+    pub neutrophil_influx_time_mult: f64,
 }
 
 impl PatientValues {
@@ -143,6 +156,7 @@ impl PatientValues {
             fibrosis: g(r.fibrosis),
             closure_speed_mult: g(r.closure_speed_mult),
             angiogenesis_mult: g(r.angiogenesis_mult),
+            neutrophil_influx_time_mult: g(r.neutrophil_influx_time_mult),
         }
     }
 }

@@ -111,6 +111,8 @@ section! {
         angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
         /// Multiplier on epithelial advance speed.
         closure_speed_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); stands in for diabetic defects not modelled (keratinocyte and fibroblast dysfunction, neuropathy, repeated trauma)";
+        /// Multiplier on the time scale of the neutrophil injury signal (`neutrophil.influx_peak_h`): above 1 the influx comes later and lasts longer.
+        neutrophil_influx_time_mult: Option<f64> = None, unit "×", check mult, source "DFU 2: assumption; direction: delayed influx and prolonged persistence of neutrophils in diabetic (db/db) wounds (Wetzler 2000); others 1";
     }
 }
 
@@ -366,6 +368,46 @@ section! {
         m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("il10".to_string(), 1.0), ("vegf".to_string(), 5.0), ("tgfb".to_string(), 15.0),
         ]), unit "fg/cell/day", check secretion, source "assumption; VEGF as M1 (M2 macrophages are pro-angiogenic too: Jetten 2014)";
+    }
+}
+
+section! {
+    /// Neutrophils: recruitment from perfused vessels near the wound within hours of wounding, apoptosis, killing of bacteria, secretion, and clearance of apoptotic cells by macrophages (efferocytosis, which pushes them toward M2).
+    pub struct Neutrophil {
+        /// Recruitment hazard per perfused vessel voxel near the wound at the peak of the injury signal (damage-associated signals and chemokines released at wounding); the signal rises and falls as (t/τ)·e^(1 − t/τ), with τ = `influx_peak_h` × the patient's `neutrophil_influx_time_mult`.
+        recruit_injury_per_vessel_per_day: f64 = 3.0, unit "1/day", check nonneg, source "calibrated: wound neutrophils peak about day 1 (maximum at 18 h in mouse wounds, Kim 2008) and are largely gone by day 5–7";
+        /// Hours after wounding at which the injury signal peaks (τ of `recruit_injury_per_vessel_per_day`).
+        influx_peak_h: f64 = 9.0, unit "h", check positive, source "calibrated: puts the live-neutrophil maximum of a nominal acute wound at 18 h, where Kim 2008 measured it (1e6 cells at 4 h, a maximum of 5e6 at 18 h)";
+        /// Extra recruitment per unit of local debris plus wound bioburden (damage and bacteria keep attracting neutrophils).
+        recruit_damage_per_vessel_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption";
+        /// Extra recruitment at saturating TNF-α.
+        recruit_tnf_per_vessel_per_day: f64 = 0.2, unit "1/day", check nonneg, source "assumption";
+        /// TNF-α at half-maximal recruitment drive.
+        tnf_half_ng_per_ml: f64 = 0.5, unit "ng/mL", check positive, source "assumption";
+        /// Local neutrophil density (per voxel, over 100 µm neighbourhoods) at which recruitment stops.
+        max_per_voxel: f64 = 0.2, unit "cells/voxel", check positive, source "assumption: crowding";
+        /// Mean time from arrival in the wound to apoptosis.
+        lifespan_h: f64 = 12.0, unit "h", check positive, source "assumption: high turnover in wounds (about 80 % of labelled neutrophils' signal gone within 6 h, Kim 2008)";
+        /// Motility speed.
+        speed_um_per_min: f64 = 5.0, unit "µm/min", check nonneg, source "assumption: neutrophils crawl several µm/min in tissue";
+        /// Weight of the step along the TNF-α gradient (0 = random walk, 1 = straight up the gradient).
+        chemotaxis_bias: f64 = 0.5, unit "0–1", check fraction, source "assumption";
+        /// Efferocytosis hazard of an apoptotic neutrophil per macrophage in its neighbourhood (× the patient's `efferocytosis_mult`).
+        efferocytosis_per_macrophage_per_day: f64 = 4.0, unit "1/day", check nonneg, source "assumption; diabetic wounds clear apoptotic cells about half as well (Khanna 2010) through the patient's efferocytosis_mult";
+        /// Polarization step toward M2 of a macrophage that eats an apoptotic neutrophil.
+        efferocytosis_m2_push: f64 = 0.05, unit "polarization", check fraction, source "efferocytosis drives macrophages toward resolution (Khanna 2010); size assumption";
+        /// Hours after which an uncleared apoptotic neutrophil undergoes secondary necrosis and becomes debris.
+        secondary_necrosis_h: f64 = 24.0, unit "h", check positive, source "assumption";
+        /// Debris added to its voxel by one secondarily necrotic neutrophil.
+        necrosis_debris: f64 = 0.01, unit "0–1", check fraction, source "assumption";
+        /// Bioburden kill hazard when live neutrophils stand at `kill_reference_per_voxel` in the open wound; it grows with their density (each live cell adds its share, up to twice the reference density).
+        bacteria_kill_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption: as the M1 macrophages' tissue.bioburden_immune_kill_per_day";
+        /// Live neutrophils per open voxel at which the kill hazard is `bacteria_kill_per_day`.
+        kill_reference_per_voxel: f64 = 0.05, unit "cells/voxel", check positive, source "assumption: the reference density of the M1 kill";
+        /// Secretion of a live neutrophil (TNF/IL-1β-type cytokine into tnf; the respiratory burst, and for now proteases, into ros).
+        secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
+            ("tnf".to_string(), 1.0), ("ros".to_string(), 10.0),
+        ]), unit "fg/cell/day", check secretion, source "assumption: neutrophils release ROS, proteases and TNF/IL-1β-type signals (issue #20); rates not found";
     }
 }
 

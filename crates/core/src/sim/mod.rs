@@ -1,7 +1,7 @@
 //! The step: [`step`] runs the phases of the registry ([`crate::phase`]) in
 //! the order of [`Phase::ALL`], each on the base steps its [`Cadence`]
 //! names: dosing, sources, fields (with the neighbour bins), MSC fate,
-//! macrophages, angiogenesis, remodelling, closure, standard care, observe.
+//! neutrophils, macrophages, angiogenesis, remodelling, closure, standard care, observe.
 //!
 //! Each phase's mechanism receives a view of the parts of the state and
 //! workspace it reads and writes, built by split borrows in [`systems`].
@@ -86,6 +86,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
         Phase::Sources => {
             systems::tissue_sources(p, st, ws);
             systems::secretion(p, st, ws);
+            systems::neutrophil_secretion(p, st, ws);
             systems::decay_depot(st, ws);
         }
         Phase::Fields => {
@@ -104,6 +105,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
                 || {
                     if cell_step {
                         ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
+                        ws.neu_bins.rebuild(&st.neutrophils.x, &st.neutrophils.y);
                         ws.tip_bins.rebuild(&st.tips.x, &st.tips.y);
                     }
                 },
@@ -116,6 +118,11 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
             systems::msc_fate(p, st, ws);
             // Its events for the macrophages, applied before they move.
             systems::efferocytose(st, ws);
+        }
+        Phase::Neutrophils => {
+            systems::neutrophils(p, st, ws);
+            // Its events for the macrophages, applied before they move.
+            systems::efferocytose_neutrophils(st, ws);
         }
         Phase::Macrophages => systems::macrophages(p, st, ws),
         Phase::Angiogenesis => systems::angiogenesis(p, st, ws),

@@ -9,13 +9,14 @@ use crate::mechanisms::angiogenesis::{self, Remodel, SproutStep, TipStep};
 use crate::mechanisms::closure::{self, Closure};
 use crate::mechanisms::macrophages::{self, MacrophageStep};
 use crate::mechanisms::msc_fate::{self, MscFate};
+use crate::mechanisms::neutrophils::{self, NeutrophilSecretion, NeutrophilStep};
 use crate::mechanisms::{care, dosing, secretion, tissue_sources};
 use crate::scenario::Params;
 use crate::state::births_from;
 
 /// Dose `k` of the schedule, given at the current step.
 pub fn dose(p: &Params, st: &mut SimState, ws: &Workspace, k: usize) {
-    let others = st.macs.len() + st.tips.len();
+    let others = st.macs.len() + st.neutrophils.len() + st.tips.len();
     dosing::apply(dosing::Dose {
         rates: &ws.rates.dosing,
         grid: &p.grid,
@@ -64,6 +65,17 @@ pub fn secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
     });
 }
 
+/// Live neutrophils' secretion into the workspace's source buffers.
+pub fn neutrophil_secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
+    neutrophils::secrete(NeutrophilSecretion {
+        rates: &ws.rates.neutrophils,
+        vertical: &ws.rates.vertical,
+        grid: &p.grid,
+        neutrophils: &st.neutrophils,
+        sources: &mut ws.sources,
+    });
+}
+
 /// Decay of the cell-free depot over one field step.
 pub fn decay_depot(st: &mut SimState, ws: &Workspace) {
     dosing::decay_depot(&ws.rates.dosing, st.depot_active, &mut st.tissue);
@@ -72,7 +84,7 @@ pub fn decay_depot(st: &mut SimState, ws: &Workspace) {
 /// One cell step of MSC fate (its efferocytosis events land in
 /// `ws.efferocytosis`; [`efferocytose`] applies them).
 pub fn msc_fate(p: &Params, st: &mut SimState, ws: &mut Workspace) {
-    let others = st.macs.len() + st.tips.len();
+    let others = st.macs.len() + st.neutrophils.len() + st.tips.len();
     msc_fate::update(MscFate {
         rates: &ws.rates.msc_fate,
         vertical: &ws.rates.vertical,
@@ -104,6 +116,57 @@ pub fn efferocytose(st: &mut SimState, ws: &Workspace) {
     macrophages::efferocytose(&ws.rates.macrophages, &mut st.macs.pol, &ws.efferocytosis);
 }
 
+/// One cell step of the neutrophils (apoptosis, motility, efferocytosis
+/// and secondary necrosis, recruitment; its efferocytosis events land in
+/// `ws.neutrophil_efferocytosis`, and [`efferocytose_neutrophils`] applies
+/// them). The bins are rebuilt first if they do not hold the current cells
+/// (when called outside the step).
+pub fn neutrophils(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    if ws.mac_bins.items.len() != st.macs.len() {
+        ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
+    }
+    if ws.neu_bins.items.len() != st.neutrophils.len() {
+        ws.neu_bins.rebuild(&st.neutrophils.x, &st.neutrophils.y);
+    }
+    let others = st.mscs.len() + st.macs.len() + st.tips.len();
+    neutrophils::update(NeutrophilStep {
+        rates: &ws.rates.neutrophils,
+        vertical: &ws.rates.vertical,
+        grid: &p.grid,
+        ids: p.ids,
+        seed: st.seed,
+        step: st.step,
+        dt_base_min: p.steps.dt_min,
+        fields: &st.fields,
+        tissue: &mut st.tissue,
+        mac_bins: &ws.mac_bins,
+        neu_bins: &ws.neu_bins,
+        region_len: ws.region.len(),
+        vessel_list: &ws.vessel_list,
+        neutrophils: &mut st.neutrophils,
+        births: births_from(
+            &mut st.next_id,
+            &mut st.agent_cap_hit_step,
+            st.step,
+            p,
+            others,
+        ),
+        efferocytosed: &mut st.neutrophils_efferocytosed,
+        efferocytosis: &mut ws.neutrophil_efferocytosis,
+        scratch: &mut ws.neu_scratch,
+    });
+}
+
+/// The neutrophils' efferocytosis events, applied to the eating
+/// macrophages' polarization.
+pub fn efferocytose_neutrophils(st: &mut SimState, ws: &Workspace) {
+    macrophages::push_toward_m2(
+        &mut st.macs.pol,
+        &ws.neutrophil_efferocytosis,
+        ws.rates.neutrophils.efferocytosis_m2_push,
+    );
+}
+
 /// One cell step of the macrophages (move, polarize, die, clear debris,
 /// recruitment). The bins are rebuilt first if they do not hold the current
 /// cells (when called outside the step).
@@ -111,7 +174,7 @@ pub fn macrophages(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     if ws.mac_bins.items.len() != st.macs.len() {
         ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
     }
-    let others = st.mscs.len() + st.tips.len();
+    let others = st.mscs.len() + st.neutrophils.len() + st.tips.len();
     macrophages::update(MacrophageStep {
         rates: &ws.rates.macrophages,
         vertical: &ws.rates.vertical,
@@ -159,7 +222,7 @@ pub fn angiogenesis(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         scratch: &mut ws.tip_scratch,
     });
     ws.apply_vessel_changes(&st.tissue);
-    let others = st.mscs.len() + st.macs.len();
+    let others = st.mscs.len() + st.macs.len() + st.neutrophils.len();
     angiogenesis::sprout(SproutStep {
         rates: &ws.rates.angiogenesis,
         vertical: &ws.rates.vertical,
@@ -221,6 +284,7 @@ pub fn care(st: &mut SimState, ws: &Workspace) {
         rates: &ws.rates.care,
         step: st.step,
         mac_pol: &st.macs.pol,
+        neutrophils: &st.neutrophils,
         tissue: &mut st.tissue,
         mscs: &mut st.mscs,
         debridements: &mut st.debridements,

@@ -43,11 +43,12 @@ pub const VESSEL_CODES: [(u8, &str); 5] = [
 ];
 
 /// Agent kind codes of the VTK agent files.
-pub const AGENT_KINDS: [(i32, &str); 3] = [(0, "msc"), (1, "macrophage"), (2, "tip")];
+pub const AGENT_KINDS: [(i32, &str); 4] =
+    [(0, "msc"), (1, "macrophage"), (2, "tip"), (3, "neutrophil")];
 
 /// Agent state codes of the VTK agent files (the `state` column of a
 /// snapshot's `agents.csv`).
-pub const AGENT_STATES: [(i32, &str); 7] = [
+pub const AGENT_STATES: [(i32, &str); 8] = [
     (0, "live"),
     (1, "senescent"),
     (2, "dead"),
@@ -55,6 +56,7 @@ pub const AGENT_STATES: [(i32, &str); 7] = [
     (4, "m1"),
     (5, "m2"),
     (6, "tip"),
+    (7, "apoptotic"),
 ];
 
 /// One snapshot read back from a run directory.

@@ -14,7 +14,7 @@
 //! ```
 
 use super::{write_atomic, write_json};
-use crate::agents::msc_state;
+use crate::agents::{msc_state, neutrophil_state};
 use crate::error::{Error, Result};
 use crate::scenario::Params;
 use crate::sim::SimState;
@@ -176,6 +176,21 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
             mac.x[i],
             mac.y[i],
             z(mac.z[i])
+        ));
+    }
+    let n = &st.neutrophils;
+    for i in 0..n.len() {
+        let s = if n.state[i] == neutrophil_state::APOPTOTIC {
+            "apoptotic"
+        } else {
+            "live"
+        };
+        text.push_str(&format!(
+            "neutrophil,{},{:.2},{:.2},{s}{}\n",
+            n.id[i],
+            n.x[i],
+            n.y[i],
+            z(n.z[i])
         ));
     }
     let t = &st.tips;

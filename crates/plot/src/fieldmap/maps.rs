@@ -27,8 +27,11 @@ pub(crate) fn vessel_color(code: u8) -> Option<RGBColor> {
 /// carrier and the ring of senescent ones), vermillion for M1 and reddish
 /// purple for M2 macrophages, yellow for tip cells, grey for dead MSCs: all
 /// light or warm enough to stand out on the dark and the green parts of the
-/// viridis colour map. Each kind also has its own shape (circle, square,
-/// diamond, triangle), and markers of radius 3 or more have a black edge.
+/// viridis colour map; bluish green for neutrophils (live, and the outline
+/// of apoptotic ones), set apart by their plus-sign shape and black edge
+/// (orange is the perfused vessels'). Each kind also has its own shape (circle, square,
+/// diamond, triangle, plus sign), and markers of radius 3 or more have a
+/// black edge.
 pub(crate) fn agent_color(kind: AgentKind) -> RGBColor {
     match kind {
         AgentKind::Msc | AgentKind::MscSenescent => OI_SKY_BLUE,
@@ -36,6 +39,7 @@ pub(crate) fn agent_color(kind: AgentKind) -> RGBColor {
         AgentKind::M1 => OI_VERMILLION,
         AgentKind::M2 => OI_REDDISH_PURPLE,
         AgentKind::Tip => OI_YELLOW,
+        AgentKind::Neutrophil | AgentKind::NeutrophilApoptotic => OI_BLUISH_GREEN,
     }
 }
 
@@ -228,8 +232,9 @@ pub(super) fn draw_margin<DB: DrawingBackend>(
 
 /// Draws one agent marker centred at `p` (pixels) with radius `r` in its
 /// [`agent_color`]: MSCs as circles (senescent and dead ones hollow), M1
-/// macrophages as squares, M2 as diamonds, tip cells as triangles. Markers
-/// of radius 3 or more get a black edge.
+/// macrophages as squares, M2 as diamonds, tip cells as triangles,
+/// neutrophils as plus signs (apoptotic ones hollow). Markers of radius 3
+/// or more get a black edge.
 pub(crate) fn draw_marker<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     kind: AgentKind,
@@ -277,6 +282,31 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(
         }
         AgentKind::Tip => {
             shape(vec![(x, y - r - 1), (x - r - 1, y + r), (x + r + 1, y + r)])?;
+        }
+        AgentKind::Neutrophil | AgentKind::NeutrophilApoptotic => {
+            let q = r + 1;
+            let w = (q / 3).max(1);
+            let plus = vec![
+                (x - w, y - q),
+                (x + w, y - q),
+                (x + w, y - w),
+                (x + q, y - w),
+                (x + q, y + w),
+                (x + w, y + w),
+                (x + w, y + q),
+                (x - w, y + q),
+                (x - w, y + w),
+                (x - q, y + w),
+                (x - q, y - w),
+                (x - w, y - w),
+            ];
+            if kind == AgentKind::Neutrophil {
+                shape(plus)?;
+            } else {
+                let mut closed = plus;
+                closed.push(closed[0]);
+                root.draw(&PathElement::new(closed, color.stroke_width(2)))?;
+            }
         }
     }
     Ok(())
@@ -340,7 +370,7 @@ pub(super) enum Glyph {
 }
 
 /// Legend entries: symbol, long label, short label.
-pub(super) const LEGEND: [(Glyph, &str, &str); 11] = [
+pub(super) const LEGEND: [(Glyph, &str, &str); 13] = [
     (Glyph::Agent(AgentKind::Msc), "living MSC", "MSC"),
     (
         Glyph::Agent(AgentKind::MscSenescent),
@@ -355,6 +385,12 @@ pub(super) const LEGEND: [(Glyph, &str, &str); 11] = [
     ),
     (Glyph::Agent(AgentKind::M2), "repair M2 macrophage", "M2"),
     (Glyph::Agent(AgentKind::Tip), "tip of a new vessel", "tip"),
+    (Glyph::Agent(AgentKind::Neutrophil), "neutrophil", "neutr."),
+    (
+        Glyph::Agent(AgentKind::NeutrophilApoptotic),
+        "apoptotic neutrophil",
+        "apopt.",
+    ),
     (Glyph::Margin, "wound edge", "edge"),
     (Glyph::Vessel(2), "new vessel, blood flows", "perfused"),
     (Glyph::Vessel(3), "new leaky vessel", "leaky"),

@@ -64,6 +64,8 @@ pub(crate) enum AgentKind {
     MscSenescent,
     Msc,
     Tip,
+    NeutrophilApoptotic,
+    Neutrophil,
 }
 
 impl AgentKind {
@@ -82,6 +84,11 @@ impl AgentKind {
                 _ => None,
             },
             "tip" => Some(AgentKind::Tip),
+            "neutrophil" => match state.as_str() {
+                "live" | "" => Some(AgentKind::Neutrophil),
+                "apoptotic" => Some(AgentKind::NeutrophilApoptotic),
+                _ => None,
+            },
             _ => None,
         }
     }

@@ -11,10 +11,12 @@
 //! is converted term by term (a per-minute coefficient per term).
 
 mod depth;
+mod neutrophils;
 mod secretion;
 mod tissue;
 
 pub use depth::*;
+pub use neutrophils::*;
 pub use secretion::*;
 pub use tissue::*;
 
@@ -40,6 +42,8 @@ pub struct Rates {
     pub msc_fate: MscFateRates,
     /// Macrophages.
     pub macrophages: MacrophageRates,
+    /// Neutrophils.
+    pub neutrophils: NeutrophilRates,
     /// Angiogenesis and vessel remodelling.
     pub angiogenesis: AngiogenesisRates,
     /// Re-epithelialisation.
@@ -62,6 +66,7 @@ impl Rates {
         Rates {
             msc_fate: MscFateRates::new(p, patient),
             macrophages: MacrophageRates::new(p, patient),
+            neutrophils: NeutrophilRates::new(p, patient),
             angiogenesis: AngiogenesisRates::new(p, patient),
             closure: ClosureRates::new(p, patient),
             care: CareRates::new(p, patient),

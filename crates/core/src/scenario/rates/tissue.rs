@@ -63,6 +63,11 @@ pub struct CareRates {
     pub infection_control_per_day: f64,
     /// The patient's efferocytosis multiplier (scales the M1 kill).
     pub efferocytosis_mult: f64,
+    /// Bioburden kill by live neutrophils at their reference density (per day).
+    pub neutrophil_kill_per_day: f64,
+    /// Live neutrophils per open voxel at which the kill is
+    /// `neutrophil_kill_per_day`.
+    pub neutrophil_kill_reference_per_voxel: f64,
     /// Debris added per tissue step in the open wound by
     /// ischaemia–reperfusion.
     pub reperfusion_debris_per_step: f32,
@@ -85,6 +90,8 @@ impl CareRates {
                 0.0
             },
             efferocytosis_mult: patient.efferocytosis_mult,
+            neutrophil_kill_per_day: p.scenario.neutrophil.bacteria_kill_per_day,
+            neutrophil_kill_reference_per_voxel: p.scenario.neutrophil.kill_reference_per_voxel,
             reperfusion_debris_per_step: (patient.reperfusion_damage_per_day * dt_d) as f32,
             debridement_every: p.steps.debridement_every,
         }

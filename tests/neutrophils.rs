@@ -1,0 +1,205 @@
+//! Neutrophils (issue #20, item 1): their time course in an acute and a
+//! diabetic wound, their killing of bacteria, and bit-identical results at
+//! any thread count and across a checkpoint.
+
+use woundsim::run::{simulate, RunOutput};
+use woundsim::scenario::{Params, Scenario};
+use woundsim::sim::{self, SimState, Workspace};
+
+#[macro_use]
+mod common;
+
+/// A 5 mm wound in 6 mm of tissue stays open for about a week, so the
+/// immune time course is not cut short by closure; rows every 6 hours.
+const WOUND: [&str; 5] = small_domain_sets!(
+    6000,
+    6000,
+    5000,
+    "cohort.vary_patients=false",
+    "time.output_every_h=6"
+);
+
+fn params(wound_type: &str, extra: &[&str]) -> Params {
+    let text = format!("name='t'\n[patient]\nwound_type='{wound_type}'\n");
+    let sets: Vec<String> = WOUND.iter().chain(extra).map(|s| s.to_string()).collect();
+    let s = Scenario::from_toml_str(&text, "test", &sets).unwrap();
+    Params::new(s, "test").unwrap()
+}
+
+fn col(out: &RunOutput, name: &str) -> Vec<f64> {
+    let c = out.columns.iter().position(|c| c == name).unwrap();
+    out.rows.iter().map(|r| r.values[c]).collect()
+}
+
+/// (day, value) of the first maximum of `v` over the days `t`.
+fn peak(t: &[f64], v: &[f64]) -> (f64, f64) {
+    t.iter().zip(v).fold(
+        (0.0, f64::MIN),
+        |a, (&d, &x)| if x > a.1 { (d, x) } else { a },
+    )
+}
+
+/// First day after the peak on which `v` falls to `share` of its peak.
+fn resolved_day(t: &[f64], v: &[f64], share: f64) -> Option<f64> {
+    let (day, top) = peak(t, v);
+    t.iter()
+        .zip(v)
+        .find(|(&d, &x)| d > day && x <= share * top)
+        .map(|(&d, _)| d)
+}
+
+fn macrophages(out: &RunOutput) -> Vec<f64> {
+    col(out, "mac_m1")
+        .iter()
+        .zip(col(out, "mac_m2"))
+        .map(|(a, b)| a + b)
+        .collect()
+}
+
+#[test]
+fn acute_wound_neutrophils_peak_near_day_one_before_macrophages_and_resolve() {
+    let out = simulate(&params("acute", &["time.days=10"]), 1).unwrap();
+    let t = col(&out, "time_d");
+    let n = col(&out, "neutrophils");
+    let (n_day, n_top) = peak(&t, &n);
+    let (m_day, _) = peak(&t, &macrophages(&out));
+    // Kim 2008: the maximum at 18 h; within a day of it.
+    assert!(n_top > 50.0, "too few neutrophils to count: peak {n_top}");
+    assert!(
+        (n_day - 0.75).abs() <= 1.0,
+        "neutrophils peak on day {n_day}, Kim 2008: 0.75"
+    );
+    assert!(
+        m_day > n_day,
+        "macrophages peak on day {m_day}, not after the neutrophils (day {n_day})"
+    );
+    // Largely gone by day 5–7.
+    let d7 = n[t.iter().position(|&d| d >= 7.0).unwrap()];
+    assert!(
+        d7 < 0.25 * n_top,
+        "day 7: {d7} neutrophils, peak {n_top} on day {n_day}"
+    );
+    assert_eq!(out.summary.neutrophil_peak_day, Some(n_day));
+    // Apoptotic cells appear and are cleared.
+    assert!(col(&out, "neutrophils_apoptotic").iter().any(|&a| a > 0.0));
+}
+
+#[test]
+fn diabetic_host_delays_and_prolongs_the_neutrophil_influx() {
+    let days = ["time.days=10"];
+    let acute = simulate(&params("acute", &days), 1).unwrap();
+    let dfu = simulate(&params("diabetic_foot_ulcer", &days), 1).unwrap();
+    let (ta, na) = (col(&acute, "time_d"), col(&acute, "neutrophils"));
+    let (td, nd) = (col(&dfu, "time_d"), col(&dfu, "neutrophils"));
+    let (da, _) = peak(&ta, &na);
+    let (dd, _) = peak(&td, &nd);
+    assert!(dd > da, "peak day: diabetic {dd}, acute {da}");
+    let ra = resolved_day(&ta, &na, 0.25).expect("the acute influx resolves");
+    let rd = resolved_day(&td, &nd, 0.25).unwrap_or(f64::INFINITY);
+    assert!(
+        rd > ra,
+        "down to a quarter of the peak: diabetic day {rd}, acute day {ra}"
+    );
+}
+
+#[test]
+fn removing_neutrophils_raises_bioburden() {
+    let days = "time.days=4";
+    let with = simulate(&params("diabetic_foot_ulcer", &[days]), 2).unwrap();
+    let without = simulate(
+        &params(
+            "diabetic_foot_ulcer",
+            &[
+                days,
+                "neutrophil.recruit_injury_per_vessel_per_day=0",
+                "neutrophil.recruit_damage_per_vessel_per_day=0",
+                "neutrophil.recruit_tnf_per_vessel_per_day=0",
+            ],
+        ),
+        2,
+    )
+    .unwrap();
+    assert!(col(&without, "neutrophils").iter().all(|&n| n == 0.0));
+    assert!(col(&with, "neutrophils").iter().any(|&n| n > 0.0));
+    let (b_with, b_without) = (
+        *col(&with, "bioburden").last().unwrap(),
+        *col(&without, "bioburden").last().unwrap(),
+    );
+    assert!(
+        b_without > b_with,
+        "bioburden on day 4: without neutrophils {b_without}, with {b_with}"
+    );
+}
+
+/// A small run of 36 h (the influx under way, some cells apoptotic).
+fn short() -> Params {
+    let sets: Vec<String> = small_domain_sets!(3000, 3000, 2400, "time.days=2")
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    Params::new(Scenario::builtin(&sets).unwrap(), "short").unwrap()
+}
+
+/// A state's bytes (its checkpoint encoding).
+fn bits(p: &Params, st: &SimState) -> Vec<u8> {
+    woundsim::run::checkpoint_bytes(p, st).unwrap()
+}
+
+fn run_steps(p: &Params, st: &mut SimState, ws: &mut Workspace, steps: u64) {
+    for _ in 0..steps {
+        sim::step(p, st, ws).unwrap();
+    }
+}
+
+#[test]
+fn neutrophils_are_bit_identical_at_1_and_4_threads() {
+    let p = short();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut st = SimState::new(&p, 7, p.patient);
+            let mut ws = Workspace::new(&p, &st);
+            run_steps(&p, &mut st, &mut ws, 144);
+            st
+        })
+    };
+    let (one, four) = (run(1), run(4));
+    let (live, apoptotic) = one.neutrophils.counts();
+    assert!(
+        live > 0 && apoptotic > 0,
+        "{live} live, {apoptotic} apoptotic"
+    );
+    assert_eq!(one.neutrophils, four.neutrophils);
+    assert_eq!(
+        one.neutrophils_efferocytosed,
+        four.neutrophils_efferocytosed
+    );
+    // Whole states, bit for bit (NaN cells of the rows compare by bits).
+    assert!(
+        bits(&p, &one) == bits(&p, &four),
+        "states differ between 1 and 4 threads"
+    );
+}
+
+#[test]
+fn a_run_with_neutrophils_resumes_bit_identically_from_a_checkpoint() {
+    let p = short();
+    let mut st = SimState::new(&p, 5, p.patient);
+    let mut ws = Workspace::new(&p, &st);
+    run_steps(&p, &mut st, &mut ws, 80);
+    assert!(!st.neutrophils.is_empty());
+    let bytes = woundsim::run::checkpoint_bytes(&p, &st).unwrap();
+    let (p2, mut back) = woundsim::run::restore_bytes(&bytes, "memory").unwrap();
+    assert!(bits(&p2, &back) == bits(&p, &st));
+    let mut ws2 = Workspace::new(&p2, &back);
+    run_steps(&p, &mut st, &mut ws, 64);
+    run_steps(&p2, &mut back, &mut ws2, 64);
+    assert_eq!(back.neutrophils, st.neutrophils);
+    assert!(
+        bits(&p2, &back) == bits(&p, &st),
+        "the resumed run differs from the uninterrupted one"
+    );
+}
