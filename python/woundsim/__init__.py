@@ -401,12 +401,16 @@ class Run:
 def _capture(sim: Simulation) -> Dict[str, Any]:
     """Copies of the fields, maps and agents of ``sim`` now."""
     parts = []
-    for kind in ("msc", "macrophage", "tip"):
+    # The kinds in the order of a snapshot's agents.csv.
+    for kind in ("msc", "macrophage", "neutrophil", "tip"):
         a = sim.agents(kind)
         state = a["state"] if "state" in a else pd.Series(["tip"] * len(a), dtype=object)
-        parts.append(pd.DataFrame({"kind": kind, "id": a["id"].astype(np.int64),
-                                   "x_um": a["x_um"].astype(np.float64),
-                                   "y_um": a["y_um"].astype(np.float64), "state": state.values}))
+        cols = {"kind": kind, "id": a["id"].astype(np.int64),
+                "x_um": a["x_um"].astype(np.float64),
+                "y_um": a["y_um"].astype(np.float64), "state": state.values}
+        if "z_um" in a:
+            cols["z_um"] = a["z_um"].astype(np.float64)
+        parts.append(pd.DataFrame(cols))
     return {
         "day": sim.day,
         "fields": {n: np.array(sim.field(n)) for n in sim.fields},
