@@ -45,15 +45,30 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            let ft = e.file_type().unwrap();
+            // The tree may be read while a run still writes it (polling for
+            // its first stored replicate): an entry renamed or removed
+            // between listing and reading is skipped, any other error fails.
+            let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+            let ft = match e.file_type() {
+                Ok(ft) => ft,
+                Err(e) if gone(&e) => continue,
+                Err(e) => panic!("{}: {e}", path.display()),
+            };
             if ft.is_symlink() {
-                let t = std::fs::read_link(&path).unwrap();
-                out.insert(rel, format!("-> {}", t.display()).into_bytes());
+                match std::fs::read_link(&path) {
+                    Ok(t) => out.insert(rel, format!("-> {}", t.display()).into_bytes()),
+                    Err(e) if gone(&e) => continue,
+                    Err(e) => panic!("{}: {e}", path.display()),
+                };
             } else if ft.is_dir() {
                 out.insert(rel, b"<dir>".to_vec());
                 walk(root, &path, out);
             } else {
-                out.insert(rel, std::fs::read(&path).unwrap());
+                match std::fs::read(&path) {
+                    Ok(bytes) => out.insert(rel, bytes),
+                    Err(e) if gone(&e) => continue,
+                    Err(e) => panic!("{}: {e}", path.display()),
+                };
             }
         }
     }
