@@ -122,6 +122,18 @@ impl Stream {
         self.uniform() < p
     }
 
+    /// A Bernoulli trial for an event of hazard `rate_per_min` over
+    /// `dt_min`: the same draw and result as
+    /// `chance(hazard_prob(rate_per_min, dt_min))`, without evaluating the
+    /// exponential when the draw cannot succeed. Since 1 − e^(−λ) ≤ λ, a
+    /// draw at or above λ (with a margin far above `exp_m1`'s rounding
+    /// error) fails whatever the exponential gives; most draws of rare
+    /// events stop there.
+    #[inline]
+    pub fn hazard(&mut self, rate_per_min: f64, dt_min: f64) -> bool {
+        hazard_hit(self.uniform(), rate_per_min, dt_min)
+    }
+
     /// A standard normal draw (Box–Muller, one of the pair).
     #[inline]
     pub fn normal(&mut self) -> f64 {
@@ -167,6 +179,25 @@ impl RngCore for Stream {
 #[inline]
 pub fn hazard_prob(rate_per_min: f64, dt_min: f64) -> f64 {
     -math::exp_m1(-(rate_per_min * dt_min).max(0.0))
+}
+
+/// Whether a uniform draw `u` in [0, 1) is a hit for an event of hazard
+/// `rate_per_min` over `dt_min`: `u < hazard_prob(rate_per_min, dt_min)`,
+/// decided without the exponential when `u` is at or above
+/// [`hazard_bound`]`(rate_per_min, dt_min)`.
+#[inline]
+pub fn hazard_hit(u: f64, rate_per_min: f64, dt_min: f64) -> bool {
+    u < hazard_bound(rate_per_min, dt_min) && u < hazard_prob(rate_per_min, dt_min)
+}
+
+/// An upper bound of `hazard_prob(rate_per_min, dt_min)` that needs no
+/// exponential: λ = rate·dt, since 1 − e^(−λ) ≤ λ, raised by a relative
+/// 1e-9, far above the rounding error of `exp_m1`. A draw at or above the
+/// bound of any rate at least as large as the true one is a miss, which lets
+/// a mechanism reject most draws of a rare event before computing its rate.
+#[inline]
+pub fn hazard_bound(rate_per_min: f64, dt_min: f64) -> f64 {
+    (rate_per_min * dt_min).max(0.0) * (1.0 + 1e-9)
 }
 
 #[cfg(test)]
@@ -216,6 +247,45 @@ mod tests {
         let s1 = derive_seed(7, &[1]);
         assert_ne!(s1.wrapping_sub(s0), 1);
         assert_ne!(derive_seed(7, &[0, 1]), derive_seed(7, &[1, 0]));
+    }
+
+    #[test]
+    fn hazard_draw_equals_the_chance_of_its_probability() {
+        // Rates from rare to certain, including the edge cases.
+        let rates = [
+            0.0,
+            -1.0,
+            f64::NAN,
+            1e-300,
+            1e-12,
+            1e-6,
+            1e-3,
+            0.05,
+            0.3,
+            1.0,
+            7.0,
+            1e3,
+        ];
+        for (i, &rate) in rates.iter().enumerate() {
+            for dt in [1e-3, 1.0, 15.0, 60.0] {
+                for id in 0..2000u64 {
+                    let mut a = Stream::new(9, id, i as u64, Purpose::Setup);
+                    let mut b = a.clone();
+                    assert_eq!(
+                        a.hazard(rate, dt),
+                        b.chance(hazard_prob(rate, dt)),
+                        "rate {rate}, dt {dt}, id {id}"
+                    );
+                    assert_eq!(a.next_u64(), b.next_u64(), "one draw each");
+                }
+            }
+        }
+        // Draws just below and at the bound λ: a uniform u is compared with
+        // p < λ, so u in [p, λ) must fail and u < p succeed.
+        for lambda in [1e-300, 1e-20, 1e-8, 0.01, 0.5] {
+            let p = hazard_prob(lambda, 1.0);
+            assert!(p <= lambda * (1.0 + 1e-9), "p {p} above the bound {lambda}");
+        }
     }
 
     #[test]

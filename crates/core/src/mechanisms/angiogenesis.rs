@@ -295,19 +295,18 @@ pub fn sprout(v: SproutStep<'_>) {
     scratch.births.clear();
     scratch.births.par_extend(list.par_iter().filter_map(|&v| {
         let v = v as usize;
+        // The draw first: most voxels miss it, before their neighbours are read.
+        if vegf[v] < thr || !Stream::new(seed, v as u64, step, Purpose::Sprout).chance(prob) {
+            return None;
+        }
         let (x, y) = g.center(v % g.nx, v / g.nx);
         // Lateral inhibition (Dll4–Notch): no new tip next to an existing one,
         // and none where the tissue already holds its maximum of capillaries.
         let b = tip_bins.bin_of(x as f32, y as f32);
-        if vegf[v] < thr || tip_bins.count(b) > 0 || vessel_bins[b] as f32 >= cap {
+        if tip_bins.count(b) > 0 || vessel_bins[b] as f32 >= cap {
             return None;
         }
-        let mut rng = Stream::new(seed, v as u64, step, Purpose::Sprout);
-        if rng.chance(prob) {
-            Some((x as f32, y as f32))
-        } else {
-            None
-        }
+        Some((x as f32, y as f32))
     }));
     births.admit(tips, &scratch.births, |tips, id, (x, y)| {
         tips.push(id, x, y, vertical.bed_z_um)

@@ -9,7 +9,7 @@
 use super::sat;
 use crate::fields::Fields;
 use crate::grid::Grid;
-use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::rng::{Purpose, Stream};
 use crate::scenario::rates::{ClosureRates, Vertical};
 use crate::scenario::FieldIds;
 use crate::tissue::Tissue;
@@ -148,8 +148,7 @@ pub fn update(v: Closure<'_>) {
             };
             let speed = local_speed(r, speed_mult, env);
             let rate = speed as f64 / g.dx_um * closed as f64 / 3.0;
-            let close =
-                Stream::new(seed, v as u64, step, Purpose::Closure).chance(hazard_prob(rate, dt_d));
+            let close = Stream::new(seed, v as u64, step, Purpose::Closure).hazard(rate, dt_d);
             row[ix] = if close { 0 } else { 1 };
         }
     });

@@ -14,7 +14,7 @@ use crate::agents::{Bins, Macrophages};
 use crate::engine::{self, Births, Fate};
 use crate::fields::Fields;
 use crate::grid::Grid;
-use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::rng::{hazard_bound, hazard_hit, Purpose, Stream};
 use crate::scenario::rates::{MacrophageRates, Polarization, Vertical, MIN_PER_DAY};
 use crate::scenario::FieldIds;
 use crate::tissue::Tissue;
@@ -291,6 +291,18 @@ fn recruit(v: Recruit<'_, '_>) {
     let cap = (m.max_per_voxel * (bins.size_um as f64 / g.dx_um).powi(2)).max(1e-9);
     scratch.births.par_extend(list.par_iter().filter_map(|&v| {
         let v = v as usize;
+        let mut rng = Stream::new(seed, v as u64, step, Purpose::Recruit);
+        let u = rng.uniform();
+        // The rate is at most this (no crowding, TNF-α saturated): most draws
+        // miss it, before the neighbour count and the field are read.
+        let debris_term = m.recruit_debris_per_vessel_per_min * debris[v] as f64;
+        let most = capacity
+            * open_share
+            * (m.recruit_base_per_vessel_per_min + m.recruit_tnf_per_vessel_per_min + debris_term)
+            * perf;
+        if u >= hazard_bound(most, dt as f64) {
+            return None;
+        }
         let (ix, iy) = (v % g.nx, v / g.nx);
         let (x, y) = g.center(ix, iy);
         let crowd = 1.0 - bins.count(bins.bin_of(x as f32, y as f32)) as f64 / cap;
@@ -306,10 +318,9 @@ fn recruit(v: Recruit<'_, '_>) {
                         fields.at(ids.tnf, vertical.bed_offset + v),
                         m.polarization.tnf_half_ng_per_ml,
                     ) as f64
-                + m.recruit_debris_per_vessel_per_min * debris[v] as f64)
+                + debris_term)
             * perf;
-        let mut rng = Stream::new(seed, v as u64, step, Purpose::Recruit);
-        if rng.chance(hazard_prob(rate, dt as f64)) {
+        if hazard_hit(u, rate, dt as f64) {
             let jx = (rng.uniform() - 0.5) * g.dx_um;
             let jy = (rng.uniform() - 0.5) * g.dx_um;
             Some(((x + jx) as f32, (y + jy) as f32))

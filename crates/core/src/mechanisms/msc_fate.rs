@@ -18,7 +18,7 @@ use crate::agents::{msc_state, Bins, Mscs};
 use crate::engine::{self, Births, Fate};
 use crate::fields::Fields;
 use crate::grid::Grid;
-use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::rng::{Purpose, Stream};
 use crate::scenario::rates::{MscFateRates, Vertical};
 use crate::scenario::FieldIds;
 use ndarray::Array2;
@@ -172,7 +172,7 @@ pub fn update(v: MscFate<'_>) {
             // Efferocytosis by a macrophage nearby, or secondary necrosis.
             let b = bins.bin_of(x, y);
             let near = bins.count(b);
-            if near > 0 && rng.chance(hazard_prob(eff_rate * near as f64, dt as f64)) {
+            if near > 0 && rng.hazard(eff_rate * near as f64, dt as f64) {
                 out.event = Event::Eaten(bins.in_bin(b)[0]);
             } else if ms.dead_min[i] + dt >= r.secondary_necrosis_min {
                 out.event = Event::Necrosis(v as u32);
@@ -192,16 +192,16 @@ pub fn update(v: MscFate<'_>) {
             ms.in_carrier[i],
             hazard_m,
         );
-        if rng.chance(hazard_prob(h, dt as f64)) {
+        if rng.hazard(h, dt as f64) {
             out.event = Event::Died;
             return out;
         }
         if ms.state[i] == msc_state::LIVE {
             let s = r.senescence_per_min * sat(tnf, r.tnf_half_max_ng_per_ml) as f64;
-            if rng.chance(hazard_prob(s, dt as f64)) {
+            if rng.hazard(s, dt as f64) {
                 out.event = Event::Senesced;
             } else if r.proliferation_per_min > 0.0
-                && rng.chance(hazard_prob(r.proliferation_per_min, dt as f64))
+                && rng.hazard(r.proliferation_per_min, dt as f64)
             {
                 out.event = Event::Divided;
             }

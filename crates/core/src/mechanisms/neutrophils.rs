@@ -27,7 +27,7 @@ use crate::agents::{neutrophil_state, Bins, Neutrophils};
 use crate::engine::{self, Births, Fate};
 use crate::fields::{Fields, Sources};
 use crate::grid::Grid;
-use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::rng::{hazard_bound, hazard_hit, Purpose, Stream};
 use crate::scenario::rates::{NeutrophilRates, Vertical};
 use crate::scenario::FieldIds;
 use crate::tissue::Tissue;
@@ -152,7 +152,7 @@ pub fn update(v: NeutrophilStep<'_>) {
             if ns.state[i] == neutrophil_state::APOPTOTIC {
                 let b = mac_bins.bin_of(x, y);
                 let near = mac_bins.count(b);
-                if near > 0 && rng.chance(hazard_prob(eff_rate * near as f64, dt as f64)) {
+                if near > 0 && rng.hazard(eff_rate * near as f64, dt as f64) {
                     out.event = Event::Eaten(mac_bins.in_bin(b)[0]);
                 } else if ns.apoptotic_min[i] + dt >= r.secondary_necrosis_min {
                     out.event = Event::Necrosis(g.idx(ix, iy) as u32);
@@ -280,6 +280,17 @@ fn recruit(v: Recruit<'_, '_>) {
     let cap = (r.max_per_voxel * (bins.size_um as f64 / g.dx_um).powi(2)).max(1e-9);
     scratch.births.par_extend(list.par_iter().filter_map(|&v| {
         let v = v as usize;
+        let mut rng = Stream::new(seed, v as u64, step, Purpose::NeutrophilRecruit);
+        let u = rng.uniform();
+        // The rate is at most this (no crowding, TNF-α saturated): most draws
+        // miss it, before the neighbour count and the field are read.
+        let damage = r.recruit_damage_per_vessel_per_min * (debris[v] as f64 + bio);
+        if u >= hazard_bound(
+            scale * (injury + damage + r.recruit_tnf_per_vessel_per_min),
+            dt,
+        ) {
+            return None;
+        }
         let (ix, iy) = (v % g.nx, v / g.nx);
         let (x, y) = g.center(ix, iy);
         let crowd = 1.0 - bins.count(bins.bin_of(x as f32, y as f32)) as f64 / cap;
@@ -289,11 +300,10 @@ fn recruit(v: Recruit<'_, '_>) {
         let rate = crowd
             * scale
             * (injury
-                + r.recruit_damage_per_vessel_per_min * (debris[v] as f64 + bio)
+                + damage
                 + r.recruit_tnf_per_vessel_per_min
                     * sat(fields.at(ids.tnf, bed_offset + v), r.tnf_half_ng_per_ml) as f64);
-        let mut rng = Stream::new(seed, v as u64, step, Purpose::NeutrophilRecruit);
-        if rng.chance(hazard_prob(rate, dt)) {
+        if hazard_hit(u, rate, dt) {
             let jx = (rng.uniform() - 0.5) * g.dx_um;
             let jy = (rng.uniform() - 0.5) * g.dx_um;
             Some(((x + jx) as f32, (y + jy) as f32))
