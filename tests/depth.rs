@@ -5,6 +5,9 @@
 //! layer that holds a factor back. (The 2D model stays bit-identical:
 //! `tests/golden.rs`.)
 
+#[macro_use]
+mod common;
+
 use woundsim::fields::Fields;
 use woundsim::scenario::{Params, Scenario};
 use woundsim::sim::{self, SimState, Workspace};
@@ -376,4 +379,106 @@ fn doses_land_inside_the_strip() {
     );
     let want = (q.depth.surface_um - 1000.0) as f32;
     assert!(m.z.iter().all(|&z| (z - want).abs() <= 50.0 + 1e-3));
+}
+
+/// `woundsim export` of a 3D run: the Zarr fields are `(time, z, y, x)`
+/// chunks holding the snapshot's `(nz, ny, nx)` arrays byte for byte, the
+/// maps stay `(time, y, x)`; the VTK image data has nz layers of cells and
+/// the maps sit in their own file at the bed layer's height.
+#[test]
+fn three_d_runs_export_to_zarr_and_vtk_with_their_layers() {
+    let tmp = common::tempdir();
+    let run = tmp.path().join("run");
+    let run_s = run.to_str().unwrap();
+    common::ok_1t(&[
+        "run",
+        "dfu-3d",
+        "--quiet",
+        "--no-plots",
+        "--days",
+        "1",
+        "--out",
+        run_s,
+        "--set",
+        "domain.width_um=3000",
+        "--set",
+        "wound.diameter_um=2000",
+    ]);
+    let index = common::json(&run.join("snapshots/index.json"));
+    let (nz, ny, nx) = (
+        index["nz"].as_u64().unwrap() as usize,
+        index["ny"].as_u64().unwrap() as usize,
+        index["nx"].as_u64().unwrap() as usize,
+    );
+    assert!(nz > 1);
+    let last = index["snapshots"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let t = index["snapshots"].as_array().unwrap().len() - 1;
+
+    let zarr = tmp.path().join("f.zarr");
+    common::ok_1t(&[
+        "export",
+        run_s,
+        "--to",
+        "zarr",
+        "--out",
+        zarr.to_str().unwrap(),
+    ]);
+    let meta = common::json(&zarr.join("oxygen/.zarray"));
+    assert_eq!(meta["shape"], serde_json::json!([t + 1, nz, ny, nx]));
+    let attrs = common::json(&zarr.join("oxygen/.zattrs"));
+    assert_eq!(
+        attrs["_ARRAY_DIMENSIONS"],
+        serde_json::json!(["time", "z", "y", "x"])
+    );
+    assert_eq!(
+        common::json(&zarr.join("wound/.zattrs"))["layer"],
+        index["bed_layer"]
+    );
+    let chunk = std::fs::read(zarr.join(format!("oxygen/{t}.0.0.0"))).unwrap();
+    let npy = std::fs::read(
+        run.join("snapshots")
+            .join(last["fields"]["oxygen"].as_str().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(chunk.len(), 4 * nz * ny * nx);
+    // A .npy file is its header followed by the C-order little-endian data.
+    assert_eq!(
+        &npy[npy.len() - chunk.len()..],
+        &chunk[..],
+        "the chunk is the snapshot's array"
+    );
+    let layers = std::fs::read(zarr.join("layer/0")).unwrap();
+    assert_eq!(layers.len(), nz);
+
+    let vtk = tmp.path().join("vtk");
+    common::ok_1t(&[
+        "export",
+        run_s,
+        "--to",
+        "vtk",
+        "--out",
+        vtk.to_str().unwrap(),
+    ]);
+    let tag = last["tag"].as_str().unwrap();
+    let vti = std::fs::read(vtk.join(format!("vtk/{tag}_fields.vti"))).unwrap();
+    let head = String::from_utf8_lossy(&vti[..vti.len().min(4000)]).to_string();
+    assert!(
+        head.contains(&format!("WholeExtent=\"0 {nx} 0 {ny} 0 {nz}\"")),
+        "{head}"
+    );
+    assert!(head.contains("layer [code]"));
+    let maps = std::fs::read(vtk.join(format!("vtk/{tag}_maps.vti"))).unwrap();
+    let head = String::from_utf8_lossy(&maps[..maps.len().min(2000)]).to_string();
+    let dz = index["dz_um"].as_f64().unwrap();
+    let bed = index["bed_layer"].as_u64().unwrap() as f64;
+    assert!(
+        head.contains(&format!("Origin=\"0 0 {}\"", bed * dz)),
+        "{head}"
+    );
+    assert!(vtk.join("maps.pvd").is_file());
 }

@@ -51,6 +51,16 @@ def small_run_dir(cli, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_3d_run_dir(cli, tmp_path_factory) -> Path:
+    """The shipped 3D strip (dfu-3d) cut to a 3 mm strip with a 2 mm wound,
+    2 days, snapshots on days 0 and 1 and 2 (seed 5)."""
+    out = tmp_path_factory.mktemp("cli") / "small3d"
+    sets = ["domain.width_um=3000", "wound.diameter_um=2000", "output.snapshot_days=[1]"]
+    return cli_run(cli, out, "dfu-3d", "--days", "2", "--seed", str(SEED),
+                   *[a for s in sets for a in ("--set", s)])
+
+
+@pytest.fixture(scope="session")
 def cohort_dir(cli, tmp_path_factory) -> Path:
     """A CLI cohort of 3 replicates of the small scenario (2 days, seed 5)."""
     out = tmp_path_factory.mktemp("cli") / "cohort"

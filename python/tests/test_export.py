@@ -104,6 +104,74 @@ def test_zarr_export_is_one_labelled_dataset(cli, small_run_dir, tmp_path):
         np.testing.assert_array_equal(ds["vessels"].isel(time=t).values, np.load(sdir / snap["vessels"]))
 
 
+def test_3d_vtk_export_keeps_the_layers_the_maps_and_the_heights(cli, small_3d_run_dir, tmp_path):
+    vtk = pytest.importorskip("vtk")
+    from vtk.util.numpy_support import vtk_to_numpy
+
+    out = tmp_path / "vtk3d"
+    export(cli, small_3d_run_dir, "vtk", out)
+    idx, snaps = snapshots(small_3d_run_dir)
+    nz, ny, nx = idx["nz"], idx["ny"], idx["nx"]
+    assert nz > 1
+    sdir = small_3d_run_dir / "snapshots"
+    kinds = ["dermis", "bed", "carrier", "cavity", "dressing"]
+    images = ET.parse(out / "fields.pvd").getroot().find("Collection").findall("DataSet")
+    maps = ET.parse(out / "maps.pvd").getroot().find("Collection").findall("DataSet")
+    points = ET.parse(out / "agents.pvd").getroot().find("Collection").findall("DataSet")
+    assert len(images) == len(maps) == len(points) == len(snaps)
+    for snap, img, mp, pts in zip(snaps, images, maps, points):
+        r = vtk.vtkXMLImageDataReader()
+        r.SetFileName(str(out / img.get("file")))
+        r.Update()
+        data = r.GetOutput()
+        assert data.GetDimensions() == (nx + 1, ny + 1, nz + 1)
+        assert data.GetSpacing() == (idx["dx_um"], idx["dx_um"], idx["dz_um"])
+        cells = data.GetCellData()
+        for name, f in snap["fields"].items():
+            a = vtk_to_numpy(cells.GetArray(f"{name} [{snap['units'][name]}]"))
+            np.testing.assert_array_equal(a.reshape(nz, ny, nx), np.load(sdir / f))
+        layer = vtk_to_numpy(cells.GetArray("layer [code]")).reshape(nz, ny, nx)
+        assert [kinds[c] for c in layer[:, 0, 0]] == idx["layers"]
+        m = vtk.vtkXMLImageDataReader()
+        m.SetFileName(str(out / mp.get("file")))
+        m.Update()
+        md = m.GetOutput()
+        assert md.GetOrigin()[2] == idx["bed_layer"] * idx["dz_um"]
+        assert md.GetDimensions() == (nx + 1, ny + 1, 2)
+        for arr, f in (("wound [1 = open]", snap["wound"]), ("vessels [code]", snap["vessels"])):
+            a = vtk_to_numpy(md.GetCellData().GetArray(arr)).reshape(ny, nx)
+            np.testing.assert_array_equal(a, np.load(sdir / f))
+        p = vtk.vtkXMLPolyDataReader()
+        p.SetFileName(str(out / pts.get("file")))
+        p.Update()
+        csv = pd.read_csv(sdir / snap["agents"])
+        xyz = vtk_to_numpy(p.GetOutput().GetPoints().GetData()) if len(csv) else np.zeros((0, 3))
+        assert len(xyz) == len(csv)
+        if len(csv):
+            np.testing.assert_allclose(xyz[:, 2], csv["z_um"], rtol=1e-6)
+            assert xyz[:, 2].max() > 0
+
+
+def test_3d_zarr_export_has_a_z_axis(cli, small_3d_run_dir, tmp_path):
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("zarr")
+    out = tmp_path / "fields3d.zarr"
+    export(cli, small_3d_run_dir, "zarr", out)
+    ds = xr.open_zarr(out)
+    idx, snaps = snapshots(small_3d_run_dir)
+    sdir = small_3d_run_dir / "snapshots"
+    assert ds["oxygen"].dims == ("time", "z", "y", "x")
+    assert ds["wound"].dims == ("time", "y", "x") and ds["wound"].attrs["layer"] == idx["bed_layer"]
+    np.testing.assert_allclose(ds["z"].values, (np.arange(idx["nz"]) + 0.5) * idx["dz_um"])
+    assert ds["z"].attrs["positive"] == "up"
+    meanings = ds["layer"].attrs["flag_meanings"].split()
+    assert [meanings[c] for c in ds["layer"].values] == idx["layers"]
+    for t, snap in enumerate(snaps):
+        for name, f in snap["fields"].items():
+            np.testing.assert_array_equal(ds[name].isel(time=t).values, np.load(sdir / f))
+        np.testing.assert_array_equal(ds["vessels"].isel(time=t).values, np.load(sdir / snap["vessels"]))
+
+
 def test_export_refuses_a_run_without_snapshots(cli, tmp_path):
     r = export(cli, tmp_path, "zarr", tmp_path / "x.zarr", check=False)
     assert r.returncode == 2 and "no snapshots/index.json" in r.stderr

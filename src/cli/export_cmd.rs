@@ -11,9 +11,10 @@ use std::process::ExitCode;
 pub enum Format {
     /// fields.pvd (a time series of .vti image data: every field, the wound
     /// mask and the vessel map, units in the array names) and agents.pvd
-    /// (.vtp points: kind, state, id), for ParaView.
+    /// (.vtp points: kind, state, id), for ParaView; a 3D run adds maps.pvd
+    /// (the wound and vessel maps at the bed layer).
     Vtk,
-    /// One Zarr (format 2) store: (time, y, x) arrays with CF-style units,
+    /// One Zarr (format 2) store: (time, y, x) arrays (3D fields: (time, z, y, x)) with CF-style units,
     /// for xarray (`xarray.open_zarr`).
     Zarr,
 }

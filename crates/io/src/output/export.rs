@@ -6,12 +6,20 @@
 //!   their unit, e.g. `oxygen [mmHg]`; spacing in µm), and `agents.pvd`, a
 //!   time series of `vtk/<tag>_agents.vtp` point data (one vertex per agent
 //!   at its position in µm, with `kind`, `state` and `id`).
+//!   A 3D run's `.vti` files are `nx × ny × nz` cells (spacing dx, dx, dz;
+//!   z up, layer 0 at the bottom) with a `layer [code]` array (the index of
+//!   [`LAYER_KINDS`]); its wound and vessel maps, which belong to the wound
+//!   bed's layer, go to `maps.pvd`: `vtk/<tag>_maps.vti`, one layer of cells
+//!   placed at the bed layer's height.
 //! - **Zarr** ([`to_zarr`]), for xarray: one Zarr (format 2) store with
 //!   consolidated metadata holding every field, the wound mask and the
 //!   vessel map as `(time, y, x)` arrays, coordinates `time` (days), `y`,
 //!   `x` (µm, voxel centres) and CF-style `units`, `long_name`,
 //!   `flag_values`/`flag_meanings` attributes (`_ARRAY_DIMENSIONS` names the
-//!   dimensions for xarray).
+//!   dimensions for xarray). In a 3D run the fields are `(time, z, y, x)`
+//!   arrays with a coordinate `z` (µm, layer centres, up) and a `layer`
+//!   variable naming what each layer holds; the wound and vessel maps stay
+//!   `(time, y, x)` and carry the bed layer's index as `layer`.
 //!
 //! Both are written by hand (the VTK XML format with raw appended binary
 //! data, the Zarr v2 layout without compression): a few hundred lines that
@@ -59,14 +67,94 @@ pub const AGENT_STATES: [(i32, &str); 8] = [
     (7, "apoptotic"),
 ];
 
+/// Layer kinds of a 3D export's `layer` codes (VTK `layer [code]`, the
+/// Zarr `layer` variable's flag values), as `snapshots/index.json` names
+/// them.
+pub const LAYER_KINDS: [(u8, &str); 5] = [
+    (0, "dermis"),
+    (1, "bed"),
+    (2, "carrier"),
+    (3, "cavity"),
+    (4, "dressing"),
+];
+
 /// One snapshot read back from a run directory.
 struct Snap {
     day: f64,
     tag: String,
-    /// (name, unit, values (ny, nx)).
+    /// (name, unit, values: (nz·ny, nx), the layers bottom first; nz = 1 in 2D).
     fields: Vec<(String, String, Array2<f32>)>,
     wound: Array2<u8>,
     vessels: Array2<u8>,
+}
+
+/// The 3D geometry of an index (`None` for a 2D run).
+struct Depth3 {
+    nz: usize,
+    dz_um: f64,
+    /// The layer codes, bottom first.
+    codes: Vec<u8>,
+    bed: usize,
+}
+
+fn depth_of(index: &Index, path: &Path) -> Result<Option<Depth3>> {
+    if index.nz <= 1 {
+        return Ok(None);
+    }
+    let dz_um = index
+        .dz_um
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .ok_or_else(|| {
+            bad(
+                path,
+                format!("3D index ({} layers) without a valid dz_um", index.nz),
+            )
+        })?;
+    if index.layers.len() != index.nz {
+        return Err(bad(
+            path,
+            format!(
+                "3D index: {} layer kinds for nz = {}",
+                index.layers.len(),
+                index.nz
+            ),
+        ));
+    }
+    let codes = index
+        .layers
+        .iter()
+        .map(|k| {
+            LAYER_KINDS
+                .iter()
+                .find(|(_, n)| n == k)
+                .map(|(c, _)| *c)
+                .ok_or_else(|| {
+                    bad(
+                        path,
+                        format!(
+                            "layer kind '{k}' (allowed: {})",
+                            LAYER_KINDS
+                                .iter()
+                                .map(|(_, n)| *n)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let bed = index.bed_layer.filter(|&b| b < index.nz).ok_or_else(|| {
+        bad(
+            path,
+            format!("3D index without a bed_layer below nz = {}", index.nz),
+        )
+    })?;
+    Ok(Some(Depth3 {
+        nz: index.nz,
+        dz_um,
+        codes,
+        bed,
+    }))
 }
 
 /// One row of a snapshot's `agents.csv`, coded.
@@ -76,6 +164,8 @@ struct Agent {
     id: u64,
     x: f32,
     y: f32,
+    /// Height (µm; 0 in 2D, where `agents.csv` has no `z_um`).
+    z: f32,
 }
 
 fn bad(file: &Path, msg: impl Into<String>) -> Error {
@@ -97,15 +187,7 @@ fn read_index(run_dir: &Path) -> Result<Index> {
     if index.snapshots.is_empty() {
         return Err(bad(&path, "lists no snapshots"));
     }
-    if index.nz > 1 {
-        return Err(bad(
-            &path,
-            format!(
-                "3D snapshots ({} layers): VTK and Zarr export supports 2D runs only for now; read the (nz, ny, nx) .npy files directly",
-                index.nz
-            ),
-        ));
-    }
+    depth_of(&index, &path)?;
     let missing = index.missing_files(run_dir);
     if let Some(first) = missing.first() {
         return Err(bad(
@@ -119,32 +201,49 @@ fn read_index(run_dir: &Path) -> Result<Index> {
     Ok(index)
 }
 
-fn npy<T: ndarray_npy::ReadableElement + Clone>(
-    path: &Path,
-    shape: (usize, usize),
-) -> Result<Array2<T>> {
+/// A `.npy` array of `shape` ((ny, nx), or (nz, ny, nx) for a 3D field),
+/// as a standard-layout `(product of the leading axes, nx)` array.
+fn npy<T: ndarray_npy::ReadableElement + Clone>(path: &Path, shape: &[usize]) -> Result<Array2<T>> {
     let f = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
-    let a = Array2::<T>::read_npy(std::io::BufReader::new(f))
+    let a = ndarray::ArrayD::<T>::read_npy(std::io::BufReader::new(f))
         .map_err(|e| bad(path, format!("not a readable .npy array: {e}")))?;
-    if a.dim() != shape {
+    if a.shape() != shape {
+        let axes = if shape.len() == 3 {
+            "(nz, ny, nx)"
+        } else {
+            "(ny, nx)"
+        };
         return Err(bad(
             path,
             format!(
-                "shape {:?}, the snapshot index says (ny, nx) = {shape:?}",
-                a.dim()
+                "shape {:?}, the snapshot index says {axes} = {shape:?}",
+                a.shape()
             ),
         ));
     }
-    Ok(a.as_standard_layout().into_owned())
+    let rows = shape[..shape.len() - 1].iter().product::<usize>();
+    let flat: Vec<T> = a.as_standard_layout().iter().cloned().collect();
+    Array2::from_shape_vec((rows, shape[shape.len() - 1]), flat)
+        .map_err(|e| bad(path, format!("array of shape {shape:?}: {e}")))
 }
 
 fn read_snap(sdir: &Path, index: &Index, e: &Entry) -> Result<Snap> {
-    let shape = (index.ny, index.nx);
+    let map_shape = [index.ny, index.nx];
+    let field_shape: Vec<usize> = if index.nz > 1 {
+        vec![index.nz, index.ny, index.nx]
+    } else {
+        map_shape.to_vec()
+    };
     let mut fields = Vec::with_capacity(e.fields.len());
     for (name, file) in &e.fields {
         let unit = e.units.get(name).cloned().unwrap_or_default();
-        fields.push((name.clone(), unit, npy::<f32>(&sdir.join(file), shape)?));
+        fields.push((
+            name.clone(),
+            unit,
+            npy::<f32>(&sdir.join(file), &field_shape)?,
+        ));
     }
+    let shape = &map_shape;
     Ok(Snap {
         day: e.day,
         tag: e.tag.clone(),
@@ -172,6 +271,12 @@ fn code(table: &[(i32, &str)], name: &str, what: &str, file: &Path) -> Result<i3
 
 fn read_agents(path: &Path) -> Result<Vec<Agent>> {
     let mut r = csv::Reader::from_path(path).map_err(|e| bad(path, e.to_string()))?;
+    // 3D snapshots add `z_um` as a last column.
+    let z_col = r
+        .headers()
+        .map_err(|e| bad(path, e.to_string()))?
+        .iter()
+        .position(|h| h == "z_um");
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| bad(path, e.to_string()))?;
@@ -189,6 +294,10 @@ fn read_agents(path: &Path) -> Result<Vec<Agent>> {
             x: num(2)? as f32,
             y: num(3)? as f32,
             state: code(&AGENT_STATES, field(4), "state", path)?,
+            z: match z_col {
+                Some(c) => num(c)? as f32,
+                None => 0.0,
+            },
         });
     }
     Ok(out)
@@ -258,34 +367,98 @@ fn time_value(xml: &mut String, app: &mut Appended, day: f64) {
     );
 }
 
-/// The `.vti` image data of one snapshot: one cell per voxel.
-fn vti(s: &Snap, dx_um: f64) -> Vec<u8> {
-    let (ny, nx) = s.wound.dim();
-    let mut app = Appended::default();
+/// The opening of a `.vti` file of `nx × ny × nz` cells of `dx × dx × dz`
+/// µm whose bottom face is at height `z0_um`, with its time value and the
+/// opening of its cell data (`scalars` the active array).
+fn vti_head(
+    app: &mut Appended,
+    cells: [usize; 3],
+    spacing: [f64; 3],
+    z0_um: f64,
+    day: f64,
+    scalars: &str,
+) -> String {
+    let [nx, ny, nz] = cells;
+    let [dx, dy, dz] = spacing;
     let mut xml = String::from(VTK_HEAD);
     xml.push_str("<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\" header_type=\"UInt64\">\n");
     let _ = writeln!(
         xml,
-        "  <ImageData WholeExtent=\"0 {nx} 0 {ny} 0 0\" Origin=\"0 0 0\" Spacing=\"{dx_um} {dx_um} {dx_um}\">"
+        "  <ImageData WholeExtent=\"0 {nx} 0 {ny} 0 {nz}\" Origin=\"0 0 {z0_um}\" Spacing=\"{dx} {dy} {dz}\">"
     );
-    time_value(&mut xml, &mut app, s.day);
-    let _ = writeln!(xml, "    <Piece Extent=\"0 {nx} 0 {ny} 0 0\">");
+    time_value(&mut xml, app, day);
+    let _ = writeln!(xml, "    <Piece Extent=\"0 {nx} 0 {ny} 0 {nz}\">");
+    let _ = writeln!(xml, "      <CellData Scalars=\"{}\">", xml_escape(scalars));
+    xml
+}
+
+fn vti_tail(mut xml: String, app: Appended) -> Vec<u8> {
+    xml.push_str("      </CellData>\n    </Piece>\n  </ImageData>\n");
+    finish_vtk(xml, app)
+}
+
+fn push_maps(xml: &mut String, app: &mut Appended, s: &Snap) {
+    let off = app.push(s.wound.as_slice().expect("standard layout"));
+    data_array(xml, "UInt8", "wound [1 = open]", 1, off);
+    let off = app.push(s.vessels.as_slice().expect("standard layout"));
+    data_array(xml, "UInt8", "vessels [code]", 1, off);
+}
+
+/// The `.vti` image data of one snapshot's fields: one cell per voxel (in
+/// 2D the wound and vessel maps too; in 3D the layer codes).
+fn vti(s: &Snap, dx_um: f64, depth: Option<&Depth3>) -> Vec<u8> {
+    let (ny, nx) = s.wound.dim();
+    let (nz, dz) = depth.map_or((1, dx_um), |d| (d.nz, d.dz_um));
+    let mut app = Appended::default();
     let first = s
         .fields
         .first()
         .map(|(n, u, _)| vtk_name(n, u))
         .unwrap_or_default();
-    let _ = writeln!(xml, "      <CellData Scalars=\"{}\">", xml_escape(&first));
+    let mut xml = vti_head(
+        &mut app,
+        [nx, ny, nz],
+        [dx_um, dx_um, dz],
+        0.0,
+        s.day,
+        &first,
+    );
     for (name, unit, a) in &s.fields {
         let off = app.push(&le_f32(a.iter().copied()));
         data_array(&mut xml, "Float32", &vtk_name(name, unit), 1, off);
     }
-    let off = app.push(s.wound.as_slice().expect("standard layout"));
-    data_array(&mut xml, "UInt8", "wound [1 = open]", 1, off);
-    let off = app.push(s.vessels.as_slice().expect("standard layout"));
-    data_array(&mut xml, "UInt8", "vessels [code]", 1, off);
-    xml.push_str("      </CellData>\n    </Piece>\n  </ImageData>\n");
-    finish_vtk(xml, app)
+    match depth {
+        None => push_maps(&mut xml, &mut app, s),
+        Some(d) => {
+            // Each cell's layer code, layer by layer (x fastest, z slowest).
+            let layer: Vec<u8> = d
+                .codes
+                .iter()
+                .flat_map(|&c| std::iter::repeat_n(c, nx * ny))
+                .collect();
+            let off = app.push(&layer);
+            data_array(&mut xml, "UInt8", "layer [code]", 1, off);
+        }
+    }
+    vti_tail(xml, app)
+}
+
+/// The `.vti` of a 3D snapshot's wound and vessel maps: one layer of cells
+/// at the bed layer's height.
+fn vti_maps(s: &Snap, dx_um: f64, d: &Depth3) -> Vec<u8> {
+    let (ny, nx) = s.wound.dim();
+    let mut app = Appended::default();
+    let z0 = d.bed as f64 * d.dz_um;
+    let mut xml = vti_head(
+        &mut app,
+        [nx, ny, 1],
+        [dx_um, dx_um, d.dz_um],
+        z0,
+        s.day,
+        "wound [1 = open]",
+    );
+    push_maps(&mut xml, &mut app, s);
+    vti_tail(xml, app)
 }
 
 /// The `.vtp` point data of one snapshot's agents.
@@ -311,7 +484,7 @@ fn vtp(agents: &[Agent], day: f64) -> Vec<u8> {
     let off = app.push(&ids);
     data_array(&mut xml, "UInt64", "id", 1, off);
     xml.push_str("      </PointData>\n      <Points>\n");
-    let pts = le_f32(agents.iter().flat_map(|a| [a.x, a.y, 0.0]));
+    let pts = le_f32(agents.iter().flat_map(|a| [a.x, a.y, a.z]));
     let off = app.push(&pts);
     data_array(&mut xml, "Float32", "position [µm]", 3, off);
     xml.push_str("      </Points>\n      <Verts>\n");
@@ -339,28 +512,41 @@ fn pvd(entries: &[(f64, String)]) -> Vec<u8> {
     xml.into_bytes()
 }
 
-/// The entries an export directory of VTK files holds.
-pub fn vtk_kind() -> OutputKind {
+/// The entries an export directory of VTK files holds (`maps.pvd` only
+/// from a 3D run).
+pub fn vtk_kind(three_d: bool) -> OutputKind {
+    let mut entries = vec!["fields.pvd".to_string(), "agents.pvd".into(), "vtk".into()];
+    if three_d {
+        entries.push("maps.pvd".into());
+    }
     OutputKind {
         kind: "export",
-        entries: vec!["fields.pvd".into(), "agents.pvd".into(), "vtk".into()],
+        entries,
     }
 }
 
 /// Write the VTK time series of `run_dir`'s snapshots into `out` (created;
-/// a non-empty `out` needs `force`). Returns the two `.pvd` files.
+/// a non-empty `out` needs `force`). Returns the `.pvd` files (two in 2D;
+/// in 3D also `maps.pvd`).
 pub fn to_vtk(run_dir: &Path, out: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let index = read_index(run_dir)?;
-    let _lock = prepare_dir(out, force, &vtk_kind())?;
+    let depth = depth_of(&index, run_dir)?;
+    let _lock = prepare_dir(out, force, &vtk_kind(depth.is_some()))?;
     let vdir = ensure_subdir(out, "vtk")?;
     let sdir = run_dir.join("snapshots");
     let mut fields = Vec::new();
+    let mut maps = Vec::new();
     let mut agents = Vec::new();
     for e in &index.snapshots {
         let s = read_snap(&sdir, &index, e)?;
         let f = format!("{}_fields.vti", s.tag);
-        write_atomic(&vdir.join(&f), &vti(&s, index.dx_um))?;
+        write_atomic(&vdir.join(&f), &vti(&s, index.dx_um, depth.as_ref()))?;
         fields.push((s.day, format!("vtk/{f}")));
+        if let Some(d) = &depth {
+            let f = format!("{}_maps.vti", s.tag);
+            write_atomic(&vdir.join(&f), &vti_maps(&s, index.dx_um, d))?;
+            maps.push((s.day, format!("vtk/{f}")));
+        }
         let a = read_agents(&sdir.join(&e.agents))?;
         let f = format!("{}_agents.vtp", s.tag);
         write_atomic(&vdir.join(&f), &vtp(&a, s.day))?;
@@ -370,7 +556,13 @@ pub fn to_vtk(run_dir: &Path, out: &Path, force: bool) -> Result<Vec<PathBuf>> {
     write_atomic(&fp, &pvd(&fields))?;
     let ap = out.join("agents.pvd");
     write_atomic(&ap, &pvd(&agents))?;
-    Ok(vec![fp, ap])
+    let mut written = vec![fp, ap];
+    if depth.is_some() {
+        let mp = out.join("maps.pvd");
+        write_atomic(&mp, &pvd(&maps))?;
+        written.push(mp);
+    }
+    Ok(written)
 }
 
 /// A CF / UDUNITS spelling of a woundsim unit (`ng/mL` → `ng mL-1`,
@@ -400,12 +592,16 @@ fn zarray(shape: &[usize], chunks: &[usize], dtype: &str, fill: Value) -> Value 
     })
 }
 
-/// The entries a Zarr export holds for arrays `names`.
-pub fn zarr_kind(names: &[String]) -> OutputKind {
+/// The entries a Zarr export holds for arrays `names` (and, from a 3D run,
+/// the `z` coordinate and the `layer` kinds).
+pub fn zarr_kind(names: &[String], three_d: bool) -> OutputKind {
     let mut entries: Vec<String> = [".zgroup", ".zattrs", ".zmetadata", "time", "y", "x"]
         .iter()
         .map(|s| s.to_string())
         .collect();
+    if three_d {
+        entries.extend(["z".to_string(), "layer".to_string()]);
+    }
     entries.extend(names.iter().cloned());
     OutputKind {
         kind: "export",
@@ -417,6 +613,7 @@ pub fn zarr_kind(names: &[String]) -> OutputKind {
 /// (created; a non-empty `out` needs `force`). Returns `out`.
 pub fn to_zarr(run_dir: &Path, out: &Path, force: bool) -> Result<PathBuf> {
     let index = read_index(run_dir)?;
+    let depth = depth_of(&index, run_dir)?;
     let (ny, nx, nt) = (index.ny, index.nx, index.snapshots.len());
     let first = &index.snapshots[0];
     let mut names: Vec<String> = first.fields.keys().cloned().collect();
@@ -432,7 +629,7 @@ pub fn to_zarr(run_dir: &Path, out: &Path, force: bool) -> Result<PathBuf> {
         }
     }
     names.extend(["wound".to_string(), "vessels".to_string()]);
-    let _lock = prepare_dir(out, force, &zarr_kind(&names))?;
+    let _lock = prepare_dir(out, force, &zarr_kind(&names, depth.is_some()))?;
     let mut meta = serde_json::Map::new();
     let put = |rel: &str, v: &Value, meta: &mut serde_json::Map<String, Value>| -> Result<()> {
         write_atomic(&out.join(rel), format!("{v}\n").as_bytes())?;
@@ -441,13 +638,18 @@ pub fn to_zarr(run_dir: &Path, out: &Path, force: bool) -> Result<PathBuf> {
     };
     let group = json!({"zarr_format": 2});
     put(".zgroup", &group, &mut meta)?;
-    let attrs = json!({
+    let mut attrs = json!({
         "Conventions": "CF-1.8",
         "title": "woundsim field snapshots",
         "source": format!("woundsim {}", crate::VERSION),
         "run_directory": run_dir.display().to_string(),
         "dx_um": index.dx_um,
     });
+    if let Some(d) = &depth {
+        attrs["dz_um"] = json!(d.dz_um);
+        attrs["bed_layer"] = json!(d.bed);
+        attrs["layers"] = json!(index.layers);
+    }
     put(".zattrs", &attrs, &mut meta)?;
     // Coordinates.
     let coord = |name: &str,
@@ -489,27 +691,67 @@ pub fn to_zarr(run_dir: &Path, out: &Path, force: bool) -> Result<PathBuf> {
         json!({"_ARRAY_DIMENSIONS": ["x"], "units": "um", "long_name": "x of the voxel centre", "axis": "X"}),
         &mut meta,
     )?;
-    // Data variables: metadata first, then one chunk per snapshot.
     let dims = json!(["time", "y", "x"]);
+    // 3D: the z coordinate, the layer kinds and (time, z, y, x) fields.
+    let (field_dims, field_shape, field_chunks) = match &depth {
+        None => (dims.clone(), vec![nt, ny, nx], vec![1, ny, nx]),
+        Some(d) => {
+            coord(
+                "z",
+                (0..d.nz).map(|i| (i as f64 + 0.5) * d.dz_um).collect(),
+                json!({"_ARRAY_DIMENSIONS": ["z"], "units": "um", "long_name": "height of the layer centre above the subdermal plexus",
+                       "axis": "Z", "positive": "up"}),
+                &mut meta,
+            )?;
+            let dir = ensure_subdir(out, "layer")?;
+            write_atomic(&dir.join("0"), &d.codes)?;
+            let a = zarray(&[d.nz], &[d.nz], "|u1", Value::Null);
+            let la = json!({"_ARRAY_DIMENSIONS": ["z"], "units": "1", "long_name": "what the layer holds",
+                            "flag_values": LAYER_KINDS.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+                            "flag_meanings": LAYER_KINDS.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(" ")});
+            write_atomic(&dir.join(".zarray"), format!("{a}\n").as_bytes())?;
+            write_atomic(&dir.join(".zattrs"), format!("{la}\n").as_bytes())?;
+            meta.insert("layer/.zarray".into(), a);
+            meta.insert("layer/.zattrs".into(), la);
+            (
+                json!(["time", "z", "y", "x"]),
+                vec![nt, d.nz, ny, nx],
+                vec![1, d.nz, ny, nx],
+            )
+        }
+    };
+    let bed = depth.as_ref().map(|d| d.bed);
+    let on_bed = |mut a: Value| {
+        if let Some(b) = bed {
+            a["layer"] = json!(b);
+            a["comment"] = json!("the wound bed's layer (index along z)");
+        }
+        a
+    };
+    // Data variables: metadata first, then one chunk per snapshot.
     for name in &names {
         let dir = ensure_subdir(out, name)?;
         let (a, attrs) = match name.as_str() {
             "wound" => (
                 zarray(&[nt, ny, nx], &[1, ny, nx], "|u1", Value::Null),
-                json!({"_ARRAY_DIMENSIONS": dims, "units": "1", "long_name": "open wound",
+                on_bed(
+                    json!({"_ARRAY_DIMENSIONS": dims, "units": "1", "long_name": "open wound",
                        "flag_values": [0, 1], "flag_meanings": "closed open"}),
+                ),
             ),
             "vessels" => (
                 zarray(&[nt, ny, nx], &[1, ny, nx], "|u1", Value::Null),
-                json!({"_ARRAY_DIMENSIONS": dims, "units": "1", "long_name": "vessel state",
+                on_bed(
+                    json!({"_ARRAY_DIMENSIONS": dims, "units": "1", "long_name": "vessel state",
                        "flag_values": VESSEL_CODES.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
                        "flag_meanings": VESSEL_CODES.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(" ")}),
+                ),
             ),
             field => {
                 let unit = first.units.get(field).cloned().unwrap_or_default();
                 (
-                    zarray(&[nt, ny, nx], &[1, ny, nx], "<f4", json!("NaN")),
-                    json!({"_ARRAY_DIMENSIONS": dims, "units": cf_unit(&unit),
+                    zarray(&field_shape, &field_chunks, "<f4", json!("NaN")),
+                    json!({"_ARRAY_DIMENSIONS": field_dims, "units": cf_unit(&unit),
                            "woundsim_units": unit, "long_name": field}),
                 )
             }
@@ -523,8 +765,16 @@ pub fn to_zarr(run_dir: &Path, out: &Path, force: bool) -> Result<PathBuf> {
     for (t, e) in index.snapshots.iter().enumerate() {
         let s = read_snap(&sdir, &index, e)?;
         let chunk = format!("{t}.0.0");
+        let field_chunk = if depth.is_some() {
+            format!("{t}.0.0.0")
+        } else {
+            chunk.clone()
+        };
         for (name, _, a) in &s.fields {
-            write_atomic(&out.join(name).join(&chunk), &le_f32(a.iter().copied()))?;
+            write_atomic(
+                &out.join(name).join(&field_chunk),
+                &le_f32(a.iter().copied()),
+            )?;
         }
         write_atomic(
             &out.join("wound").join(&chunk),
