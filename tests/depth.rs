@@ -384,7 +384,8 @@ fn doses_land_inside_the_strip() {
 /// `woundsim export` of a 3D run: the Zarr fields are `(time, z, y, x)`
 /// chunks holding the snapshot's `(nz, ny, nx)` arrays byte for byte, the
 /// maps stay `(time, y, x)`; the VTK image data has nz layers of cells and
-/// the maps sit in their own file at the bed layer's height.
+/// the maps sit in their own file at the bed layer's height. Its plots
+/// include the cross-sections.
 #[test]
 fn three_d_runs_export_to_zarr_and_vtk_with_their_layers() {
     let tmp = common::tempdir();
@@ -394,7 +395,6 @@ fn three_d_runs_export_to_zarr_and_vtk_with_their_layers() {
         "run",
         "dfu-3d",
         "--quiet",
-        "--no-plots",
         "--days",
         "1",
         "--out",
@@ -418,6 +418,15 @@ fn three_d_runs_export_to_zarr_and_vtk_with_their_layers() {
         .unwrap()
         .clone();
     let t = index["snapshots"].as_array().unwrap().len() - 1;
+    // The plots of a 3D run add a cross-section per snapshot.
+    for snap in index["snapshots"].as_array().unwrap() {
+        let png = run.join(format!(
+            "plots/section_{}.png",
+            snap["tag"].as_str().unwrap()
+        ));
+        let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 10_000, "{} ({size} bytes)", png.display());
+    }
 
     let zarr = tmp.path().join("f.zarr");
     common::ok_1t(&[

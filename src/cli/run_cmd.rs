@@ -112,6 +112,8 @@ pub(super) fn draw_plots(
             fields.iter().map(String::as_str).collect()
         };
         files.extend(plot::plot_fieldmaps_of(dir, &out, days, &fields, format)?);
+        // A 3D run also gets the cross-sections through the wound's centre.
+        files.extend(plot::plot_sections(dir, &out, days, &fields, format)?);
         if let Some(field) = animate {
             files.push(plot::animate(
                 dir,

@@ -25,6 +25,8 @@ mod snapshots;
 pub use snapshots::*;
 mod maps;
 pub(crate) use maps::*;
+mod section;
+pub use section::plot_sections;
 #[cfg(test)]
 mod tests;
 

@@ -6,6 +6,8 @@
 //!
 //! * [`plot_timeseries`]: a 3×2 panel time-course figure;
 //! * [`plot_fieldmaps`]: one 4-panel heat-map figure per snapshot;
+//! * [`plot_sections`]: for a 3D run, the fields in the vertical plane
+//!   through the wound centre, one figure per snapshot;
 //! * [`animate()`]: an animated GIF of one field over all snapshots;
 //! * [`plot_comparison`]: several runs' time courses overlaid;
 //! * [`bar_with_intervals`], [`grouped_bars_with_intervals`],
@@ -51,7 +53,7 @@ pub use self::charts::{
 };
 pub use self::compare::{plot_comparison, COMPARE_COLUMNS, COMPARE_MAX_PANELS};
 pub use self::fieldmap::safe_tag;
-pub use self::fieldmap::{plot_fieldmaps, plot_fieldmaps_of, FIELDMAP_FIELDS};
+pub use self::fieldmap::{plot_fieldmaps, plot_fieldmaps_of, plot_sections, FIELDMAP_FIELDS};
 pub use self::timeseries::{plot_timeseries, plot_timeseries_scaled};
 
 mod style;

@@ -19,6 +19,12 @@ pub(crate) struct SnapshotIndex {
     /// wound and vessel maps).
     #[serde(default)]
     pub bed_layer: Option<usize>,
+    /// Layer thickness of a 3D run (µm).
+    #[serde(default)]
+    pub dz_um: Option<f64>,
+    /// What each layer of a 3D run holds, bottom first.
+    #[serde(default)]
+    pub layers: Vec<String>,
     #[serde(default)]
     pub snapshots: Vec<SnapshotMeta>,
 }
@@ -100,6 +106,9 @@ pub(crate) struct Agent {
     pub kind: AgentKind,
     pub x_um: f64,
     pub y_um: f64,
+    /// Height in a 3D run (the slice centre in 2D, where `agents.csv` has no
+    /// `z_um`: 0).
+    pub z_um: f64,
     /// Drawing order: dead MSCs first, then every other agent in an order
     /// hashed from its kind and id, so that where markers pile up the ones
     /// on top are a fair sample of all kinds.
@@ -115,6 +124,8 @@ pub(super) struct AgentRow {
     pub(super) y_um: f64,
     #[serde(default)]
     pub(super) state: String,
+    #[serde(default)]
+    pub(super) z_um: f64,
 }
 
 /// The display-ready content of one snapshot: fields, wound mask and vessels
@@ -232,6 +243,35 @@ impl Run {
     /// The wound bed's layer of a 3D field file `(nz, ny, nx)`: the top
     /// view the maps show.
     fn read_bed_layer(&self, path: &Path) -> Result<Array2<f32>, PlotError> {
+        let bed = self
+            .index
+            .bed_layer
+            .unwrap_or(0)
+            .min(self.index.nz.max(1) - 1);
+        Ok(self
+            .read_3d(path)?
+            .index_axis(ndarray::Axis(0), bed)
+            .to_owned())
+    }
+
+    /// The `(nz, nx)` cross-section at row `iy` of a 3D run's field, or
+    /// `None` if the snapshot does not list it.
+    pub fn read_section(
+        &self,
+        meta: &SnapshotMeta,
+        field: &str,
+        iy: usize,
+    ) -> Result<Option<Array2<f32>>, PlotError> {
+        let Some(file) = meta.fields.get(field) else {
+            return Ok(None);
+        };
+        let a = self.read_3d(&self.dir.join(file))?;
+        let iy = iy.min(self.index.ny - 1);
+        Ok(Some(a.index_axis(ndarray::Axis(1), iy).to_owned()))
+    }
+
+    /// A 3D field file, checked against the index's `(nz, ny, nx)`.
+    fn read_3d(&self, path: &Path) -> Result<ndarray::Array3<f32>, PlotError> {
         require_file(path)?;
         let a: ndarray::Array3<f32> = read_npy(path).map_err(|e| match e {
             ReadNpyError::Io(source) => io_err(path, source),
@@ -250,8 +290,7 @@ impl Run {
                 ),
             });
         }
-        let bed = self.index.bed_layer.unwrap_or(0).min(want.0 - 1);
-        Ok(a.index_axis(ndarray::Axis(0), bed).to_owned())
+        Ok(a)
     }
 
     pub(super) fn read_mask(&self, file: &str) -> Result<Array2<u8>, PlotError> {
@@ -368,6 +407,7 @@ pub(super) fn read_agents(path: &Path) -> Result<Vec<Agent>, PlotError> {
                     kind,
                     x_um: row.x_um,
                     y_um: row.y_um,
+                    z_um: row.z_um,
                     order: (
                         kind != AgentKind::MscDead,
                         woundsim_core::rng::hash_words(&[kind as u64, row.id]),

@@ -41,6 +41,7 @@ fn thinning_keeps_the_proportions_of_the_kinds() {
         kind,
         x_um: 0.0,
         y_um: 0.0,
+        z_um: 0.0,
         order: (kind != AgentKind::MscDead, i),
     };
     let mut layers = Layers::default();
