@@ -49,6 +49,8 @@ pub mod file;
 pub use file::{Arm, LotPer, Overrides, RawTrial, Trial};
 mod report;
 pub use report::*;
+mod outputs;
+pub use outputs::*;
 #[cfg(test)]
 mod tests;
 
