@@ -304,6 +304,56 @@ fn a_dose_puts_the_strips_share_of_the_wound_volume_in_the_domain() {
 }
 
 #[test]
+fn a_strip_holds_the_perilesional_rings_share_of_the_dose() {
+    let p = params(&["treatment.delivery.route=\"perilesional\""]);
+    let mut st = SimState::new(&p, 1, p.patient);
+    let ws = Workspace::new(&p, &st);
+    // The ring's share in the strip, counted independently: directions
+    // spaced evenly around the ring at its mean distance (200 µm) outside
+    // the 2 mm wound, centred in the 200 µm strip.
+    let (r, h) = (1000.0 * (1.0 + 200.0 / 1000.0), 200.0);
+    let n = 1_000_000;
+    let inside = (0..n)
+        .filter(|k| {
+            let y = 100.0 + r * (2.0 * std::f64::consts::PI * (*k as f64 + 0.5) / n as f64).sin();
+            (0.0..h).contains(&y)
+        })
+        .count() as f64
+        / n as f64;
+    let got = ws.rates.dosing.agents_per_dose;
+    let want = 1e6 * inside;
+    assert!((got - want).abs() < 1e-3 * want, "{got} vs {want}");
+    // About half of the strip's area share (a strip of height h through a
+    // disc of diameter d holds about 2h/(πd) of its ring, but 4h/(πd) of
+    // its area): the former twofold over-representation is gone.
+    let area = st.tissue.footprint_count as f64 * p.grid.voxel_area_mm2();
+    let area_share = area / (std::f64::consts::PI / 4.0 * 2.0 * 2.0);
+    assert!(
+        (0.4..0.65).contains(&(inside / area_share)),
+        "{inside} vs {area_share}"
+    );
+    // Every cell of the dose is placed, in the strip, on the ring (200 ±
+    // 150 µm beyond the margin) near the strip's x ends.
+    sim::systems::dose(&p, &mut st, &ws, 0);
+    let m = &st.mscs;
+    let placed = m.len() as f64;
+    assert!((placed - got).abs() <= 1.0, "{placed} placed of {got}");
+    let cx = p.grid.width_um() / 2.0;
+    let mut sum = 0.0;
+    for i in 0..m.len() {
+        assert!((0.0..=h as f32).contains(&m.y[i]));
+        let d = (m.x[i] as f64 - cx).abs();
+        assert!(
+            d > 1000.0 + 200.0 - 5.0 * 150.0,
+            "a perilesional cell {d} µm from the centre"
+        );
+        sum += d;
+    }
+    let mean = sum / placed;
+    assert!((1170.0..1230.0).contains(&mean), "mean distance {mean} µm");
+}
+
+#[test]
 fn intravenous_cells_arrive_only_at_perfused_vessels_of_the_open_wound() {
     let p = params(&[
         "treatment.delivery.route=\"intravenous\"",

@@ -39,6 +39,12 @@ pub fn sin(x: f64) -> f64 {
     libm::sin(x)
 }
 
+/// Arcsine (radians, in [−π/2, π/2]; NaN outside [−1, 1]).
+#[inline]
+pub fn asin(x: f64) -> f64 {
+    libm::asin(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

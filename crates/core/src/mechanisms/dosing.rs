@@ -24,7 +24,11 @@
 use crate::agents::Mscs;
 use crate::engine::Births;
 use crate::grid::Grid;
+use crate::math;
 use crate::rng::{Purpose, Stream};
+use crate::scenario::depth::{
+    strip_ring_arc, PERILESIONAL_RING_OFFSET_UM, PERILESIONAL_RING_SD_UM,
+};
 use crate::scenario::rates::{DosingRates, Placement};
 use crate::scenario::treatment::Route;
 use crate::tissue::{in_wound, vessel, Tissue};
@@ -147,24 +151,25 @@ pub fn apply(v: Dose<'_>) {
             }
             Route::Perilesional if strip => {
                 // The ring crosses the strip near its x ends only: a
-                // direction whose point lies in the strip (a cell that
-                // finds none in 64 draws is not placed).
+                // direction drawn uniformly among those whose point lies in
+                // the strip (the dose share is the ring's share in it).
                 let (_, wh0) = r.wound_extent_um;
                 let cy0 = r.wound_center_um.1;
-                let hit = (0..64).find_map(|_| {
-                    let (ux, uy) = rng.direction();
-                    let f = 1.0 + (200.0 + rng.normal() * 150.0) / (ww.min(wh0) / 2.0);
-                    let (x, y) = (cx + ux * ww / 2.0 * f, cy0 + uy * wh0 / 2.0 * f);
-                    (0.0..h).contains(&y).then_some((x, y))
-                });
-                match hit {
-                    Some(pt) => pt,
-                    None => continue,
-                }
+                let f = 1.0
+                    + (PERILESIONAL_RING_OFFSET_UM + rng.normal() * PERILESIONAL_RING_SD_UM)
+                        / (ww.min(wh0) / 2.0);
+                let (lo, hi) = strip_ring_arc(cy0, wh0 / 2.0 * f, h);
+                let theta = lo + rng.uniform() * (hi - lo);
+                let ux = if rng.chance(0.5) { -1.0 } else { 1.0 } * math::cos(theta);
+                let uy = math::sin(theta);
+                let y = (cy0 + uy * wh0 / 2.0 * f).clamp(0.0, h);
+                (cx + ux * ww / 2.0 * f, y)
             }
             Route::Perilesional => {
                 let (ux, uy) = rng.direction();
-                let r = 1.0 + (200.0 + rng.normal() * 150.0) / (ww.min(wh) / 2.0);
+                let r = 1.0
+                    + (PERILESIONAL_RING_OFFSET_UM + rng.normal() * PERILESIONAL_RING_SD_UM)
+                        / (ww.min(wh) / 2.0);
                 (cx + ux * ww / 2.0 * r, cy + uy * wh / 2.0 * r)
             }
             _ => {

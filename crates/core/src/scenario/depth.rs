@@ -26,6 +26,7 @@
 use super::Scenario;
 use crate::error::InputError;
 use crate::grid::Grid;
+use crate::math;
 use serde::Serialize;
 
 /// What one z layer holds.
@@ -197,9 +198,37 @@ impl Depth {
         depth_um: f64,
     ) -> f64 {
         let area = footprint_voxels as f64 * grid.voxel_area_mm2();
-        let depth = (self.cavity_layers() as f64 * grid.dz_um).min(depth_um);
-        (area / wound_area_mm2).min(1.0) * depth / depth_um
+        (area / wound_area_mm2).min(1.0) * self.cavity_depth_share(grid, depth_um)
     }
+
+    /// The share of the wound's depth that the domain's cavity holds: its
+    /// layers' depth (at most `depth_um`) over `wound.depth_um`.
+    pub fn cavity_depth_share(&self, grid: &Grid, depth_um: f64) -> f64 {
+        let depth = (self.cavity_layers() as f64 * grid.dz_um).min(depth_um);
+        depth / depth_um
+    }
+}
+
+/// Perilesional injections lie on a ring this far outside the wound's
+/// margin on average (µm; assumption: injections "around the wound edge",
+/// into intact dermis a few hundred µm from the margin).
+pub const PERILESIONAL_RING_OFFSET_UM: f64 = 200.0;
+
+/// Spread of the perilesional ring's distance from the margin (µm, one
+/// standard deviation; assumption).
+pub const PERILESIONAL_RING_SD_UM: f64 = 150.0;
+
+/// The directions of a perilesional ring that fall inside a strip: a ring
+/// point is `(cx + cos θ · a, cy + sin θ · b)` (semi-axes a, b: the wound's
+/// scaled by the ring's distance), and the strip holds `0 ≤ y < height`.
+/// Returns `(lo, hi)` with `sin θ ∈ [sin lo, sin hi]` exactly for the
+/// directions whose point lies in the strip, `−π/2 ≤ lo ≤ hi ≤ π/2`; the
+/// ring's share in the strip is `(hi − lo) / π` (the arcs around θ and
+/// π − θ), and a direction in it is `lo + u·(hi − lo)`, mirrored to π − θ
+/// half of the time.
+pub fn strip_ring_arc(center_y_um: f64, semi_y_um: f64, height_um: f64) -> (f64, f64) {
+    let s = |y: f64| ((y - center_y_um) / semi_y_um).clamp(-1.0, 1.0);
+    (math::asin(s(0.0)), math::asin(s(height_um)))
 }
 
 /// The grid of the domain section: `nx × ny` voxels of `voxel_um`, and

@@ -2,6 +2,7 @@
 //! dosing and the depot, tissue sources and sinks.
 
 use super::{tissue_dt_days, DepthSupply, Hypoxia};
+use crate::scenario::depth::{strip_ring_arc, PERILESIONAL_RING_OFFSET_UM};
 use crate::scenario::patient::PatientValues;
 use crate::scenario::treatment::Route;
 use crate::scenario::{wound_extent_um, Params, Wound, WoundShape};
@@ -266,7 +267,17 @@ fn agents_per_dose(p: &Params) -> f64 {
         Route::Intravenous => tr.delivery.homing_fraction,
         _ => 1.0,
     };
-    if p.depth.is_3d() {
+    let (ww, wh) = wound_extent_um(&s.wound);
+    let height = p.grid.height_um();
+    if p.depth.is_3d() && tr.delivery.route == Route::Perilesional && wh > height {
+        // A strip holds the share of the perilesional ring that crosses it
+        // (at the ring's mean distance from the margin), not the share of
+        // the wound's area: about half of it.
+        let f = 1.0 + PERILESIONAL_RING_OFFSET_UM / (ww.min(wh) / 2.0);
+        let (lo, hi) = strip_ring_arc(s.wound.center_y_frac * height, wh / 2.0 * f, height);
+        let ring = (hi - lo) / std::f64::consts::PI;
+        cells * route * ring * p.depth.cavity_depth_share(&p.grid, s.wound.depth_um)
+    } else if p.depth.is_3d() {
         // The share of the whole wound's volume inside the domain.
         let foot = super::super::footprint_voxels(&s.wound, &p.grid);
         let share = p
