@@ -190,7 +190,7 @@ mod tests {
             let mut v = v0;
             for n in 1..=400u32 {
                 v = r.step(v, t);
-                let half_min = if t > v0 { 120.0 } else { 1440.0 };
+                let half_min = if t > v0 { 2.0 * 60.0 } else { 24.0 * 60.0 };
                 let exact = t as f64
                     + (v0 as f64 - t as f64)
                         * (-(std::f64::consts::LN_2) * n as f64 * dt / half_min).exp();
