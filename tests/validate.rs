@@ -56,22 +56,18 @@ facts! {
     msc_benefit_outlasts = "msc-benefit-outlasts";
     aggregates_beat_suspension = "aggregates-beat-suspension";
     vegf_engineered_closes_faster = "vegf-engineered-closes-faster";
-    vegf_engineered_raises_vegf = "vegf-engineered-raises-vegf";
     conditioned_medium_not_worse = "conditioned-medium-not-worse";
-    hydrogel_retains_cells = "hydrogel-retains-cells";
     scaffold_retains_cells = "scaffold-retains-cells";
     high_vegf_abnormal_vessels = "high-vegf-abnormal-vessels";
     high_vegf_no_better_healing = "high-vegf-no-better-healing";
     diabetic_tnf_high_d7_14 = "diabetic-tnf-high-d7-14";
     diabetic_m2_lag = "diabetic-m2-lag";
     tnf_two_sided_vegf = "tnf-two-sided-vegf";
-    hypoxia_priming_raises_vegf = "hypoxia-priming-raises-vegf";
     deferoxamine_priming_raises_vegf = "deferoxamine-priming-raises-vegf";
     hypoxia_priming_survival = "hypoxia-priming-survival";
     hypoxia_kills_msc = "hypoxia-kills-msc";
     il10_drives_m2 = "il10-drives-m2";
     repeated_dosing_keeps_secretion = "repeated-dosing-keeps-secretion";
-    vesicles_no_cells = "vesicles-no-cells";
     vesicles_improve_closure = "vesicles-improve-closure";
     conditioned_medium_no_cells = "conditioned-medium-no-cells";
     conditioned_medium_improves_closure = "conditioned-medium-improves-closure";
@@ -80,6 +76,12 @@ facts! {
     tnf_clears_in_minutes = "tnf-clears-in-minutes";
     il10_clears_in_hours = "il10-clears-in-hours";
     tgfb_clears_in_minutes = "tgfb-clears-in-minutes";
+    hypoxia_priming_vegf_early = "hypoxia-priming-vegf-early";
+    hypoxia_priming_wears_off = "hypoxia-priming-wears-off";
+    chronic_wound_licenses_mscs = "chronic-wound-licenses-mscs";
+    #[ignore = "fails honestly (#21): IFN-γ priming shifts the M2 fraction by 0.004 (−0.014 to 0.022) in the quick run; unprimed cells are licensed by the wound's own TNF-α and PGE2 stays far below its half-maximum"]
+    ifn_gamma_licensing_raises_m2 = "ifn-gamma-licensing-raises-m2";
+    pge2_carries_the_licensing_m2_shift = "pge2-carries-the-licensing-m2-shift";
 }
 
 #[test]

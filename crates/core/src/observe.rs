@@ -103,6 +103,10 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     let (n_live, n_apoptotic) = st.neutrophils.counts();
     v.push(n_live as f64);
     v.push(n_apoptotic as f64);
+    // The MSC state: mean HIF-1α activity and licensed share of the live
+    // (and senescent) MSCs (undefined without any).
+    v.push(crate::mechanisms::msc_state::mean_hif(&st.mscs));
+    v.push(crate::mechanisms::msc_state::licensed_fraction(&st.mscs));
     if p.depth.is_3d() {
         depth::observe(p, st, &mut v);
     }

@@ -67,6 +67,8 @@ pub enum Phase {
     Sources,
     /// The field solve, with the neighbour bins rebuilt alongside it.
     Fields,
+    /// The per-cell MSC state: HIF-1α activity, licensing, stress.
+    MscState,
     /// MSC survival, migration, division and efferocytosis.
     MscFate,
     /// Neutrophil recruitment, apoptosis, migration and efferocytosis.
@@ -102,13 +104,14 @@ pub struct PhaseInfo {
 
 impl Phase {
     /// Number of phases.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 12;
 
     /// Every phase, in step order.
     pub const ALL: [Phase; Phase::COUNT] = [
         Phase::Dosing,
         Phase::Sources,
         Phase::Fields,
+        Phase::MscState,
         Phase::MscFate,
         Phase::Neutrophils,
         Phase::Macrophages,
@@ -148,11 +151,18 @@ impl Phase {
                 "sources; agent positions",
                 "fields; neighbour bins",
             ),
+            Phase::MscState => (
+                "msc_state",
+                Cadence::CellStep,
+                "mechanisms::msc_state",
+                "O₂, TNF-α, ROS; MSC anchorage, carrier, age",
+                "MSC HIF-1α activity, licensing, stress",
+            ),
             Phase::MscFate => (
                 "msc",
                 Cadence::CellStep,
                 "mechanisms::msc_fate",
-                "O₂, TNF-α, ROS, bins",
+                "TNF-α, MSC stress, bins",
                 "MSCs, debris; efferocytosis events, applied to macrophage polarization",
             ),
             Phase::Neutrophils => (

@@ -70,6 +70,8 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.push("o2_max_mmHg".into());
     c.push("neutrophils".into());
     c.push("neutrophils_apoptotic".into());
+    c.push("msc_hif_mean".into());
+    c.push("msc_licensed_fraction".into());
     c.extend(depth_columns(p));
     c
 }

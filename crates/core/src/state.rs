@@ -269,6 +269,15 @@ impl SimState {
         {
             return Err(format!("MSCs: state {s} is not a known state"));
         }
+        for (name, col) in [
+            ("HIF-1α activity", &m.hif),
+            ("licensing", &m.licensing),
+            ("stress", &m.stress),
+        ] {
+            if let Some(i) = col.iter().position(|v| !(0.0..=1.0).contains(v)) {
+                return Err(format!("MSC {}: {name} {} is outside 0–1", m.id[i], col[i]));
+            }
+        }
         ids("macrophages", &self.macs)?;
         ids("neutrophils", &self.neutrophils)?;
         if let Some(s) = self

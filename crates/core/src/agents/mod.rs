@@ -173,13 +173,36 @@ crate::agent_store! {
         age_min: f32,
         /// Minutes since death (dead cells only).
         dead_min: f32,
+        /// HIF-1α activity, 0–1 (local hypoxia, hypoxia mimetics;
+        /// `mechanisms::msc_state`).
+        hif: f32,
+        /// Inflammatory licensing, 0–1 (local TNF-α; IFN-γ priming).
+        licensing: f32,
+        /// Stress, 0–1 (hypoxia, ROS, anoikis; raises the death hazard).
+        stress: f32,
     }
 }
 
 impl Mscs {
-    /// Append a new live cell.
+    /// Append a new live cell in the resting state (no HIF-1α activity,
+    /// unlicensed, unstressed).
     #[allow(clippy::too_many_arguments)]
     pub fn push(&mut self, id: u64, x: f32, y: f32, z: f32, in_carrier: bool, unanchored_min: f32) {
+        self.push_with_state(id, x, y, z, in_carrier, unanchored_min, [0.0; 3]);
+    }
+
+    /// Append a new live cell with its (HIF-1α, licensing, stress) state.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_with_state(
+        &mut self,
+        id: u64,
+        x: f32,
+        y: f32,
+        z: f32,
+        in_carrier: bool,
+        unanchored_min: f32,
+        [hif, licensing, stress]: [f32; 3],
+    ) {
         self.push_row(
             id,
             x,
@@ -190,6 +213,9 @@ impl Mscs {
             unanchored_min,
             0.0,
             0.0,
+            hif,
+            licensing,
+            stress,
         );
     }
 }

@@ -207,7 +207,7 @@ pub fn apply(v: Dose<'_>) {
         let unanchored = if carrier { 0.0 } else { anchorage };
         for (x, y, z) in placed {
             let id = births.new_id();
-            mscs.push(id, x, y, z, carrier, unanchored);
+            mscs.push_with_state(id, x, y, z, carrier, unanchored, r.initial_state);
         }
     }
     *doses_given += 1;

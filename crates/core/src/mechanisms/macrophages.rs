@@ -3,7 +3,8 @@
 //!
 //! Polarization `p` (0 = M1, 1 = M2) follows
 //! `dp/dt = k · (D₂ (1 − p) − D₁ p)` with
-//! `D₂ = intrinsic + w_IL10·IL10/(IL10+K) + w_TGFβ·TGFβ/(TGFβ+K)` and
+//! `D₂ = intrinsic + w_IL10·IL10/(IL10+K) + w_TGFβ·TGFβ/(TGFβ+K) + w_PGE2·PGE2/(PGE2+K)`
+//! (PGE2 of licensed MSCs, Németh 2009) and
 //! `D₁ = w_TNF·TNF/(TNF+K) + w_hyp·h(O₂) + w_dmg·(debris + bioburden)`;
 //! `k = switch_per_day × patient multiplier` (diabetic ×0.5). Efferocytosis
 //! of a dead MSC or an apoptotic neutrophil adds a step toward M2 (see
@@ -54,7 +55,7 @@ pub struct MacrophageStep<'a> {
     pub seed: u64,
     /// Base step.
     pub step: u64,
-    /// Fields (read: IL-10, TGF-β, TNF-α, O₂ and the TNF-α gradient).
+    /// Fields (read: IL-10, TGF-β, PGE2, TNF-α, O₂ and the TNF-α gradient).
     pub fields: &'a Fields,
     /// Tissue: debris (cleared where cells stand), the open wound and
     /// bioburden (read).
@@ -83,13 +84,15 @@ pub fn polarization_rate(
     pol: f32,
     il10: f32,
     tgfb: f32,
+    pge2: f32,
     tnf: f32,
     o2: f32,
     damage: f32,
 ) -> f32 {
     let d2 = m.intrinsic_m2_drive
         + m.il10_m2_drive * sat(il10, m.il10_half_ng_per_ml)
-        + m.tgfb_m2_drive * sat(tgfb, m.tgfb_half_ng_per_ml);
+        + m.tgfb_m2_drive * sat(tgfb, m.tgfb_half_ng_per_ml)
+        + m.pge2_m2_drive * sat(pge2, m.pge2_half_ng_per_ml);
     let d1 = m.tnf_m1_drive * sat(tnf, m.tnf_half_ng_per_ml)
         + m.hypoxia_m1_drive * hif(o2, m.hypoxia.onset_mmhg, m.hypoxia.saturation_mmhg)
         + m.damage_m1_drive * damage;
@@ -172,6 +175,7 @@ pub fn update(v: MacrophageStep<'_>) {
                 mac.pol[i],
                 fields.at(ids.il10, f),
                 fields.at_opt(ids.tgfb, f),
+                fields.at_opt(ids.pge2, f),
                 fields.at(ids.tnf, f),
                 fields.at(ids.oxygen, f),
                 damage,

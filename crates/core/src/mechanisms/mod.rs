@@ -15,6 +15,7 @@ pub mod closure;
 pub mod dosing;
 pub mod macrophages;
 pub mod msc_fate;
+pub mod msc_state;
 pub mod neutrophils;
 pub mod secretion;
 pub mod tissue_sources;

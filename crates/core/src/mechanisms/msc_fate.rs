@@ -2,15 +2,19 @@
 //! (rare) division, efferocytosis of dead cells by macrophages and secondary
 //! necrosis of uncleared dead cells.
 //!
-//! Reads O₂, TNF-α, ROS and the macrophage bins; writes MSCs, debris (secondary
+//! Reads TNF-α, the cells' stress and the macrophage bins; writes MSCs, debris (secondary
 //! necrosis) and its counters. Its one effect on another kind, a macrophage
 //! eating a dead MSC, is not written here: it is an event in
 //! [`MscFate::efferocytosis`] (the eating macrophage's index, in MSC id
 //! order), applied by [`super::macrophages::efferocytose`].
 //!
 //! Death hazard (per day):
-//! `(base + hypoxia·h(O₂) + tnf·T/(T+K) + ros·R/(R+K_R) + anoikis·[unanchored, no carrier]·m_anoikis)
-//!  × m_product × [in carrier: protection]`.
+//! `(base + tnf·T/(T+K) + (hypoxia + ros + anoikis·m_anoikis)·stress)
+//!  × m_product × [in carrier: protection]`, where `stress` (0–1) is the
+//! cell's state (`super::msc_state`): it relaxes toward
+//! `(hypoxia·h(O₂)·(1 − p·HIF) + ros·R/(R+K_R) + anoikis·m_anoikis·[unanchored, no carrier])
+//! / (hypoxia + ros + anoikis·m_anoikis)`, so a settled cell dies at the
+//! hazard those terms give directly ([`death_hazard_per_min`]).
 //! Senescence hazard: `senescence · T/(T+K)`.
 
 use super::{blend_direction, hif, sat};
@@ -93,7 +97,30 @@ pub struct MscFate<'a> {
     pub scratch: &'a mut Scratch,
 }
 
-/// Death hazard (per minute) of a live MSC in its environment.
+/// Death hazard (per minute) of a live MSC with stress `stress` (0–1) at
+/// TNF-α `tnf`.
+#[inline]
+pub fn death_hazard_from_stress(
+    r: &MscFateRates,
+    tnf: f32,
+    stress: f32,
+    in_carrier: bool,
+    product_hazard: f32,
+) -> f64 {
+    let mut per_min = r.base_death_per_min
+        + r.tnf_death_per_min * sat(tnf, r.tnf_half_max_ng_per_ml) as f64
+        + r.stress_death_per_min * stress as f64;
+    per_min *= product_hazard as f64;
+    if in_carrier {
+        per_min *= r.carrier_protection;
+    }
+    per_min
+}
+
+/// Death hazard (per minute) of a live MSC whose state has settled in a
+/// constant environment (its HIF-1α activity at `h(O₂)` and its stress at
+/// its insult): the hypoxia, ROS and anoikis terms directly, the hypoxic
+/// one less the HIF-1α protection.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn death_hazard_per_min(
@@ -107,7 +134,7 @@ pub fn death_hazard_per_min(
 ) -> f64 {
     let h = hif(o2, r.hypoxia.onset_mmhg, r.hypoxia.saturation_mmhg) as f64;
     let mut per_min = r.base_death_per_min
-        + r.hypoxia_death_per_min * h
+        + r.hypoxia_death_per_min * h * (1.0 - r.hif_survival_protection as f64 * h)
         + r.tnf_death_per_min * sat(tnf, r.tnf_half_max_ng_per_ml) as f64
         + r.ros_death_per_min * sat(ros, r.ros_half_max_au) as f64;
     if unanchored && !in_carrier {
@@ -180,18 +207,8 @@ pub fn update(v: MscFate<'_>) {
             return out;
         }
         let (hazard_m, _, _) = r.product.mults(ms.age_min[i]);
-        let o2 = fields.at(ids.oxygen, f);
         let tnf = fields.at(ids.tnf, f);
-        let ros = fields.at_opt(ids.ros, f);
-        let h = death_hazard_per_min(
-            r,
-            o2,
-            tnf,
-            ros,
-            ms.unanchored_min[i] > 0.0,
-            ms.in_carrier[i],
-            hazard_m,
-        );
+        let h = death_hazard_from_stress(r, tnf, ms.stress[i], ms.in_carrier[i], hazard_m);
         if rng.hazard(h, dt as f64) {
             out.event = Event::Died;
             return out;
@@ -226,7 +243,7 @@ pub fn update(v: MscFate<'_>) {
     });
 
     // Apply in id order.
-    let mut divided = Vec::new();
+    let mut divided: Vec<(f32, f32, f32, [f32; 3])> = Vec::new();
     let debris = debris.as_slice_mut().expect("standard layout");
     engine::apply(mscs, &scratch.out, |ms, i, o| {
         ms.x[i] = o.x;
@@ -256,11 +273,14 @@ pub fn update(v: MscFate<'_>) {
                 *d = (*d + 0.05).min(1.0);
                 return Fate::Leaves;
             }
-            Event::Divided => divided.push((o.x, o.y, o.z)),
+            // A daughter inherits its mother's state.
+            Event::Divided => {
+                divided.push((o.x, o.y, o.z, [ms.hif[i], ms.licensing[i], ms.stress[i]]))
+            }
         }
         Fate::Stays
     });
-    births.admit(mscs, &divided, |ms, id, (x, y, z)| {
-        ms.push(id, x, y, z, false, 0.0)
+    births.admit(mscs, &divided, |ms, id, (x, y, z, state)| {
+        ms.push_with_state(id, x, y, z, false, 0.0, state)
     });
 }

@@ -3,8 +3,11 @@
 //! MSC output of each factor = base rate × product multiplier (source, form,
 //! route, preconditioning that wears off with `effect_half_life_days`,
 //! engineering) × state (senescent cells secrete `senescent_secretion_mult`)
-//! × environment: VEGF rises with hypoxia (HIF-1α, `hypoxia_vegf_gain`) and
-//! responds two-sidedly to TNF-α, `(1 + g·T/(T+K₁)) / (1 + (T/K₂)²)` (Vu 2021).
+//! × environment: VEGF rises with the cell's HIF-1α activity (its state,
+//! `super::msc_state`: local hypoxia, hypoxic or mimetic preconditioning;
+//! `1 + (hypoxia_vegf_gain − 1)·HIF`) and responds two-sidedly to TNF-α,
+//! `(1 + g·T/(T+K₁)) / (1 + (T/K₂)²)` (Vu 2021); PGE2 (or any field of the
+//! licensed kind) is secreted × the cell's licensing (Németh 2009).
 //! Macrophages secrete their M1 set weighted by `1 − polarization` and their
 //! M2 set weighted by `polarization`. Deposits are summed in agent id order.
 
@@ -27,7 +30,7 @@ pub struct Secretion<'a> {
     pub grid: &'a Grid,
     /// Field indices.
     pub ids: FieldIds,
-    /// Fields (read: O₂ and TNF-α around each MSC).
+    /// Fields (read: TNF-α around each MSC).
     pub fields: &'a Fields,
     /// MSCs (read).
     pub mscs: &'a Mscs,
@@ -39,11 +42,23 @@ pub struct Secretion<'a> {
     pub sources: &'a mut Sources,
 }
 
-/// VEGF environment factor of an MSC: hypoxia gain and two-sided TNF-α.
+/// VEGF environment factor of an MSC adapted to its O₂ (its HIF-1α
+/// activity settled at the hypoxia ramp's value): hypoxia gain and
+/// two-sided TNF-α.
 #[inline]
 pub fn msc_vegf_environment(m: &VegfEnvironment, o2: f32, tnf: f32) -> f32 {
-    let h = hif(o2, m.hypoxia.onset_mmhg, m.hypoxia.saturation_mmhg);
-    let hyp = 1.0 + (m.hypoxia_vegf_gain - 1.0).max(0.0) * h;
+    msc_vegf_response(
+        m,
+        hif(o2, m.hypoxia.onset_mmhg, m.hypoxia.saturation_mmhg),
+        tnf,
+    )
+}
+
+/// VEGF factor of an MSC with HIF-1α activity `hif_activity` (0–1, its
+/// state) at TNF-α `tnf`: hypoxia gain and two-sided TNF-α.
+#[inline]
+pub fn msc_vegf_response(m: &VegfEnvironment, hif_activity: f32, tnf: f32) -> f32 {
+    let hyp = 1.0 + (m.hypoxia_vegf_gain - 1.0).max(0.0) * hif_activity;
     let tn = tnf.max(0.0);
     let k2 = m.tnf_vegf_high_ng_per_ml;
     let two_sided = (1.0 + m.tnf_vegf_low_gain * sat(tn, m.tnf_vegf_low_half_ng_per_ml))
@@ -104,16 +119,14 @@ pub fn apply(v: Secretion<'_>) {
         } else {
             1.0
         };
-        let env = msc_vegf_environment(
-            &r.vegf_environment,
-            state_fields.at(ids.oxygen, v),
-            state_fields.at(ids.tnf, v),
-        );
+        let env = msc_vegf_response(&r.vegf_environment, ms.hif[i], state_fields.at(ids.tnf, v));
+        let licensing = ms.licensing[i];
         for &(k, rate, kind) in &msc_rates {
             let m = match kind {
                 Kind::Vegf => vegf_m * env,
                 Kind::Immuno => immuno_m,
                 Kind::Kgf => kgf_mult,
+                Kind::Licensed => licensing,
                 Kind::Other => 1.0,
             };
             bufs[k][v] += rate * m * state_m;
@@ -134,12 +147,14 @@ pub fn apply(v: Secretion<'_>) {
     }
     if let Some(depot) = depot {
         let potency = r.cell_free_potency;
+        // A cell-free product holds no cells to license: no PGE2.
         for &(f, rate, kind) in &table.msc {
             let m = potency
                 * match kind {
                     Kind::Vegf => r.vegf_mult,
                     Kind::Immuno => r.immunomod_mult,
                     Kind::Kgf => kgf_mult,
+                    Kind::Licensed => continue,
                     Kind::Other => 1.0,
                 };
             let rows = vertical.bed * g.ny..(vertical.bed + 1) * g.ny;

@@ -58,6 +58,8 @@ pub struct FieldIds {
     pub kgf: Option<usize>,
     /// Reactive oxygen species (optional).
     pub ros: Option<usize>,
+    /// Prostaglandin E2 of licensed MSCs (optional).
+    pub pge2: Option<usize>,
 }
 
 /// A validated scenario, ready to simulate.
@@ -463,6 +465,7 @@ impl Params {
             tgfb: find("tgfb"),
             kgf: find("kgf"),
             ros: find("ros"),
+            pge2: find("pge2"),
         };
         for (section, map) in [
             (

@@ -149,7 +149,7 @@ section! {
 section! {
     /// One diffusing field. Concentrations are in the field's `unit`.
     pub struct FieldSpec {
-        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
+        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros, pge2); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
         new: bool = false, unit "-", check any, source "user choice", serde(skip_serializing_if = "std::ops::Not::not");
         /// Include this field (false removes a default field).
         enabled: bool = true, unit "-", check any, source "user choice";
@@ -174,7 +174,7 @@ section! {
     }
 }
 
-/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF and ROS.
+/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF, ROS and PGE2.
 pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     let protein = |d: f64, half: f64| FieldSpec {
         diffusion_um2_per_min: d,
@@ -203,6 +203,7 @@ pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     m.insert("tnf".into(), protein(2_800.0, 20.0));
     m.insert("tgfb".into(), protein(3_000.0, 3.0));
     m.insert("kgf".into(), protein(3_500.0, 60.0));
+    m.insert("pge2".into(), protein(12_000.0, 10.0));
     m.insert(
         "ros".into(),
         FieldSpec {
@@ -223,6 +224,7 @@ pub fn default_field_sources(name: &str) -> &'static str {
         "tgfb" => "active TGF-β, t½ 3 min: active 2–3 min (Wakefield 1990); secretion rates are of the active form",
         "kgf" => "keratinocyte growth factors (KGF/EGF/HGF lumped); assumption",
         "ros" => "reactive oxygen species in arbitrary units; assumption",
+        "pge2" => "prostaglandin E2 of licensed MSCs (Németh 2009): D assumption, a 352 Da lipid diffuses about 4× faster than a 20 kDa protein (Stokes–Einstein, radius ∝ mass^1/3), / λ²; t½ 10 min assumption (prostaglandins are inactivated within minutes by 15-PGDH; ≈ 90 % in one passage through the lung, Ferreira & Vane 1967)",
         _ => "user-defined field",
     }
 }
@@ -299,7 +301,8 @@ section! {
         /// Base secretion of each field by a live, unprimed MSC.
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("vegf".to_string(), 2.5), ("il10".to_string(), 0.5), ("tgfb".to_string(), 10.0), ("kgf".to_string(), 1.5),
-        ]), unit "fg/cell/day", check secretion, source "assumption (per-cell rates not found, biology.md §2): calibrated so a 1e6-cell dose raises wound VEGF by ≈0.5 ng/mL (order of reported ~1 fg/cell/day)";
+            ("pge2".to_string(), 10.0),
+        ]), unit "fg/cell/day", check secretion, source "assumption (per-cell rates not found, biology.md §2): calibrated so a 1e6-cell dose raises wound VEGF by ≈0.5 ng/mL (order of reported ~1 fg/cell/day); pge2 is the rate of a fully licensed cell (× its licensing, Németh 2009; size assumption)";
         /// Fold increase of VEGF secretion at full hypoxia (HIF-1α).
         hypoxia_vegf_gain: f64 = 2.0, unit "×", check mult, source "direction: Page 2014; Wahl 2016; size assumption";
         /// Extra VEGF output at low TNF-α (rising part of the two-sided response).
@@ -314,6 +317,22 @@ section! {
         secondary_necrosis_days: f64 = 2.0, unit "day", check positive, source "assumption";
         /// Polarization step toward M2 of a macrophage that eats a dead MSC.
         efferocytosis_m2_push: f64 = 0.15, unit "polarization", check fraction, source "efferocytosis drives M2 (Khanna 2010); size assumption";
+        /// Half-time of a cell's HIF-1α activity rising toward its drive (local hypoxia, a mimetic).
+        hif_rise_half_time_h: f64 = 2.0, unit "h", check positive, source "assumption: HIF-1α protein accumulates within hours of hypoxia; its targets follow within hours";
+        /// Half-life of a cell's HIF-1α activity (the HIF-driven secretory programme) after the drive falls, e.g. after preconditioning on return to normoxia.
+        hif_decay_half_life_h: f64 = 24.0, unit "h", check positive, source "assumption: the HIF-1α protein itself is degraded within minutes on reoxygenation, so the lasting part is the programme it induced (target mRNAs, secretory and metabolic state), which reviews describe as reverting over hours to days without the stimulus";
+        /// Share of the hypoxic stress a fully HIF-adapted cell is spared.
+        hif_survival_protection: f64 = 0.3, unit "fraction", check fraction, source "direction: hypoxic and HIF-mimetic priming improve survival under ischaemic stress (Page 2014; biology.md §2); size assumption";
+        /// TNF-α at half-maximal licensing drive (an IFN-γ co-signal, needed with TNF-α or IL-1 for licensing, Ren 2008, is assumed present in an inflamed wound; IFN-γ is not a field).
+        licensing_tnf_half_ng_per_ml: f64 = 0.2, unit "ng/mL", check positive, source "assumption: the TNF-α of an inflamed wound in this model (0.1–0.3 ng/mL mean)";
+        /// Half-time of licensing rising toward its drive.
+        licensing_rise_half_time_h: f64 = 6.0, unit "h", check positive, source "assumption: COX-2, IDO and TSG-6 are induced over hours (Ren 2008; Németh 2009 direction)";
+        /// Half-life of licensing after the inflammatory signal goes.
+        licensing_decay_half_life_h: f64 = 24.0, unit "h", check positive, source "assumption: the licensed phenotype reverts over about a day without the cytokines";
+        /// Half-time of a cell's stress (hypoxia, ROS, anoikis) rising toward its insult.
+        stress_rise_half_time_h: f64 = 6.0, unit "h", check positive, source "assumption: injury accumulates over hours";
+        /// Half-life of a cell's stress after the insult falls (recovery).
+        stress_recovery_half_life_h: f64 = 24.0, unit "h", check positive, source "assumption";
     }
 }
 
@@ -350,6 +369,10 @@ section! {
         tgfb_m2_drive: f64 = 0.5, unit "-", check nonneg, source "assumption";
         /// TGF-β at half-maximal drive.
         tgfb_half_ng_per_ml: f64 = 0.2, unit "ng/mL", check positive, source "assumption";
+        /// Weight of the PGE2 M2 drive (PGE2 of licensed MSCs reprograms macrophages to IL-10 production).
+        pge2_m2_drive: f64 = 0.5, unit "-", check nonneg, source "direction: Németh 2009 (EP2/EP4 signalling raises macrophage IL-10); size assumption";
+        /// PGE2 at half-maximal M2 drive.
+        pge2_half_ng_per_ml: f64 = 0.35, unit "ng/mL", check positive, source "assumption: 1 nM (PGE2 352 g/mol), the order of EP2/EP4 receptor affinities";
         /// TNF-α weight in the M1 drive.
         tnf_m1_drive: f64 = 1.0, unit "-", check nonneg, source "TNF-α keeps M1 (Mirza 2013); weight assumption";
         /// TNF-α at half-maximal drive.

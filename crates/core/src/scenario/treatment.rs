@@ -109,7 +109,9 @@ section! {
         /// Duration of preconditioning; effects scale up to 48 h.
         duration_h: f64 = 48.0, unit "h", check positive, source "assumption: 24–48 h typical";
         /// Half-life of the primed phenotype after delivery.
-        effect_half_life_days: f64 = 3.0, unit "day", check positive, source "assumption: phenotype reverts without the stimulus";
+        effect_half_life_days: f64 = 3.0, unit "day", check positive, source "assumption: phenotype reverts without the stimulus (tnf_alpha and three_d_culture only: hypoxia, the HIF mimetics and IFN-γ set the cells' HIF-1α or licensing state instead, which decays at msc.hif_decay_half_life_h or msc.licensing_decay_half_life_h)";
+        /// Hours after delivery during which deferoxamine or DMOG keeps driving HIF-1α (0 = washed out before delivery).
+        mimetic_persist_h: f64 = 0.0, unit "h", check nonneg, source "assumption: primed cells are washed before delivery; set > 0 for a drug carried with the cells";
     }
 }
 
@@ -285,15 +287,6 @@ pub fn catalog() -> &'static [CatalogEntry] {
         "route = hydrogel", "carrier_diffusion_mult", 0.5, "3D; size assumption (direction: Amsden 1998)";
         "route = scaffold", "carrier_diffusion_mult", 0.7, "3D; size assumption (direction: Amsden 1998)";
         "route = intravenous", "homing_fraction", 0.0, "viable MSCs only in the lungs, ≤ 24 h (Eggenhofer 2012)";
-        "preconditioning = hypoxia", "vegf", 1.8, "HIF-1α raises VEGF (Page 2014); size assumption";
-        "preconditioning = hypoxia", "hazard", 0.7, "better survival under stress (Page 2014); size assumption";
-        "preconditioning = hypoxia", "immunomod", 1.1, "review §3.3.3; size assumption";
-        "preconditioning = deferoxamine", "vegf", 1.5, "Wahl 2016 (direction); size assumption";
-        "preconditioning = deferoxamine", "hazard", 0.8, "review §3.3.3; size assumption";
-        "preconditioning = dmog", "vegf", 1.5, "Hao 2019 (direction); size assumption";
-        "preconditioning = dmog", "hazard", 0.8, "assumption, as deferoxamine";
-        "preconditioning = ifn_gamma", "immunomod", 1.5, "IDO via JAK-STAT1, more suppressive in vivo (2018 priming study); size assumption";
-        "preconditioning = ifn_gamma", "hazard", 0.9, "review §3.3.3; size assumption";
         "preconditioning = tnf_alpha", "vegf", 1.3, "low-dose TNF-α raises VEGF (Vu 2021); size assumption";
         "preconditioning = tnf_alpha", "immunomod", 1.3, "review §3.3.3; size assumption";
         "preconditioning = three_d_culture", "vegf", 1.3, "3D culture secretome (review §3.3.1); size assumption";
@@ -385,16 +378,10 @@ impl Treatment {
             engineering_key(self.product.engineered),
         ];
         let pre = precondition_key(self.preconditioning.kind);
-        // Hypoxic preconditioning strength scales with duration (saturating at 48 h)
-        // and depth (1 % O₂ full, 5 % O₂ half).
-        let pre_strength = if self.preconditioning.kind == Precondition::Hypoxia {
-            (self.preconditioning.duration_h / 48.0).min(1.0)
-                * (1.0 - (self.preconditioning.o2_percent - 1.0).max(0.0) / 8.0).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
         let prod = |t: &str| keys.iter().map(|k| lookup(k, t)).product::<f64>();
-        let primed = |t: &str| 1.0 + (lookup(pre, t) - 1.0) * pre_strength;
+        // Hypoxia, the HIF mimetics and IFN-γ have no multipliers: they set
+        // the cells' initial state (`initial_msc_state`).
+        let primed = |t: &str| lookup(pre, t);
         let e = &self.effects;
         ProductEffects {
             hazard: prod("hazard") * primed("hazard") * e.survival_hazard_mult,
@@ -404,14 +391,53 @@ impl Treatment {
             anoikis: prod("anoikis"),
             motility: prod("motility"),
             regression: prod("regression"),
-            primed_fraction: if self.preconditioning.kind == Precondition::None {
-                0.0
-            } else {
+            primed_fraction: if matches!(
+                self.preconditioning.kind,
+                Precondition::TnfAlpha | Precondition::ThreeDCulture
+            ) {
                 1.0
+            } else {
+                0.0
             },
             hazard0: prod("hazard") * e.survival_hazard_mult,
             vegf0: prod("vegf") * e.vegf_mult,
             immunomod0: prod("immunomod") * e.immunomodulation_mult,
+        }
+    }
+
+    /// The state a preconditioned MSC is delivered in: (HIF-1α activity,
+    /// licensing), each 0–1. Hypoxic culture sets HIF-1α by its strength,
+    /// which scales with duration (saturating at 48 h) and depth (1 % O₂
+    /// full, 5 % O₂ half); deferoxamine (an iron chelator: the prolyl
+    /// hydroxylases that mark HIF-1α for degradation need Fe²⁺) and DMOG (a
+    /// 2-oxoglutarate analogue that inhibits the same hydroxylases) both
+    /// stabilise HIF-1α fully: different mechanisms, the same HIF outcome
+    /// (no sourced difference in MSC VEGF output was found; Wahl 2016, Hao
+    /// 2019 report the direction for each). IFN-γ priming licenses the
+    /// cells fully (IDO via JAK-STAT1; Ren 2008: with TNF-α or IL-1 in the
+    /// wound). Unprimed cells start at (0, 0).
+    pub fn initial_msc_state(&self) -> (f64, f64) {
+        let c = &self.preconditioning;
+        match c.kind {
+            Precondition::Hypoxia => (
+                (c.duration_h / 48.0).min(1.0)
+                    * (1.0 - (c.o2_percent - 1.0).max(0.0) / 8.0).clamp(0.0, 1.0),
+                0.0,
+            ),
+            Precondition::Deferoxamine | Precondition::Dmog => (1.0, 0.0),
+            Precondition::IfnGamma => (0.0, 1.0),
+            _ => (0.0, 0.0),
+        }
+    }
+
+    /// Minutes after delivery during which a HIF mimetic (deferoxamine,
+    /// DMOG) keeps the cells' HIF-1α drive at 1 (0 for other priming).
+    pub fn mimetic_persist_min(&self) -> f64 {
+        match self.preconditioning.kind {
+            Precondition::Deferoxamine | Precondition::Dmog => {
+                self.preconditioning.mimetic_persist_h * 60.0
+            }
+            _ => 0.0,
         }
     }
 

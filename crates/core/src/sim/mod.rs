@@ -114,6 +114,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
                 return Err(errors::numerical_error(p, st, bad));
             }
         }
+        Phase::MscState => systems::msc_state(p, st, ws),
         Phase::MscFate => {
             systems::msc_fate(p, st, ws);
             // Its events for the macrophages, applied before they move.

@@ -10,7 +10,7 @@ use crate::mechanisms::closure::{self, Closure};
 use crate::mechanisms::macrophages::{self, MacrophageStep};
 use crate::mechanisms::msc_fate::{self, MscFate};
 use crate::mechanisms::neutrophils::{self, NeutrophilSecretion, NeutrophilStep};
-use crate::mechanisms::{care, dosing, secretion, tissue_sources};
+use crate::mechanisms::{care, dosing, msc_state, secretion, tissue_sources};
 use crate::scenario::Params;
 use crate::state::births_from;
 
@@ -79,6 +79,17 @@ pub fn neutrophil_secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
 /// Decay of the cell-free depot over one field step.
 pub fn decay_depot(st: &mut SimState, ws: &Workspace) {
     dosing::decay_depot(&ws.rates.dosing, st.depot_active, &mut st.tissue);
+}
+
+/// One cell step of the per-cell MSC state (HIF-1α, licensing, stress).
+pub fn msc_state(p: &Params, st: &mut SimState, ws: &Workspace) {
+    msc_state::update(msc_state::MscStateStep {
+        rates: &ws.rates.msc_state,
+        grid: &p.grid,
+        ids: p.ids,
+        fields: &st.fields,
+        mscs: &mut st.mscs,
+    });
 }
 
 /// One cell step of MSC fate (its efferocytosis events land in

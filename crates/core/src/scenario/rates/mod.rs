@@ -11,11 +11,13 @@
 //! is converted term by term (a per-minute coefficient per term).
 
 mod depth;
+mod msc_state;
 mod neutrophils;
 mod secretion;
 mod tissue;
 
 pub use depth::*;
+pub use msc_state::*;
 pub use neutrophils::*;
 pub use secretion::*;
 pub use tissue::*;
@@ -40,6 +42,8 @@ pub fn fg_per_day_to_rate(voxel_ml: f64) -> f64 {
 pub struct Rates {
     /// MSC fate.
     pub msc_fate: MscFateRates,
+    /// The per-cell MSC state.
+    pub msc_state: MscStateRates,
     /// Macrophages.
     pub macrophages: MacrophageRates,
     /// Neutrophils.
@@ -65,6 +69,7 @@ impl Rates {
     pub fn new(p: &Params, patient: &PatientValues) -> Self {
         Rates {
             msc_fate: MscFateRates::new(p, patient),
+            msc_state: MscStateRates::new(p),
             macrophages: MacrophageRates::new(p, patient),
             neutrophils: NeutrophilRates::new(p, patient),
             angiogenesis: AngiogenesisRates::new(p, patient),
@@ -176,6 +181,11 @@ pub struct MscFateRates {
     pub ros_death_per_min: f64,
     /// Anoikis hazard of an unanchored cell outside a carrier (per min).
     pub anoikis_death_per_min: f64,
+    /// Death hazard at stress 1 (per min): the hypoxia, ROS and anoikis
+    /// hazards together, which a cell's stress (0–1) stands for.
+    pub stress_death_per_min: f64,
+    /// Share of the hypoxic insult a fully HIF-adapted cell is spared.
+    pub hif_survival_protection: f32,
     /// TNF-α half-maximum of death and senescence (ng/mL).
     pub tnf_half_max_ng_per_ml: f32,
     /// ROS half-maximum (a.u.).
@@ -218,6 +228,8 @@ impl MscFateRates {
             tnf_death_per_min: m.tnf_death_per_day / MIN_PER_DAY,
             ros_death_per_min: m.ros_death_per_day / MIN_PER_DAY,
             anoikis_death_per_min: m.anoikis_death_per_day * p.product.anoikis / MIN_PER_DAY,
+            stress_death_per_min: msc_state::stress_death_per_min(p),
+            hif_survival_protection: m.hif_survival_protection as f32,
             tnf_half_max_ng_per_ml: m.tnf_half_max_ng_per_ml as f32,
             ros_half_max_au: m.ros_half_max_au as f32,
             carrier_protection: p.scenario.treatment.carrier_protection(),
@@ -250,6 +262,10 @@ pub struct Polarization {
     pub tgfb_m2_drive: f32,
     /// TGF-β half-maximum (ng/mL).
     pub tgfb_half_ng_per_ml: f32,
+    /// PGE2 M2 drive.
+    pub pge2_m2_drive: f32,
+    /// PGE2 half-maximum (ng/mL).
+    pub pge2_half_ng_per_ml: f32,
     /// TNF-α M1 drive.
     pub tnf_m1_drive: f32,
     /// TNF-α half-maximum (ng/mL).
@@ -316,6 +332,8 @@ impl MacrophageRates {
                 il10_half_ng_per_ml: m.il10_half_ng_per_ml as f32,
                 tgfb_m2_drive: m.tgfb_m2_drive as f32,
                 tgfb_half_ng_per_ml: m.tgfb_half_ng_per_ml as f32,
+                pge2_m2_drive: m.pge2_m2_drive as f32,
+                pge2_half_ng_per_ml: m.pge2_half_ng_per_ml as f32,
                 tnf_m1_drive: m.tnf_m1_drive as f32,
                 tnf_half_ng_per_ml: m.tnf_half_ng_per_ml as f32,
                 hypoxia_m1_drive: m.hypoxia_m1_drive as f32,

@@ -15,6 +15,8 @@ pub enum SecretionKind {
     Immuno,
     /// Keratinocyte growth factors.
     Kgf,
+    /// PGE2: × the cell's licensing (none from a cell-free depot).
+    Licensed,
     /// Any other field.
     Other,
 }
@@ -41,6 +43,7 @@ impl SecretionTable {
             "vegf" => SecretionKind::Vegf,
             "il10" | "tgfb" => SecretionKind::Immuno,
             "kgf" => SecretionKind::Kgf,
+            "pge2" => SecretionKind::Licensed,
             _ => SecretionKind::Other,
         };
         let s = &p.scenario;

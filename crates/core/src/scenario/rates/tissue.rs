@@ -116,6 +116,9 @@ pub struct DosingRates {
     pub wound_center_um: (f64, f64),
     /// Minutes until a cell placed outside a carrier is anchored.
     pub anchorage_min: f32,
+    /// The (HIF-1α, licensing, stress) state a dosed cell starts in (its
+    /// preconditioning).
+    pub initial_state: [f32; 3],
     /// True when the route holds cells in a carrier.
     pub carrier: bool,
     /// True for a cell-free product (a depot instead of cells).
@@ -163,6 +166,10 @@ impl DosingRates {
                 s.wound.center_y_frac * g.height_um(),
             ),
             anchorage_min: (s.msc.anchorage_h * 60.0) as f32,
+            initial_state: {
+                let (hif, licensing) = s.treatment.initial_msc_state();
+                [hif as f32, licensing as f32, 0.0]
+            },
             carrier: tr.has_carrier(),
             cell_free: tr.cell_free(),
             depot_decay_per_field_step: crate::math::exp(
