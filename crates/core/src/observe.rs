@@ -103,6 +103,17 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     let (n_live, n_apoptotic) = st.neutrophils.counts();
     v.push(n_live as f64);
     v.push(n_apoptotic as f64);
+    // Fibroblasts and myofibroblasts in the wound (cells), and its matrix.
+    let (fib, myo) = crate::mechanisms::fibroblasts::cells_in_wound(
+        &st.fibroblasts,
+        t,
+        &p.grid,
+        p.scenario.fibroblast.cells_per_agent,
+    );
+    v.push(fib);
+    v.push(myo);
+    v.push(mean_in(t.provisional.as_slice().expect("standard layout")));
+    v.push(mean_in(t.collagen.as_slice().expect("standard layout")));
     if p.depth.is_3d() {
         depth::observe(p, st, &mut v);
     }

@@ -77,6 +77,9 @@ pub enum Phase {
     Angiogenesis,
     /// Vessel regression and maturation.
     Remodelling,
+    /// Fibroblast recruitment, division, differentiation, migration and
+    /// apoptosis; the bed's matrix.
+    Fibroblasts,
     /// Re-epithelialisation of the open wound.
     Closure,
     /// Standard care: bioburden, debridement.
@@ -102,7 +105,7 @@ pub struct PhaseInfo {
 
 impl Phase {
     /// Number of phases.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 12;
 
     /// Every phase, in step order.
     pub const ALL: [Phase; Phase::COUNT] = [
@@ -114,6 +117,7 @@ impl Phase {
         Phase::Macrophages,
         Phase::Angiogenesis,
         Phase::Remodelling,
+        Phase::Fibroblasts,
         Phase::Closure,
         Phase::Care,
         Phase::Observe,
@@ -137,7 +141,7 @@ impl Phase {
             Phase::Sources => (
                 "sources",
                 Cadence::FieldStep,
-                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete",
+                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete",
                 "fields, vessels, debris, agents",
                 "source and uptake buffers; depot decay",
             ),
@@ -183,11 +187,18 @@ impl Phase {
                 "VEGF",
                 "vessel regression / maturation",
             ),
+            Phase::Fibroblasts => (
+                "fibroblasts",
+                Cadence::TissueStep,
+                "mechanisms::fibroblasts",
+                "O₂, TGF-β, open wound",
+                "fibroblasts, provisional matrix, collagen",
+            ),
             Phase::Closure => (
                 "closure",
                 Cadence::TissueStep,
                 "mechanisms::closure",
-                "O₂, TNF-α, KGF, debris",
+                "O₂, TNF-α, KGF, debris, matrix",
                 "open-wound mask",
             ),
             Phase::Care => (

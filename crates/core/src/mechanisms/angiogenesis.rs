@@ -120,6 +120,8 @@ pub struct SproutStep<'a> {
     pub vessel_bins: &'a [u16],
     /// Perfused vessel voxels near the wound (read: sprouting sites).
     pub vessel_list: &'a [u32],
+    /// Collagen of the bed (read: dense collagen holds sprouting back).
+    pub collagen: &'a [f32],
     /// The tips (written: new tips).
     pub tips: &'a mut Tips,
     /// New ids and the agent cap.
@@ -285,6 +287,7 @@ pub fn sprout(v: SproutStep<'_>) {
         tip_bins,
         vessel_bins,
         vessel_list: list,
+        collagen,
         tips,
         mut births,
         scratch,
@@ -303,7 +306,9 @@ pub fn sprout(v: SproutStep<'_>) {
             return None;
         }
         let mut rng = Stream::new(seed, v as u64, step, Purpose::Sprout);
-        if rng.chance(prob) {
+        // Dense collagen (fibrosis) around the vessel holds sprouting back.
+        let dense = a.dense_sprout_slowing * a.dense.share(collagen[v]);
+        if rng.chance(prob * (1.0 - dense).max(0.0) as f64) {
             Some((x as f32, y as f32))
         } else {
             None

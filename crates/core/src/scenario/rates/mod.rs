@@ -11,11 +11,13 @@
 //! is converted term by term (a per-minute coefficient per term).
 
 mod depth;
+mod fibroblasts;
 mod neutrophils;
 mod secretion;
 mod tissue;
 
 pub use depth::*;
+pub use fibroblasts::*;
 pub use neutrophils::*;
 pub use secretion::*;
 pub use tissue::*;
@@ -44,6 +46,8 @@ pub struct Rates {
     pub macrophages: MacrophageRates,
     /// Neutrophils.
     pub neutrophils: NeutrophilRates,
+    /// Fibroblasts and the bed's matrix.
+    pub fibroblasts: FibroblastRates,
     /// Angiogenesis and vessel remodelling.
     pub angiogenesis: AngiogenesisRates,
     /// Re-epithelialisation.
@@ -67,6 +71,7 @@ impl Rates {
             msc_fate: MscFateRates::new(p, patient),
             macrophages: MacrophageRates::new(p, patient),
             neutrophils: NeutrophilRates::new(p, patient),
+            fibroblasts: FibroblastRates::new(p, patient),
             angiogenesis: AngiogenesisRates::new(p, patient),
             closure: ClosureRates::new(p, patient),
             care: CareRates::new(p, patient),
@@ -369,6 +374,11 @@ pub struct AngiogenesisRates {
     pub regression_prob: f64,
     /// Days of VEGF support after which a vessel matures.
     pub maturation_days: f32,
+    /// Dense collagen (fibrosis) at a vessel voxel: its sprouting
+    /// probability is × (1 − `dense_sprout_slowing` · the dense share).
+    pub dense: DenseCollagen,
+    /// Slowing of sprouting in fully dense collagen, 0–1.
+    pub dense_sprout_slowing: f32,
 }
 
 impl AngiogenesisRates {
@@ -380,11 +390,7 @@ impl AngiogenesisRates {
         } else {
             1.0
         };
-        let sprout = a.sprout_per_vessel_per_day
-            * patient.angiogenesis_mult
-            * (1.0 - patient.fibrosis)
-            * npwt
-            / 1440.0;
+        let sprout = a.sprout_per_vessel_per_day * patient.angiogenesis_mult * npwt / 1440.0;
         let dt_d = (p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0) as f32;
         let regress = a.regression_per_day
             * if p.scenario.treatment.has_product() {
@@ -406,6 +412,8 @@ impl AngiogenesisRates {
             maintenance_vegf_ng_per_ml: a.maintenance_vegf_ng_per_ml as f32,
             regression_prob: hazard_prob(regress, dt_d as f64),
             maturation_days: a.maturation_days as f32,
+            dense: DenseCollagen::new(p),
+            dense_sprout_slowing: p.scenario.fibroblast.dense_sprout_slowing as f32,
         }
     }
 }
