@@ -107,6 +107,17 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     // (and senescent) MSCs (undefined without any).
     v.push(crate::mechanisms::msc_state::mean_hif(&st.mscs));
     v.push(crate::mechanisms::msc_state::licensed_fraction(&st.mscs));
+    // Fibroblasts and myofibroblasts in the wound (cells), and its matrix.
+    let (fib, myo) = crate::mechanisms::fibroblasts::cells_in_wound(
+        &st.fibroblasts,
+        t,
+        &p.grid,
+        p.scenario.fibroblast.cells_per_agent,
+    );
+    v.push(fib);
+    v.push(myo);
+    v.push(mean_in(t.provisional.as_slice().expect("standard layout")));
+    v.push(mean_in(t.collagen.as_slice().expect("standard layout")));
     if p.depth.is_3d() {
         depth::observe(p, st, &mut v);
     }

@@ -79,6 +79,9 @@ pub enum Phase {
     Angiogenesis,
     /// Vessel regression and maturation.
     Remodelling,
+    /// Fibroblast recruitment, division, differentiation, migration and
+    /// apoptosis; the bed's matrix.
+    Fibroblasts,
     /// Re-epithelialisation of the open wound.
     Closure,
     /// Standard care: bioburden, debridement.
@@ -104,7 +107,7 @@ pub struct PhaseInfo {
 
 impl Phase {
     /// Number of phases.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 13;
 
     /// Every phase, in step order.
     pub const ALL: [Phase; Phase::COUNT] = [
@@ -117,6 +120,7 @@ impl Phase {
         Phase::Macrophages,
         Phase::Angiogenesis,
         Phase::Remodelling,
+        Phase::Fibroblasts,
         Phase::Closure,
         Phase::Care,
         Phase::Observe,
@@ -140,7 +144,7 @@ impl Phase {
             Phase::Sources => (
                 "sources",
                 Cadence::FieldStep,
-                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete",
+                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete",
                 "fields, vessels, debris, agents",
                 "source and uptake buffers; depot decay",
             ),
@@ -193,11 +197,18 @@ impl Phase {
                 "VEGF",
                 "vessel regression / maturation",
             ),
+            Phase::Fibroblasts => (
+                "fibroblasts",
+                Cadence::TissueStep,
+                "mechanisms::fibroblasts",
+                "O₂, TGF-β, open wound",
+                "fibroblasts, provisional matrix, collagen",
+            ),
             Phase::Closure => (
                 "closure",
                 Cadence::TissueStep,
                 "mechanisms::closure",
-                "O₂, TNF-α, KGF, debris",
+                "O₂, TNF-α, KGF, debris, matrix",
                 "open-wound mask",
             ),
             Phase::Care => (

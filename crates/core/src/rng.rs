@@ -62,6 +62,12 @@ pub enum Purpose {
     Lot = 20,
     /// Randomized allocation and patient screening of virtual trials.
     Allocation = 21,
+    /// Fibroblast arrival in a recruitment bin.
+    FibroblastRecruit = 30,
+    /// Fibroblast apoptosis, differentiation and division.
+    FibroblastFate = 31,
+    /// Fibroblast motility.
+    FibroblastMove = 32,
     /// Vertical (z) motility of agents in 3D (a number apart from the
     /// others, so kinds added elsewhere keep theirs).
     DepthMove = 40,

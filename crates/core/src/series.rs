@@ -48,6 +48,16 @@ const FIXED: [&str; 14] = [
     "bioburden",
 ];
 
+/// The fibroblast and matrix columns: fibroblast and myofibroblast cells in
+/// the wound's footprint (agents × `fibroblast.cells_per_agent`), and the
+/// footprint means of provisional matrix and collagen (0–1).
+pub const FIBROBLAST_COLUMNS: [&str; 4] = [
+    "fibroblasts",
+    "myofibroblasts",
+    "provisional_matrix_mean",
+    "collagen_mean",
+];
+
 /// Column name for the wound mean of a field.
 pub fn field_column(name: &str, unit: &str) -> String {
     let u = match unit {
@@ -72,6 +82,7 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.push("neutrophils_apoptotic".into());
     c.push("msc_hif_mean".into());
     c.push("msc_licensed_fraction".into());
+    c.extend(FIBROBLAST_COLUMNS.iter().map(|s| s.to_string()));
     c.extend(depth_columns(p));
     c
 }

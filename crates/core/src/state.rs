@@ -1,7 +1,7 @@
 //! The state of a run: everything that defines it at a step, serializable
 //! (a checkpoint is a [`SimState`]).
 
-use crate::agents::{Macrophages, Mscs, Neutrophils, Store, Tips};
+use crate::agents::{Fibroblasts, Macrophages, Mscs, Neutrophils, Store, Tips};
 use crate::engine::Births;
 use crate::fields::Fields;
 use crate::scenario::patient::PatientValues;
@@ -33,6 +33,8 @@ pub struct SimState {
     pub neutrophils: Neutrophils,
     /// Tip cells.
     pub tips: Tips,
+    /// Fibroblasts and myofibroblasts.
+    pub fibroblasts: Fibroblasts,
     /// True once a cell-free dose was given.
     pub depot_active: bool,
     /// Time-series rows so far.
@@ -68,6 +70,7 @@ impl SimState {
             macs: Macrophages::default(),
             neutrophils: Neutrophils::default(),
             tips: Tips::default(),
+            fibroblasts: Fibroblasts::default(),
             depot_active: false,
             rows: Vec::new(),
             msc_deaths: 0,
@@ -94,7 +97,11 @@ impl SimState {
 
     /// Agents of all kinds.
     pub fn agent_count(&self) -> usize {
-        self.mscs.len() + self.macs.len() + self.neutrophils.len() + self.tips.len()
+        self.mscs.len()
+            + self.macs.len()
+            + self.neutrophils.len()
+            + self.tips.len()
+            + self.fibroblasts.len()
     }
 
     /// How many of `wanted` new agents may be added now, by the rule every
@@ -216,6 +223,15 @@ impl SimState {
         ] {
             grid_array(what, a.shape(), a.is_standard_layout())?;
         }
+        for (what, a) in [
+            ("tissue.provisional", &t.provisional),
+            ("tissue.collagen", &t.collagen),
+        ] {
+            grid_array(what, a.shape(), a.is_standard_layout())?;
+            if let Some(v) = a.iter().find(|&&v| !(0.0..=1.0).contains(&v)) {
+                return Err(format!("{what} holds {v}, outside 0–1"));
+            }
+        }
         let voxels = g.len() as u64;
         if t.open0 > voxels || t.footprint_count > voxels || !t.bioburden.is_finite() {
             return Err(format!(
@@ -287,6 +303,15 @@ impl SimState {
             .find(|&&s| s > crate::agents::neutrophil_state::APOPTOTIC)
         {
             return Err(format!("neutrophils: state {s} is not a known state"));
+        }
+        ids("fibroblasts", &self.fibroblasts)?;
+        if let Some(s) = self
+            .fibroblasts
+            .state
+            .iter()
+            .find(|&&s| s > crate::agents::fibroblast_state::MYOFIBROBLAST)
+        {
+            return Err(format!("fibroblasts: state {s} is not a known state"));
         }
         let tp = &self.tips;
         ids("tip cells", tp)?;

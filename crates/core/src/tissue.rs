@@ -1,5 +1,6 @@
 //! Per-voxel tissue state: the open wound, the vessel network, necrotic
-//! debris and the cell-free secretome depot; plus the wound-level bioburden.
+//! debris, the cell-free secretome depot and the bed's matrix (provisional
+//! matrix and collagen); plus the wound-level bioburden.
 
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Params;
@@ -73,6 +74,12 @@ pub struct Tissue {
     pub debris: Array2<f32>,
     /// Cell-free secretome depot (cell equivalents per voxel).
     pub depot: Array2<f32>,
+    /// Provisional matrix (fibrin, fibronectin, hyaluronan), 0–1 of a
+    /// filled bed; provisional + collagen ≤ 1.
+    pub provisional: Array2<f32>,
+    /// Collagen, 0–1 (1 = dense, fibrotic; intact dermis
+    /// `fibroblast.intact_collagen`).
+    pub collagen: Array2<f32>,
     /// Wound-level bioburden, 0–1.
     pub bioburden: f64,
     /// Number of open voxels at the start.
@@ -90,6 +97,13 @@ impl Tissue {
         let mut open = Array2::zeros((g.ny, g.nx));
         let mut vessel = Array2::zeros((g.ny, g.nx));
         let mut debris = Array2::zeros((g.ny, g.nx));
+        let f = &s.fibroblast;
+        let mut provisional = Array2::zeros((g.ny, g.nx));
+        // Intact dermis: normal collagen, denser with the patient's
+        // fibrosis (irradiated dermis is fibrotic before it ulcerates).
+        let c0 = f.intact_collagen;
+        let intact = (c0 + p.patient.fibrosis * (1.0 - c0)) as f32;
+        let mut collagen = Array2::from_elem((g.ny, g.nx), intact);
         let rho = s.tissue.vessel_density * p.patient.vessel_density_mult;
         let mut n_open = 0;
         for iy in 0..g.ny {
@@ -108,6 +122,9 @@ impl Tissue {
                 if inside {
                     open[(iy, ix)] = 1;
                     debris[(iy, ix)] = p.patient.debris as f32;
+                    provisional[(iy, ix)] = f.initial_provisional as f32;
+                    collagen[(iy, ix)] =
+                        (f.initial_bed_collagen_per_fibrosis * p.patient.fibrosis) as f32;
                     n_open += 1;
                 }
             }
@@ -119,6 +136,8 @@ impl Tissue {
             vessel_age_d: Array2::zeros((g.ny, g.nx)),
             debris,
             depot: Array2::zeros((g.ny, g.nx)),
+            provisional,
+            collagen,
             bioburden: p.patient.bioburden,
             open0: n_open,
             footprint_count: n_open,

@@ -58,6 +58,10 @@ pub struct Workspace {
     pub mac_scratch: mechanisms::macrophages::Scratch,
     /// The neutrophils' scratch memory.
     pub neu_scratch: mechanisms::neutrophils::Scratch,
+    /// Where fibroblasts arrive (per bin and per voxel).
+    pub fib_sites: mechanisms::fibroblasts::Sites,
+    /// The fibroblasts' scratch memory.
+    pub fib_scratch: mechanisms::fibroblasts::Scratch,
     /// Angiogenesis' scratch memory.
     pub tip_scratch: mechanisms::angiogenesis::Scratch,
     /// Macrophages (indices) that ate a dead MSC this cell step, in MSC id
@@ -143,6 +147,12 @@ impl Workspace {
             msc_scratch: Default::default(),
             mac_scratch: Default::default(),
             neu_scratch: Default::default(),
+            fib_sites: mechanisms::fibroblasts::Sites::new(
+                &g,
+                &p.scenario.wound,
+                BIN_UM.max(g.dx_um),
+            ),
+            fib_scratch: Default::default(),
             tip_scratch: Default::default(),
             efferocytosis: Vec::new(),
             neutrophil_efferocytosis: Vec::new(),

@@ -21,6 +21,16 @@ pub mod neutrophil_state {
     pub const APOPTOTIC: u8 = 1;
 }
 
+/// Fibroblast states.
+pub mod fibroblast_state {
+    /// A fibroblast: migrates, divides, lays down provisional matrix and
+    /// some collagen.
+    pub const FIBROBLAST: u8 = 0;
+    /// A myofibroblast (differentiated under TGF-β): does not migrate or
+    /// divide, lays down more collagen.
+    pub const MYOFIBROBLAST: u8 = 1;
+}
+
 /// A structure-of-arrays store of one agent kind, declared by
 /// [`crate::agent_store!`]: stable ids, positions and the kind's own
 /// columns, one value per agent each, sorted by id.
@@ -259,6 +269,32 @@ impl Neutrophils {
             .filter(|&&s| s == neutrophil_state::APOPTOTIC)
             .count();
         (self.len() - apoptotic, apoptotic)
+    }
+}
+
+crate::agent_store! {
+    /// Fibroblasts and myofibroblasts; each agent stands for
+    /// `fibroblast.cells_per_agent` cells.
+    pub struct Fibroblasts {
+        /// State (see [`fibroblast_state`]).
+        state: u8,
+    }
+}
+
+impl Fibroblasts {
+    /// Append a new fibroblast at height `z` (µm).
+    pub fn push(&mut self, id: u64, x: f32, y: f32, z: f32) {
+        self.push_row(id, x, y, z, fibroblast_state::FIBROBLAST);
+    }
+
+    /// Fibroblast and myofibroblast agents.
+    pub fn counts(&self) -> (usize, usize) {
+        let myo = self
+            .state
+            .iter()
+            .filter(|&&s| s == fibroblast_state::MYOFIBROBLAST)
+            .count();
+        (self.len() - myo, myo)
     }
 }
 

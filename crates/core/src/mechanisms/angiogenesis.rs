@@ -120,6 +120,8 @@ pub struct SproutStep<'a> {
     pub vessel_bins: &'a [u16],
     /// Perfused vessel voxels near the wound (read: sprouting sites).
     pub vessel_list: &'a [u32],
+    /// Collagen of the bed (read: dense collagen holds sprouting back).
+    pub collagen: &'a [f32],
     /// The tips (written: new tips).
     pub tips: &'a mut Tips,
     /// New ids and the agent cap.
@@ -285,6 +287,7 @@ pub fn sprout(v: SproutStep<'_>) {
         tip_bins,
         vessel_bins,
         vessel_list: list,
+        collagen,
         tips,
         mut births,
         scratch,
@@ -295,8 +298,11 @@ pub fn sprout(v: SproutStep<'_>) {
     scratch.births.clear();
     scratch.births.par_extend(list.par_iter().filter_map(|&v| {
         let v = v as usize;
+        // Dense collagen (fibrosis) around the vessel holds sprouting back.
+        let dense = a.dense_sprout_slowing * a.dense.share(collagen[v]);
+        let p = prob * (1.0 - dense).max(0.0) as f64;
         // The draw first: most voxels miss it, before their neighbours are read.
-        if vegf[v] < thr || !Stream::new(seed, v as u64, step, Purpose::Sprout).chance(prob) {
+        if vegf[v] < thr || !Stream::new(seed, v as u64, step, Purpose::Sprout).chance(p) {
             return None;
         }
         let (x, y) = g.center(v % g.nx, v / g.nx);

@@ -1,10 +1,15 @@
 //! Re-epithelialisation: the wound closes from its margin. An open voxel with
 //! closed neighbours closes with hazard
-//! `v/dx · f(O₂) · g(TNF) · h(KGF) · (1 − debris) · (1 − b·bioburden) · (1 − 0.6·fibrosis) · n/3`,
+//! `v/dx · f(O₂) · g(TNF) · h(KGF) · (1 − debris) · (1 − b·bioburden) · m(matrix) · (1 − s·dense) · n/3`,
 //! where `n` is the number of closed voxels among its 8 neighbours (3 on a
 //! straight front, so the front advances at about `v`), `f` ramps from 0 at
 //! `o2_low_mmhg` to 1 at `o2_high_mmhg` (Kalani 1999; Yang 2013),
-//! `g = 1/(1 + TNF/K)` and `h = 1 + gain·KGF/(KGF+K)`.
+//! `g = 1/(1 + TNF/K)` and `h = 1 + gain·KGF/(KGF+K)`. The bed under the
+//! front must hold matrix: `m` ramps from 0 at `fibroblast.closure_matrix_low`
+//! to 1 at `closure_matrix_high` of provisional matrix + collagen
+//! (assumption: keratinocytes migrate over a provisional matrix), and dense
+//! collagen (`dense`, the share above `fibroblast.dense_collagen_onset`)
+//! slows the front by `s = fibroblast.dense_closure_slowing` (fibrosis).
 
 use super::sat;
 use crate::fields::Fields;
@@ -22,7 +27,7 @@ pub fn oxygen_gate(o2: f32, low: f32, high: f32) -> f32 {
 }
 
 /// What a margin voxel senses when deciding how fast it closes.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct MarginEnv {
     /// Local oxygen (mmHg).
     pub o2_mmhg: f32,
@@ -34,8 +39,33 @@ pub struct MarginEnv {
     pub debris: f32,
     /// Wound bioburden, 0–1.
     pub bioburden: f32,
-    /// Patient fibrosis, 0–1.
-    pub fibrosis: f32,
+    /// Matrix in the voxel's bed (provisional + collagen), 0–1.
+    pub matrix: f32,
+    /// Collagen in the voxel's bed, 0–1.
+    pub collagen: f32,
+}
+
+/// A margin with nothing holding the front back: no O₂, TNF-α, KGF, debris,
+/// bioburden or collagen, and a filled bed (matrix 1).
+impl Default for MarginEnv {
+    fn default() -> Self {
+        MarginEnv {
+            o2_mmhg: 0.0,
+            tnf_ng_per_ml: 0.0,
+            kgf_ng_per_ml: 0.0,
+            debris: 0.0,
+            bioburden: 0.0,
+            matrix: 1.0,
+            collagen: 0.0,
+        }
+    }
+}
+
+/// The matrix gate of closure in [0, 1]: 0 at or below `low`, 1 at or
+/// above `high` of provisional matrix + collagen.
+#[inline]
+pub fn matrix_gate(matrix: f32, low: f32, high: f32) -> f32 {
+    ((matrix - low) / (high - low)).clamp(0.0, 1.0)
 }
 
 /// Local closure speed (µm/day) at a margin voxel.
@@ -47,7 +77,8 @@ pub fn local_speed(c: &ClosureRates, speed_mult: f64, env: MarginEnv) -> f32 {
         kgf_ng_per_ml: kgf,
         debris,
         bioburden,
-        fibrosis,
+        matrix,
+        collagen,
     } = env;
     let f = oxygen_gate(o2, c.o2_low_mmhg, c.o2_high_mmhg);
     let g = 1.0 / (1.0 + tnf.max(0.0) / c.tnf_half_ng_per_ml);
@@ -58,7 +89,8 @@ pub fn local_speed(c: &ClosureRates, speed_mult: f64, env: MarginEnv) -> f32 {
         * h
         * (1.0 - debris).max(0.0)
         * (1.0 - c.bioburden_slowing * bioburden).max(0.0)
-        * (1.0 - 0.6 * fibrosis).max(0.0)
+        * matrix_gate(matrix, c.matrix_low, c.matrix_high)
+        * (1.0 - c.dense_slowing * c.dense.share(collagen)).max(0.0)
 }
 
 /// What closure reads and writes in one tissue step.
@@ -78,7 +110,7 @@ pub struct Closure<'a> {
     pub step: u64,
     /// Fields (read: O₂, TNF-α, KGF).
     pub fields: &'a Fields,
-    /// Tissue (read: the open wound, debris, bioburden).
+    /// Tissue (read: the open wound, debris, bioburden, the bed's matrix).
     pub tissue: &'a Tissue,
     /// The open wound after this step (written; the step swaps it in).
     pub open_next: &'a mut Array2<u8>,
@@ -100,10 +132,11 @@ pub fn update(v: Closure<'_>) {
     let g = *grid;
     let dt_d = r.dt_days;
     let bio = tissue.bioburden as f32;
-    let fib = r.fibrosis;
     let speed_mult = r.speed_mult;
     let open = tissue.open.as_slice().expect("standard layout");
     let debris = tissue.debris.as_slice().expect("standard layout");
+    let prov = tissue.provisional.as_slice().expect("standard layout");
+    let coll = tissue.collagen.as_slice().expect("standard layout");
     let (nx, ny) = (g.nx, g.ny);
     Zip::indexed(open_next.axis_iter_mut(Axis(0))).par_for_each(|iy, mut row| {
         for ix in 0..nx {
@@ -144,7 +177,8 @@ pub fn update(v: Closure<'_>) {
                 kgf_ng_per_ml: fields.at_opt(ids.kgf, f),
                 debris: debris[v],
                 bioburden: bio,
-                fibrosis: fib,
+                matrix: prov[v] + coll[v],
+                collagen: coll[v],
             };
             let speed = local_speed(r, speed_mult, env);
             let rate = speed as f64 / g.dx_um * closed as f64 / 3.0;

@@ -13,6 +13,7 @@ pub mod angiogenesis;
 pub mod care;
 pub mod closure;
 pub mod dosing;
+pub mod fibroblasts;
 pub mod macrophages;
 pub mod msc_fate;
 pub mod msc_state;

@@ -122,6 +122,7 @@ pub fn param_table() -> Vec<ParamInfo> {
     Msc::describe("msc", &mut out);
     Macrophage::describe("macrophage", &mut out);
     Neutrophil::describe("neutrophil", &mut out);
+    Fibroblast::describe("fibroblast", &mut out);
     Angiogenesis::describe("angiogenesis", &mut out);
     Closure::describe("closure", &mut out);
     treatment::Product::describe("treatment.product", &mut out);

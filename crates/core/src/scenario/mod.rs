@@ -73,6 +73,8 @@ pub struct Scenario {
     pub macrophage: Macrophage,
     /// Neutrophil parameters.
     pub neutrophil: Neutrophil,
+    /// Fibroblast and matrix parameters.
+    pub fibroblast: Fibroblast,
     /// Angiogenesis parameters.
     pub angiogenesis: Angiogenesis,
     /// Closure parameters.
@@ -101,6 +103,7 @@ impl Default for Scenario {
             msc: Msc::default(),
             macrophage: Macrophage::default(),
             neutrophil: Neutrophil::default(),
+            fibroblast: Fibroblast::default(),
             angiogenesis: Angiogenesis::default(),
             closure: Closure::default(),
             treatment: Treatment::default(),

@@ -134,6 +134,7 @@ impl Params {
         s.msc.check(label, "msc")?;
         s.macrophage.check(label, "macrophage")?;
         s.neutrophil.check(label, "neutrophil")?;
+        s.fibroblast.check(label, "fibroblast")?;
         s.angiogenesis.check(label, "angiogenesis")?;
         s.closure.check(label, "closure")?;
         s.treatment.product.check(label, "treatment.product")?;
@@ -366,6 +367,35 @@ impl Params {
                 ),
             ));
         }
+        let f = &s.fibroblast;
+        for (key, low, high, other) in [
+            (
+                "fibroblast.proliferation_o2_low_mmhg",
+                f.proliferation_o2_low_mmhg,
+                f.proliferation_o2_high_mmhg,
+                "fibroblast.proliferation_o2_high_mmhg",
+            ),
+            (
+                "fibroblast.closure_matrix_low",
+                f.closure_matrix_low,
+                f.closure_matrix_high,
+                "fibroblast.closure_matrix_high",
+            ),
+        ] {
+            if low >= high {
+                return Err(err(key, format!("{low} must be below {other} = {high}")));
+            }
+        }
+        if f.dense_collagen_onset >= 1.0 {
+            return Err(err(
+                "fibroblast.dense_collagen_onset",
+                format!(
+                    "{} leaves no collagen to count as dense",
+                    f.dense_collagen_onset
+                ),
+            )
+            .allowed("0 to below 1"));
+        }
         if s.tissue.hypoxia_saturation_mmhg >= s.tissue.hypoxia_onset_mmhg {
             return Err(err(
                 "tissue.hypoxia_saturation_mmhg",
@@ -407,6 +437,7 @@ impl Params {
                 &s.macrophage.m1_secretion_fg_per_cell_per_day,
                 &s.macrophage.m2_secretion_fg_per_cell_per_day,
                 &s.neutrophil.secretion_fg_per_cell_per_day,
+                &s.fibroblast.secretion_fg_per_cell_per_day,
             ]
             .iter()
             .any(|m| m.contains_key(name))
@@ -442,7 +473,7 @@ impl Params {
                     format!("the new field '{name}' is secreted by nothing, so it would stay at its initial value"),
                 )
                 .hint(format!(
-                    "add '{name}' to msc.secretion_fg_per_cell_per_day, macrophage.m1_/m2_secretion_fg_per_cell_per_day or neutrophil.secretion_fg_per_cell_per_day, or disable it"
+                    "add '{name}' to msc.secretion_fg_per_cell_per_day, macrophage.m1_/m2_secretion_fg_per_cell_per_day, neutrophil.secretion_fg_per_cell_per_day or fibroblast.secretion_fg_per_cell_per_day, or disable it"
                 )));
             }
         }
@@ -483,6 +514,10 @@ impl Params {
             (
                 "neutrophil.secretion_fg_per_cell_per_day",
                 &s.neutrophil.secretion_fg_per_cell_per_day,
+            ),
+            (
+                "fibroblast.secretion_fg_per_cell_per_day",
+                &s.fibroblast.secretion_fg_per_cell_per_day,
             ),
         ] {
             for k in map.keys() {

@@ -80,7 +80,8 @@ pub fn describe(t: WoundType) -> &'static str {
             "ischaemia–reperfusion adds debris daily; high initial necrosis (0.8)"
         }
         WoundType::RadiationUlcer => {
-            "vessel density ×0.4 (rarefaction), fibrosis 0.7 slows sprouting and closure"
+            "vessel density ×0.4 (rarefaction), fibrosis 0.7: fibrotic dermis and bed, fibroblasts \
+             overproducing TGF-β and collagen (dense collagen slows sprouting and closure)"
         }
     }
 }

@@ -105,8 +105,8 @@ section! {
         reperfusion_damage_per_day: Option<f64> = None, unit "1/day", check nonneg, source "assumption";
         /// Oedema, 0–1; lowers O₂ delivery by up to half.
         oedema: Option<f64> = None, unit "0–1", check fraction, source "assumption: venous hypertension and oedema";
-        /// Fibrosis, 0–1; slows sprouting and closure.
-        fibrosis: Option<f64> = None, unit "0–1", check fraction, source "assumption: radiation fibrosis";
+        /// Fibrotic drive of the tissue, 0–1: the intact dermis starts with more collagen, fibroblasts secrete more TGF-β (`fibroblast.fibrosis_tgfb_gain`) and resist apoptosis after closure; the dense collagen that results slows sprouting and closure.
+        fibrosis: Option<f64> = None, unit "0–1", check fraction, source "assumption: radiation fibrosis (persistent TGF-β1 activation: Martin 2000; Delanian 2004)";
         /// Multiplier on sprouting and tip-cell speed (the endothelial response to VEGF).
         angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
         /// Multiplier on epithelial advance speed.
@@ -431,6 +431,78 @@ section! {
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("tnf".to_string(), 1.0), ("ros".to_string(), 10.0),
         ]), unit "fg/cell/day", check secretion, source "assumption: neutrophils release ROS, proteases and TNF/IL-1β-type signals (issue #20); rates not found";
+    }
+}
+
+section! {
+    /// Fibroblasts and myofibroblasts (agents) and the wound bed's matrix (per-voxel provisional matrix and collagen, 0–1 of a filled bed): fibroblasts enter the bed from day 2–3, divide, lay down provisional matrix then collagen, turn into myofibroblasts under TGF-β and die by apoptosis once the wound over them has closed. One agent stands for `cells_per_agent` cells. Dense collagen slows sprouting and closure (fibrosis); the front advances only over a bed with enough matrix.
+    pub struct Fibroblast {
+        /// Cells one fibroblast agent stands for (its division, deposition and secretion are those of this many cells).
+        cells_per_agent: f64 = 25.0, unit "cells/agent", check positive, source "representation: a 1 cm wound's bed holds about 4e5 fibroblasts in the 2D slice at `max_cells_per_voxel`, too many agents; 25 keeps a filled wound near 1.6e4 agents";
+        /// Fibroblast density (cells per voxel, over 100 µm neighbourhoods) at which recruitment and division stop.
+        max_cells_per_voxel: f64 = 2.0, unit "cells/voxel", check positive, source "assumption: granulation tissue is densely cellular (about one cell per 4000 µm³ at 20 µm voxels)";
+        /// Arrival of fibroblasts per voxel of the wound footprint and of a 100 µm ring of intact margin around it, per day at full activation (in 2D the slice has no depth, so the dermis and fat under the bed are sources everywhere in the footprint).
+        recruit_cells_per_voxel_per_day: f64 = 0.1, unit "cells/voxel/day", check nonneg, source "calibrated: wound fibroblasts peak after the macrophages, in the second week of an acute wound (Gurtner 2008)";
+        /// Day after wounding at which fibroblast recruitment begins (activation by PDGF, FGF and TGF-β from platelets and macrophages; PDGF is not a field, so the lag stands for it).
+        onset_days: f64 = 2.0, unit "days", check nonneg, source "fibroblasts enter the wound from about day 2–4 (Gurtner 2008); onset assumption";
+        /// Days over which recruitment ramps from nothing to full after `onset_days`.
+        onset_ramp_days: f64 = 1.0, unit "days", check positive, source "assumption";
+        /// Extra recruitment, division and collagen synthesis at saturating TGF-β (×(1 + gain·T/(T+K))).
+        tgfb_gain: f64 = 1.0, unit "×", check nonneg, source "assumption: TGF-β is chemotactic and mitogenic for fibroblasts and raises collagen synthesis (Gurtner 2008)";
+        /// TGF-β at half of every fibroblast response (recruitment, division, collagen, differentiation).
+        tgfb_half_ng_per_ml: f64 = 0.05, unit "ng/mL", check positive, source "assumption (calibrated to the wound's TGF-β of 0.01–0.1 ng/mL)";
+        /// Migration speed of a fibroblast (myofibroblasts do not migrate).
+        speed_um_per_min: f64 = 0.25, unit "µm/min", check nonneg, source "assumption: fibroblasts migrate about 10–30 µm/h in 3D matrix";
+        /// Weight of the step along the TGF-β gradient (0 = random walk, 1 = straight up the gradient; a random walk without a TGF-β field).
+        chemotaxis_bias: f64 = 0.3, unit "0–1", check fraction, source "assumption";
+        /// Division hazard of a fibroblast at saturating O₂, below crowding.
+        proliferation_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption: fibroblasts double in about 1–2 days when stimulated";
+        /// pO₂ below which fibroblasts do not divide (division ramps up to `proliferation_o2_high_mmhg`).
+        proliferation_o2_low_mmhg: f64 = 10.0, unit "mmHg", check mmhg, source "assumption: wound dead space of 1–10 mmHg does not heal (Knighton 1981)";
+        /// pO₂ at or above which division runs at full rate.
+        proliferation_o2_high_mmhg: f64 = 30.0, unit "mmHg", check mmhg, source "about 30 mmHg is needed for fibroblast division (biology.md §1, low confidence)";
+        /// Apoptosis hazard of a fibroblast or myofibroblast in an open wound or intact tissue.
+        apoptosis_per_day: f64 = 0.02, unit "1/day", check nonneg, source "assumption";
+        /// Extra apoptosis hazard of a closed wound (× the closed share of the footprint; resolution of granulation tissue), × (1 − the patient's fibrosis).
+        resolution_apoptosis_per_day: f64 = 0.15, unit "1/day", check nonneg, source "myofibroblasts and fibroblasts disappear by apoptosis after closure (Desmoulière 1995); rate assumption; radiation fibrosis keeps them (Delanian 2004)";
+        /// Differentiation hazard of a fibroblast into a myofibroblast at saturating TGF-β (× T/(T+K)).
+        myofibroblast_per_day: f64 = 0.2, unit "1/day", check nonneg, source "TGF-β1 induces α-smooth-muscle actin in granulation tissue fibroblasts (Desmoulière 1993); rate assumption";
+        /// Provisional matrix (fibronectin, hyaluronan) laid down per fibroblast per day, as a share of a filled voxel (× the room left).
+        provisional_per_cell_per_day: f64 = 0.05, unit "voxel fill/cell/day", check nonneg, source "assumption";
+        /// Collagen laid down per fibroblast per day at no TGF-β, as a share of dense collagen (× the room left; × (1 + `tgfb_gain`·T/(T+K))).
+        collagen_per_cell_per_day: f64 = 0.016, unit "voxel fill/cell/day", check nonneg, source "assumption: collagen accumulates over weeks (Gurtner 2008)";
+        /// Collagen synthesis of a myofibroblast relative to a fibroblast.
+        myofibroblast_collagen_mult: f64 = 3.0, unit "×", check mult, source "assumption: myofibroblasts are the main collagen producers of granulation tissue (Tomasek 2002)";
+        /// Half-life of the provisional matrix (fibrinolysis and replacement).
+        provisional_half_life_days: f64 = 5.0, unit "days", check positive, source "assumption: the fibrin clot is replaced by granulation tissue within about a week (Gurtner 2008)";
+        /// Collagen turnover (degradation by proteases) per day.
+        collagen_turnover_per_day: f64 = 0.01, unit "1/day", check nonneg, source "assumption";
+        /// Provisional matrix (fibrin clot, fibrinous bed) in the wound at the start.
+        initial_provisional: f64 = 0.5, unit "0–1", check fraction, source "assumption: the wound bed starts under a fibrin clot or fibrinous slough";
+        /// Collagen of the wound bed at the start, per unit of the patient's fibrosis (the bed of an ulcer in fibrotic, irradiated tissue is itself fibrotic; 0 without fibrosis).
+        initial_bed_collagen_per_fibrosis: f64 = 1.0, unit "0–1", check fraction, source "assumption: radiation ulcers open in fibrotic tissue (Delanian 2004); with fibrosis 0.7 the bed starts at 0.4 dense and the intact dermis at 0.7 dense, the closure (× 0.6) and sprouting (× 0.3) slowing of the fixed fibrosis factors this replaces";
+        /// Collagen of intact dermis around the wound (× (1 + the patient's fibrosis·(1/c − 1)): irradiated dermis is fibrotic before it ulcerates).
+        intact_collagen: f64 = 0.5, unit "0–1", check fraction, source "assumption; radiation-damaged dermis is fibrotic before it ulcerates (Delanian 2004)";
+        /// Matrix (provisional + collagen) at or below which the epithelial front does not advance over a voxel.
+        closure_matrix_low: f64 = 0.02, unit "0–1", check fraction, source "assumption: keratinocytes migrate over a provisional matrix (fibrin, fibronectin), not over an empty bed (Gurtner 2008)";
+        /// Matrix at or above which the front is not held back by the bed.
+        closure_matrix_high: f64 = 0.15, unit "0–1", check fraction, source "assumption";
+        /// Collagen above which it counts as dense (fibrotic): the fibrotic share rises from 0 here to 1 at collagen 1.
+        dense_collagen_onset: f64 = 0.5, unit "0–1", check fraction, source "assumption";
+        /// Slowing of the epithelial front over fully dense collagen (× (1 − this·fibrotic share)).
+        dense_closure_slowing: f64 = 1.0, unit "0–1", check fraction, source "assumption: dense, poorly vascularised fibrotic tissue does not heal (radiation fibrosis: Delanian 2004)";
+        /// Slowing of sprouting from a vessel in fully dense collagen.
+        dense_sprout_slowing: f64 = 1.0, unit "0–1", check fraction, source "assumption: radiation fibrosis is poorly vascularised (Delanian 2004)";
+        /// TGF-β secretion multiplier per unit of the patient's fibrosis (× (1 + this·fibrosis)): irradiated fibroblasts overproduce TGF-β1.
+        fibrosis_tgfb_gain: f64 = 4.0, unit "×", check nonneg, source "radiation fibrosis is driven by persistent TGF-β1 activation (Martin 2000); size assumption";
+        /// Loss of fibroblast division per unit of the patient's fibrosis (× (1 − this·fibrosis)): irradiated fibroblasts lose their proliferative capacity.
+        fibrosis_proliferation_loss: f64 = 1.0, unit "0–1", check fraction, source "assumption: radiation-damaged fibroblasts divide poorly (premature senescence; Delanian 2004); size assumption";
+        /// Loss of collagen turnover per unit of the patient's fibrosis (× (1 − this·fibrosis)): fibrotic tissue degrades less collagen.
+        fibrosis_turnover_loss: f64 = 1.0, unit "0–1", check fraction, source "assumption: radiation fibrosis is a failure of matrix remodelling as well as excess synthesis (Delanian 2004); size assumption";
+        /// Secretion of a fibroblast or myofibroblast cell (TGF-β1, autocrine).
+        secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
+            ("tgfb".to_string(), 1.0),
+        ]), unit "fg/cell/day", check secretion, source "assumption: fibroblasts and myofibroblasts secrete TGF-β1 (Martin 2000); rate not found";
     }
 }
 

@@ -1,7 +1,8 @@
 //! The step: [`step`] runs the phases of the registry ([`crate::phase`]) in
 //! the order of [`Phase::ALL`], each on the base steps its [`Cadence`]
 //! names: dosing, sources, fields (with the neighbour bins), MSC fate,
-//! neutrophils, macrophages, angiogenesis, remodelling, closure, standard care, observe.
+//! neutrophils, macrophages, angiogenesis, remodelling, fibroblasts, closure,
+//! standard care, observe.
 //!
 //! Each phase's mechanism receives a view of the parts of the state and
 //! workspace it reads and writes, built by split borrows in [`systems`].
@@ -87,6 +88,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
             systems::tissue_sources(p, st, ws);
             systems::secretion(p, st, ws);
             systems::neutrophil_secretion(p, st, ws);
+            systems::fibroblast_secretion(p, st, ws);
             systems::decay_depot(st, ws);
         }
         Phase::Fields => {
@@ -128,6 +130,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
         Phase::Macrophages => systems::macrophages(p, st, ws),
         Phase::Angiogenesis => systems::angiogenesis(p, st, ws),
         Phase::Remodelling => systems::remodel(p, st, ws),
+        Phase::Fibroblasts => systems::fibroblasts(p, st, ws),
         Phase::Closure => systems::closure(p, st, ws),
         Phase::Care => systems::care(st, ws),
         Phase::Observe => {

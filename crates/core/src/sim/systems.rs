@@ -7,6 +7,7 @@
 use super::{SimState, Workspace};
 use crate::mechanisms::angiogenesis::{self, Remodel, SproutStep, TipStep};
 use crate::mechanisms::closure::{self, Closure};
+use crate::mechanisms::fibroblasts::{self, FibroblastSecretion, FibroblastStep};
 use crate::mechanisms::macrophages::{self, MacrophageStep};
 use crate::mechanisms::msc_fate::{self, MscFate};
 use crate::mechanisms::neutrophils::{self, NeutrophilSecretion, NeutrophilStep};
@@ -16,7 +17,7 @@ use crate::state::births_from;
 
 /// Dose `k` of the schedule, given at the current step.
 pub fn dose(p: &Params, st: &mut SimState, ws: &Workspace, k: usize) {
-    let others = st.macs.len() + st.neutrophils.len() + st.tips.len();
+    let others = st.macs.len() + st.neutrophils.len() + st.tips.len() + st.fibroblasts.len();
     dosing::apply(dosing::Dose {
         rates: &ws.rates.dosing,
         grid: &p.grid,
@@ -76,6 +77,18 @@ pub fn neutrophil_secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
     });
 }
 
+/// Fibroblast and myofibroblast secretion into the workspace's source
+/// buffers.
+pub fn fibroblast_secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
+    fibroblasts::secrete(FibroblastSecretion {
+        rates: &ws.rates.fibroblasts,
+        vertical: &ws.rates.vertical,
+        grid: &p.grid,
+        fibroblasts: &st.fibroblasts,
+        sources: &mut ws.sources,
+    });
+}
+
 /// Decay of the cell-free depot over one field step.
 pub fn decay_depot(st: &mut SimState, ws: &Workspace) {
     dosing::decay_depot(&ws.rates.dosing, st.depot_active, &mut st.tissue);
@@ -95,7 +108,7 @@ pub fn msc_state(p: &Params, st: &mut SimState, ws: &Workspace) {
 /// One cell step of MSC fate (its efferocytosis events land in
 /// `ws.efferocytosis`; [`efferocytose`] applies them).
 pub fn msc_fate(p: &Params, st: &mut SimState, ws: &mut Workspace) {
-    let others = st.macs.len() + st.neutrophils.len() + st.tips.len();
+    let others = st.macs.len() + st.neutrophils.len() + st.tips.len() + st.fibroblasts.len();
     msc_fate::update(MscFate {
         rates: &ws.rates.msc_fate,
         vertical: &ws.rates.vertical,
@@ -139,7 +152,7 @@ pub fn neutrophils(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     if ws.neu_bins.items.len() != st.neutrophils.len() {
         ws.neu_bins.rebuild(&st.neutrophils.x, &st.neutrophils.y);
     }
-    let others = st.mscs.len() + st.macs.len() + st.tips.len();
+    let others = st.mscs.len() + st.macs.len() + st.tips.len() + st.fibroblasts.len();
     neutrophils::update(NeutrophilStep {
         rates: &ws.rates.neutrophils,
         vertical: &ws.rates.vertical,
@@ -185,7 +198,7 @@ pub fn macrophages(p: &Params, st: &mut SimState, ws: &mut Workspace) {
     if ws.mac_bins.items.len() != st.macs.len() {
         ws.mac_bins.rebuild(&st.macs.x, &st.macs.y);
     }
-    let others = st.mscs.len() + st.neutrophils.len() + st.tips.len();
+    let others = st.mscs.len() + st.neutrophils.len() + st.tips.len() + st.fibroblasts.len();
     macrophages::update(MacrophageStep {
         rates: &ws.rates.macrophages,
         vertical: &ws.rates.vertical,
@@ -233,7 +246,7 @@ pub fn angiogenesis(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         scratch: &mut ws.tip_scratch,
     });
     ws.apply_vessel_changes(&st.tissue);
-    let others = st.mscs.len() + st.macs.len() + st.neutrophils.len();
+    let others = st.mscs.len() + st.macs.len() + st.neutrophils.len() + st.fibroblasts.len();
     angiogenesis::sprout(SproutStep {
         rates: &ws.rates.angiogenesis,
         vertical: &ws.rates.vertical,
@@ -245,6 +258,7 @@ pub fn angiogenesis(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         tip_bins: &ws.tip_bins,
         vessel_bins: &ws.vessel_bins,
         vessel_list: &ws.vessel_list,
+        collagen: st.tissue.collagen.as_slice().expect("standard layout"),
         tips: &mut st.tips,
         births: births_from(
             &mut st.next_id,
@@ -271,6 +285,33 @@ pub fn remodel(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         vessel_changes: &mut ws.vessel_changes,
     });
     ws.apply_vessel_changes(&st.tissue);
+}
+
+/// One tissue step of the fibroblasts (apoptosis, differentiation,
+/// division, migration, arrivals) and the bed's matrix.
+pub fn fibroblasts(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    let others = st.mscs.len() + st.macs.len() + st.neutrophils.len() + st.tips.len();
+    fibroblasts::update(FibroblastStep {
+        rates: &ws.rates.fibroblasts,
+        vertical: &ws.rates.vertical,
+        grid: &p.grid,
+        ids: p.ids,
+        seed: st.seed,
+        step: st.step,
+        dt_base_min: p.steps.dt_min,
+        fields: &st.fields,
+        tissue: &mut st.tissue,
+        sites: &ws.fib_sites,
+        fibroblasts: &mut st.fibroblasts,
+        births: births_from(
+            &mut st.next_id,
+            &mut st.agent_cap_hit_step,
+            st.step,
+            p,
+            others,
+        ),
+        scratch: &mut ws.fib_scratch,
+    });
 }
 
 /// One tissue step of closure: the next open-wound mask, swapped in.

@@ -12,12 +12,14 @@
 
 mod depth;
 mod msc_state;
+mod fibroblasts;
 mod neutrophils;
 mod secretion;
 mod tissue;
 
 pub use depth::*;
 pub use msc_state::*;
+pub use fibroblasts::*;
 pub use neutrophils::*;
 pub use secretion::*;
 pub use tissue::*;
@@ -48,6 +50,8 @@ pub struct Rates {
     pub macrophages: MacrophageRates,
     /// Neutrophils.
     pub neutrophils: NeutrophilRates,
+    /// Fibroblasts and the bed's matrix.
+    pub fibroblasts: FibroblastRates,
     /// Angiogenesis and vessel remodelling.
     pub angiogenesis: AngiogenesisRates,
     /// Re-epithelialisation.
@@ -72,6 +76,7 @@ impl Rates {
             msc_state: MscStateRates::new(p),
             macrophages: MacrophageRates::new(p, patient),
             neutrophils: NeutrophilRates::new(p, patient),
+            fibroblasts: FibroblastRates::new(p, patient),
             angiogenesis: AngiogenesisRates::new(p, patient),
             closure: ClosureRates::new(p, patient),
             care: CareRates::new(p, patient),
@@ -387,6 +392,11 @@ pub struct AngiogenesisRates {
     pub regression_prob: f64,
     /// Days of VEGF support after which a vessel matures.
     pub maturation_days: f32,
+    /// Dense collagen (fibrosis) at a vessel voxel: its sprouting
+    /// probability is × (1 − `dense_sprout_slowing` · the dense share).
+    pub dense: DenseCollagen,
+    /// Slowing of sprouting in fully dense collagen, 0–1.
+    pub dense_sprout_slowing: f32,
 }
 
 impl AngiogenesisRates {
@@ -398,11 +408,7 @@ impl AngiogenesisRates {
         } else {
             1.0
         };
-        let sprout = a.sprout_per_vessel_per_day
-            * patient.angiogenesis_mult
-            * (1.0 - patient.fibrosis)
-            * npwt
-            / 1440.0;
+        let sprout = a.sprout_per_vessel_per_day * patient.angiogenesis_mult * npwt / 1440.0;
         let dt_d = (p.steps.dt_min * p.steps.tissue_every as f64 / 1440.0) as f32;
         let regress = a.regression_per_day
             * if p.scenario.treatment.has_product() {
@@ -424,6 +430,8 @@ impl AngiogenesisRates {
             maintenance_vegf_ng_per_ml: a.maintenance_vegf_ng_per_ml as f32,
             regression_prob: hazard_prob(regress, dt_d as f64),
             maturation_days: a.maturation_days as f32,
+            dense: DenseCollagen::new(p),
+            dense_sprout_slowing: p.scenario.fibroblast.dense_sprout_slowing as f32,
         }
     }
 }

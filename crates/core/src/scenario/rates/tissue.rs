@@ -29,8 +29,15 @@ pub struct ClosureRates {
     pub bioburden_slowing: f32,
     /// The patient's closure-speed multiplier.
     pub speed_mult: f64,
-    /// The patient's fibrosis, 0–1.
-    pub fibrosis: f32,
+    /// Matrix (provisional + collagen) at or below which the front does
+    /// not advance over a voxel.
+    pub matrix_low: f32,
+    /// Matrix at or above which the bed does not hold the front back.
+    pub matrix_high: f32,
+    /// Dense collagen (fibrosis) under a margin voxel.
+    pub dense: super::DenseCollagen,
+    /// Slowing of the front over fully dense collagen, 0–1.
+    pub dense_slowing: f32,
 }
 
 impl ClosureRates {
@@ -46,7 +53,10 @@ impl ClosureRates {
             kgf_half_ng_per_ml: c.kgf_half_ng_per_ml as f32,
             bioburden_slowing: c.bioburden_slowing as f32,
             speed_mult: patient.closure_speed_mult,
-            fibrosis: patient.fibrosis as f32,
+            matrix_low: p.scenario.fibroblast.closure_matrix_low as f32,
+            matrix_high: p.scenario.fibroblast.closure_matrix_high as f32,
+            dense: super::DenseCollagen::new(p),
+            dense_slowing: p.scenario.fibroblast.dense_closure_slowing as f32,
         }
     }
 }

@@ -1,0 +1,480 @@
+//! Fibroblasts, myofibroblasts and the wound bed's matrix (tissue steps).
+//!
+//! **Representation.** Each agent stands for `cells_per_agent` cells
+//! ([`FibroblastRates::cells_per_agent`]): its division, deposition and
+//! secretion are those of that many cells, and crowding counts cells. A 1 cm
+//! wound's slice filled at `max_cells_per_voxel` holds about 4e5 cells, so
+//! 25 cells per agent keep it near 1.6e4 agents.
+//!
+//! **Recruitment.** Fibroblasts arrive at recruitment sites: the voxels of
+//! the wound's footprint (in 2D the slice has no depth, so the dermis and
+//! fat under the bed are sources everywhere under it) and a ring of intact
+//! margin within [`RING_UM`] of it. Per 100 µm bin the arrival hazard is
+//! `sites · k · a(t) · open_share · crowd · (1 + gain·T/(T+K))` agents per
+//! minute, with `a(t)` 0 before `onset_days` and ramping to 1 over
+//! `onset_ramp_days` (activation by PDGF, FGF and TGF-β from platelets and
+//! macrophages; PDGF is not a field), `T` the bin centre's TGF-β and
+//! `crowd = 1 − cells in the bin / (max_cells_per_voxel · voxels)`.
+//!
+//! **Cell step** (every tissue step, outcomes in parallel, applied in id
+//! order): apoptosis (a base hazard plus the resolution hazard × the
+//! closed share of the wound × (1 − the patient's fibrosis): granulation
+//! tissue resolves by apoptosis as the wound closes, Desmoulière 1995), then
+//! for fibroblasts differentiation into a myofibroblast (hazard × T/(T+K):
+//! Desmoulière 1993), division while the wound is open (hazard × an O₂ ramp
+//! × crowd × (1 + gain·T/(T+K))) and migration (a random walk biased up the
+//! TGF-β gradient). Myofibroblasts neither move nor divide.
+//!
+//! **Matrix** (per voxel of the footprint, bed layer; `P` provisional, `C`
+//! collagen, `n_f`, `n_m` fibroblast and myofibroblast cells per voxel of
+//! the voxel's 100 µm bin, before this step's cell changes):
+//! `P ← P·keep_P + k_P·n_f·(1 − P − C)`,
+//! `C ← C·keep_C + k_C·(n_f + mult·n_m)·(1 + gain·T/(T+K))·(1 − C)`, then
+//! `P ≤ 1 − C` (collagen replaces the provisional matrix). Both stay in
+//! [0, 1]. Closure and sprouting read the result.
+
+use super::{blend_direction, sat};
+use crate::agents::{fibroblast_state, Fibroblasts};
+use crate::engine::{self, Births, Fate};
+use crate::fields::{Fields, Sources};
+use crate::grid::Grid;
+use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::scenario::rates::{FibroblastRates, Vertical};
+use crate::scenario::{FieldIds, Wound};
+use crate::tissue::Tissue;
+use rayon::prelude::*;
+
+/// Width of the intact margin around the footprint that supplies
+/// fibroblasts (µm).
+pub const RING_UM: f64 = 100.0;
+
+/// What happened to one fibroblast in a tissue step.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum Event {
+    /// Nothing structural.
+    #[default]
+    None,
+    /// Died by apoptosis.
+    Apoptosis,
+    /// Became a myofibroblast.
+    Differentiates,
+    /// Divided (the daughter appears next to it).
+    Divides,
+}
+
+/// Per-agent outcome computed in parallel.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outcome {
+    x: f32,
+    y: f32,
+    event: Event,
+    /// Where a daughter starts (division only).
+    daughter: (f32, f32),
+}
+
+/// Where fibroblasts come from: per 100 µm bin, the number of recruitment
+/// site voxels (footprint and intact ring), and per voxel whether it is one.
+/// Derived from the parameters once per run.
+#[derive(Debug, Default)]
+pub struct Sites {
+    /// Bin edge (µm).
+    pub bin_um: f32,
+    /// Bins along x.
+    pub nbx: usize,
+    /// Bins along y.
+    pub nby: usize,
+    /// Site voxels in each bin.
+    pub per_bin: Vec<u32>,
+    /// Voxels of each bin (edge bins may be smaller).
+    pub voxels: Vec<u32>,
+    /// 1 where a voxel is a site.
+    pub site: Vec<u8>,
+    /// Bin column of each voxel column.
+    pub col_bin: Vec<u32>,
+    /// Bin row of each voxel row.
+    pub row_bin: Vec<u32>,
+    /// First and one past the last voxel row holding footprint voxels.
+    pub rows: (usize, usize),
+}
+
+impl Sites {
+    /// The sites of a run on grid `g` with wound `w`: the wound's
+    /// footprint grown by [`RING_UM`].
+    pub fn new(g: &Grid, w: &Wound, bin_um: f64) -> Self {
+        let g = *g;
+        let (ww, wh) = crate::tissue::wound_extent_um(w);
+        let cx = w.center_x_frac * g.width_um();
+        let cy = w.center_y_frac * g.height_um();
+        let nbx = (g.width_um() / bin_um).ceil().max(1.0) as usize;
+        let nby = (g.height_um() / bin_um).ceil().max(1.0) as usize;
+        let mut s = Sites {
+            bin_um: bin_um as f32,
+            nbx,
+            nby,
+            per_bin: vec![0; nbx * nby],
+            voxels: vec![0; nbx * nby],
+            site: vec![0; g.layer_len()],
+            col_bin: Vec::with_capacity(g.nx),
+            row_bin: Vec::with_capacity(g.ny),
+            rows: (g.ny, 0),
+        };
+        for ix in 0..g.nx {
+            let (x, _) = g.center(ix, 0);
+            s.col_bin.push(((x / bin_um) as usize).min(nbx - 1) as u32);
+        }
+        for iy in 0..g.ny {
+            let (_, y) = g.center(0, iy);
+            s.row_bin.push(((y / bin_um) as usize).min(nby - 1) as u32);
+        }
+        for iy in 0..g.ny {
+            for ix in 0..g.nx {
+                let (x, y) = g.center(ix, iy);
+                let dx = (x - cx) / (ww / 2.0 + RING_UM);
+                let dy = (y - cy) / (wh / 2.0 + RING_UM);
+                let inside = match w.shape {
+                    crate::scenario::WoundShape::Square => dx.abs() <= 1.0 && dy.abs() <= 1.0,
+                    _ => dx * dx + dy * dy <= 1.0,
+                };
+                let b = s.bin_of(x as f32, y as f32);
+                s.voxels[b] += 1;
+                if inside {
+                    s.site[g.idx(ix, iy)] = 1;
+                    s.per_bin[b] += 1;
+                }
+                if crate::tissue::in_wound(w, &g, x, y) {
+                    s.rows = (s.rows.0.min(iy), s.rows.1.max(iy + 1));
+                }
+            }
+        }
+        s
+    }
+
+    /// Bin of a position.
+    #[inline]
+    pub fn bin_of(&self, x: f32, y: f32) -> usize {
+        let bx = ((x / self.bin_um) as usize).min(self.nbx - 1);
+        let by = ((y / self.bin_um) as usize).min(self.nby - 1);
+        by * self.nbx + bx
+    }
+}
+
+/// The fibroblasts' scratch memory (kept between steps).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// One outcome per agent.
+    pub out: Vec<Outcome>,
+    /// Positions of new agents (daughters, then arrivals).
+    pub births: Vec<(f32, f32)>,
+    /// Fibroblast agents per bin (before this step's changes).
+    pub fib: Vec<u32>,
+    /// Myofibroblast agents per bin (before this step's changes).
+    pub myo: Vec<u32>,
+}
+
+/// What the fibroblasts read and write in one tissue step.
+pub struct FibroblastStep<'a> {
+    /// Their parameters.
+    pub rates: &'a FibroblastRates,
+    /// Depth: fibroblasts live in the wound bed's layer (the slice in 2D).
+    pub vertical: &'a Vertical,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// Field indices.
+    pub ids: FieldIds,
+    /// Run seed (the random streams' key).
+    pub seed: u64,
+    /// Base step.
+    pub step: u64,
+    /// Base step length (min).
+    pub dt_base_min: f64,
+    /// Fields (read: O₂, TGF-β and its gradient).
+    pub fields: &'a Fields,
+    /// Tissue: the open wound and footprint (read), provisional matrix and
+    /// collagen (written).
+    pub tissue: &'a mut Tissue,
+    /// Recruitment sites and the bins.
+    pub sites: &'a Sites,
+    /// The fibroblasts (written).
+    pub fibroblasts: &'a mut Fibroblasts,
+    /// New ids and the agent cap (division, recruitment).
+    pub births: Births<'a>,
+    /// Scratch memory.
+    pub scratch: &'a mut Scratch,
+}
+
+/// One tissue step: per-bin counts, the agents' outcomes (apoptosis,
+/// differentiation, division, migration), arrivals, then the matrix.
+pub fn update(v: FibroblastStep<'_>) {
+    let FibroblastStep {
+        rates: r,
+        vertical,
+        grid,
+        ids,
+        seed,
+        step,
+        dt_base_min,
+        fields,
+        tissue,
+        sites,
+        fibroblasts,
+        mut births,
+        scratch,
+    } = v;
+    let g = *grid;
+    let Scratch {
+        out,
+        births: born,
+        fib,
+        myo,
+    } = scratch;
+    let nb = sites.per_bin.len();
+    fib.clear();
+    fib.resize(nb, 0);
+    myo.clear();
+    myo.resize(nb, 0);
+    for i in 0..fibroblasts.len() {
+        let b = sites.bin_of(fibroblasts.x[i], fibroblasts.y[i]);
+        if fibroblasts.state[i] == fibroblast_state::MYOFIBROBLAST {
+            myo[b] += 1;
+        } else {
+            fib[b] += 1;
+        }
+    }
+    let open_share = tissue.open_count() as f64 / tissue.footprint_count.max(1) as f64;
+    let bed = vertical.bed;
+    let off = vertical.bed_offset;
+    let dt = r.dt_min;
+    let cpa = r.cells_per_agent;
+    let cap_cells = r.max_cells_per_voxel;
+    let (k_half, gain) = (r.tgfb_half_ng_per_ml, r.tgfb_gain);
+    let crowd_of = |b: usize| {
+        let cells = (fib[b] + myo[b]) as f64 * cpa;
+        (1.0 - cells / (cap_cells * sites.voxels[b].max(1) as f64)).max(0.0)
+    };
+    // Apoptosis: the base hazard plus resolution as the wound closes.
+    let die = r.apoptosis_prob(1.0 - open_share);
+    {
+        let fs = &*fibroblasts;
+        let (o2_lo, o2_hi) = (r.proliferation_o2_low_mmhg, r.proliferation_o2_high_mmhg);
+        engine::outcomes(fs.len(), out, |i| {
+            let id = fs.id[i];
+            let (x, y) = (fs.x[i], fs.y[i]);
+            let (ix, iy) = g.voxel_of(x, y);
+            let v = g.idx(ix, iy);
+            let mut o = Outcome {
+                x,
+                y,
+                event: Event::None,
+                daughter: (x, y),
+            };
+            let mut rng = Stream::new(seed, id, step, Purpose::FibroblastFate);
+            if rng.chance(die) {
+                o.event = Event::Apoptosis;
+                return o;
+            }
+            if fs.state[i] == fibroblast_state::MYOFIBROBLAST {
+                return o;
+            }
+            let t = sat(fields.at_opt(ids.tgfb, off + v), k_half);
+            if rng.chance(hazard_prob(r.myofibroblast_per_min * t as f64, dt as f64)) {
+                o.event = Event::Differentiates;
+                return o;
+            }
+            if open_share > 0.0 {
+                let o2 = fields.at(ids.oxygen, off + v);
+                let ramp = ((o2 - o2_lo) / (o2_hi - o2_lo)).clamp(0.0, 1.0) as f64;
+                let rate = r.proliferation_per_min
+                    * ramp
+                    * crowd_of(sites.bin_of(x, y))
+                    * (1.0 + (gain * t) as f64);
+                if rate > 0.0 && rng.chance(hazard_prob(rate, dt as f64)) {
+                    // The daughter starts a quarter voxel away.
+                    o.event = Event::Divides;
+                    let (jx, jy) = rng.direction();
+                    o.daughter = g.clamp(
+                        x + (jx * g.dx_um * 0.25) as f32,
+                        y + (jy * g.dx_um * 0.25) as f32,
+                    );
+                }
+            }
+            let (gx, gy) = match ids.tgfb {
+                Some(f) => fields.gradient(&g, f, ix, iy, bed),
+                None => (0.0, 0.0),
+            };
+            let mut mv = Stream::new(seed, id, step, Purpose::FibroblastMove);
+            let (dx, dy) = blend_direction(gx, gy, r.chemotaxis_bias, mv.direction());
+            let s = r.speed_um_per_min * dt;
+            let (nx, ny) = g.clamp(x + dx * s, y + dy * s);
+            o.x = nx;
+            o.y = ny;
+            o
+        });
+    }
+    born.clear();
+    engine::apply(fibroblasts, out, |fs, i, o| {
+        fs.x[i] = o.x;
+        fs.y[i] = o.y;
+        match o.event {
+            Event::None => {}
+            Event::Apoptosis => return Fate::Leaves,
+            Event::Differentiates => fs.state[i] = fibroblast_state::MYOFIBROBLAST,
+            Event::Divides => born.push(o.daughter),
+        }
+        Fate::Stays
+    });
+    // Arrivals at the recruitment sites, bin by bin.
+    let t_min = step as f64 * dt_base_min;
+    let act = r.activation(t_min) * open_share;
+    if act > 0.0 {
+        let k = r.recruit_agents_per_voxel_per_min * act;
+        let nbx = sites.nbx;
+        let bin_um = sites.bin_um as f64;
+        born.par_extend((0..nb).into_par_iter().filter_map(|b| {
+            let n = sites.per_bin[b];
+            if n == 0 {
+                return None;
+            }
+            let crowd = crowd_of(b);
+            if crowd <= 0.0 {
+                return None;
+            }
+            let (bx, by) = ((b % nbx) as f64, (b / nbx) as f64);
+            let (cx, cy) = ((bx + 0.5) * bin_um, (by + 0.5) * bin_um);
+            let (cx, cy) = g.clamp(cx as f32, cy as f32);
+            let t = sat(fields.at_opt(ids.tgfb, off + g.index_of(cx, cy)), k_half);
+            let rate = k * n as f64 * crowd * (1.0 + (gain * t) as f64);
+            let mut rng = Stream::new(seed, b as u64, step, Purpose::FibroblastRecruit);
+            if !rng.chance(hazard_prob(rate, dt as f64)) {
+                return None;
+            }
+            // A site voxel of the bin (a few tries; none found: no arrival).
+            for _ in 0..8 {
+                let x = (bx + rng.uniform()) * bin_um;
+                let y = (by + rng.uniform()) * bin_um;
+                let (x, y) = g.clamp(x as f32, y as f32);
+                if sites.site[g.index_of(x, y)] == 1 {
+                    return Some((x, y));
+                }
+            }
+            None
+        }));
+    }
+    let z = vertical.bed_z_um;
+    births.admit(fibroblasts, born, |fs, id, (x, y)| fs.push(id, x, y, z));
+    deposit(r, &g, ids, off, fields, tissue, sites, fib, myo);
+}
+
+/// One tissue step of the matrix over the footprint (the module docs'
+/// equations), in parallel over rows (each voxel depends only on itself).
+#[allow(clippy::too_many_arguments)]
+fn deposit(
+    r: &FibroblastRates,
+    g: &Grid,
+    ids: FieldIds,
+    off: usize,
+    fields: &Fields,
+    tissue: &mut Tissue,
+    sites: &Sites,
+    fib: &[u32],
+    myo: &[u32],
+) {
+    let nx = g.nx;
+    let cpa = r.cells_per_agent as f32;
+    let (kp, kc) = (r.provisional_per_cell_step, r.collagen_per_cell_step);
+    let (keep_p, keep_c) = (r.provisional_keep, r.collagen_keep);
+    let mult = r.myofibroblast_collagen_mult;
+    let (k_half, gain) = (r.tgfb_half_ng_per_ml, r.tgfb_gain);
+    let foot = tissue.footprint.as_slice().expect("standard layout");
+    let prov = tissue.provisional.as_slice_mut().expect("standard layout");
+    let coll = tissue.collagen.as_slice_mut().expect("standard layout");
+    let tgfb = ids.tgfb.map(|f| &fields.slice(f)[off..off + g.layer_len()]);
+    let (r0, r1) = sites.rows;
+    if r0 >= r1 {
+        return;
+    }
+    prov[r0 * nx..r1 * nx]
+        .par_chunks_mut(nx)
+        .zip(coll[r0 * nx..r1 * nx].par_chunks_mut(nx))
+        .enumerate()
+        .for_each(|(k, (prow, crow))| {
+            let iy = r0 + k;
+            let row_b = sites.row_bin[iy] as usize * sites.nbx;
+            for ix in 0..nx {
+                let v = iy * nx + ix;
+                if foot[v] == 0 {
+                    continue;
+                }
+                let b = row_b + sites.col_bin[ix] as usize;
+                let per_voxel = cpa / sites.voxels[b].max(1) as f32;
+                let nf = fib[b] as f32 * per_voxel;
+                let nm = myo[b] as f32 * per_voxel;
+                let (p, c) = (prow[ix], crow[ix]);
+                let t = tgfb.map_or(0.0, |s| sat(s[v], k_half));
+                let p1 = p * keep_p + kp * nf * (1.0 - p - c).max(0.0);
+                let c1 = (c * keep_c
+                    + kc * (nf + mult * nm) * (1.0 + gain * t) * (1.0 - c).max(0.0))
+                .clamp(0.0, 1.0);
+                crow[ix] = c1;
+                prow[ix] = p1.clamp(0.0, 1.0 - c1);
+            }
+        });
+}
+
+/// What fibroblast secretion reads and writes in one field step.
+pub struct FibroblastSecretion<'a> {
+    /// Parameters (per-agent rates resolved to field indices).
+    pub rates: &'a FibroblastRates,
+    /// Depth: secretion goes into the wound bed's layer.
+    pub vertical: &'a Vertical,
+    /// Grid geometry.
+    pub grid: &'a Grid,
+    /// The fibroblasts (read).
+    pub fibroblasts: &'a Fibroblasts,
+    /// Source buffers (written: deposits added).
+    pub sources: &'a mut Sources,
+}
+
+/// Fibroblast and myofibroblast secretion for one field step, summed in id
+/// order.
+pub fn secrete(v: FibroblastSecretion<'_>) {
+    let FibroblastSecretion {
+        rates: r,
+        vertical,
+        grid: g,
+        fibroblasts: fs,
+        sources,
+    } = v;
+    if r.secretion.is_empty() || fs.is_empty() {
+        return;
+    }
+    let fields: Vec<usize> = r.secretion.iter().map(|&(f, _)| f).collect();
+    let mut bufs = sources.srcs_mut(&fields);
+    for i in 0..fs.len() {
+        let v = vertical.bed_offset + g.index_of(fs.x[i], fs.y[i]);
+        for (k, &(_, rate)) in r.secretion.iter().enumerate() {
+            bufs[k][v] += rate;
+        }
+    }
+}
+
+/// Fibroblast and myofibroblast cells (agents × cells per agent) standing
+/// in the wound's footprint.
+pub fn cells_in_wound(
+    fs: &Fibroblasts,
+    tissue: &Tissue,
+    g: &Grid,
+    cells_per_agent: f64,
+) -> (f64, f64) {
+    let foot = tissue.footprint.as_slice().expect("standard layout");
+    let (mut f, mut m) = (0u64, 0u64);
+    for i in 0..fs.len() {
+        if foot[g.index_of(fs.x[i], fs.y[i])] == 1 {
+            if fs.state[i] == fibroblast_state::MYOFIBROBLAST {
+                m += 1;
+            } else {
+                f += 1;
+            }
+        }
+    }
+    (f as f64 * cells_per_agent, m as f64 * cells_per_agent)
+}
