@@ -11,15 +11,15 @@
 //! is converted term by term (a per-minute coefficient per term).
 
 mod depth;
-mod msc_state;
 mod fibroblasts;
+mod msc_state;
 mod neutrophils;
 mod secretion;
 mod tissue;
 
 pub use depth::*;
-pub use msc_state::*;
 pub use fibroblasts::*;
+pub use msc_state::*;
 pub use neutrophils::*;
 pub use secretion::*;
 pub use tissue::*;
