@@ -82,6 +82,8 @@ fn run_writes_complete_results() {
     };
     let (t, c, o2) = (col("time_d"), col("closure_pct"), col("o2_mean_mmHg"));
     let (m1, m2, frac) = (col("mac_m1"), col("mac_m2"), col("m2_fraction"));
+    let (live, sen) = (col("msc_live"), col("msc_senescent"));
+    let msc_means = [col("msc_hif_mean"), col("msc_licensed_fraction")];
     let rows: Vec<Vec<f64>> = rdr
         .records()
         .map(|r| {
@@ -107,8 +109,12 @@ fn run_writes_complete_results() {
             "row {i} O2 {}",
             r[o2]
         );
-        // Every value is finite but the M2 fraction of no macrophages.
-        let undefined = |k: usize| k == frac && r[m1] + r[m2] == 0.0;
+        // Every value is finite but the M2 fraction of no macrophages and
+        // the MSC state means of no (live or senescent) MSCs.
+        let undefined = |k: usize| {
+            (k == frac && r[m1] + r[m2] == 0.0)
+                || (msc_means.contains(&k) && r[live] + r[sen] == 0.0)
+        };
         assert!(
             r.iter()
                 .enumerate()
@@ -275,6 +281,8 @@ fn an_undefined_value_is_empty_not_zero() {
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|c| *c == name).unwrap();
     let (m1, m2, frac) = (col("mac_m1"), col("mac_m2"), col("m2_fraction"));
+    let (live, sen) = (col("msc_live"), col("msc_senescent"));
+    let msc_means = [col("msc_hif_mean"), col("msc_licensed_fraction")];
     let mut rows = 0;
     for line in lines {
         let cells: Vec<&str> = line.split(',').collect();

@@ -415,7 +415,9 @@ fn deposit(
                     + kc * (nf + mult * nm) * (1.0 + gain * t) * (1.0 - c).max(0.0))
                 .clamp(0.0, 1.0);
                 crow[ix] = c1;
-                prow[ix] = p1.clamp(0.0, 1.0 - c1);
+                // max/min, not clamp: a NaN bound must not panic (the
+                // numerical guard reports non-finite state instead).
+                prow[ix] = p1.min(1.0 - c1).max(0.0);
             }
         });
 }

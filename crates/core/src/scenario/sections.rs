@@ -438,7 +438,7 @@ section! {
     /// Fibroblasts and myofibroblasts (agents) and the wound bed's matrix (per-voxel provisional matrix and collagen, 0–1 of a filled bed): fibroblasts enter the bed from day 2–3, divide, lay down provisional matrix then collagen, turn into myofibroblasts under TGF-β and die by apoptosis once the wound over them has closed. One agent stands for `cells_per_agent` cells. Dense collagen slows sprouting and closure (fibrosis); the front advances only over a bed with enough matrix.
     pub struct Fibroblast {
         /// Cells one fibroblast agent stands for (its division, deposition and secretion are those of this many cells).
-        cells_per_agent: f64 = 25.0, unit "cells/agent", check positive, source "representation: a 1 cm wound's bed holds about 4e5 fibroblasts in the 2D slice at `max_cells_per_voxel`, too many agents; 25 keeps a filled wound near 1.6e4 agents";
+        cells_per_agent: f64 = 25.0, unit "cells/agent", check rate, source "representation: a 1 cm wound's bed holds about 4e5 fibroblasts in the 2D slice at `max_cells_per_voxel`, too many agents; 25 keeps a filled wound near 1.6e4 agents";
         /// Fibroblast density (cells per voxel, over 100 µm neighbourhoods) at which recruitment and division stop.
         max_cells_per_voxel: f64 = 2.0, unit "cells/voxel", check positive, source "assumption: granulation tissue is densely cellular (about one cell per 4000 µm³ at 20 µm voxels)";
         /// Arrival of fibroblasts per voxel of the wound footprint and of a 100 µm ring of intact margin around it, per day at full activation (in 2D the slice has no depth, so the dermis and fat under the bed are sources everywhere in the footprint).
@@ -448,7 +448,7 @@ section! {
         /// Days over which recruitment ramps from nothing to full after `onset_days`.
         onset_ramp_days: f64 = 1.0, unit "days", check positive, source "assumption";
         /// Extra recruitment, division and collagen synthesis at saturating TGF-β (×(1 + gain·T/(T+K))).
-        tgfb_gain: f64 = 1.0, unit "×", check nonneg, source "assumption: TGF-β is chemotactic and mitogenic for fibroblasts and raises collagen synthesis (Gurtner 2008)";
+        tgfb_gain: f64 = 1.0, unit "×", check mult, source "assumption: TGF-β is chemotactic and mitogenic for fibroblasts and raises collagen synthesis (Gurtner 2008)";
         /// TGF-β at half of every fibroblast response (recruitment, division, collagen, differentiation).
         tgfb_half_ng_per_ml: f64 = 0.05, unit "ng/mL", check positive, source "assumption (calibrated to the wound's TGF-β of 0.01–0.1 ng/mL)";
         /// Migration speed of a fibroblast (myofibroblasts do not migrate).
@@ -470,7 +470,7 @@ section! {
         /// Provisional matrix (fibronectin, hyaluronan) laid down per fibroblast per day, as a share of a filled voxel (× the room left).
         provisional_per_cell_per_day: f64 = 0.05, unit "voxel fill/cell/day", check nonneg, source "assumption";
         /// Collagen laid down per fibroblast per day at no TGF-β, as a share of dense collagen (× the room left; × (1 + `tgfb_gain`·T/(T+K))).
-        collagen_per_cell_per_day: f64 = 0.016, unit "voxel fill/cell/day", check nonneg, source "assumption: collagen accumulates over weeks (Gurtner 2008)";
+        collagen_per_cell_per_day: f64 = 0.016, unit "voxel fill/cell/day", check rate, source "assumption: collagen accumulates over weeks (Gurtner 2008)";
         /// Collagen synthesis of a myofibroblast relative to a fibroblast.
         myofibroblast_collagen_mult: f64 = 3.0, unit "×", check mult, source "assumption: myofibroblasts are the main collagen producers of granulation tissue (Tomasek 2002)";
         /// Half-life of the provisional matrix (fibrinolysis and replacement).
