@@ -281,8 +281,6 @@ fn an_undefined_value_is_empty_not_zero() {
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|c| *c == name).unwrap();
     let (m1, m2, frac) = (col("mac_m1"), col("mac_m2"), col("m2_fraction"));
-    let (live, sen) = (col("msc_live"), col("msc_senescent"));
-    let msc_means = [col("msc_hif_mean"), col("msc_licensed_fraction")];
     let mut rows = 0;
     for line in lines {
         let cells: Vec<&str> = line.split(',').collect();
