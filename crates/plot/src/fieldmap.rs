@@ -230,6 +230,19 @@ pub(super) fn select_snapshots(
     Ok(out)
 }
 
+/// Field maps and cross-sections show 1 to [`FIELDMAP_FIELDS`]`.len()`
+/// fields: otherwise [`PlotError::InvalidInput`] naming `what`.
+pub(super) fn check_field_count(what: &str, fields: &[&str]) -> Result<(), PlotError> {
+    if fields.is_empty() || fields.len() > FIELDMAP_FIELDS.len() {
+        return Err(PlotError::InvalidInput(format!(
+            "{what} show 1 to {} fields (got {})",
+            FIELDMAP_FIELDS.len(),
+            fields.len()
+        )));
+    }
+    Ok(())
+}
+
 /// File-name-safe version of a snapshot tag (or any name): ASCII letters,
 /// digits, `.`, `-` and `_` are kept, anything else becomes `_`.
 pub fn safe_tag(tag: &str) -> String {
@@ -291,13 +304,7 @@ pub fn plot_fieldmaps_of(
     fields: &[&str],
     format: ImageFormat,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    if fields.is_empty() || fields.len() > FIELDMAP_FIELDS.len() {
-        return Err(PlotError::InvalidInput(format!(
-            "field maps show 1 to {} fields (got {})",
-            FIELDMAP_FIELDS.len(),
-            fields.len()
-        )));
-    }
+    check_field_count("field maps", fields)?;
     let run = Run::open(run_dir)?;
     run.require_snapshots()?;
     let chosen = select_snapshots(&run.index, days)?;

@@ -246,13 +246,7 @@ pub fn plot_sections(
     fields: &[&str],
     format: ImageFormat,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    if fields.is_empty() || fields.len() > FIELDMAP_FIELDS.len() {
-        return Err(PlotError::InvalidInput(format!(
-            "cross-sections show 1 to {} fields (got {})",
-            FIELDMAP_FIELDS.len(),
-            fields.len()
-        )));
-    }
+    check_field_count("cross-sections", fields)?;
     let run = Run::open(run_dir)?;
     let ix = &run.index;
     if ix.nz <= 1 {
@@ -291,17 +285,10 @@ pub fn plot_sections(
     let y_um = (iy as f64 + 0.5) * ix.dx_um;
     let extent_um = (ix.nx as f64 * ix.dx_um, ix.nz as f64 * dz_um);
     let map = fit_map(extent_um, SECTION_BUDGET_PX.0, SECTION_BUDGET_PX.1);
-    let mut ranges = Vec::with_capacity(fields.len());
-    for f in fields {
-        let mut r: Option<(f64, f64)> = None;
-        for &k in &chosen {
-            if let Some(a) = run.read_section(&ix.snapshots[k], f, iy)? {
-                let fr = finite_range(a.iter().map(|v| *v as f64));
-                r = finite_range(r.into_iter().chain(fr).flat_map(|(a, b)| [a, b]));
-            }
-        }
-        ranges.push(color_range(r));
-    }
+    let ranges = fields
+        .iter()
+        .map(|f| run.range_over(&chosen, |m| run.read_section(m, f, iy)))
+        .collect::<Result<Vec<_>, _>>()?;
     create_dir(out_dir)?;
     let mut written = Vec::with_capacity(chosen.len());
     for k in chosen {

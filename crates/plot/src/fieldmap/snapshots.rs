@@ -368,9 +368,19 @@ impl Run {
 
     /// Colour range of `field` over the given snapshots (see [`color_range`]).
     pub fn field_range(&self, field: &str, snaps: &[usize]) -> Result<(f64, f64), PlotError> {
+        self.range_over(snaps, |m| self.read_field(m, field))
+    }
+
+    /// Colour range of the arrays `read` gives for the given snapshots
+    /// (a top view, a cross-section; `None` for a snapshot without one).
+    pub fn range_over(
+        &self,
+        snaps: &[usize],
+        read: impl Fn(&SnapshotMeta) -> Result<Option<Array2<f32>>, PlotError>,
+    ) -> Result<(f64, f64), PlotError> {
         let mut r: Option<(f64, f64)> = None;
         for &k in snaps {
-            if let Some(a) = self.read_field(&self.index.snapshots[k], field)? {
+            if let Some(a) = read(&self.index.snapshots[k])? {
                 let fr = finite_range(a.iter().map(|v| *v as f64));
                 r = finite_range(r.into_iter().chain(fr).flat_map(|(a, b)| [a, b]));
             }
