@@ -118,6 +118,10 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     v.push(myo);
     v.push(mean_in(t.provisional.as_slice().expect("standard layout")));
     v.push(mean_in(t.collagen.as_slice().expect("standard layout")));
+    // The protease balance under the footprint (bed layer).
+    let (active, ratio) = crate::mechanisms::proteases::wound_balance(p, &st.fields, foot);
+    v.push(active);
+    v.push(ratio);
     if p.depth.is_3d() {
         depth::observe(p, st, &mut v);
     }

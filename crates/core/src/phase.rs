@@ -82,6 +82,8 @@ pub enum Phase {
     /// Fibroblast recruitment, division, differentiation, migration and
     /// apoptosis; the bed's matrix.
     Fibroblasts,
+    /// Degradation of the bed's matrix by free active MMP.
+    Proteases,
     /// Re-epithelialisation of the open wound.
     Closure,
     /// Standard care: bioburden, debridement.
@@ -107,7 +109,7 @@ pub struct PhaseInfo {
 
 impl Phase {
     /// Number of phases.
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 14;
 
     /// Every phase, in step order.
     pub const ALL: [Phase; Phase::COUNT] = [
@@ -121,6 +123,7 @@ impl Phase {
         Phase::Angiogenesis,
         Phase::Remodelling,
         Phase::Fibroblasts,
+        Phase::Proteases,
         Phase::Closure,
         Phase::Care,
         Phase::Observe,
@@ -144,9 +147,9 @@ impl Phase {
             Phase::Sources => (
                 "sources",
                 Cadence::FieldStep,
-                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete",
-                "fields, vessels, debris, agents",
-                "source and uptake buffers; depot decay",
+                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete, mechanisms::proteases::cleave",
+                "fields, vessels, debris, agents, free active MMP",
+                "source and uptake buffers (growth-factor cleavage as uptake); depot decay",
             ),
             Phase::Fields => (
                 "fields",
@@ -203,6 +206,13 @@ impl Phase {
                 "mechanisms::fibroblasts",
                 "O₂, TGF-β, open wound",
                 "fibroblasts, provisional matrix, collagen",
+            ),
+            Phase::Proteases => (
+                "proteases",
+                Cadence::TissueStep,
+                "mechanisms::proteases::degrade_matrix",
+                "free active MMP (MMP and TIMP)",
+                "provisional matrix, collagen",
             ),
             Phase::Closure => (
                 "closure",

@@ -58,6 +58,11 @@ pub const FIBROBLAST_COLUMNS: [&str; 4] = [
     "collagen_mean",
 ];
 
+/// The protease columns: the footprint mean (bed layer) of the free active
+/// MMP (nM, after TIMP inhibition), and the molar ratio of total MMP to
+/// TIMP over the footprint (undefined without MMP and TIMP fields).
+pub const PROTEASE_COLUMNS: [&str; 2] = ["mmp_active_mean_nM", "mmp_timp_molar_ratio"];
+
 /// Column name for the wound mean of a field.
 pub fn field_column(name: &str, unit: &str) -> String {
     let u = match unit {
@@ -83,6 +88,7 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.push("msc_hif_mean".into());
     c.push("msc_licensed_fraction".into());
     c.extend(FIBROBLAST_COLUMNS.iter().map(|s| s.to_string()));
+    c.extend(PROTEASE_COLUMNS.iter().map(|s| s.to_string()));
     c.extend(depth_columns(p));
     c
 }

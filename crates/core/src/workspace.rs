@@ -52,6 +52,12 @@ pub struct Workspace {
     pub o2_rates: (f32, f32),
     /// Double buffer for closure.
     pub open_next: Array2<u8>,
+    /// The free active MMP per voxel (nM; empty without an `mmp` field),
+    /// derived from the `mmp` and `timp` fields after their last solve.
+    pub protease_active: Vec<f32>,
+    /// The solver steps of the `mmp` and `timp` solves `protease_active`
+    /// was computed after (`None`: not computed yet).
+    pub protease_active_at: Option<(Option<u64>, Option<u64>)>,
     /// MSC fate's scratch memory.
     pub msc_scratch: mechanisms::msc_fate::Scratch,
     /// The macrophages' scratch memory.
@@ -144,6 +150,8 @@ impl Workspace {
                 p.scenario.angiogenesis.abnormal_perfusion_mult as f32,
             ),
             open_next: Array2::zeros((g.ny, g.nx)),
+            protease_active: Vec::new(),
+            protease_active_at: None,
             msc_scratch: Default::default(),
             mac_scratch: Default::default(),
             neu_scratch: Default::default(),

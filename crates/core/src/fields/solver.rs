@@ -20,6 +20,13 @@
 //! a layer is added to λ in stage 1. With one layer and no-flux bottom and
 //! top faces there is no z sweep: the solver is exactly the 2D model.
 //!
+//! **Slow fields.** A field may have its own step, a whole multiple of the
+//! solver's (`FieldSpec::step_min`): it is solved only at the solver steps
+//! that are multiples of its ratio, with its factors built for its own
+//! step, and the sources and uptake written at the other steps are
+//! discarded ([`Solver::step_checked_at`]). Its mechanisms therefore write
+//! its sources at its own steps only, as rates over that step.
+//!
 //! Keeping all reactions in one implicit stage makes the local balance
 //! `S = (U + λ) c` and the total mass balance exact at steady state however
 //! large `dt` is, and the diffusion sweeps conserve mass exactly with no-flux
@@ -63,6 +70,16 @@ mod simd;
 #[cfg(test)]
 mod tests;
 
+/// Field `spec`'s step as a number of solver steps of `dt_min` (1 unless
+/// its `step_min` is set; validated as a whole multiple by `Params::new`).
+pub fn field_every(spec: &FieldSpec, dt_min: f64) -> u64 {
+    if spec.step_min > 0.0 {
+        (spec.step_min / dt_min).round().max(1.0) as u64
+    } else {
+        1
+    }
+}
+
 /// Solver factors for every field at one time step.
 #[derive(Debug, Clone)]
 pub struct Solver {
@@ -79,7 +96,10 @@ pub struct Solver {
     /// Largest value each field may hold (`f32::MAX`: no bound); see
     /// [`Solver::set_upper_bound`].
     upper: Vec<f32>,
-    dt: f32,
+    /// Per field, its time step (min).
+    dt: Vec<f32>,
+    /// Per field, its step as a number of solver steps (1 = every step).
+    every: Vec<u64>,
     nx: usize,
     ny: usize,
     nz: usize,
@@ -169,7 +189,12 @@ impl Solver {
                 .any(|l| l.bottom.0 == Boundary::Dirichlet || l.top.0 == Boundary::Dirichlet);
         let (mut x, mut y, mut z) = (Vec::new(), Vec::new(), Vec::new());
         let (mut profile, mut lambda) = (Vec::new(), Vec::new());
+        let (mut dts, mut everys) = (Vec::new(), Vec::new());
         for ((_, s), l) in specs.iter().zip(layers) {
+            let every = field_every(s, dt_min);
+            let dt_min = dt_min * every as f64;
+            dts.push(dt_min as f32);
+            everys.push(every);
             let decay = std::f64::consts::LN_2 / s.half_life_min;
             let k = 0.0;
             let (mut xs, mut ys, mut seen) = (Vec::new(), Vec::new(), Vec::<f64>::new());
@@ -225,7 +250,8 @@ impl Solver {
             z,
             upper: vec![f32::MAX; lambda.len()],
             lambda,
-            dt: dt_min as f32,
+            dt: dts,
+            every: everys,
             nx: grid.nx,
             ny: grid.ny,
             nz: grid.nz,
@@ -250,6 +276,16 @@ impl Solver {
     /// The largest value field `f` may hold (`f32::MAX` when unbounded).
     pub fn upper_bound(&self, f: usize) -> f32 {
         self.upper[f]
+    }
+
+    /// Field `f`'s step as a number of solver steps (1 = every step).
+    pub fn every(&self, f: usize) -> u64 {
+        self.every[f]
+    }
+
+    /// True when field `f` is solved at solver step `k` (its step divides `k`).
+    pub fn due(&self, f: usize, k: u64) -> bool {
+        k.is_multiple_of(self.every[f])
     }
 
     /// True when the solver has a z sweep (more than one layer, or a

@@ -18,6 +18,7 @@ pub mod macrophages;
 pub mod msc_fate;
 pub mod msc_state;
 pub mod neutrophils;
+pub mod proteases;
 pub mod secretion;
 pub mod tissue_sources;
 

@@ -60,6 +60,10 @@ pub struct FieldIds {
     pub ros: Option<usize>,
     /// Prostaglandin E2 of licensed MSCs (optional).
     pub pge2: Option<usize>,
+    /// Matrix metalloproteinases (optional; with `timp`, the protease balance).
+    pub mmp: Option<usize>,
+    /// Tissue inhibitors of metalloproteinases (optional).
+    pub timp: Option<usize>,
 }
 
 /// A validated scenario, ready to simulate.
@@ -135,6 +139,7 @@ impl Params {
         s.macrophage.check(label, "macrophage")?;
         s.neutrophil.check(label, "neutrophil")?;
         s.fibroblast.check(label, "fibroblast")?;
+        s.protease.check(label, "protease")?;
         s.angiogenesis.check(label, "angiogenesis")?;
         s.closure.check(label, "closure")?;
         s.treatment.product.check(label, "treatment.product")?;
@@ -430,6 +435,24 @@ impl Params {
                 .allowed("1 to 32 ASCII letters, digits, '_' or '-'"));
             }
         }
+        for (name, f) in &fields {
+            if f.step_min > 0.0 {
+                let key = format!("fields.{name}.step_min");
+                let every = whole(label, &key, f.step_min, t.field_step_min, "time.field_step_min")?;
+                if every * field_every > total {
+                    return Err(err(
+                        &key,
+                        format!(
+                            "value {} min is longer than the {}-day run ({} min)",
+                            f.step_min,
+                            t.days,
+                            total as f64 * dt
+                        ),
+                    )
+                    .allowed(format!("at most the run length, {} min", total as f64 * dt)));
+                }
+            }
+        }
         let builtin = super::default_fields();
         let secreted = |name: &str| {
             [
@@ -497,6 +520,8 @@ impl Params {
             kgf: find("kgf"),
             ros: find("ros"),
             pge2: find("pge2"),
+            mmp: find("mmp"),
+            timp: find("timp"),
         };
         for (section, map) in [
             (
@@ -520,11 +545,14 @@ impl Params {
                 &s.fibroblast.secretion_fg_per_cell_per_day,
             ),
         ] {
+            // A field the scenario declares but disables
+            // (`enabled = false`) is simply not secreted; a name that is
+            // no field at all is an error (a typo).
             for k in map.keys() {
-                if find(k).is_none() {
+                if find(k).is_none() && !s.fields.contains_key(k) {
                     let mut e = err(
                         &format!("{section}.{k}"),
-                        format!("secretes into '{k}', which is not an enabled field"),
+                        format!("secretes into '{k}', which is not a field of this scenario"),
                     )
                     .allowed(names.join(", "));
                     if let Some(n) = super::nearest(k, names.iter().copied()) {

@@ -149,7 +149,7 @@ section! {
 section! {
     /// One diffusing field. Concentrations are in the field's `unit`.
     pub struct FieldSpec {
-        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros, pge2); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
+        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros, pge2, mmp, timp); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
         new: bool = false, unit "-", check any, source "user choice", serde(skip_serializing_if = "std::ops::Not::not");
         /// Include this field (false removes a default field).
         enabled: bool = true, unit "-", check any, source "user choice";
@@ -171,10 +171,17 @@ section! {
         boundary_y_min: Boundary = Boundary::Dirichlet, unit "-", check any, source "assumption";
         /// Boundary at y = height.
         boundary_y_max: Boundary = Boundary::Dirichlet, unit "-", check any, source "assumption";
+        /// The field's own time step, a whole multiple of `time.field_step_min` (0 = solved every field step). A slowly changing species (a protease bound to the matrix) can be solved less often: its sources and uptake are those written at the steps it is solved, applied over its whole step (backward Euler is stable at any step).
+        step_min: f64 = 0.0, unit "min", check nonneg, source "user choice", serde(skip_serializing_if = "is_zero");
     }
 }
 
-/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF, ROS and PGE2.
+/// True for 0.0 (a key left at its "off" default is not written out).
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF, ROS, PGE2, MMP and TIMP.
 pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     let protein = |d: f64, half: f64| FieldSpec {
         diffusion_um2_per_min: d,
@@ -196,6 +203,7 @@ pub fn default_fields() -> BTreeMap<String, FieldSpec> {
             boundary_x_max: Boundary::NoFlux,
             boundary_y_min: Boundary::NoFlux,
             boundary_y_max: Boundary::NoFlux,
+            step_min: 0.0,
         },
     );
     m.insert("vegf".into(), protein(3_300.0, 60.0));
@@ -204,6 +212,13 @@ pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     m.insert("tgfb".into(), protein(3_000.0, 3.0));
     m.insert("kgf".into(), protein(3_500.0, 60.0));
     m.insert("pge2".into(), protein(12_000.0, 10.0));
+    // Proteases change over hours and are solved at the tissue step.
+    let slow = |d: f64, half: f64| FieldSpec {
+        step_min: 60.0,
+        ..protein(d, half)
+    };
+    m.insert("mmp".into(), slow(1_500.0, 720.0));
+    m.insert("timp".into(), slow(2_500.0, 720.0));
     m.insert(
         "ros".into(),
         FieldSpec {
@@ -225,6 +240,8 @@ pub fn default_field_sources(name: &str) -> &'static str {
         "kgf" => "keratinocyte growth factors (KGF/EGF/HGF lumped); assumption",
         "ros" => "reactive oxygen species in arbitrary units; assumption",
         "pge2" => "prostaglandin E2 of licensed MSCs (Németh 2009): D assumption, a 352 Da lipid diffuses about 4× faster than a 20 kDa protein (Stokes–Einstein, radius ∝ mass^1/3), / λ²; t½ 10 min assumption (prostaglandins are inactivated within minutes by 15-PGDH; ≈ 90 % in one passage through the lung, Ferreira & Vane 1967)",
+        "mmp" => "matrix metalloproteinases (total of latent and active, lumped as MMP-9 equivalents, 92 kDa; Yager 1996) of neutrophils, M1 macrophages and fibroblasts: D assumption, a 92 kDa protein diffuses about 0.75× as fast as VEGF (Stokes–Einstein, radius ∝ mass^1/3) and binds the matrix, taken as half of that; t½ 12 h assumption (wound-fluid MMP-9 falls over days as neutrophils leave: Muller 2008); solved every 60 min (step_min)",
+        "timp" => "tissue inhibitors of metalloproteinases (lumped as TIMP-1, 28 kDa; Brew & Nagase 2010) of fibroblasts, M2 macrophages and MSCs: D assumption (Stokes–Einstein from VEGF, × 0.75 for matrix binding); t½ 12 h assumption, as mmp; solved every 60 min (step_min)",
         _ => "user-defined field",
     }
 }
@@ -301,8 +318,8 @@ section! {
         /// Base secretion of each field by a live, unprimed MSC.
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("vegf".to_string(), 2.5), ("il10".to_string(), 0.5), ("tgfb".to_string(), 10.0), ("kgf".to_string(), 1.5),
-            ("pge2".to_string(), 10.0),
-        ]), unit "fg/cell/day", check secretion, source "assumption (per-cell rates not found, biology.md §2): calibrated so a 1e6-cell dose raises wound VEGF by ≈0.5 ng/mL (order of reported ~1 fg/cell/day); pge2 is the rate of a fully licensed cell (× its licensing, Németh 2009; size assumption)";
+            ("pge2".to_string(), 10.0), ("timp".to_string(), 5.0),
+        ]), unit "fg/cell/day", check secretion, source "assumption (per-cell rates not found, biology.md §2): calibrated so a 1e6-cell dose raises wound VEGF by ≈0.5 ng/mL (order of reported ~1 fg/cell/day); pge2 is the rate of a fully licensed cell (× its licensing, Németh 2009; size assumption); timp: MSCs are robust TIMP-1/-2 sources that inhibit MMP-2 and MMP-9 (Lozito & Tuan 2011), amount assumption";
         /// Fold increase of VEGF secretion at full hypoxia (HIF-1α).
         hypoxia_vegf_gain: f64 = 2.0, unit "×", check mult, source "direction: Page 2014; Wahl 2016; size assumption";
         /// Extra VEGF output at low TNF-α (rising part of the two-sided response).
@@ -386,11 +403,13 @@ section! {
         /// Secretion of a fully M1 cell.
         m1_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("tnf".to_string(), 5.0), ("ros".to_string(), 5.0), ("vegf".to_string(), 5.0),
-        ]), unit "fg/cell/day", check secretion, source "TNF assumption (level calibrated to 0.1–1 ng/mL); VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound of a nominal patient reaches 2.3× on day 21)";
+            ("mmp".to_string(), 50.0),
+        ]), unit "fg/cell/day", check secretion, source "TNF assumption (level calibrated to 0.1–1 ng/mL); MMP: inflammatory cells are the wound's MMP-8/-9 source (Muller 2008; Krishnaswamy 2017), amount assumption; VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound of a nominal patient reaches 2.3× on day 21)";
         /// Secretion of a fully M2 cell.
         m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("il10".to_string(), 1.0), ("vegf".to_string(), 5.0), ("tgfb".to_string(), 15.0),
-        ]), unit "fg/cell/day", check secretion, source "assumption; VEGF as M1 (M2 macrophages are pro-angiogenic too: Jetten 2014)";
+            ("timp".to_string(), 2.0),
+        ]), unit "fg/cell/day", check secretion, source "assumption; VEGF as M1 (M2 macrophages are pro-angiogenic too: Jetten 2014); TIMP: assumption (M2 macrophages as a TIMP source)";
     }
 }
 
@@ -427,10 +446,34 @@ section! {
         bacteria_kill_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption: as the M1 macrophages' tissue.bioburden_immune_kill_per_day";
         /// Live neutrophils per open voxel at which the kill hazard is `bacteria_kill_per_day`.
         kill_reference_per_voxel: f64 = 0.05, unit "cells/voxel", check positive, source "assumption: the reference density of the M1 kill";
-        /// Secretion of a live neutrophil (TNF/IL-1β-type cytokine into tnf; the respiratory burst, and for now proteases, into ros).
+        /// Secretion of a live neutrophil (TNF/IL-1β-type cytokine into tnf; the respiratory burst into ros; MMP-8/-9 into mmp).
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
-            ("tnf".to_string(), 1.0), ("ros".to_string(), 10.0),
-        ]), unit "fg/cell/day", check secretion, source "assumption: neutrophils release ROS, proteases and TNF/IL-1β-type signals (issue #20); rates not found";
+            ("tnf".to_string(), 1.0), ("ros".to_string(), 10.0), ("mmp".to_string(), 200.0),
+        ]), unit "fg/cell/day", check secretion, source "assumption: neutrophils release ROS, proteases and TNF/IL-1β-type signals (issue #20); rates not found; mmp: neutrophil granules are the main source of wound MMP-8 and MMP-9 (Muller 2008), amount assumption";
+    }
+}
+
+section! {
+    /// Matrix metalloproteinases and their inhibitors: the `mmp` and `timp` fields (ng/mL, lumped as MMP-9 and TIMP-1), TIMP's tight 1:1 inhibition of the active MMP, and what active MMP degrades: VEGF and keratinocyte growth factors (an extra first-order loss) and the bed's provisional matrix and collagen.
+    pub struct Protease {
+        /// Molecular mass of the lumped MMP (converts the `mmp` field's ng/mL into nM).
+        mmp_kda: f64 = 92.0, unit "kDa", check positive, source "pro-MMP-9, the 92 kDa gelatinase of wound fluids (Yager 1996)";
+        /// Molecular mass of the lumped TIMP (converts the `timp` field's ng/mL into nM).
+        timp_kda: f64 = 28.0, unit "kDa", check positive, source "TIMP-1, a 28 kDa glycoprotein (Brew & Nagase 2010)";
+        /// Share of the MMP that is activated (the rest is latent pro-enzyme); activation itself is not modelled.
+        activated_share: f64 = 0.5, unit "fraction", check fraction, source "assumption: chronic wound fluids hold both pro- and activated MMP-2 and MMP-9 (Ladwig 2002; Lobmann 2002)";
+        /// Inhibition constant of TIMP for the active MMP (1:1 tight binding; the active MMP follows Morrison's quadratic).
+        timp_ki_nm: f64 = 0.5, unit "nM", check positive, source "TIMPs inhibit MMPs 1:1 with sub-nanomolar to nanomolar Ki (Brew & Nagase 2010); value within that range, assumption";
+        /// Extra first-order loss of VEGF per nM of free active MMP.
+        vegf_cleavage_per_nm_per_min: f64 = 0.0116, unit "1/(nM·min)", check rate, source "MMPs cleave VEGF (Lee 2005) and chronic wound fluid degrades it (Lauer 2000); size assumption: 1 nM of free active MMP halves VEGF's 60-min half-life";
+        /// Extra first-order loss of keratinocyte growth factors per nM of free active MMP.
+        kgf_cleavage_per_nm_per_min: f64 = 0.0116, unit "1/(nM·min)", check rate, source "assumption: as VEGF (growth factors are MMP substrates in chronic wounds, Krishnaswamy 2017)";
+        /// Extra loss of the bed's provisional matrix per nM of free active MMP, per day.
+        matrix_degradation_per_nm_per_day: f64 = 0.14, unit "1/(nM·day)", check rate, source "assumption: 1 nM of free active MMP doubles the provisional matrix's loss (fibroblast.provisional_half_life_days = 5: ln 2 / 5 = 0.14 per day); MMP excess degrades the matrix of chronic wounds (Lobmann 2002)";
+        /// Extra collagen turnover per nM of free active MMP, per day.
+        collagen_degradation_per_nm_per_day: f64 = 0.01, unit "1/(nM·day)", check rate, source "assumption: 1 nM of free active MMP doubles fibroblast.collagen_turnover_per_day (0.01 per day)";
+        /// Share of MMP activity blocked by a protease-modulating treatment (an oxidised regenerated cellulose/collagen dressing, a doxycycline-type inhibitor); 0 = none.
+        inhibition_fraction: f64 = 0.0, unit "fraction", check fraction, source "user choice (a protease-modulating ORC/collagen dressing lowered wound-fluid MMP-2 within 5 days: Motzkau 2011)";
     }
 }
 
@@ -501,8 +544,8 @@ section! {
         fibrosis_turnover_loss: f64 = 1.0, unit "0–1", check fraction, source "assumption: radiation fibrosis is a failure of matrix remodelling as well as excess synthesis (Delanian 2004); size assumption";
         /// Secretion of a fibroblast or myofibroblast cell (TGF-β1, autocrine).
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
-            ("tgfb".to_string(), 1.0),
-        ]), unit "fg/cell/day", check secretion, source "assumption: fibroblasts and myofibroblasts secrete TGF-β1 (Martin 2000); rate not found";
+            ("tgfb".to_string(), 1.0), ("mmp".to_string(), 0.5), ("timp".to_string(), 0.3),
+        ]), unit "fg/cell/day", check secretion, source "assumption: fibroblasts and myofibroblasts secrete TGF-β1 (Martin 2000), interstitial collagenase and gelatinase A (MMP-1, MMP-2) and TIMP-1/-2 (Lobmann 2002 measured all in wound biopsies); rates not found";
     }
 }
 

@@ -89,6 +89,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
             systems::secretion(p, st, ws);
             systems::neutrophil_secretion(p, st, ws);
             systems::fibroblast_secretion(p, st, ws);
+            systems::protease_cleavage(p, st, ws);
             systems::decay_depot(st, ws);
         }
         Phase::Fields => {
@@ -99,7 +100,11 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
             let (checked, ()) = rayon::join(
                 || {
                     if field_step {
-                        ws.solver.step_checked(&mut st.fields, &mut ws.sources)
+                        ws.solver.step_checked_at(
+                            &mut st.fields,
+                            &mut ws.sources,
+                            st.step / p.steps.field_every,
+                        )
                     } else {
                         Ok(())
                     }
@@ -131,6 +136,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
         Phase::Angiogenesis => systems::angiogenesis(p, st, ws),
         Phase::Remodelling => systems::remodel(p, st, ws),
         Phase::Fibroblasts => systems::fibroblasts(p, st, ws),
+        Phase::Proteases => systems::protease_matrix(p, st, ws),
         Phase::Closure => systems::closure(p, st, ws),
         Phase::Care => systems::care(st, ws),
         Phase::Observe => {

@@ -11,7 +11,7 @@ use crate::mechanisms::fibroblasts::{self, FibroblastSecretion, FibroblastStep};
 use crate::mechanisms::macrophages::{self, MacrophageStep};
 use crate::mechanisms::msc_fate::{self, MscFate};
 use crate::mechanisms::neutrophils::{self, NeutrophilSecretion, NeutrophilStep};
-use crate::mechanisms::{care, dosing, msc_state, secretion, tissue_sources};
+use crate::mechanisms::{care, dosing, msc_state, proteases, secretion, tissue_sources};
 use crate::scenario::Params;
 use crate::state::births_from;
 
@@ -86,6 +86,48 @@ pub fn fibroblast_secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
         grid: &p.grid,
         fibroblasts: &st.fibroblasts,
         sources: &mut ws.sources,
+    });
+}
+
+/// The growth factors' cleavage by free active MMP for one field step,
+/// after bringing the free active MMP up to date with the last solve of
+/// the `mmp` and `timp` fields.
+pub fn protease_cleavage(p: &Params, st: &SimState, ws: &mut Workspace) {
+    let r = &ws.rates.proteases;
+    let Some(mmp) = r.mmp else {
+        return;
+    };
+    // The solver step at which each field was last solved (none before the
+    // first step): the free active MMP changes only then.
+    let k = st.step / p.steps.field_every;
+    let last = |f: usize| {
+        let every = ws.solver.every(f);
+        (k > 0).then(|| (k - 1) / every * every)
+    };
+    let at = (last(mmp), r.timp.and_then(last));
+    if ws.protease_active_at != Some(at) {
+        proteases::update_active(proteases::ActiveMmp {
+            rates: r,
+            fields: &st.fields,
+            active: &mut ws.protease_active,
+        });
+        ws.protease_active_at = Some(at);
+    }
+    proteases::cleave(proteases::Cleavage {
+        rates: &ws.rates.proteases,
+        active: &ws.protease_active,
+        sources: &mut ws.sources,
+    });
+}
+
+/// One tissue step of matrix degradation by free active MMP.
+pub fn protease_matrix(p: &Params, st: &mut SimState, ws: &Workspace) {
+    proteases::degrade_matrix(proteases::MatrixDegradation {
+        rates: &ws.rates.proteases,
+        vertical: &ws.rates.vertical,
+        grid: &p.grid,
+        active: &ws.protease_active,
+        tissue: &mut st.tissue,
     });
 }
 

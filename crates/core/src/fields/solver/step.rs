@@ -28,6 +28,23 @@ impl Solver {
     /// # Panics
     /// If the fields are not of the solver's grid.
     pub fn step_checked(&self, fields: &mut Fields, sources: &mut Sources) -> Result<(), BadValue> {
+        self.step_checked_at(fields, sources, 0)
+    }
+
+    /// Advance the fields due at solver step `k` (every field whose step
+    /// divides `k`; see [`Solver::due`]) by their own step, as
+    /// [`Solver::step_checked`] does. The sources and uptake written to a
+    /// field that is not due are discarded (zeroed), so the buffers are
+    /// zero between steps either way.
+    ///
+    /// # Panics
+    /// If the fields are not of the solver's grid.
+    pub fn step_checked_at(
+        &self,
+        fields: &mut Fields,
+        sources: &mut Sources,
+        k: u64,
+    ) -> Result<(), BadValue> {
         let threads = rayon::current_num_threads().max(1);
         let (nx, ny, nz) = (self.nx, self.ny, self.nz);
         for a in &fields.data {
@@ -43,6 +60,12 @@ impl Solver {
             .zip(active)
             .enumerate()
             .filter_map(|(f, (c, (s, u)))| {
+                if !self.due(f, k) {
+                    for b in [s, u].into_iter().flatten() {
+                        b.fill(0.0);
+                    }
+                    return None;
+                }
                 let c = c.as_slice_mut().expect("standard layout");
                 let idle = s.is_none() && u.is_none() && self.no_inflow(f) && all_zero(c);
                 (!idle).then_some((f, c, s, u))
@@ -167,7 +190,7 @@ impl Solver {
         Kernel {
             x: &self.x[f][p],
             y: &self.y[f][p],
-            dt: self.dt,
+            dt: self.dt[f],
             lam: self.lambda[f][k],
             hi: self.upper[f],
         }

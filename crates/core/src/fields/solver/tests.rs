@@ -356,3 +356,59 @@ fn tiny_values_are_flushed_and_bad_values_flagged() {
         assert!(!solver.step(&mut f, &mut s), "{bad} not flagged");
     }
 }
+
+#[test]
+fn a_slow_field_is_solved_at_its_own_step_as_if_alone_at_that_step() {
+    // Field 0 every solver step of 15 min; field 1 with step_min = 60, i.e.
+    // every 4th step. Over 8 steps field 1 must equal a solver at dt = 60
+    // run twice with the sources written at the due steps (0 and 4), and
+    // the sources written at the other steps must be discarded.
+    let g = Grid::new(24, 20, 1, 10.0, 10.0).unwrap();
+    let fast = spec(300.0, 30.0, Boundary::NoFlux, 0.0);
+    let slow = FieldSpec {
+        step_min: 60.0,
+        ..spec(200.0, 90.0, Boundary::Dirichlet, 0.0)
+    };
+    let both = vec![("a".to_string(), fast), ("b".to_string(), slow.clone())];
+    let solver = Solver::new(&g, &both, 15.0);
+    assert_eq!((solver.every(0), solver.every(1)), (1, 4));
+    assert!(solver.due(1, 0) && !solver.due(1, 3) && solver.due(1, 8));
+    let alone_spec = vec![(
+        "b".to_string(),
+        FieldSpec {
+            step_min: 0.0,
+            ..slow
+        },
+    )];
+    let alone = Solver::new(&g, &alone_spec, 60.0);
+    let mut fields = Fields::new(&g, &both);
+    let mut src = Sources::new(&g, 2);
+    let mut ref_fields = Fields::new(&g, &alone_spec);
+    let mut ref_src = Sources::new(&g, 1);
+    for k in 0..8u64 {
+        // Every step writes a source to both fields; only the due steps'
+        // writes may reach the slow field.
+        let rate = 1.0 + k as f32;
+        src.add(0, 37, rate);
+        src.add(1, 101, rate);
+        src.uptake_mut(1)[[3, 5]] += 0.01 * rate;
+        solver.step_checked_at(&mut fields, &mut src, k).unwrap();
+        if k % 4 == 0 {
+            ref_src.add(0, 101, rate);
+            ref_src.uptake_mut(0)[[3, 5]] += 0.01 * rate;
+            alone.step_checked(&mut ref_fields, &mut ref_src).unwrap();
+        }
+        // Sources are zero between steps, due or not.
+        for f in 0..2 {
+            assert!(src.src(f).iter().all(|&v| v == 0.0), "step {k} field {f}");
+            assert!(src.uptake(f).iter().all(|&v| v == 0.0), "step {k} field {f}");
+        }
+        let same = fields
+            .slice(1)
+            .iter()
+            .zip(ref_fields.slice(0))
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "slow field differs from the 60-min solver after step {k}");
+    }
+    assert!(fields.slice(1)[101] > 0.0 && fields.slice(0)[37] > 0.0);
+}

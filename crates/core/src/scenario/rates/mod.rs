@@ -14,6 +14,7 @@ mod depth;
 mod fibroblasts;
 mod msc_state;
 mod neutrophils;
+mod proteases;
 mod secretion;
 mod tissue;
 
@@ -21,6 +22,7 @@ pub use depth::*;
 pub use fibroblasts::*;
 pub use msc_state::*;
 pub use neutrophils::*;
+pub use proteases::*;
 pub use secretion::*;
 pub use tissue::*;
 
@@ -52,6 +54,8 @@ pub struct Rates {
     pub neutrophils: NeutrophilRates,
     /// Fibroblasts and the bed's matrix.
     pub fibroblasts: FibroblastRates,
+    /// Proteases and their inhibitors.
+    pub proteases: ProteaseRates,
     /// Angiogenesis and vessel remodelling.
     pub angiogenesis: AngiogenesisRates,
     /// Re-epithelialisation.
@@ -77,6 +81,7 @@ impl Rates {
             macrophages: MacrophageRates::new(p, patient),
             neutrophils: NeutrophilRates::new(p, patient),
             fibroblasts: FibroblastRates::new(p, patient),
+            proteases: ProteaseRates::new(p),
             angiogenesis: AngiogenesisRates::new(p, patient),
             closure: ClosureRates::new(p, patient),
             care: CareRates::new(p, patient),

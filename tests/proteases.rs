@@ -1,0 +1,183 @@
+//! Proteases (issue #20, item 3): MMPs and TIMPs as slow fields, TIMP's
+//! tight-binding inhibition, and what free active MMP degrades. Each test
+//! compares what the mechanisms produce in two conditions.
+
+use woundsim::run::{simulate, RunOutput};
+use woundsim::scenario::{Params, Scenario};
+use woundsim::sim::{self, systems, SimState, Workspace};
+
+#[macro_use]
+mod common;
+
+/// A 5 mm wound in 6 mm of tissue, one nominal patient, rows every 12 h.
+const WOUND: [&str; 5] = small_domain_sets!(
+    6000,
+    6000,
+    5000,
+    "cohort.vary_patients=false",
+    "time.output_every_h=12"
+);
+
+fn params(wound_type: &str, extra: &[&str]) -> Params {
+    let text = format!("name='t'\n[patient]\nwound_type='{wound_type}'\n");
+    let sets: Vec<String> = WOUND.iter().chain(extra).map(|s| s.to_string()).collect();
+    let s = Scenario::from_toml_str(&text, "test", &sets).unwrap();
+    Params::new(s, "test").unwrap()
+}
+
+fn col(out: &RunOutput, name: &str) -> Vec<f64> {
+    let c = out.columns.iter().position(|c| c == name).unwrap();
+    out.rows.iter().map(|r| r.values[c]).collect()
+}
+
+/// Mean of column `name` over the rows of days `from..=to`.
+fn mean_over(out: &RunOutput, name: &str, from: f64, to: f64) -> f64 {
+    let (t, v) = (col(out, "time_d"), col(out, name));
+    let x: Vec<f64> = t
+        .iter()
+        .zip(&v)
+        .filter(|(&d, _)| d >= from && d <= to)
+        .map(|(_, &x)| x)
+        .collect();
+    assert!(!x.is_empty(), "no rows on days {from}–{to}");
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+#[test]
+fn a_diabetic_host_has_more_free_active_mmp_and_a_higher_mmp_timp_ratio() {
+    let days = ["time.days=14"];
+    let acute = simulate(&params("acute", &days), 1).unwrap();
+    let dfu = simulate(&params("diabetic_foot_ulcer", &days), 1).unwrap();
+    // Days 7–14: the acute wound's inflammation resolves, the diabetic
+    // wound's persists (Lobmann 2002; Liu 2009).
+    for name in ["mmp_active_mean_nM", "mmp_timp_molar_ratio"] {
+        let (a, d) = (mean_over(&acute, name, 7.0, 14.0), mean_over(&dfu, name, 7.0, 14.0));
+        assert!(a.is_finite() && d.is_finite(), "{name}: acute {a}, diabetic {d}");
+        assert!(d > 1.2 * a, "{name}, days 7–14: diabetic {d}, acute {a}");
+    }
+    // MMP is the inflammatory cells' early on: the acute wound's MMP/TIMP
+    // ratio falls as fibroblasts (TIMP) arrive and neutrophils leave.
+    let r = col(&acute, "mmp_timp_molar_ratio");
+    let t = col(&acute, "time_d");
+    let at = |day: f64| r[t.iter().position(|&d| d >= day).unwrap()];
+    assert!(at(1.0) > 4.0 * at(10.0), "ratio day 1 {} vs day 10 {}", at(1.0), at(10.0));
+}
+
+#[test]
+fn inhibiting_mmp_keeps_more_vegf_and_more_provisional_matrix() {
+    let days = "time.days=10";
+    let base = simulate(&params("diabetic_foot_ulcer", &[days]), 3).unwrap();
+    let blocked = simulate(
+        &params(
+            "diabetic_foot_ulcer",
+            &[days, "protease.inhibition_fraction=0.95"],
+        ),
+        3,
+    )
+    .unwrap();
+    let active = |o: &RunOutput| mean_over(o, "mmp_active_mean_nM", 3.0, 10.0);
+    assert!(
+        active(&blocked) < 0.1 * active(&base),
+        "free active MMP: blocked {}, base {}",
+        active(&blocked),
+        active(&base)
+    );
+    for name in ["vegf_mean_ng_per_ml", "provisional_matrix_mean"] {
+        let (b, x) = (mean_over(&base, name, 3.0, 10.0), mean_over(&blocked, name, 3.0, 10.0));
+        assert!(x > b, "{name}, days 3–10: inhibited {x}, base {b}");
+    }
+}
+
+/// A small state after `steps` base steps of the built-in scenario.
+fn run_small(extra: &[&str], steps: u64) -> (Params, SimState, Workspace) {
+    let mut sets: Vec<String> = small_domain_sets!(3000, 3000, 2400, "time.days=3")
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    sets.extend(extra.iter().map(|s| s.to_string()));
+    let p = Params::new(Scenario::builtin(&sets).unwrap(), "small").unwrap();
+    let mut st = SimState::new(&p, 4, p.patient);
+    let mut ws = Workspace::new(&p, &st);
+    for _ in 0..steps {
+        sim::step(&p, &mut st, &mut ws).unwrap();
+    }
+    (p, st, ws)
+}
+
+#[test]
+fn mmp_cleavage_is_an_uptake_of_vegf_proportional_to_free_active_mmp() {
+    // After a day the wound holds MMP; the cleavage the sources phase adds
+    // to VEGF's uptake is k × the free active MMP, voxel by voxel, and a
+    // 90 % inhibitor cuts it to a tenth: VEGF's effective half-life
+    // ln 2 / (λ + k·a) is longer where MMP is inhibited.
+    let steps = 96;
+    let (p, st, mut ws) = run_small(&[], steps);
+    let (_, st_i, mut ws_i) = run_small(&["protease.inhibition_fraction=0.9"], steps);
+    let k = p.scenario.protease.vegf_cleavage_per_nm_per_min as f32;
+    let vegf = p.ids.vegf;
+    let uptake = |st: &SimState, ws: &mut Workspace| {
+        ws.sources.clear();
+        systems::protease_cleavage(&p, st, ws);
+        ws.sources.uptake(vegf).clone()
+    };
+    let u = uptake(&st, &mut ws);
+    let top = ws.protease_active.iter().fold(0.0f32, |m, &a| m.max(a));
+    assert!(top > 1e-3, "no free active MMP after a day: {top}");
+    for (i, (&u, &a)) in u.iter().zip(&ws.protease_active).enumerate() {
+        assert!((u - k * a).abs() <= 1e-6 * (k * a).max(1e-9), "voxel {i}: {u} vs {}", k * a);
+    }
+    let u_i = uptake(&st_i, &mut ws_i);
+    let (sum, sum_i) = (u.sum() as f64, u_i.sum() as f64);
+    assert!(sum_i < 0.2 * sum, "inhibited cleavage {sum_i} vs {sum}");
+    let lambda = std::f64::consts::LN_2 / p.fields.iter().find(|(n, _)| n == "vegf").unwrap().1.half_life_min;
+    let n = u.len() as f64;
+    let half = |s: f64| std::f64::consts::LN_2 / (lambda + s / n);
+    assert!(half(sum_i) > half(sum), "half-life {} vs {}", half(sum_i), half(sum));
+}
+
+#[test]
+fn slow_protease_fields_change_only_at_their_own_step() {
+    // mmp and timp are solved every 60 min (4 field steps of 15 min): in
+    // between they hold their values exactly while VEGF changes.
+    let (p, mut st, mut ws) = run_small(&[], 40);
+    let mmp = p.ids.mmp.unwrap();
+    let every = p.fields[mmp].1.step_min / p.scenario.time.field_step_min;
+    assert_eq!(every, 4.0);
+    assert_eq!(st.step % 4, 0);
+    let mut last = st.fields.slice(mmp).to_vec();
+    for k in 1..=8u64 {
+        sim::step(&p, &mut st, &mut ws).unwrap();
+        let now = st.fields.slice(mmp).to_vec();
+        // The solve at base step 40 + k − 1 is due when that step is a
+        // multiple of 4.
+        let solved = (40 + k - 1) % 4 == 0;
+        let same = now.iter().zip(&last).all(|(a, b)| a.to_bits() == b.to_bits());
+        assert_eq!(!same, solved, "after base step {}: changed {}", 40 + k - 1, !same);
+        last = now;
+    }
+}
+
+#[test]
+fn a_field_step_that_is_not_a_multiple_of_the_field_step_is_refused() {
+    let text = "name='t'\n[fields.mmp]\nstep_min = 50\n";
+    let err = Scenario::from_toml_str(text, "bad.toml", &[])
+        .map_err(|e| e.to_string())
+        .and_then(|s| Params::new(s, "bad.toml").map_err(|e| e.to_string()))
+        .unwrap_err();
+    assert!(
+        err.contains("fields.mmp.step_min") && err.contains("50") && err.contains("15"),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_protease_fields_the_columns_are_undefined_and_the_run_goes_on() {
+    let (p, st, _) = run_small(&["fields.mmp.enabled=false", "fields.timp.enabled=false"], 8);
+    assert!(p.ids.mmp.is_none() && p.ids.timp.is_none());
+    let cols = woundsim::observe::columns(&p);
+    let row = st.rows.last().unwrap();
+    for name in ["mmp_active_mean_nM", "mmp_timp_molar_ratio"] {
+        let c = cols.iter().position(|c| c == name).unwrap();
+        assert!(row.values[c].is_nan(), "{name}: {}", row.values[c]);
+    }
+}
