@@ -84,6 +84,7 @@ fn run_writes_complete_results() {
     let (m1, m2, frac) = (col("mac_m1"), col("mac_m2"), col("m2_fraction"));
     let (live, sen) = (col("msc_live"), col("msc_senescent"));
     let msc_means = [col("msc_hif_mean"), col("msc_licensed_fraction")];
+    let (ratio, timp) = (col("mmp_timp_molar_ratio"), col("timp_mean_ng_per_ml"));
     let rows: Vec<Vec<f64>> = rdr
         .records()
         .map(|r| {
@@ -109,11 +110,13 @@ fn run_writes_complete_results() {
             "row {i} O2 {}",
             r[o2]
         );
-        // Every value is finite but the M2 fraction of no macrophages and
-        // the MSC state means of no (live or senescent) MSCs.
+        // Every value is finite but the M2 fraction of no macrophages, the
+        // MSC state means of no (live or senescent) MSCs and the MMP/TIMP
+        // ratio of no TIMP.
         let undefined = |k: usize| {
             (k == frac && r[m1] + r[m2] == 0.0)
                 || (msc_means.contains(&k) && r[live] + r[sen] == 0.0)
+                || (k == ratio && r[timp] == 0.0)
         };
         assert!(
             r.iter()

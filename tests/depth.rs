@@ -32,7 +32,9 @@ fn params(extra: &[&str]) -> Params {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for f in ["vegf", "il10", "tnf", "tgfb", "kgf", "ros", "pge2"] {
+    for f in [
+        "vegf", "il10", "tnf", "tgfb", "kgf", "ros", "pge2", "mmp", "timp",
+    ] {
         for side in ["min", "max"] {
             sets.push(format!("fields.{f}.boundary_y_{side}=\"no_flux\""));
         }

@@ -51,8 +51,14 @@ fn a_diabetic_host_has_more_free_active_mmp_and_a_higher_mmp_timp_ratio() {
     // Days 7–14: the acute wound's inflammation resolves, the diabetic
     // wound's persists (Lobmann 2002; Liu 2009).
     for name in ["mmp_active_mean_nM", "mmp_timp_molar_ratio"] {
-        let (a, d) = (mean_over(&acute, name, 7.0, 14.0), mean_over(&dfu, name, 7.0, 14.0));
-        assert!(a.is_finite() && d.is_finite(), "{name}: acute {a}, diabetic {d}");
+        let (a, d) = (
+            mean_over(&acute, name, 7.0, 14.0),
+            mean_over(&dfu, name, 7.0, 14.0),
+        );
+        assert!(
+            a.is_finite() && d.is_finite(),
+            "{name}: acute {a}, diabetic {d}"
+        );
         assert!(d > 1.2 * a, "{name}, days 7–14: diabetic {d}, acute {a}");
     }
     // MMP is the inflammatory cells' early on: the acute wound's MMP/TIMP
@@ -60,7 +66,12 @@ fn a_diabetic_host_has_more_free_active_mmp_and_a_higher_mmp_timp_ratio() {
     let r = col(&acute, "mmp_timp_molar_ratio");
     let t = col(&acute, "time_d");
     let at = |day: f64| r[t.iter().position(|&d| d >= day).unwrap()];
-    assert!(at(1.0) > 4.0 * at(10.0), "ratio day 1 {} vs day 10 {}", at(1.0), at(10.0));
+    assert!(
+        at(1.0) > 4.0 * at(10.0),
+        "ratio day 1 {} vs day 10 {}",
+        at(1.0),
+        at(10.0)
+    );
 }
 
 #[test]
@@ -83,7 +94,10 @@ fn inhibiting_mmp_keeps_more_vegf_and_more_provisional_matrix() {
         active(&base)
     );
     for name in ["vegf_mean_ng_per_ml", "provisional_matrix_mean"] {
-        let (b, x) = (mean_over(&base, name, 3.0, 10.0), mean_over(&blocked, name, 3.0, 10.0));
+        let (b, x) = (
+            mean_over(&base, name, 3.0, 10.0),
+            mean_over(&blocked, name, 3.0, 10.0),
+        );
         assert!(x > b, "{name}, days 3–10: inhibited {x}, base {b}");
     }
 }
@@ -124,15 +138,30 @@ fn mmp_cleavage_is_an_uptake_of_vegf_proportional_to_free_active_mmp() {
     let top = ws.protease_active.iter().fold(0.0f32, |m, &a| m.max(a));
     assert!(top > 1e-3, "no free active MMP after a day: {top}");
     for (i, (&u, &a)) in u.iter().zip(&ws.protease_active).enumerate() {
-        assert!((u - k * a).abs() <= 1e-6 * (k * a).max(1e-9), "voxel {i}: {u} vs {}", k * a);
+        assert!(
+            (u - k * a).abs() <= 1e-6 * (k * a).max(1e-9),
+            "voxel {i}: {u} vs {}",
+            k * a
+        );
     }
     let u_i = uptake(&st_i, &mut ws_i);
     let (sum, sum_i) = (u.sum() as f64, u_i.sum() as f64);
     assert!(sum_i < 0.2 * sum, "inhibited cleavage {sum_i} vs {sum}");
-    let lambda = std::f64::consts::LN_2 / p.fields.iter().find(|(n, _)| n == "vegf").unwrap().1.half_life_min;
+    let lambda = std::f64::consts::LN_2
+        / p.fields
+            .iter()
+            .find(|(n, _)| n == "vegf")
+            .unwrap()
+            .1
+            .half_life_min;
     let n = u.len() as f64;
     let half = |s: f64| std::f64::consts::LN_2 / (lambda + s / n);
-    assert!(half(sum_i) > half(sum), "half-life {} vs {}", half(sum_i), half(sum));
+    assert!(
+        half(sum_i) > half(sum),
+        "half-life {} vs {}",
+        half(sum_i),
+        half(sum)
+    );
 }
 
 #[test]
@@ -151,8 +180,17 @@ fn slow_protease_fields_change_only_at_their_own_step() {
         // The solve at base step 40 + k − 1 is due when that step is a
         // multiple of 4.
         let solved = (40 + k - 1) % 4 == 0;
-        let same = now.iter().zip(&last).all(|(a, b)| a.to_bits() == b.to_bits());
-        assert_eq!(!same, solved, "after base step {}: changed {}", 40 + k - 1, !same);
+        let same = now
+            .iter()
+            .zip(&last)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert_eq!(
+            !same,
+            solved,
+            "after base step {}: changed {}",
+            40 + k - 1,
+            !same
+        );
         last = now;
     }
 }
@@ -172,7 +210,10 @@ fn a_field_step_that_is_not_a_multiple_of_the_field_step_is_refused() {
 
 #[test]
 fn without_protease_fields_the_columns_are_undefined_and_the_run_goes_on() {
-    let (p, st, _) = run_small(&["fields.mmp.enabled=false", "fields.timp.enabled=false"], 8);
+    let (p, st, _) = run_small(
+        &["fields.mmp.enabled=false", "fields.timp.enabled=false"],
+        8,
+    );
     assert!(p.ids.mmp.is_none() && p.ids.timp.is_none());
     let cols = woundsim::observe::columns(&p);
     let row = st.rows.last().unwrap();

@@ -668,13 +668,17 @@ fn every_numeric_key_at_extreme_values_is_rejected_or_finite() {
                 let at = |name: &str| out.columns.iter().position(|c| c == name).unwrap();
                 let (m1, m2) = (at("mac_m1"), at("mac_m2"));
                 let (live, sen) = (at("msc_live"), at("msc_senescent"));
+                let timp = out.columns.iter().position(|c| c == "timp_mean_ng_per_ml");
                 for row in &out.rows {
                     // The M2 fraction is undefined (NaN) without macrophages,
-                    // the MSC state means without live or senescent MSCs.
+                    // the MSC state means without live or senescent MSCs,
+                    // the MMP/TIMP ratio without TIMP.
                     let undefined = |c: &str| {
                         (c == "m2_fraction" && row.values[m1] + row.values[m2] == 0.0)
                             || ((c == "msc_hif_mean" || c == "msc_licensed_fraction")
                                 && row.values[live] + row.values[sen] == 0.0)
+                            || (c == "mmp_timp_molar_ratio"
+                                && timp.is_none_or(|t| row.values[t] == 0.0))
                     };
                     if let Some((c, x)) = out
                         .columns

@@ -222,12 +222,18 @@ mod tests {
             );
             // Free enzyme never exceeds the enzyme, nor falls below the
             // excess over the inhibitor.
-            assert!(a <= e + 1e-6 && a >= (e - i).max(0.0) - 1e-5, "E {e} I {i}: {a}");
+            assert!(
+                a <= e + 1e-6 && a >= (e - i).max(0.0) - 1e-5,
+                "E {e} I {i}: {a}"
+            );
             // The equilibrium holds: K = a·(I − (E − a)) / (E − a).
             let bound = e - a;
             if bound > 1e-3 && i - bound > 1e-3 {
                 let k_back = a * (i - bound) / bound;
-                assert!((k_back - k).abs() < 2e-3 * k.max(1.0), "K back {k_back} vs {k}");
+                assert!(
+                    (k_back - k).abs() < 2e-3 * k.max(1.0),
+                    "K back {k_back} vs {k}"
+                );
             }
         }
         // Far more inhibitor than enzyme: no cancellation to zero.

@@ -438,7 +438,13 @@ impl Params {
         for (name, f) in &fields {
             if f.step_min > 0.0 {
                 let key = format!("fields.{name}.step_min");
-                let every = whole(label, &key, f.step_min, t.field_step_min, "time.field_step_min")?;
+                let every = whole(
+                    label,
+                    &key,
+                    f.step_min,
+                    t.field_step_min,
+                    "time.field_step_min",
+                )?;
                 if every * field_every > total {
                     return Err(err(
                         &key,

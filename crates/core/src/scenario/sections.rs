@@ -172,13 +172,8 @@ section! {
         /// Boundary at y = height.
         boundary_y_max: Boundary = Boundary::Dirichlet, unit "-", check any, source "assumption";
         /// The field's own time step, a whole multiple of `time.field_step_min` (0 = solved every field step). A slowly changing species (a protease bound to the matrix) can be solved less often: its sources and uptake are those written at the steps it is solved, applied over its whole step (backward Euler is stable at any step).
-        step_min: f64 = 0.0, unit "min", check nonneg, source "user choice", serde(skip_serializing_if = "is_zero");
+        step_min: f64 = 0.0, unit "min", check nonneg, source "user choice";
     }
-}
-
-/// True for 0.0 (a key left at its "off" default is not written out).
-fn is_zero(v: &f64) -> bool {
-    *v == 0.0
 }
 
 /// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF, ROS, PGE2, MMP and TIMP.

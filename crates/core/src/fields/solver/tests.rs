@@ -401,14 +401,20 @@ fn a_slow_field_is_solved_at_its_own_step_as_if_alone_at_that_step() {
         // Sources are zero between steps, due or not.
         for f in 0..2 {
             assert!(src.src(f).iter().all(|&v| v == 0.0), "step {k} field {f}");
-            assert!(src.uptake(f).iter().all(|&v| v == 0.0), "step {k} field {f}");
+            assert!(
+                src.uptake(f).iter().all(|&v| v == 0.0),
+                "step {k} field {f}"
+            );
         }
         let same = fields
             .slice(1)
             .iter()
             .zip(ref_fields.slice(0))
             .all(|(a, b)| a.to_bits() == b.to_bits());
-        assert!(same, "slow field differs from the 60-min solver after step {k}");
+        assert!(
+            same,
+            "slow field differs from the 60-min solver after step {k}"
+        );
     }
     assert!(fields.slice(1)[101] > 0.0 && fields.slice(0)[37] > 0.0);
 }
