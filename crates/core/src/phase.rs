@@ -84,8 +84,10 @@ pub enum Phase {
     Fibroblasts,
     /// Re-epithelialisation of the open wound.
     Closure,
-    /// Standard care: bioburden, debridement.
+    /// Standard care: debridement, reperfusion damage.
     Care,
+    /// Bacteria and biofilm: growth, attachment, killing, spreading.
+    Bacteria,
     /// One time-series row.
     Observe,
 }
@@ -107,7 +109,7 @@ pub struct PhaseInfo {
 
 impl Phase {
     /// Number of phases.
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 14;
 
     /// Every phase, in step order.
     pub const ALL: [Phase; Phase::COUNT] = [
@@ -123,6 +125,7 @@ impl Phase {
         Phase::Fibroblasts,
         Phase::Closure,
         Phase::Care,
+        Phase::Bacteria,
         Phase::Observe,
     ];
 
@@ -145,7 +148,7 @@ impl Phase {
                 "sources",
                 Cadence::FieldStep,
                 "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete",
-                "fields, vessels, debris, agents",
+                "fields, vessels, debris, bacterial burden, agents",
                 "source and uptake buffers; depot decay",
             ),
             Phase::Fields => (
@@ -173,14 +176,14 @@ impl Phase {
                 "neutrophils",
                 Cadence::CellStep,
                 "mechanisms::neutrophils",
-                "TNF-α, debris, bioburden, vessels, bins",
+                "TNF-α, debris, mean bacterial burden, vessels, bins",
                 "neutrophils, debris; efferocytosis events, applied to macrophage polarization",
             ),
             Phase::Macrophages => (
                 "macrophages",
                 Cadence::CellStep,
                 "mechanisms::macrophages",
-                "fields, debris, vessels",
+                "fields, debris, bacterial burden, vessels",
                 "macrophages, debris",
             ),
             Phase::Angiogenesis => (
@@ -208,15 +211,22 @@ impl Phase {
                 "closure",
                 Cadence::TissueStep,
                 "mechanisms::closure",
-                "O₂, TNF-α, KGF, debris, matrix",
+                "O₂, TNF-α, KGF, debris, matrix, bacterial burden",
                 "open-wound mask",
             ),
             Phase::Care => (
                 "care",
                 Cadence::TissueStep,
                 "mechanisms::care",
-                "macrophages, neutrophils",
-                "bioburden, debris, debridement",
+                "open wound",
+                "debris, debridement (biofilm, planktonic bacteria, dead MSCs)",
+            ),
+            Phase::Bacteria => (
+                "bacteria",
+                Cadence::TissueStep,
+                "mechanisms::bacteria",
+                "open wound; live neutrophils, M1 macrophages, live MSCs",
+                "planktonic and biofilm maps; mean bacterial burden",
             ),
             Phase::Observe => (
                 "observe",

@@ -123,6 +123,7 @@ pub fn param_table() -> Vec<ParamInfo> {
     Macrophage::describe("macrophage", &mut out);
     Neutrophil::describe("neutrophil", &mut out);
     Fibroblast::describe("fibroblast", &mut out);
+    Bacteria::describe("bacteria", &mut out);
     Angiogenesis::describe("angiogenesis", &mut out);
     Closure::describe("closure", &mut out);
     treatment::Product::describe("treatment.product", &mut out);

@@ -75,6 +75,8 @@ pub struct Scenario {
     pub neutrophil: Neutrophil,
     /// Fibroblast and matrix parameters.
     pub fibroblast: Fibroblast,
+    /// Bacteria and biofilm parameters.
+    pub bacteria: Bacteria,
     /// Angiogenesis parameters.
     pub angiogenesis: Angiogenesis,
     /// Closure parameters.
@@ -104,6 +106,7 @@ impl Default for Scenario {
             macrophage: Macrophage::default(),
             neutrophil: Neutrophil::default(),
             fibroblast: Fibroblast::default(),
+            bacteria: Bacteria::default(),
             angiogenesis: Angiogenesis::default(),
             closure: Closure::default(),
             treatment: Treatment::default(),

@@ -135,6 +135,7 @@ impl Params {
         s.macrophage.check(label, "macrophage")?;
         s.neutrophil.check(label, "neutrophil")?;
         s.fibroblast.check(label, "fibroblast")?;
+        s.bacteria.check(label, "bacteria")?;
         s.angiogenesis.check(label, "angiogenesis")?;
         s.closure.check(label, "closure")?;
         s.treatment.product.check(label, "treatment.product")?;
