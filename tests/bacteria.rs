@@ -165,7 +165,11 @@ fn check_bounds(p: &Params, st: &SimState, what: &str) {
             assert!(p == 0.0 && b == 0.0, "{what}: bacteria off the open wound");
         }
     }
-    assert!((0.0..=1.0).contains(&t.bioburden), "{what}: mean {}", t.bioburden);
+    assert!(
+        (0.0..=1.0).contains(&t.bioburden),
+        "{what}: mean {}",
+        t.bioburden
+    );
 }
 
 #[test]
@@ -235,8 +239,16 @@ fn a_chronic_wound_keeps_more_biofilm_than_an_acute_one() {
     let acute = simulate(&params("acute", &[days]), 1).unwrap();
     // James 2008: biofilm in 60 % of chronic and 6 % of acute wounds, so
     // the nominal DFU starts with one and the nominal acute wound without.
-    let (fd, fa) = (col(&dfu, "biofilm_fraction"), col(&acute, "biofilm_fraction"));
-    assert!(fd[0] > 0.9 && fa[0] == 0.0, "day 0: DFU {}, acute {}", fd[0], fa[0]);
+    let (fd, fa) = (
+        col(&dfu, "biofilm_fraction"),
+        col(&acute, "biofilm_fraction"),
+    );
+    assert!(
+        fd[0] > 0.9 && fa[0] == 0.0,
+        "day 0: DFU {}, acute {}",
+        fd[0],
+        fa[0]
+    );
     let t = col(&dfu, "time_d");
     let d14 = t.iter().position(|&d| d >= 14.0).unwrap();
     assert!(
@@ -250,8 +262,18 @@ fn a_chronic_wound_keeps_more_biofilm_than_an_acute_one() {
         col(&dfu, "bacterial_burden"),
         col(&acute, "bacterial_burden"),
     );
-    assert!(ba[d14] < ba[0], "acute burden {} on day 0, {} on day 14", ba[0], ba[d14]);
-    assert!(bd[d14] > ba[d14], "day 14: DFU {}, acute {}", bd[d14], ba[d14]);
+    assert!(
+        ba[d14] < ba[0],
+        "acute burden {} on day 0, {} on day 14",
+        ba[0],
+        ba[d14]
+    );
+    assert!(
+        bd[d14] > ba[d14],
+        "day 14: DFU {}, acute {}",
+        bd[d14],
+        ba[d14]
+    );
     assert_eq!(dfu.summary.biofilm_fraction_d28, None);
 }
 
@@ -264,7 +286,10 @@ fn cohort_patients_draw_their_biofilm_at_the_preset_probability() {
         .count() as f64
         / n as f64;
     // 0.6 ± 4.9 standard errors (0.0245).
-    assert!((with - 0.6).abs() < 0.12, "{with} of {n} DFU patients with biofilm");
+    assert!(
+        (with - 0.6).abs() < 0.12,
+        "{with} of {n} DFU patients with biofilm"
+    );
     let a = params("acute", &["cohort.vary_patients=true"]);
     let acute = (0..n)
         .filter(|&s| woundsim::cohort::patient_for(&a, s).biofilm)

@@ -91,7 +91,8 @@ impl Scratch {
         let bin_um = COUNT_BIN_UM.max(g.dx_um);
         let nbx = (g.width_um() / bin_um).ceil().max(1.0) as usize;
         let nby = (g.height_um() / bin_um).ceil().max(1.0) as usize;
-        let bin = |i: usize, n: usize| (((i as f64 + 0.5) * g.dx_um / bin_um) as usize).min(n - 1) as u32;
+        let bin =
+            |i: usize, n: usize| (((i as f64 + 0.5) * g.dx_um / bin_um) as usize).min(n - 1) as u32;
         Scratch {
             col_bin: (0..g.nx).map(|ix| bin(ix, nbx)).collect(),
             row_bin: (0..g.ny).map(|iy| bin(iy, nby)).collect(),
@@ -112,7 +113,6 @@ impl Scratch {
         let by = ((y as f64 / self.bin_um) as usize).min(self.nby - 1);
         by * self.nbx + bx
     }
-
 }
 
 /// What the bacteria read and write in one tissue step.
@@ -235,20 +235,35 @@ fn kill_factors(r: &BacteriaRates, s: &mut Scratch) {
     let per_voxel = 1.0 / s.voxels_per_bin;
     let dt = r.dt_days;
     let Scratch { counts, kill, .. } = s;
-    kill.par_iter_mut().zip(counts.par_iter()).for_each(|(k, c)| {
-        let host = r.host_clearance_per_day
-            + r.neutrophil_kill_per_cell_per_day * c[0] as f64 * per_voxel
-            + r.m1_kill_per_cell_per_day * c[1] as f64 * per_voxel
-            + r.msc_peptide_kill_per_cell_per_day * c[2] as f64 * per_voxel;
-        let kp = host + r.antibiotic_kill_per_day + r.infection_control_per_day;
-        let kb = r.biofilm_host_kill_mult * host
-            + r.biofilm_antibiotic_kill_mult * r.antibiotic_kill_per_day
-            + r.infection_control_per_day;
-        *k = (
-            crate::math::exp(-kp * dt) as f32,
-            crate::math::exp(-kb * dt) as f32,
-        );
-    });
+    kill.par_iter_mut()
+        .zip(counts.par_iter())
+        .for_each(|(k, c)| {
+            // Each term is a non-negative product, 0 when either factor is
+            // (so an infinite rate with no cells, or a zero multiplier of
+            // an infinite hazard, adds nothing instead of NaN).
+            let host = r.host_clearance_per_day
+                + term(r.neutrophil_kill_per_cell_per_day, c[0] as f64 * per_voxel)
+                + term(r.m1_kill_per_cell_per_day, c[1] as f64 * per_voxel)
+                + term(r.msc_peptide_kill_per_cell_per_day, c[2] as f64 * per_voxel);
+            let kp = host + r.antibiotic_kill_per_day + r.infection_control_per_day;
+            let kb = term(r.biofilm_host_kill_mult, host)
+                + term(r.biofilm_antibiotic_kill_mult, r.antibiotic_kill_per_day)
+                + r.infection_control_per_day;
+            *k = (
+                crate::math::exp(-kp * dt) as f32,
+                crate::math::exp(-kb * dt) as f32,
+            );
+        });
+}
+
+/// `rate · x`, 0 when either is 0.
+#[inline]
+fn term(rate: f64, x: f64) -> f64 {
+    if rate > 0.0 && x > 0.0 {
+        rate * x
+    } else {
+        0.0
+    }
 }
 
 /// Growth, exchange and killing on every voxel (bacteria cleared where
@@ -459,12 +474,21 @@ mod tests {
 
     #[test]
     fn growth_keeps_the_total_within_capacity() {
-        for &(p, b) in &[(0.5f32, 0.5f32), (0.9, 0.1), (0.0, 1.0), (0.3, 0.0), (1e-6, 0.7)] {
+        for &(p, b) in &[
+            (0.5f32, 0.5f32),
+            (0.9, 0.1),
+            (0.0, 1.0),
+            (0.3, 0.0),
+            (1e-6, 0.7),
+        ] {
             let (p2, b2) = grow(p, b, 1.5, 1.1, 0.05);
             assert!(p2 >= 0.0 && b2 >= 0.0 && p2 + b2 <= 1.0 + 1e-6, "{p2} {b2}");
             assert!(p2 + b2 >= p + b - 1e-6, "growth never loses bacteria");
             let (p3, b3) = exchange(p2, b2, 0.2, 0.5);
-            assert!((p3 + b3 - (p2 + b2)).abs() < 1e-6, "exchange keeps the total");
+            assert!(
+                (p3 + b3 - (p2 + b2)).abs() < 1e-6,
+                "exchange keeps the total"
+            );
             assert!(p3 >= 0.0 && b3 >= 0.0);
         }
     }
@@ -518,7 +542,12 @@ mod tests {
     #[test]
     fn row_sums_equal_the_voxel_order_sum() {
         let mut t = bed(30, 0.0, 0.0);
-        for (i, (p, b)) in t.planktonic.iter_mut().zip(t.biofilm.iter_mut()).enumerate() {
+        for (i, (p, b)) in t
+            .planktonic
+            .iter_mut()
+            .zip(t.biofilm.iter_mut())
+            .enumerate()
+        {
             *p = ((i * 37) % 101) as f32 / 250.0;
             *b = ((i * 11) % 53) as f32 / 200.0;
         }

@@ -357,4 +357,3 @@ pub fn secrete(v: NeutrophilSecretion<'_>) {
         }
     }
 }
-

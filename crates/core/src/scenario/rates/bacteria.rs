@@ -84,14 +84,20 @@ impl BacteriaRates {
         };
         BacteriaRates {
             dt_days: dt_d,
-            growth_factor: crate::math::exp(r * dt_d) as f32,
-            biofilm_growth_factor: crate::math::exp(rb * dt_d) as f32,
+            // At most 1e30, so bacteria × factor stays finite in f32 at any
+            // tissue step.
+            growth_factor: crate::math::exp(r * dt_d).min(1e30) as f32,
+            biofilm_growth_factor: crate::math::exp(rb * dt_d).min(1e30) as f32,
             biofilm_quorum: b.biofilm_quorum as f32,
             growth_per_day: r,
             attachment_per_day: a,
             dispersal_per_day: d,
             exchange_decay: crate::math::exp(-(a + d) * dt_d) as f32,
-            planktonic_equilibrium: if a + d > 0.0 { (d / (a + d)) as f32 } else { 1.0 },
+            planktonic_equilibrium: if a + d > 0.0 {
+                (d / (a + d)) as f32
+            } else {
+                1.0
+            },
             host_clearance_per_day: b.host_clearance_per_day * perf,
             neutrophil_kill_per_cell_per_day: p.scenario.neutrophil.bacteria_kill_per_day
                 / p.scenario.neutrophil.kill_reference_per_voxel,
