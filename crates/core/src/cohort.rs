@@ -34,6 +34,9 @@ pub fn patient_for(p: &Params, seed: u64) -> PatientValues {
     v.closure_speed_mult *= lognormal(&mut rng, c.closure_speed_cv);
     v.bioburden = (v.bioburden * lognormal(&mut rng, c.bioburden_cv)).min(1.0);
     v.angiogenesis_mult *= lognormal(&mut rng, c.angiogenesis_cv);
+    // Whether the wound holds an established biofilm: its own stream, so
+    // the draws above are those of the runs before biofilm existed.
+    v.biofilm = Stream::new(seed, 0, 0, Purpose::Biofilm).chance(v.biofilm_probability);
     v
 }
 

@@ -122,6 +122,12 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     let (active, ratio) = crate::mechanisms::proteases::wound_balance(p, &st.fields, foot);
     v.push(active);
     v.push(ratio);
+    // Bacteria over the open wound.
+    let (burden, plank, film, film_share) = crate::mechanisms::bacteria::open_means_with(
+        t,
+        p.scenario.bacteria.biofilm_present_threshold as f32,
+    );
+    v.extend([burden, plank, film, film_share]);
     if p.depth.is_3d() {
         depth::observe(p, st, &mut v);
     }
@@ -195,6 +201,13 @@ pub struct Summary {
     /// undercounts cells.
     #[serde(default)]
     pub agent_cap_hit_day: Option<f64>,
+    /// Mean bacterial burden over the open wound on day 28 (0–1 of the
+    /// bed's capacity), if simulated.
+    #[serde(default)]
+    pub bacterial_burden_d28: Option<f64>,
+    /// Share of the open wound holding biofilm on day 28, if simulated.
+    #[serde(default)]
+    pub biofilm_fraction_d28: Option<f64>,
 }
 
 /// The shortest simulated span (days) in which outcome `name` can be
@@ -329,6 +342,8 @@ impl Summary {
             o2_mean_mmhg: mean(&series("o2_mean_mmHg")),
             final_values,
             agent_cap_hit_day: None,
+            bacterial_burden_d28: at(&series("bacterial_burden"), 28.0),
+            biofilm_fraction_d28: at(&series("biofilm_fraction"), 28.0),
         }
     }
 

@@ -86,8 +86,10 @@ pub enum Phase {
     Proteases,
     /// Re-epithelialisation of the open wound.
     Closure,
-    /// Standard care: bioburden, debridement.
+    /// Standard care: debridement, reperfusion damage.
     Care,
+    /// Bacteria and biofilm: growth, attachment, killing, spreading.
+    Bacteria,
     /// One time-series row.
     Observe,
 }
@@ -109,7 +111,7 @@ pub struct PhaseInfo {
 
 impl Phase {
     /// Number of phases.
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 15;
 
     /// Every phase, in step order.
     pub const ALL: [Phase; Phase::COUNT] = [
@@ -126,6 +128,7 @@ impl Phase {
         Phase::Proteases,
         Phase::Closure,
         Phase::Care,
+        Phase::Bacteria,
         Phase::Observe,
     ];
 
@@ -148,7 +151,7 @@ impl Phase {
                 "sources",
                 Cadence::FieldStep,
                 "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete, mechanisms::proteases::cleave",
-                "fields, vessels, debris, agents, free active MMP",
+                "fields, vessels, debris, bacterial burden, agents, free active MMP",
                 "source and uptake buffers (growth-factor cleavage as uptake); depot decay",
             ),
             Phase::Fields => (
@@ -176,14 +179,14 @@ impl Phase {
                 "neutrophils",
                 Cadence::CellStep,
                 "mechanisms::neutrophils",
-                "TNF-α, debris, bioburden, vessels, bins",
+                "TNF-α, debris, mean bacterial burden, vessels, bins",
                 "neutrophils, debris; efferocytosis events, applied to macrophage polarization",
             ),
             Phase::Macrophages => (
                 "macrophages",
                 Cadence::CellStep,
                 "mechanisms::macrophages",
-                "fields, debris, vessels",
+                "fields, debris, bacterial burden, vessels",
                 "macrophages, debris",
             ),
             Phase::Angiogenesis => (
@@ -218,15 +221,22 @@ impl Phase {
                 "closure",
                 Cadence::TissueStep,
                 "mechanisms::closure",
-                "O₂, TNF-α, KGF, debris, matrix",
+                "O₂, TNF-α, KGF, debris, matrix, bacterial burden",
                 "open-wound mask",
             ),
             Phase::Care => (
                 "care",
                 Cadence::TissueStep,
                 "mechanisms::care",
-                "macrophages, neutrophils",
-                "bioburden, debris, debridement",
+                "open wound",
+                "debris, debridement (biofilm, planktonic bacteria, dead MSCs)",
+            ),
+            Phase::Bacteria => (
+                "bacteria",
+                Cadence::TissueStep,
+                "mechanisms::bacteria",
+                "open wound; live neutrophils, M1 macrophages, live MSCs",
+                "planktonic and biofilm maps; mean bacterial burden",
             ),
             Phase::Observe => (
                 "observe",

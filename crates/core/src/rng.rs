@@ -68,6 +68,8 @@ pub enum Purpose {
     FibroblastFate = 31,
     /// Fibroblast motility.
     FibroblastMove = 32,
+    /// Whether a cohort patient's wound starts with an established biofilm.
+    Biofilm = 33,
     /// Vertical (z) motility of agents in 3D (a number apart from the
     /// others, so kinds added elsewhere keep theirs).
     DepthMove = 40,

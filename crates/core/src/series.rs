@@ -62,6 +62,17 @@ pub const FIBROBLAST_COLUMNS: [&str; 4] = [
 /// MMP (nM, after TIMP inhibition), and the molar ratio of total MMP to
 /// TIMP over the footprint (undefined without MMP and TIMP fields).
 pub const PROTEASE_COLUMNS: [&str; 2] = ["mmp_active_mean_nM", "mmp_timp_molar_ratio"];
+/// The bacteria columns, over the open wound (0 once it has closed):
+/// the mean bacterial burden (planktonic + biofilm, 0–1 of the bed's
+/// carrying capacity; the same value as `bioburden`), the mean planktonic
+/// and biofilm burdens, and the biofilm fraction: the share of open voxels
+/// whose biofilm burden is at least `bacteria.biofilm_present_threshold`.
+pub const BACTERIA_COLUMNS: [&str; 4] = [
+    "bacterial_burden",
+    "planktonic_burden",
+    "biofilm_burden",
+    "biofilm_fraction",
+];
 
 /// Column name for the wound mean of a field.
 pub fn field_column(name: &str, unit: &str) -> String {
@@ -89,6 +100,7 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.push("msc_licensed_fraction".into());
     c.extend(FIBROBLAST_COLUMNS.iter().map(|s| s.to_string()));
     c.extend(PROTEASE_COLUMNS.iter().map(|s| s.to_string()));
+    c.extend(BACTERIA_COLUMNS.iter().map(|s| s.to_string()));
     c.extend(depth_columns(p));
     c
 }

@@ -81,9 +81,19 @@ impl SimState {
             doses_given: 0,
             agent_cap_hit_step: None,
         };
-        st.tissue.bioburden = patient.bioburden;
+        crate::mechanisms::bacteria::seed(
+            &mut st.tissue,
+            patient.bioburden,
+            patient.biofilm,
+            p.scenario.bacteria.initial_biofilm_share,
+        );
         if p.scenario.treatment.standard_care.debridement_every_days > 0.0 {
-            crate::mechanisms::care::debride(&mut st.tissue, &mut st.mscs, &mut st.debridements);
+            crate::mechanisms::care::debride(
+                &mut st.tissue,
+                &mut st.mscs,
+                &mut st.debridements,
+                p.scenario.bacteria.debridement_biofilm_removal as f32,
+            );
         }
         st
     }
@@ -226,11 +236,30 @@ impl SimState {
         for (what, a) in [
             ("tissue.provisional", &t.provisional),
             ("tissue.collagen", &t.collagen),
+            ("tissue.planktonic", &t.planktonic),
+            ("tissue.biofilm", &t.biofilm),
         ] {
             grid_array(what, a.shape(), a.is_standard_layout())?;
             if let Some(v) = a.iter().find(|&&v| !(0.0..=1.0).contains(&v)) {
                 return Err(format!("{what} holds {v}, outside 0–1"));
             }
+        }
+        if let Some((i, (&p, &b))) = t
+            .planktonic
+            .iter()
+            .zip(t.biofilm.iter())
+            .enumerate()
+            .find(|(_, (&p, &b))| p + b > 1.0 + 1e-5)
+        {
+            return Err(format!(
+                "tissue: planktonic {p} + biofilm {b} at voxel {i} exceed the carrying capacity 1"
+            ));
+        }
+        if !(0.0..=1.0 + 1e-9).contains(&t.bioburden) {
+            return Err(format!(
+                "tissue.bioburden (the mean bacterial burden) = {} is outside 0–1",
+                t.bioburden
+            ));
         }
         let voxels = g.len() as u64;
         if t.open0 > voxels || t.footprint_count > voxels || !t.bioburden.is_finite() {

@@ -1,6 +1,7 @@
 //! Per-voxel tissue state: the open wound, the vessel network, necrotic
 //! debris, the cell-free secretome depot and the bed's matrix (provisional
-//! matrix and collagen); plus the wound-level bioburden.
+//! matrix and collagen), bacteria (planktonic and biofilm burden); plus the
+//! open wound's mean bacterial burden (an observable).
 
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Params;
@@ -80,7 +81,15 @@ pub struct Tissue {
     /// Collagen, 0–1 (1 = dense, fibrotic; intact dermis
     /// `fibroblast.intact_collagen`).
     pub collagen: Array2<f32>,
-    /// Wound-level bioburden, 0–1.
+    /// Planktonic bacteria, a fraction of the bed's carrying capacity (0–1;
+    /// planktonic + biofilm ≤ 1; 0 where the wound is closed or intact).
+    pub planktonic: Array2<f32>,
+    /// Biofilm bacteria, a fraction of the bed's carrying capacity (0–1).
+    pub biofilm: Array2<f32>,
+    /// Mean bacterial burden (planktonic + biofilm) over the open wound,
+    /// 0–1 (0 without an open wound): derived from the maps by
+    /// `mechanisms::bacteria::refresh_mean` whenever they change, not a
+    /// state of its own.
     pub bioburden: f64,
     /// Number of open voxels at the start.
     pub open0: u64,
@@ -90,7 +99,8 @@ pub struct Tissue {
 
 impl Tissue {
     /// Initial tissue: the wound opening, pre-existing vessels (sparse in the
-    /// bed), debris and bioburden from the patient.
+    /// bed) and debris from the patient; no bacteria yet (`SimState::new`
+    /// seeds them for the run's patient).
     pub fn new(p: &Params, seed: u64) -> Self {
         let g = p.grid;
         let s = &p.scenario;
@@ -138,7 +148,9 @@ impl Tissue {
             depot: Array2::zeros((g.ny, g.nx)),
             provisional,
             collagen,
-            bioburden: p.patient.bioburden,
+            planktonic: Array2::zeros((g.ny, g.nx)),
+            biofilm: Array2::zeros((g.ny, g.nx)),
+            bioburden: 0.0,
             open0: n_open,
             footprint_count: n_open,
         }

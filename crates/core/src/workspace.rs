@@ -68,6 +68,9 @@ pub struct Workspace {
     pub fib_sites: mechanisms::fibroblasts::Sites,
     /// The fibroblasts' scratch memory.
     pub fib_scratch: mechanisms::fibroblasts::Scratch,
+    /// The bacteria's scratch memory (cell counts per bin, the spreading
+    /// buffer).
+    pub bac_scratch: mechanisms::bacteria::Scratch,
     /// Angiogenesis' scratch memory.
     pub tip_scratch: mechanisms::angiogenesis::Scratch,
     /// Macrophages (indices) that ate a dead MSC this cell step, in MSC id
@@ -161,6 +164,7 @@ impl Workspace {
                 BIN_UM.max(g.dx_um),
             ),
             fib_scratch: Default::default(),
+            bac_scratch: mechanisms::bacteria::Scratch::new(&g),
             tip_scratch: Default::default(),
             efferocytosis: Vec::new(),
             neutrophil_efferocytosis: Vec::new(),

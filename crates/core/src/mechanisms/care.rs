@@ -1,15 +1,9 @@
-//! Standard care and wound-level damage: debridement, infection control and
-//! bioburden dynamics, ischaemia–reperfusion damage.
-//!
-//! Bioburden `b` follows
-//! `db/dt = growth·b(1−b) − kill·M1·b − kill_N·N·b − control·b`, where
-//! `M1` is the M1 macrophage density in the open wound (relative to crowding
-//! capacity), `N` the live neutrophils per open voxel relative to
-//! `neutrophil.kill_reference_per_voxel` (at most 2: each live cell adds its
-//! share of `neutrophil.bacteria_kill_per_day`), and `control` applies only
-//! under infection control.
+//! Standard care and wound-level damage: sharp debridement and
+//! ischaemia–reperfusion damage. Bacteria (their growth, killing and
+//! infection control) are `mechanisms::bacteria`; debridement removes
+//! biofilm mechanically through [`super::bacteria::debride`].
 
-use crate::agents::{msc_state, Mscs, Neutrophils};
+use crate::agents::{msc_state, Mscs};
 use crate::scenario::rates::CareRates;
 use crate::tissue::Tissue;
 use ndarray::Zip;
@@ -20,11 +14,7 @@ pub struct Care<'a> {
     pub rates: &'a CareRates,
     /// Base step.
     pub step: u64,
-    /// Macrophage polarizations (read: the M1 density that kills bacteria).
-    pub mac_pol: &'a [f32],
-    /// Neutrophils (read: the live density that kills bacteria).
-    pub neutrophils: &'a Neutrophils,
-    /// Tissue (written: bioburden, debris).
+    /// Tissue (written: debris; on debridement also the bacteria).
     pub tissue: &'a mut Tissue,
     /// MSCs (written: debridement removes dead and senescent cells).
     pub mscs: &'a mut Mscs,
@@ -37,27 +27,10 @@ pub fn update(v: Care<'_>) {
     let Care {
         rates: r,
         step,
-        mac_pol,
-        neutrophils,
         tissue,
         mscs,
         debridements,
     } = v;
-    let dt_d = r.dt_days;
-    // Bioburden.
-    let open = tissue.open_count().max(1) as f64;
-    let m1 = mac_pol.iter().filter(|&&q| q < 0.5).count() as f64;
-    let m1_density = (m1 / (open * 0.05)).min(2.0) * r.efferocytosis_mult;
-    let n_density = (super::neutrophils::live_density(neutrophils, open as usize)
-        / r.neutrophil_kill_reference_per_voxel)
-        .min(2.0);
-    let b = tissue.bioburden;
-    let control = r.infection_control_per_day;
-    let db = r.bioburden_growth_per_day * b * (1.0 - b)
-        - r.bioburden_immune_kill_per_day * m1_density * b
-        - r.neutrophil_kill_per_day * n_density * b
-        - control * b;
-    tissue.bioburden = (b + db * dt_d).clamp(0.0, 1.0);
     // Ischaemia–reperfusion adds debris in the open wound.
     let add = r.reperfusion_debris_per_step;
     if add > 0.0 {
@@ -68,16 +41,17 @@ pub fn update(v: Care<'_>) {
     // Debridement.
     if let Some(every) = r.debridement_every {
         if step > 0 && step.is_multiple_of(every) {
-            debride(tissue, mscs, debridements);
+            debride(tissue, mscs, debridements, r.debridement_biofilm_removal);
         }
     }
 }
 
-/// Sharp debridement: removes most debris, half the bioburden, and dead and
-/// senescent MSCs lying in the open wound.
-pub fn debride(tissue: &mut Tissue, mscs: &mut Mscs, debridements: &mut u64) {
+/// Sharp debridement: removes most debris, `biofilm_removal` of the
+/// biofilm and half the planktonic bacteria, and dead and senescent MSCs
+/// lying in the open wound.
+pub fn debride(tissue: &mut Tissue, mscs: &mut Mscs, debridements: &mut u64, biofilm_removal: f32) {
     tissue.debris.mapv_inplace(|d| d * 0.2);
-    tissue.bioburden *= 0.5;
+    super::bacteria::debride(tissue, biofilm_removal);
     *debridements += 1;
     let keep: Vec<bool> = mscs.state.iter().map(|&s| s == msc_state::LIVE).collect();
     if keep.iter().any(|k| !k) {

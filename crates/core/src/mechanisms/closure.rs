@@ -1,6 +1,6 @@
 //! Re-epithelialisation: the wound closes from its margin. An open voxel with
 //! closed neighbours closes with hazard
-//! `v/dx · f(O₂) · g(TNF) · h(KGF) · (1 − debris) · (1 − b·bioburden) · m(matrix) · (1 − s·dense) · n/3`,
+//! `v/dx · f(O₂) · g(TNF) · h(KGF) · (1 − debris) · (1 − b·bacteria) · m(matrix) · (1 − s·dense) · n/3`,
 //! where `n` is the number of closed voxels among its 8 neighbours (3 on a
 //! straight front, so the front advances at about `v`), `f` ramps from 0 at
 //! `o2_low_mmhg` to 1 at `o2_high_mmhg` (Kalani 1999; Yang 2013),
@@ -10,6 +10,10 @@
 //! (assumption: keratinocytes migrate over a provisional matrix), and dense
 //! collagen (`dense`, the share above `fibroblast.dense_collagen_onset`)
 //! slows the front by `s = fibroblast.dense_closure_slowing` (fibrosis).
+//! `bacteria` is the voxel's own planktonic + biofilm burden (0–1 of the
+//! bed's capacity; `mechanisms::bacteria`), so the front advances slower
+//! over a heavily colonised bed (`b = closure.bioburden_slowing`, an
+//! assumption).
 
 use super::sat;
 use crate::fields::Fields;
@@ -37,7 +41,7 @@ pub struct MarginEnv {
     pub kgf_ng_per_ml: f32,
     /// Necrotic debris fraction in the voxel, 0–1.
     pub debris: f32,
-    /// Wound bioburden, 0–1.
+    /// Bacterial burden of the voxel (planktonic + biofilm), 0–1.
     pub bioburden: f32,
     /// Matrix in the voxel's bed (provisional + collagen), 0–1.
     pub matrix: f32,
@@ -110,7 +114,7 @@ pub struct Closure<'a> {
     pub step: u64,
     /// Fields (read: O₂, TNF-α, KGF).
     pub fields: &'a Fields,
-    /// Tissue (read: the open wound, debris, bioburden, the bed's matrix).
+    /// Tissue (read: the open wound, debris, bacteria, the bed's matrix).
     pub tissue: &'a Tissue,
     /// The open wound after this step (written; the step swaps it in).
     pub open_next: &'a mut Array2<u8>,
@@ -131,12 +135,13 @@ pub fn update(v: Closure<'_>) {
     } = v;
     let g = *grid;
     let dt_d = r.dt_days;
-    let bio = tissue.bioburden as f32;
     let speed_mult = r.speed_mult;
     let open = tissue.open.as_slice().expect("standard layout");
     let debris = tissue.debris.as_slice().expect("standard layout");
     let prov = tissue.provisional.as_slice().expect("standard layout");
     let coll = tissue.collagen.as_slice().expect("standard layout");
+    let plank = tissue.planktonic.as_slice().expect("standard layout");
+    let film = tissue.biofilm.as_slice().expect("standard layout");
     let (nx, ny) = (g.nx, g.ny);
     Zip::indexed(open_next.axis_iter_mut(Axis(0))).par_for_each(|iy, mut row| {
         for ix in 0..nx {
@@ -176,7 +181,7 @@ pub fn update(v: Closure<'_>) {
                 tnf_ng_per_ml: fields.at(ids.tnf, f),
                 kgf_ng_per_ml: fields.at_opt(ids.kgf, f),
                 debris: debris[v],
-                bioburden: bio,
+                bioburden: plank[v] + film[v],
                 matrix: prov[v] + coll[v],
                 collagen: coll[v],
             };

@@ -5,7 +5,8 @@
 //! `dp/dt = k · (D₂ (1 − p) − D₁ p)` with
 //! `D₂ = intrinsic + w_IL10·IL10/(IL10+K) + w_TGFβ·TGFβ/(TGFβ+K) + w_PGE2·PGE2/(PGE2+K)`
 //! (PGE2 of licensed MSCs, Németh 2009) and
-//! `D₁ = w_TNF·TNF/(TNF+K) + w_hyp·h(O₂) + w_dmg·(debris + bioburden)`;
+//! `D₁ = w_TNF·TNF/(TNF+K) + w_hyp·h(O₂) + w_dmg·(debris + bacteria)`
+//! (bacteria: the local planktonic + biofilm burden, `mechanisms::bacteria`);
 //! `k = switch_per_day × patient multiplier` (diabetic ×0.5). Efferocytosis
 //! of a dead MSC or an apoptotic neutrophil adds a step toward M2 (see
 //! `msc_fate` and `neutrophils`).
@@ -58,7 +59,7 @@ pub struct MacrophageStep<'a> {
     /// Fields (read: IL-10, TGF-β, PGE2, TNF-α, O₂ and the TNF-α gradient).
     pub fields: &'a Fields,
     /// Tissue: debris (cleared where cells stand), the open wound and
-    /// bioburden (read).
+    /// the local bacterial burden (read).
     pub tissue: &'a mut Tissue,
     /// Macrophage bins, rebuilt for the current cells (visiting order,
     /// crowding).
@@ -139,12 +140,12 @@ pub fn update(v: MacrophageStep<'_>) {
     let g = *grid;
     let death_p = r.death_prob;
     let speed = r.speed_um_per_min;
-    let bio = tissue.bioburden as f32;
     let switch_mult = r.switch_mult;
     {
         let mac = &*macs;
         let debris = tissue.debris.as_slice().expect("standard layout");
-        let open = tissue.open.as_slice().expect("standard layout");
+        let plank = tissue.planktonic.as_slice().expect("standard layout");
+        let film = tissue.biofilm.as_slice().expect("standard layout");
         // Visit the cells bin by bin (neighbours read nearby memory); each
         // outcome is stored at its cell's index, so nothing depends on the
         // visiting order. Any permutation of 0..n will do, so bins of
@@ -168,7 +169,8 @@ pub fn update(v: MacrophageStep<'_>) {
                     dies: true,
                 };
             }
-            let damage = (debris[v] + bio * open[v] as f32).min(1.5);
+            // Debris and the local bacterial burden (PAMPs push toward M1).
+            let damage = (debris[v] + plank[v] + film[v]).min(1.5);
             let rate = polarization_rate(
                 &r.polarization,
                 switch_mult,

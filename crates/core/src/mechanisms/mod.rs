@@ -10,6 +10,7 @@
 //! or writes named in the view.
 
 pub mod angiogenesis;
+pub mod bacteria;
 pub mod care;
 pub mod closure;
 pub mod dosing;

@@ -6,16 +6,18 @@
 //!
 //! Recruitment hazard per perfused vessel voxel near the wound (per minute):
 //! `crowd · capacity · open_share · perfusion ·
-//!  (k_inj·S(t) + k_dmg·(debris + bioburden) + k_tnf·T/(T+K))`,
+//!  (k_inj·S(t) + k_dmg·(debris + bacteria) + k_tnf·T/(T+K))`,
 //! with the injury signal `S(t) = (t/τ)·e^(1 − t/τ)` (damage-associated
 //! signals and chemokines released at wounding; τ = `influx_peak_h` × the
 //! patient's `neutrophil_influx_time_mult`, so a diabetic host's influx comes
 //! later and lasts longer), `crowd` and `capacity` as for the macrophages.
 //! Apoptosis: a constant hazard (`lifespan_h`). Efferocytosis: a hazard per
 //! macrophage in the apoptotic cell's 100 µm neighbourhood, × the patient's
-//! `efferocytosis_mult` (diabetic 0.5, Khanna 2010). Killing of bacteria is a
-//! term of the wound-wide bioburden equation (`care`), secretion is
-//! [`secrete`] (field steps).
+//! `efferocytosis_mult` (diabetic 0.5, Khanna 2010). `bacteria` is the open
+//! wound's mean bacterial burden (`Tissue::bioburden`, refreshed from the
+//! bacteria maps): PAMPs and chemokines of the bed reach the vessels around
+//! it. Killing of bacteria is the live cells' local term in
+//! `mechanisms::bacteria`, secretion is [`secrete`] (field steps).
 //!
 //! The one effect on another kind, a macrophage eating an apoptotic
 //! neutrophil, is an event in [`NeutrophilStep::efferocytosis`] (the eating
@@ -83,7 +85,7 @@ pub struct NeutrophilStep<'a> {
     /// Fields (read: TNF-α and its gradient).
     pub fields: &'a Fields,
     /// Tissue: debris (written by secondary necrosis), the open wound and
-    /// bioburden (read).
+    /// the mean bacterial burden (read).
     pub tissue: &'a mut Tissue,
     /// Macrophage bins, for the current macrophages (read: who eats).
     pub mac_bins: &'a Bins,
@@ -354,10 +356,4 @@ pub fn secrete(v: NeutrophilSecretion<'_>) {
             bufs[k][v] += rate;
         }
     }
-}
-
-/// Live neutrophils per open voxel over the open wound, for the bacteria
-/// kill of the bioburden equation.
-pub fn live_density(ns: &Neutrophils, open_voxels: usize) -> f64 {
-    ns.counts().0 as f64 / open_voxels.max(1) as f64
 }

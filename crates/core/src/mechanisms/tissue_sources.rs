@@ -2,7 +2,8 @@
 //! radius, see `Workspace::refresh_vessel_list`) and background exchange, tissue O₂
 //! consumption (the oxygen field's decay), the HIF-1α hypoxia response (VEGF,
 //! and TNF-α because hypoxia is inflammatory) and damage signals (debris and
-//! bioburden make TNF-α and ROS).
+//! the local bacterial burden, planktonic + biofilm, make TNF-α and ROS:
+//! bacterial PAMPs are inflammatory).
 //!
 //! O₂ exchange is flow-limited: every supply relaxes the tissue toward its
 //! own pO₂ (arterial blood `tissue.blood_po2_mmhg`, or the surface pO₂ of
@@ -54,7 +55,7 @@ pub struct TissueSources<'a> {
     pub oxygen: &'a Array2<f32>,
     /// O₂ exchange rate per voxel of the bed layer (1/min; read).
     pub exchange: &'a Array2<f32>,
-    /// Tissue (read: the open wound, the footprint, debris, bioburden).
+    /// Tissue (read: the open wound, the footprint, debris, bacteria).
     pub tissue: &'a Tissue,
     /// Source and uptake buffers (written).
     pub sources: &'a mut Sources,
@@ -102,25 +103,29 @@ pub fn apply(v: TissueSources<'_>) {
     let hv = t.hypoxic_vegf_ng_per_ml_per_min;
     let ht = t.hypoxic_tnf_ng_per_ml_per_min;
     let dt = t.damage_tnf_ng_per_ml_per_min;
-    let bio = tissue.bioburden as f32;
-    // VEGF and TNF-α in one pass (one HIF-1α evaluation per voxel).
+    // VEGF and TNF-α in one pass (one HIF-1α evaluation per voxel); the
+    // local bacterial burden (0 off the open wound) is a damage signal.
     let (s_vegf, s_tnf) = src.src_pair_mut(ids.vegf, ids.tnf);
     Zip::from(s_vegf.slice_mut(bed()))
         .and(s_tnf.slice_mut(bed()))
         .and(oxygen.slice(bed()))
         .and(&tissue.debris)
-        .and(&tissue.open)
-        .par_for_each(|sv, stn, &o2, &deb, &open| {
+        .and(&tissue.planktonic)
+        .and(&tissue.biofilm)
+        .par_for_each(|sv, stn, &o2, &deb, &pl, &bf| {
             let h = hif(o2, onset, satu);
             *sv += hv * h;
-            *stn += ht * h + dt * (deb + bio * open as f32);
+            *stn += ht * h + dt * (deb + pl + bf);
         });
     if let Some(ros) = ids.ros {
-        let k = t.damage_ros_au_per_min * (bio + t.reperfusion_ros_damage);
-        if k > 0.0 {
+        let k = t.damage_ros_au_per_min;
+        let reperf = t.reperfusion_ros_damage;
+        if k > 0.0 && (reperf > 0.0 || tissue.bioburden > 0.0) {
             Zip::from(src.src_mut(ros).slice_mut(bed()))
                 .and(&tissue.open)
-                .par_for_each(|s, &open| *s += k * open as f32);
+                .and(&tissue.planktonic)
+                .and(&tissue.biofilm)
+                .par_for_each(|s, &open, &pl, &bf| *s += k * (pl + bf + reperf * open as f32));
         }
     }
 }

@@ -140,6 +140,24 @@ pub fn length(v: &impl Numbers) -> Result<(), String> {
     )
 }
 
+/// A spreading coefficient of bacteria over the wound bed, 0 to 1000 µm²/min
+/// (the explicit spreading step takes more sub-steps the larger it is).
+pub fn spreading(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1000.0).contains(&x),
+        "a spreading coefficient between 0 and 1000 µm²/min",
+    )
+}
+/// A doubling time of 0.1 h to 1e5 h.
+pub fn doubling(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.1..=1e5).contains(&x),
+        "a doubling time between 0.1 and 1e5 h",
+    )
+}
+
 /// Render a value for an error message.
 /// Floats are written in their shortest round-trip form (`1e300`, not 301 digits).
 pub fn show<T: Serialize>(v: &T) -> String {

@@ -124,6 +124,7 @@ pub fn param_table() -> Vec<ParamInfo> {
     Neutrophil::describe("neutrophil", &mut out);
     Fibroblast::describe("fibroblast", &mut out);
     Protease::describe("protease", &mut out);
+    Bacteria::describe("bacteria", &mut out);
     Angiogenesis::describe("angiogenesis", &mut out);
     Closure::describe("closure", &mut out);
     treatment::Product::describe("treatment.product", &mut out);

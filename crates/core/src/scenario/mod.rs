@@ -77,6 +77,8 @@ pub struct Scenario {
     pub fibroblast: Fibroblast,
     /// Proteases (MMPs) and their inhibitors (TIMPs).
     pub protease: Protease,
+    /// Bacteria and biofilm parameters.
+    pub bacteria: Bacteria,
     /// Angiogenesis parameters.
     pub angiogenesis: Angiogenesis,
     /// Closure parameters.
@@ -107,6 +109,7 @@ impl Default for Scenario {
             neutrophil: Neutrophil::default(),
             fibroblast: Fibroblast::default(),
             protease: Protease::default(),
+            bacteria: Bacteria::default(),
             angiogenesis: Angiogenesis::default(),
             closure: Closure::default(),
             treatment: Treatment::default(),

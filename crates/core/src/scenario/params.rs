@@ -140,6 +140,7 @@ impl Params {
         s.neutrophil.check(label, "neutrophil")?;
         s.fibroblast.check(label, "fibroblast")?;
         s.protease.check(label, "protease")?;
+        s.bacteria.check(label, "bacteria")?;
         s.angiogenesis.check(label, "angiogenesis")?;
         s.closure.check(label, "closure")?;
         s.treatment.product.check(label, "treatment.product")?;

@@ -6,30 +6,31 @@ use super::sections::{Patient, WoundType};
 /// Documented defaults: (perfusion, vessel_density_mult, tnf_secretion_mult,
 /// macrophage_switch_mult, efferocytosis_mult, bioburden, debris,
 /// reperfusion_damage_per_day, oedema, fibrosis, closure_speed_mult,
-/// angiogenesis_mult, neutrophil_influx_time_mult).
-pub fn preset(t: WoundType) -> [f64; 13] {
+/// angiogenesis_mult, neutrophil_influx_time_mult, biofilm_probability).
+pub fn preset(t: WoundType) -> [f64; 14] {
+    // Biofilm (last column): 60 % of chronic and 6 % of acute wounds (James 2008).
     match t {
-        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo  ang  neu
+        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo  ang  neu  bf
         WoundType::Acute => [
-            1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0,
+            1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.06,
         ],
         WoundType::DiabeticFootUlcer => [
-            0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.4, 2.0,
+            0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.4, 2.0, 0.6,
         ],
         WoundType::VenousLegUlcer => [
-            0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0, 1.0, 1.0,
+            0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0, 1.0, 1.0, 0.6,
         ],
         WoundType::PressureUlcer => [
-            0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0, 1.0, 1.0,
+            0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0, 1.0, 1.0, 0.6,
         ],
         WoundType::RadiationUlcer => [
-            0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8, 1.0, 1.0,
+            0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8, 1.0, 1.0, 0.6,
         ],
     }
 }
 
 /// The patient keys that [`preset`] fills, in the order of its values.
-pub const PRESET_KEYS: [&str; 13] = [
+pub const PRESET_KEYS: [&str; 14] = [
     "perfusion",
     "vessel_density_mult",
     "tnf_secretion_mult",
@@ -43,6 +44,7 @@ pub const PRESET_KEYS: [&str; 13] = [
     "closure_speed_mult",
     "angiogenesis_mult",
     "neutrophil_influx_time_mult",
+    "biofilm_probability",
 ];
 
 /// Every wound type, in declaration order.
@@ -66,10 +68,10 @@ pub fn preset_value(t: WoundType, key: &str) -> Option<f64> {
 /// Plain-language effects of each wound type, for docs and `explain`.
 pub fn describe(t: WoundType) -> &'static str {
     match t {
-        WoundType::Acute => "normal perfusion and immune response; little debris or bioburden",
+        WoundType::Acute => "normal perfusion and immune response; little debris or bacterial burden (0.05), biofilm in 6 % (James 2008)",
         WoundType::DiabeticFootUlcer => {
             "perfusion 0.5 (TcPO₂, Kalani 1999), TNF ×4 (Mi 2007), polarization ×0.5 (Mirza 2013), \
-             efferocytosis ×0.5 (Khanna 2010), bioburden 0.5, closure speed ×0.4 and angiogenesis ×0.4 \
+             efferocytosis ×0.5 (Khanna 2010), bacterial burden 0.5 with biofilm in 60 % (James 2008), closure speed ×0.4 and angiogenesis ×0.4 \
              (calibrated; impaired diabetic angiogenesis, Catrina 2004), neutrophil influx delayed \
              and prolonged ×2 (Wetzler 2000)"
         }
@@ -105,6 +107,7 @@ pub fn resolve(p: &Patient) -> Patient {
         closure_speed_mult: pick(p.closure_speed_mult, 10),
         angiogenesis_mult: pick(p.angiogenesis_mult, 11),
         neutrophil_influx_time_mult: pick(p.neutrophil_influx_time_mult, 12),
+        biofilm_probability: pick(p.biofilm_probability, 13),
     }
 }
 
@@ -137,6 +140,12 @@ pub struct PatientValues {
     pub angiogenesis_mult: f64,
     /// Time-scale multiplier of the neutrophil injury signal.
     pub neutrophil_influx_time_mult: f64,
+    /// Probability of an established biofilm at the start.
+    pub biofilm_probability: f64,
+    /// True when this patient's wound starts with an established biofilm
+    /// (nominal patient: `biofilm_probability` ≥ 0.5; cohort patients draw
+    /// it, [`crate::cohort::patient_for`]).
+    pub biofilm: bool,
 }
 
 impl PatientValues {
@@ -158,6 +167,8 @@ impl PatientValues {
             closure_speed_mult: g(r.closure_speed_mult),
             angiogenesis_mult: g(r.angiogenesis_mult),
             neutrophil_influx_time_mult: g(r.neutrophil_influx_time_mult),
+            biofilm_probability: g(r.biofilm_probability),
+            biofilm: g(r.biofilm_probability) >= 0.5,
         }
     }
 }

@@ -97,8 +97,10 @@ section! {
         macrophage_switch_mult: Option<f64> = None, unit "×", check mult, source "DFU 0.5: persistent M1 (Mirza 2013); size assumption";
         /// Multiplier on efferocytosis and debris clearance.
         efferocytosis_mult: Option<f64> = None, unit "×", check mult, source "DFU 0.5: efferocytosis ≈ halved (Khanna 2010)";
-        /// Initial bioburden (infection / biofilm load), 0–1.
+        /// Initial bacterial burden (planktonic + biofilm) on every open voxel, as a fraction of the bed's carrying capacity, 0–1.
         bioburden: Option<f64> = None, unit "0–1", check fraction, source "assumption";
+        /// Probability that the wound starts with an established biofilm (`bacteria.initial_biofilm_share` of the initial burden). A single run's nominal patient has one when it is at least 0.5; cohort patients draw it from their own stream.
+        biofilm_probability: Option<f64> = None, unit "0–1", check fraction, source "biofilm in 60 % of chronic wounds (30 of 50) against 6 % of acute wounds (1 of 16) by electron microscopy (James 2008)";
         /// Initial necrotic debris in the wound bed, 0–1.
         debris: Option<f64> = None, unit "0–1", check fraction, source "assumption";
         /// New necrotic debris per day from ischaemia–reperfusion (pressure).
@@ -268,13 +270,13 @@ section! {
         hypoxic_vegf_ng_per_ml_per_min: f64 = 0.02, unit "ng/mL/min", check rate, source "assumption (direction: Knighton 1981)";
         /// TNF-α production by fully hypoxic tissue (hypoxia is inflammatory).
         hypoxic_tnf_ng_per_ml_per_min: f64 = 0.002, unit "ng/mL/min", check rate, source "assumption";
-        /// TNF-α production per unit debris or bioburden in the wound bed.
+        /// TNF-α production per unit local debris or bacterial burden (planktonic + biofilm) in the wound bed (bacterial PAMPs are inflammatory).
         damage_tnf_ng_per_ml_per_min: f64 = 0.004, unit "ng/mL/min", check rate, source "assumption";
-        /// ROS production per unit bioburden or reperfusion damage.
+        /// ROS production per unit local bacterial burden or reperfusion damage.
         damage_ros_au_per_min: f64 = 0.05, unit "au/min", check rate, source "assumption";
-        /// Logistic regrowth of bioburden without infection control.
-        bioburden_growth_per_day: f64 = 0.05, unit "1/day", check nonneg, source "assumption: biofilm persists";
-        /// Bioburden killed per day by M1 macrophages at 0.05 cells/voxel (× efferocytosis multiplier).
+        /// No longer used (accepted so older scenarios load): bacteria grow at `bacteria.doubling_time_h` since the wound-wide bioburden became per-voxel planktonic and biofilm maps.
+        bioburden_growth_per_day: f64 = 0.05, unit "1/day", check nonneg, source "not used";
+        /// Kill hazard of planktonic bacteria by M1 macrophages at a local density of 0.05 M1 cells per voxel (over their 100 µm neighbourhood; × the patient's efferocytosis multiplier; biofilm × `bacteria.biofilm_host_kill_mult`).
         bioburden_immune_kill_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption";
     }
 }
@@ -415,7 +417,7 @@ section! {
         recruit_injury_per_vessel_per_day: f64 = 3.0, unit "1/day", check nonneg, source "calibrated: wound neutrophils peak about day 1 (maximum at 18 h in mouse wounds, Kim 2008) and are largely gone by day 5–7";
         /// Hours after wounding at which the injury signal peaks (τ of `recruit_injury_per_vessel_per_day`).
         influx_peak_h: f64 = 9.0, unit "h", check positive, source "calibrated: puts the live-neutrophil maximum of a nominal acute wound at 18 h, where Kim 2008 measured it (1e6 cells at 4 h, a maximum of 5e6 at 18 h)";
-        /// Extra recruitment per unit of local debris plus wound bioburden (damage and bacteria keep attracting neutrophils).
+        /// Extra recruitment per unit of local debris plus the open wound's mean bacterial burden (damage and bacteria keep attracting neutrophils).
         recruit_damage_per_vessel_per_day: f64 = 0.3, unit "1/day", check nonneg, source "assumption";
         /// Extra recruitment at saturating TNF-α.
         recruit_tnf_per_vessel_per_day: f64 = 0.2, unit "1/day", check nonneg, source "assumption";
@@ -437,9 +439,9 @@ section! {
         secondary_necrosis_h: f64 = 24.0, unit "h", check positive, source "assumption";
         /// Debris added to its voxel by one secondarily necrotic neutrophil.
         necrosis_debris: f64 = 0.01, unit "0–1", check fraction, source "assumption";
-        /// Bioburden kill hazard when live neutrophils stand at `kill_reference_per_voxel` in the open wound; it grows with their density (each live cell adds its share, up to twice the reference density).
-        bacteria_kill_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption: as the M1 macrophages' tissue.bioburden_immune_kill_per_day";
-        /// Live neutrophils per open voxel at which the kill hazard is `bacteria_kill_per_day`.
+        /// Kill hazard of planktonic bacteria in a voxel where live neutrophils stand at `kill_reference_per_voxel` (their density over the voxel's 100 µm neighbourhood); proportional to the local density (phagocytosis by each cell); biofilm × `bacteria.biofilm_host_kill_mult`.
+        bacteria_kill_per_day: f64 = 2.0, unit "1/day", check nonneg, source "assumption: no in-vivo per-cell phagocytosis rate found; set so the day-1 neutrophil wave (about 0.04 cells/voxel) kills faster than bacteria grow";
+        /// Live neutrophils per voxel (over the voxel's 100 µm neighbourhood) at which the kill hazard is `bacteria_kill_per_day`.
         kill_reference_per_voxel: f64 = 0.05, unit "cells/voxel", check positive, source "assumption: the reference density of the M1 kill";
         /// Secretion of a live neutrophil (TNF/IL-1β-type cytokine into tnf; the respiratory burst into ros; MMP-8/-9 into mmp).
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
@@ -545,6 +547,38 @@ section! {
 }
 
 section! {
+    /// Bacteria and biofilm on the open wound bed: per-voxel planktonic and biofilm burden, each a fraction of the bed's carrying capacity (0–1, planktonic + biofilm ≤ 1). Planktonic bacteria grow logistically, spread over the open wound and attach to form biofilm; biofilm sheds planktonic bacteria and is tolerant of killing. Killed by the host's basal clearance, live neutrophils and M1 macrophages near the voxel, antibiotics, infection control and the antimicrobial peptides of live MSCs; debridement removes biofilm. The burden makes TNF-α and ROS, drives macrophages toward M1, recruits neutrophils and slows the epithelial front.
+    pub struct Bacteria {
+        /// Doubling time of bacteria in the wound bed at low burden (logistic growth rate ln 2 / this).
+        doubling_time_h: f64 = 18.0, unit "h", check doubling, source "assumption: far slower than the 30 min of S. aureus in optimal culture (nutrient- and iron-limited bed); on this scale a bed debrided to a tenth of its biofilm regrows most of it within days, the direction of Wolcott 2010";
+        /// Growth of biofilm bacteria relative to planktonic ones (sessile cells deep in the matrix are nutrient- and O₂-limited).
+        biofilm_growth_mult: f64 = 0.3, unit "×", check mult, source "assumption";
+        /// Biofilm burden at which biofilm grows at half its rate (× B/(B + this)): a sparse biofilm does not mature (quorum sensing), so a few attached bacteria in a well-defended wound die out while an established biofilm persists.
+        biofilm_quorum: f64 = 0.05, unit "0–1", check fraction, source "assumption: biofilm maturation is density-dependent (quorum sensing); it gives the all-or-none presence of biofilm that James 2008 found (60 % of chronic, 6 % of acute wounds)";
+        /// Spreading coefficient of planktonic bacteria over the open wound (a random walk; a colonised patch's front advances at about 2√(rD), 0.16 mm/day at the defaults without killing); biofilm does not spread.
+        spreading_um2_per_min: f64 = 5.0, unit "µm²/min", check spreading, source "assumption";
+        /// Attachment of planktonic bacteria into biofilm.
+        attachment_per_day: f64 = 0.5, unit "1/day", check nonneg, source "assumption: bacteria attach and form biofilm within hours to days";
+        /// Dispersal of biofilm bacteria back into the planktonic state.
+        dispersal_per_day: f64 = 0.1, unit "1/day", check nonneg, source "assumption: biofilms seed planktonic bacteria (dispersal)";
+        /// Basal clearance of planktonic bacteria by the host (complement, antimicrobial peptides of the tissue, resident phagocytes) at normal perfusion; × the patient's perfusion (at most 1.5), since ischaemic tissue receives fewer effectors.
+        host_clearance_per_day: f64 = 1.2, unit "1/day", check nonneg, source "assumption: set above the growth rate so a well-perfused acute wound clears its contamination and below it at the perfusion of a diabetic foot (0.5)";
+        /// Killing of biofilm by host effectors (basal clearance, neutrophils, macrophages, MSC peptides) relative to planktonic bacteria.
+        biofilm_host_kill_mult: f64 = 0.1, unit "×", check fraction, source "assumption: the biofilm matrix shields bacteria from phagocytes and peptides";
+        /// Killing of biofilm by antibiotics relative to planktonic bacteria.
+        biofilm_antibiotic_kill_mult: f64 = 0.01, unit "×", check fraction, source "biofilms need 100 to 1000 times the planktonic MIC (MBEC ≫ MIC, Ceri 1999): the lower end";
+        /// Biofilm share of the initial burden in a wound with an established biofilm (the patient's `biofilm_probability` decides whether it has one).
+        initial_biofilm_share: f64 = 0.8, unit "0–1", check fraction, source "assumption: in chronic wounds with biofilm most bacteria live in aggregates";
+        /// Biofilm burden above which a voxel counts as holding biofilm (the `biofilm_fraction` column).
+        biofilm_present_threshold: f64 = 0.1, unit "0–1", check fraction, source "convention";
+        /// Share of the biofilm that sharp debridement removes mechanically (planktonic bacteria: half).
+        debridement_biofilm_removal: f64 = 0.9, unit "0–1", check fraction, source "assumption: sharp debridement removes most biofilm and the rest regrows within days (Wolcott 2010)";
+        /// Kill hazard of the antimicrobial peptides (LL-37) of live MSCs, per MSC per voxel (MSC density over its 100 µm neighbourhood); biofilm × `biofilm_host_kill_mult`.
+        msc_peptide_kill_per_cell_per_day: f64 = 20.0, unit "1/day per cell/voxel", check nonneg, source "MSCs kill bacteria in part through LL-37 (Krasnodembskaya 2010); size assumption: 0.5/day at the 0.025 cells/voxel of a 1e6-cell topical dose";
+    }
+}
+
+section! {
     /// Angiogenesis: tip cells, vessel trail, anastomosis, regression.
     pub struct Angiogenesis {
         /// VEGF above which perfused vessels sprout.
@@ -591,8 +625,8 @@ section! {
         kgf_gain: f64 = 1.0, unit "×", check mult, source "assumption: MSC-derived factors speed closure";
         /// KGF at half-maximal boost.
         kgf_half_ng_per_ml: f64 = 0.3, unit "ng/mL", check positive, source "assumption";
-        /// Bioburden slowing factor at full bioburden.
-        bioburden_slowing: f64 = 0.7, unit "0–1", check fraction, source "assumption";
+        /// Slowing of the epithelial front over a voxel at full local bacterial burden: speed × (1 − this · (planktonic + biofilm)).
+        bioburden_slowing: f64 = 0.7, unit "0–1", check fraction, source "assumption (direction: bacterial burden and biofilm delay re-epithelialisation)";
         /// Closure percentage counted as complete.
         complete_pct: f64 = 99.0, unit "%", check nonneg, source "convention: ≥ 99 % of the initial area epithelialised";
     }
@@ -609,7 +643,7 @@ section! {
         switch_cv: f64 = 0.3, unit "-", check nonneg, source "assumption";
         /// CV of the closure speed.
         closure_speed_cv: f64 = 0.2, unit "-", check nonneg, source "assumption";
-        /// CV of the initial bioburden.
+        /// CV of the initial bacterial burden.
         bioburden_cv: f64 = 0.4, unit "-", check nonneg, source "assumption";
         /// CV of the angiogenesis multiplier.
         angiogenesis_cv: f64 = 0.3, unit "-", check nonneg, source "assumption";

@@ -154,9 +154,9 @@ section! {
 section! {
     /// Standard care: MSCs act on top of it.
     pub struct StandardCare {
-        /// Sharp debridement interval (0 = none); removes debris, senescent cells and bioburden.
+        /// Sharp debridement interval (0 = none); removes debris, senescent cells, `bacteria.debridement_biofilm_removal` of the biofilm and half the planktonic bacteria.
         debridement_every_days: f64 = 0.0, unit "day", check nonneg, source "review §2.5: debride before delivery";
-        /// Infection / biofilm control: bioburden decays instead of persisting.
+        /// Infection / biofilm control (topical antiseptics and anti-biofilm dressings): kills planktonic and biofilm bacteria alike at `infection_control_per_day`.
         infection_control: bool = false, unit "-", check any, source "review §2.5";
         /// Offloading (pressure relief): reperfusion damage × 0.2.
         offloading: bool = false, unit "-", check any, source "review §1.1; effect size assumption";
@@ -170,8 +170,12 @@ section! {
         oxygen_therapy_mmhg: f64 = 0.0, unit "mmHg", check mmhg, source "assumption: topical / hyperbaric oxygen";
         /// 3D: the dressing's O₂ diffusivity as a fraction of the oxygen field's (1 = gauze or foam, open to air; 0 = occlusive: no O₂ through the top face).
         dressing_o2_permeability: f64 = 1.0, unit "fraction", check fraction, source "assumption: gauze and foam pass air; films are semi-occlusive, hydrocolloids occlusive";
-        /// Fraction of bioburden removed per day under infection control.
+        /// Kill hazard of infection control on planktonic and biofilm bacteria (anti-biofilm agents are meant to reach biofilm; a per-day hazard, formerly the bioburden's removal per day).
         infection_control_per_day: f64 = 0.15, unit "1/day", check fraction, source "assumption";
+        /// Systemic antibiotics to which the bacteria are susceptible, for the whole run.
+        antibiotics: bool = false, unit "-", check any, source "user choice";
+        /// Kill hazard of antibiotics on planktonic bacteria at normal perfusion (× the patient's perfusion, at most 1.5: the drug reaches the bed with the blood); biofilm × `bacteria.biofilm_antibiotic_kill_mult`.
+        antibiotic_kill_per_day: f64 = 3.0, unit "1/day", check rate, source "assumption: concentrations above the MIC kill planktonic bacteria within hours to a day";
     }
 }
 

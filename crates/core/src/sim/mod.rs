@@ -2,7 +2,7 @@
 //! the order of [`Phase::ALL`], each on the base steps its [`Cadence`]
 //! names: dosing, sources, fields (with the neighbour bins), MSC fate,
 //! neutrophils, macrophages, angiogenesis, remodelling, fibroblasts, closure,
-//! standard care, observe.
+//! standard care, bacteria, observe.
 //!
 //! Each phase's mechanism receives a view of the parts of the state and
 //! workspace it reads and writes, built by split borrows in [`systems`].
@@ -139,6 +139,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
         Phase::Proteases => systems::protease_matrix(p, st, ws),
         Phase::Closure => systems::closure(p, st, ws),
         Phase::Care => systems::care(st, ws),
+        Phase::Bacteria => systems::bacteria(p, st, ws),
         Phase::Observe => {
             // Check the capillary cap once per output step (a count over
             // the vessel map, cheap at that cadence).

@@ -11,7 +11,7 @@ use crate::mechanisms::fibroblasts::{self, FibroblastSecretion, FibroblastStep};
 use crate::mechanisms::macrophages::{self, MacrophageStep};
 use crate::mechanisms::msc_fate::{self, MscFate};
 use crate::mechanisms::neutrophils::{self, NeutrophilSecretion, NeutrophilStep};
-use crate::mechanisms::{care, dosing, msc_state, proteases, secretion, tissue_sources};
+use crate::mechanisms::{bacteria, care, dosing, msc_state, proteases, secretion, tissue_sources};
 use crate::scenario::Params;
 use crate::state::births_from;
 
@@ -377,10 +377,21 @@ pub fn care(st: &mut SimState, ws: &Workspace) {
     care::update(care::Care {
         rates: &ws.rates.care,
         step: st.step,
-        mac_pol: &st.macs.pol,
-        neutrophils: &st.neutrophils,
         tissue: &mut st.tissue,
         mscs: &mut st.mscs,
         debridements: &mut st.debridements,
+    });
+}
+
+/// One tissue step of the bacteria and biofilm.
+pub fn bacteria(p: &Params, st: &mut SimState, ws: &mut Workspace) {
+    bacteria::update(bacteria::BacteriaStep {
+        rates: &ws.rates.bacteria,
+        grid: &p.grid,
+        neutrophils: &st.neutrophils,
+        macs: &st.macs,
+        mscs: &st.mscs,
+        tissue: &mut st.tissue,
+        scratch: &mut ws.bac_scratch,
     });
 }

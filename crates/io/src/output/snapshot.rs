@@ -3,7 +3,8 @@
 //! index's `layout` says), `wound.npy` (u8, 1 = open), `vessels.npy` (u8: 0
 //! none, 1 sprout, 2 perfused, 3 abnormal, 4 mature; listed in the index as
 //! `vessel_codes`; both `(ny, nx)`, the maps of the wound bed's layer, in
-//! 3D the index's `bed_layer`), `agents.csv` (`kind,id,x_um,y_um,state`,
+//! 3D the index's `bed_layer`), `planktonic.npy` and `biofilm.npy` (f32
+//! `(ny, nx)`, the bed's bacteria, listed under `maps`), `agents.csv` (`kind,id,x_um,y_um,state`,
 //! and `z_um` last in 3D) and `snapshots/index.json` listing them (in 3D
 //! also `nz`, `dz_um`, `layers`: what each layer holds, bottom first).
 //!
@@ -40,6 +41,10 @@ pub struct Entry {
     pub vessels: String,
     /// Agents file.
     pub agents: String,
+    /// Tissue map name → file: `planktonic` and `biofilm` (f32 `(ny, nx)`,
+    /// the bed's bacteria as fractions of its carrying capacity, 0–1).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub maps: BTreeMap<String, String>,
 }
 
 /// `snapshots/index.json`.
@@ -136,6 +141,15 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
     npy(&sdir.join(&wound), &st.tissue.open)?;
     let vessels = format!("{tag}_vessels.npy");
     npy(&sdir.join(&vessels), &st.tissue.vessel)?;
+    let mut maps = BTreeMap::new();
+    for (name, a) in [
+        ("planktonic", &st.tissue.planktonic),
+        ("biofilm", &st.tissue.biofilm),
+    ] {
+        let file = format!("{tag}_{name}.npy");
+        npy(&sdir.join(&file), a)?;
+        maps.insert(name.to_string(), file);
+    }
     let agents = format!("{tag}_agents.csv");
     let three_d = !p.grid.is_2d();
     let mut text = String::from(if three_d {
@@ -227,6 +241,7 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
         wound,
         vessels,
         agents,
+        maps,
     });
     // The 3D keys are left out of a 2D run's index.json, which keeps the
     // 2D model's file (the checkpoint, not self-describing, holds them all).

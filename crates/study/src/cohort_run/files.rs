@@ -8,7 +8,7 @@ use super::*;
 
 /// `cohort.csv` column names of the drawn patient values (see
 /// [`patient_values`]).
-pub const PATIENT_COLUMNS: [&str; 12] = [
+pub const PATIENT_COLUMNS: [&str; 13] = [
     "patient_perfusion",
     "patient_vessel_density_mult",
     "patient_tnf_secretion_mult",
@@ -21,13 +21,14 @@ pub const PATIENT_COLUMNS: [&str; 12] = [
     "patient_fibrosis",
     "patient_closure_speed_mult",
     "patient_angiogenesis_mult",
+    "patient_biofilm",
 ];
 
 /// `cohort.csv` columns of the product lot, present when lots are drawn.
 pub const LOT_COLUMNS: [&str; 3] = ["lot", "lot_secretion_mult", "lot_hazard_mult"];
 
 /// A replicate's patient values in the order of [`PATIENT_COLUMNS`].
-pub fn patient_values(v: &PatientValues) -> [f64; 12] {
+pub fn patient_values(v: &PatientValues) -> [f64; 13] {
     [
         v.perfusion,
         v.vessel_density_mult,
@@ -41,6 +42,8 @@ pub fn patient_values(v: &PatientValues) -> [f64; 12] {
         v.fibrosis,
         v.closure_speed_mult,
         v.angiogenesis_mult,
+        // 1 when the wound starts with an established biofilm.
+        v.biofilm as u8 as f64,
     ]
 }
 

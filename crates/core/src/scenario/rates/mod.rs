@@ -10,6 +10,7 @@
 //! bit; a per-day rate that is a sum of terms depending on the local state
 //! is converted term by term (a per-minute coefficient per term).
 
+mod bacteria;
 mod depth;
 mod fibroblasts;
 mod msc_state;
@@ -18,6 +19,7 @@ mod proteases;
 mod secretion;
 mod tissue;
 
+pub use bacteria::*;
 pub use depth::*;
 pub use fibroblasts::*;
 pub use msc_state::*;
@@ -62,6 +64,8 @@ pub struct Rates {
     pub closure: ClosureRates,
     /// Standard care and wound-level damage.
     pub care: CareRates,
+    /// Bacteria and biofilm.
+    pub bacteria: BacteriaRates,
     /// Dosing and the cell-free depot.
     pub dosing: DosingRates,
     /// Paracrine secretion.
@@ -85,6 +89,7 @@ impl Rates {
             angiogenesis: AngiogenesisRates::new(p, patient),
             closure: ClosureRates::new(p, patient),
             care: CareRates::new(p, patient),
+            bacteria: BacteriaRates::new(p, patient),
             dosing: DosingRates::new(p),
             secretion: SecretionRates::new(p, patient),
             tissue_sources: TissueSourceRates::new(p, patient),

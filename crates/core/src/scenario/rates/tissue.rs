@@ -25,7 +25,7 @@ pub struct ClosureRates {
     pub kgf_gain: f32,
     /// KGF half-maximum (ng/mL).
     pub kgf_half_ng_per_ml: f32,
-    /// Slowing per unit bioburden.
+    /// Slowing per unit local bacterial burden (planktonic + biofilm).
     pub bioburden_slowing: f32,
     /// The patient's closure-speed multiplier.
     pub speed_mult: f64,
@@ -66,45 +66,23 @@ impl ClosureRates {
 pub struct CareRates {
     /// Tissue step (days).
     pub dt_days: f64,
-    /// Bioburden logistic growth (per day).
-    pub bioburden_growth_per_day: f64,
-    /// Bioburden kill by M1 macrophages at unit density (per day).
-    pub bioburden_immune_kill_per_day: f64,
-    /// Bioburden removal by infection control (per day; 0 without it).
-    pub infection_control_per_day: f64,
-    /// The patient's efferocytosis multiplier (scales the M1 kill).
-    pub efferocytosis_mult: f64,
-    /// Bioburden kill by live neutrophils at their reference density (per day).
-    pub neutrophil_kill_per_day: f64,
-    /// Live neutrophils per open voxel at which the kill is
-    /// `neutrophil_kill_per_day`.
-    pub neutrophil_kill_reference_per_voxel: f64,
     /// Debris added per tissue step in the open wound by
     /// ischaemia–reperfusion.
     pub reperfusion_debris_per_step: f32,
     /// Sharp debridement every N base steps.
     pub debridement_every: Option<u64>,
+    /// Share of the biofilm a debridement removes.
+    pub debridement_biofilm_removal: f32,
 }
 
 impl CareRates {
     pub(super) fn new(p: &Params, patient: &PatientValues) -> Self {
-        let t = &p.scenario.tissue;
-        let sc = &p.scenario.treatment.standard_care;
         let dt_d = tissue_dt_days(p);
         CareRates {
             dt_days: dt_d,
-            bioburden_growth_per_day: t.bioburden_growth_per_day,
-            bioburden_immune_kill_per_day: t.bioburden_immune_kill_per_day,
-            infection_control_per_day: if sc.infection_control {
-                sc.infection_control_per_day
-            } else {
-                0.0
-            },
-            efferocytosis_mult: patient.efferocytosis_mult,
-            neutrophil_kill_per_day: p.scenario.neutrophil.bacteria_kill_per_day,
-            neutrophil_kill_reference_per_voxel: p.scenario.neutrophil.kill_reference_per_voxel,
             reperfusion_debris_per_step: (patient.reperfusion_damage_per_day * dt_d) as f32,
             debridement_every: p.steps.debridement_every,
+            debridement_biofilm_removal: p.scenario.bacteria.debridement_biofilm_removal as f32,
         }
     }
 }
