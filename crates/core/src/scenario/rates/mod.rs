@@ -15,6 +15,7 @@ mod fibroblasts;
 mod msc_state;
 mod neutrophils;
 mod secretion;
+mod spheroid;
 mod tissue;
 
 pub use depth::*;
@@ -22,6 +23,7 @@ pub use fibroblasts::*;
 pub use msc_state::*;
 pub use neutrophils::*;
 pub use secretion::*;
+pub use spheroid::*;
 pub use tissue::*;
 
 use super::patient::PatientValues;
@@ -213,6 +215,8 @@ pub struct MscFateRates {
     pub chemotaxis_bias: f32,
     /// Product multipliers and their wearing off.
     pub product: ProductAging,
+    /// Aggregates (spheroids).
+    pub aggregate: AggregateRates,
 }
 
 impl MscFateRates {
@@ -248,6 +252,7 @@ impl MscFateRates {
             speed_um_per_min: (m.speed_um_per_min * p.product.motility) as f32,
             chemotaxis_bias: m.chemotaxis_bias as f32,
             product: ProductAging::new(p),
+            aggregate: AggregateRates::new(p),
         }
     }
 }
