@@ -155,9 +155,10 @@ fn aggregate_vs_single(p: &Params, o2: f32, n: u32, steps: usize) -> [(f64, f64)
 
 #[test]
 fn aggregated_cells_survive_better_and_make_more_vegf_per_cell_than_single_cells() {
-    // Well-oxygenated tissue; the default aggregate (above R_h, below R_0).
+    // Well-oxygenated tissue; an aggregate of 10 000 cells (above R_h,
+    // below R_0).
     let p = params(&[]);
-    let n = p.scenario.msc.aggregate_cells as u32;
+    let n = 10_000;
     for days in [1usize, 3] {
         let [(sa, va), (ss, vs)] = aggregate_vs_single(&p, 38.0, n, days * 96);
         println!(
@@ -356,4 +357,54 @@ fn an_aggregate_cell_count_out_of_range_is_a_clear_error() {
             "{bad}: {err}"
         );
     }
+}
+
+/// The shipped `dfu-aggregates` scenario on a small domain, in aggregate
+/// form and as single cells: the share of the dosed cells alive and the VEGF
+/// secreted per live cell at days 1, 3 and 7.
+#[test]
+fn in_the_dfu_aggregates_scenario_aggregates_outlive_single_cells_and_make_more_vegf_per_cell() {
+    let text = include_str!("../scenarios/dfu-aggregates.toml");
+    let run = |form: &str| {
+        let mut sets = common::sets(&SMALL);
+        sets.push("time.days=7".into());
+        sets.push(format!("treatment.product.form={form}"));
+        let p = Params::new(
+            Scenario::from_toml_str(text, "dfu-aggregates", &sets).unwrap(),
+            "t",
+        )
+        .unwrap();
+        let mut st = SimState::new(&p, 3, p.patient);
+        let mut ws = Workspace::new(&p, &st);
+        sim::step(&p, &mut st, &mut ws).unwrap();
+        let dosed = (st.mscs.live_cells() + st.msc_deaths) as f64;
+        let per_day = 1440 / p.steps.dt_min as u64;
+        let mut out = Vec::new();
+        for day in [1u64, 3, 7] {
+            while st.step < day * per_day {
+                sim::step(&p, &mut st, &mut ws).unwrap();
+            }
+            let live = st.mscs.live_cells() as f64;
+            let v = vegf(&p, &st, &mut ws) / live.max(1.0);
+            let agents = st.mscs.cells.iter().filter(|&&c| c > 1).count();
+            out.push((day, live / dosed, v, agents, dosed));
+        }
+        out
+    };
+    let (agg, single) = (run("aggregates"), run("cells"));
+    for (a, s) in agg.iter().zip(&single) {
+        println!(
+            "day {}: alive aggregates {:.3} vs cells {:.3}; VEGF per live cell {:.3e} vs {:.3e} ({:.2}×); {} aggregates left; dosed {:.0} vs {:.0} cells",
+            a.0, a.1, s.1, a.2, s.2, a.2 / s.2, a.3, a.4, s.4
+        );
+    }
+    for (a, s) in agg.iter().zip(&single) {
+        assert!(a.1 > s.1, "day {}: survival {} vs {}", a.0, a.1, s.1);
+    }
+    assert!(
+        agg[0].2 > single[0].2,
+        "day 1 VEGF per cell {} vs {}",
+        agg[0].2,
+        single[0].2
+    );
 }
