@@ -21,6 +21,12 @@ pub fn exp_m1(x: f64) -> f64 {
     libm::expm1(x)
 }
 
+/// Cube root.
+#[inline]
+pub fn cbrt(x: f64) -> f64 {
+    libm::cbrt(x)
+}
+
 /// Natural logarithm.
 #[inline]
 pub fn ln(x: f64) -> f64 {

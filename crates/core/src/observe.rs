@@ -19,11 +19,12 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     let area = open * p.grid.voxel_area_mm2();
     let closure = 100.0 * (1.0 - open / t.open0.max(1) as f64);
     let (mut live, mut dead, mut sen) = (0.0, 0.0, 0.0);
-    for &s in &st.mscs.state {
+    // Cells, not agents: an aggregate counts its cells.
+    for (&s, &n) in st.mscs.state.iter().zip(&st.mscs.cells) {
         match s {
-            msc_state::LIVE => live += 1.0,
-            msc_state::DEAD => dead += 1.0,
-            _ => sen += 1.0,
+            msc_state::LIVE => live += n as f64,
+            msc_state::DEAD => dead += n as f64,
+            _ => sen += n as f64,
         }
     }
     let m2 = st.macs.pol.iter().filter(|&&q| q >= 0.5).count() as f64;

@@ -60,6 +60,10 @@ pub enum Purpose {
     NeutrophilMove = 19,
     /// Product lots (donor or batch potency) of cohorts and trials.
     Lot = 20,
+    /// Deaths and shedding of an aggregate's cells (binomial draws).
+    MscAggregate = 23,
+    /// Where an aggregate's shed cells land.
+    MscShed = 24,
     /// Randomized allocation and patient screening of virtual trials.
     Allocation = 21,
     /// Fibroblast arrival in a recruitment bin.

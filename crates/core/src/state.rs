@@ -323,6 +323,20 @@ impl SimState {
                 return Err(format!("MSC {}: {name} {} is outside 0–1", m.id[i], col[i]));
             }
         }
+        if let Some(i) = (0..m.len()).find(|&i| m.cells[i] == 0) {
+            return Err(format!(
+                "MSC {}: it carries 0 cells (every agent is at least 1 cell)",
+                m.id[i]
+            ));
+        }
+        if let Some(i) =
+            (0..m.len()).find(|&i| m.state[i] != crate::agents::msc_state::LIVE && m.cells[i] > 1)
+        {
+            return Err(format!(
+                "MSC {}: a dead or senescent agent carries {} cells (only a live agent is an aggregate)",
+                m.id[i], m.cells[i]
+            ));
+        }
         ids("macrophages", &self.macs)?;
         ids("neutrophils", &self.neutrophils)?;
         if let Some(s) = self

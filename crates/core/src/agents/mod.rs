@@ -190,6 +190,10 @@ crate::agent_store! {
         licensing: f32,
         /// Stress, 0–1 (hypoxia, ROS, anoikis; raises the death hazard).
         stress: f32,
+        /// Live cells the agent carries: 1 for a single cell, more for an
+        /// aggregate (spheroid; `mechanisms::spheroid`). At least 1 for a
+        /// live agent (`SimState::validate`); a dead agent is one dead cell.
+        cells: u32,
     }
 }
 
@@ -213,6 +217,32 @@ impl Mscs {
         unanchored_min: f32,
         [hif, licensing, stress]: [f32; 3],
     ) {
+        self.push_aggregate(
+            id,
+            x,
+            y,
+            z,
+            in_carrier,
+            unanchored_min,
+            [hif, licensing, stress],
+            1,
+        );
+    }
+
+    /// Append a new live agent of `cells` cells (1: a single cell; more:
+    /// an aggregate) with its (HIF-1α, licensing, stress) state.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_aggregate(
+        &mut self,
+        id: u64,
+        x: f32,
+        y: f32,
+        z: f32,
+        in_carrier: bool,
+        unanchored_min: f32,
+        [hif, licensing, stress]: [f32; 3],
+        cells: u32,
+    ) {
         self.push_row(
             id,
             x,
@@ -226,7 +256,19 @@ impl Mscs {
             hif,
             licensing,
             stress,
+            cells,
         );
+    }
+
+    /// Live (and senescent) cells over all agents (an aggregate counts its
+    /// cells).
+    pub fn live_cells(&self) -> u64 {
+        self.state
+            .iter()
+            .zip(&self.cells)
+            .filter(|(&s, _)| s != msc_state::DEAD)
+            .map(|(_, &n)| n as u64)
+            .sum()
     }
 }
 

@@ -10,7 +10,9 @@
 //! margin), fibrin spray / hydrogel / scaffold (over the wound, held in a
 //! protective carrier that releases cells with `release_half_life_h`),
 //! intravenous (`homing_fraction` of the dose reaches the wound alive,
-//! ≈ 0: Eggenhofer 2012).
+//! ≈ 0: Eggenhofer 2012). A dose in aggregate form places agents of
+//! `msc.aggregate_cells` cells each (`mechanisms::spheroid`), so the same
+//! cells are fewer agents.
 //!
 //! In 3D a route also sets the depth: topical cells lie on the bed
 //! surface (in the bed layer), carrier routes spread them through the
@@ -207,7 +209,16 @@ pub fn apply(v: Dose<'_>) {
         let unanchored = if carrier { 0.0 } else { anchorage };
         for (x, y, z) in placed {
             let id = births.new_id();
-            mscs.push_with_state(id, x, y, z, carrier, unanchored, r.initial_state);
+            mscs.push_aggregate(
+                id,
+                x,
+                y,
+                z,
+                carrier,
+                unanchored,
+                r.initial_state,
+                r.cells_per_agent,
+            );
         }
     }
     *doses_given += 1;

@@ -21,6 +21,7 @@ pub mod msc_state;
 pub mod neutrophils;
 pub mod proteases;
 pub mod secretion;
+pub mod spheroid;
 pub mod tissue_sources;
 
 /// HIF-1α activation in [0, 1]: 0 above `onset`, 1 below `saturation` mmHg.

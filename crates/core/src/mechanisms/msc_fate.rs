@@ -22,10 +22,11 @@ use crate::agents::{msc_state, Bins, Mscs};
 use crate::engine::{self, Births, Fate};
 use crate::fields::Fields;
 use crate::grid::Grid;
-use crate::rng::{Purpose, Stream};
-use crate::scenario::rates::{MscFateRates, Vertical};
+use crate::rng::{hazard_prob, Purpose, Stream};
+use crate::scenario::rates::{AggregateRates, MscFateRates, Vertical};
 use crate::scenario::FieldIds;
 use ndarray::Array2;
+use rand_distr::{Binomial, Distribution};
 
 /// What happened to one MSC in a cell step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +43,14 @@ pub enum Event {
     Necrosis(u32),
     /// Divided.
     Divided,
+    /// An aggregate lost `died` cells (apoptosis and its necrotic core) and
+    /// shed `shed` single cells this step.
+    Aggregate {
+        /// Cells that died.
+        died: u32,
+        /// Cells that left as single cells.
+        shed: u32,
+    },
 }
 
 /// Per-cell outcome computed in parallel.
@@ -147,6 +156,53 @@ pub fn death_hazard_per_min(
     per_min
 }
 
+/// One cell step of an aggregate of `cells` (> 1) live cells at local
+/// pO₂ `o2_mmhg` whose single-cell death hazard is `hazard_per_min`: how
+/// many cells die (contact-protected hazard, plus necrosis of the anoxic
+/// core's share) and how many of the survivors leave, each a binomial draw
+/// from the aggregate's own stream. At least one cell stays unless all die.
+#[allow(clippy::too_many_arguments)]
+pub fn aggregate_event(
+    a: &AggregateRates,
+    hazard_per_min: f64,
+    dt_min: f64,
+    o2_mmhg: f32,
+    cells: u32,
+    seed: u64,
+    id: u64,
+    step: u64,
+) -> Event {
+    let p_die = hazard_prob(hazard_per_min * a.contact_hazard_mult, dt_min);
+    let anoxic = super::spheroid::anoxic_share(a, o2_mmhg, cells);
+    let p = 1.0 - (1.0 - p_die) * (1.0 - anoxic * a.necrosis_prob);
+    let mut rng = Stream::new(seed, id, step, Purpose::MscAggregate);
+    let died = binomial(&mut rng, cells, p);
+    let left = cells - died;
+    let shed = if left > 1 {
+        binomial(&mut rng, left, a.shed_prob).min(left - 1)
+    } else {
+        0
+    };
+    Event::Aggregate { died, shed }
+}
+
+/// A draw from Binomial(`n`, `p`) (`p` clamped into [0, 1]).
+#[inline]
+fn binomial(rng: &mut Stream, n: u32, p: f64) -> u32 {
+    let p = if p.is_finite() {
+        p.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    if p == 0.0 || n == 0 {
+        return 0;
+    }
+    match Binomial::new(n as u64, p) {
+        Ok(b) => b.sample(rng) as u32,
+        Err(_) => 0,
+    }
+}
+
 /// One cell step of MSC fate.
 pub fn update(v: MscFate<'_>) {
     let MscFate {
@@ -209,11 +265,15 @@ pub fn update(v: MscFate<'_>) {
         let (hazard_m, _, _) = r.product.mults(ms.age_min[i]);
         let tnf = fields.at(ids.tnf, f);
         let h = death_hazard_from_stress(r, tnf, ms.stress[i], ms.in_carrier[i], hazard_m);
-        if rng.hazard(h, dt as f64) {
+        let n_cells = ms.cells[i];
+        if n_cells > 1 {
+            let o2 = fields.at(ids.oxygen, f);
+            out.event = aggregate_event(&r.aggregate, h, dt as f64, o2, n_cells, seed, id, step);
+        } else if rng.hazard(h, dt as f64) {
             out.event = Event::Died;
             return out;
         }
-        if ms.state[i] == msc_state::LIVE {
+        if ms.state[i] == msc_state::LIVE && n_cells == 1 {
             let s = r.senescence_per_min * sat(tnf, r.tnf_half_max_ng_per_ml) as f64;
             if rng.hazard(s, dt as f64) {
                 out.event = Event::Senesced;
@@ -244,6 +304,9 @@ pub fn update(v: MscFate<'_>) {
 
     // Apply in id order.
     let mut divided: Vec<(f32, f32, f32, [f32; 3])> = Vec::new();
+    // Shed cells: (aggregate id, position, state), in id order.
+    let mut shed: Vec<(u64, f32, f32, f32, [f32; 3])> = Vec::new();
+    let vol = r.aggregate.volume_per_cell_um3;
     let debris = debris.as_slice_mut().expect("standard layout");
     engine::apply(mscs, &scratch.out, |ms, i, o| {
         ms.x[i] = o.x;
@@ -277,10 +340,54 @@ pub fn update(v: MscFate<'_>) {
             Event::Divided => {
                 divided.push((o.x, o.y, o.z, [ms.hif[i], ms.licensing[i], ms.stress[i]]))
             }
+            Event::Aggregate { died, shed: k } => {
+                *deaths += died as u64;
+                if died > 0 {
+                    // Dead cells of an aggregate (apoptotic inside it or
+                    // necrotic in its core) become debris where it lies.
+                    let (ix, iy) = g.voxel_of(o.x, o.y);
+                    let d = &mut debris[g.idx(ix, iy)];
+                    *d = (*d + 0.05 * died as f32).min(1.0);
+                }
+                let left = ms.cells[i] - died;
+                if left == 0 {
+                    return Fate::Leaves;
+                }
+                if k > 0 {
+                    // Next to the aggregate: on its surface, in a random
+                    // direction (its own stream, one draw per cell).
+                    let radius = super::spheroid::radius_um(ms.cells[i], vol) as f32;
+                    let mut rs = Stream::new(seed, ms.id[i], step, Purpose::MscShed);
+                    let state = [ms.hif[i], ms.licensing[i], ms.stress[i]];
+                    for _ in 0..k {
+                        let (ux, uy) = rs.direction();
+                        let (x, y) = g.clamp(o.x + ux as f32 * radius, o.y + uy as f32 * radius);
+                        shed.push((ms.id[i], x, y, o.z, state));
+                    }
+                }
+                ms.cells[i] = left - k;
+            }
         }
         Fate::Stays
     });
     births.admit(mscs, &divided, |ms, id, (x, y, z, state)| {
         ms.push_with_state(id, x, y, z, false, 0.0, state)
     });
+    if !shed.is_empty() {
+        // Shed cells under the agent cap, in order; those that do not fit
+        // stay in their aggregate (the count is conserved).
+        let n_old = mscs.len();
+        let room = births.room(n_old, shed.len());
+        for &(_, x, y, z, state) in &shed[..room] {
+            let id = births.new_id();
+            // Shed cells crawl out onto the matrix the aggregate lies on:
+            // anchored (assumption; Amos 2010).
+            mscs.push_with_state(id, x, y, z, false, 0.0, state);
+        }
+        for &(parent, ..) in &shed[room..] {
+            if let Ok(k) = mscs.id[..n_old].binary_search(&parent) {
+                mscs.cells[k] += 1;
+            }
+        }
+    }
 }

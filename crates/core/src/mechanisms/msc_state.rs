@@ -71,6 +71,21 @@ pub fn targets(
     mimetic: bool,
 ) -> [f32; 3] {
     let h = hif(o2, r.hypoxia.onset_mmhg, r.hypoxia.saturation_mmhg);
+    targets_at_hypoxia(r, hif_now, h, tnf, ros, exposed_unanchored, mimetic)
+}
+
+/// [`targets`] with the hypoxia ramp `h` (0–1) given: for an aggregate,
+/// its volume-weighted core hypoxia ([`super::spheroid::mean_hypoxia`]).
+#[inline]
+pub fn targets_at_hypoxia(
+    r: &MscStateRates,
+    hif_now: f32,
+    h: f32,
+    tnf: f32,
+    ros: f32,
+    exposed_unanchored: bool,
+    mimetic: bool,
+) -> [f32; 3] {
     let hif_target = if mimetic { 1.0 } else { h };
     let lic_target = sat(tnf, r.licensing_tnf_half_ng_per_ml);
     let mut stress = r.hypoxia_weight * h * (1.0 - r.hif_survival_protection * hif_now)
@@ -105,8 +120,10 @@ pub fn update(v: MscStateStep<'_>) {
         hif: hif_col,
         licensing,
         stress,
+        cells,
         ..
     } = mscs;
+    let cells = &*cells;
     let (x, y, z) = (&*x, &*y, &*z);
     (
         hif_col.par_iter_mut(),
@@ -122,15 +139,30 @@ pub fn update(v: MscStateStep<'_>) {
             }
             let (ix, iy) = g.voxel_of(x[i], y[i]);
             let f = g.idx3(ix, iy, g.layer_of(z[i]));
-            let [th, tl, ts] = targets(
-                r,
-                *h,
-                fields.at(ids.oxygen, f),
-                fields.at(ids.tnf, f),
-                fields.at_opt(ids.ros, f),
-                unanchored_min[i] > 0.0 && !in_carrier[i],
-                age_min[i] < r.mimetic_persist_min,
-            );
+            let o2 = fields.at(ids.oxygen, f);
+            let [th, tl, ts] = if cells[i] > 1 {
+                // An aggregate: hypoxia of its core; its cells hold each
+                // other (no anoikis).
+                targets_at_hypoxia(
+                    r,
+                    *h,
+                    super::spheroid::mean_hypoxia(&r.aggregate, o2, cells[i]),
+                    fields.at(ids.tnf, f),
+                    fields.at_opt(ids.ros, f),
+                    false,
+                    age_min[i] < r.mimetic_persist_min,
+                )
+            } else {
+                targets(
+                    r,
+                    *h,
+                    o2,
+                    fields.at(ids.tnf, f),
+                    fields.at_opt(ids.ros, f),
+                    unanchored_min[i] > 0.0 && !in_carrier[i],
+                    age_min[i] < r.mimetic_persist_min,
+                )
+            };
             // Stress uses the HIF-1α activity at the start of the step (its
             // target was computed from it).
             *s = r.stress.step(*s, ts).clamp(0.0, 1.0);
@@ -139,13 +171,14 @@ pub fn update(v: MscStateStep<'_>) {
         });
 }
 
-/// Mean HIF-1α activity of the live (and senescent) MSCs; NaN when none.
+/// Mean HIF-1α activity of the live (and senescent) MSCs, per cell (an
+/// aggregate weighs as its cells); NaN when none.
 pub fn mean_hif(ms: &Mscs) -> f64 {
     let (mut sum, mut n) = (0.0f64, 0u64);
     for i in 0..ms.len() {
         if ms.state[i] != msc_state::DEAD {
-            sum += ms.hif[i] as f64;
-            n += 1;
+            sum += ms.hif[i] as f64 * ms.cells[i] as f64;
+            n += ms.cells[i] as u64;
         }
     }
     if n == 0 {
@@ -158,15 +191,16 @@ pub fn mean_hif(ms: &Mscs) -> f64 {
 /// Licensing at or above which a cell counts as licensed.
 pub const LICENSED: f32 = 0.5;
 
-/// Share of the live (and senescent) MSCs that are licensed
-/// (licensing ≥ [`LICENSED`]); NaN when none.
+/// Share of the live (and senescent) MSC cells that are licensed
+/// (licensing ≥ [`LICENSED`]; an aggregate counts its cells); NaN when none.
 pub fn licensed_fraction(ms: &Mscs) -> f64 {
     let (mut lic, mut n) = (0u64, 0u64);
     for i in 0..ms.len() {
         if ms.state[i] != msc_state::DEAD {
-            n += 1;
+            let c = ms.cells[i] as u64;
+            n += c;
             if ms.licensing[i] >= LICENSED {
-                lic += 1;
+                lic += c;
             }
         }
     }

@@ -121,6 +121,8 @@ pub fn apply(v: Secretion<'_>) {
         };
         let env = msc_vegf_response(&r.vegf_environment, ms.hif[i], state_fields.at(ids.tnf, v));
         let licensing = ms.licensing[i];
+        // Secretion scales with the live cells the agent carries.
+        let state_m = state_m * ms.cells[i] as f32;
         for &(k, rate, kind) in &msc_rates {
             let m = match kind {
                 Kind::Vegf => vegf_m * env,
@@ -135,6 +137,20 @@ pub fn apply(v: Secretion<'_>) {
             bufs[tnf_slot][v] += table.senescent_tnf;
         }
     }
+    drop(bufs);
+    // Aggregates consume O₂ as their cell count (single cells' uptake is
+    // in the tissue's own consumption, as before).
+    let per_cell = r.aggregate_o2_uptake_per_cell_per_min;
+    if per_cell > 0.0 && ms.cells.iter().any(|&c| c > 1) {
+        let up = src.uptake_mut(ids.oxygen);
+        let up = up.as_slice_mut().expect("standard layout");
+        for i in 0..ms.len() {
+            if ms.cells[i] > 1 && ms.state[i] != msc_state::DEAD {
+                up[g.index3_of(ms.x[i], ms.y[i], ms.z[i])] += per_cell * ms.cells[i] as f32;
+            }
+        }
+    }
+    let mut bufs = src.srcs_mut(&fields);
     for i in 0..mac.len() {
         let v = g.index3_of(mac.x[i], mac.y[i], mac.z[i]);
         let pol = mac.pol[i];

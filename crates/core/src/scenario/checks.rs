@@ -55,6 +55,14 @@ pub fn any<T>(_: &T) -> Result<(), String> {
 pub fn positive(v: &impl Numbers) -> Result<(), String> {
     all(v, |x| x > 0.0, "a finite number > 0")
 }
+/// Cells per aggregate: a whole number from 1 to 1e6.
+pub fn aggregate_cells(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (1.0..=1e6).contains(&x) && x.fract() == 0.0,
+        "a whole number of cells from 1 to 1e6",
+    )
+}
 /// A finite number ≥ 0.
 pub fn nonneg(v: &impl Numbers) -> Result<(), String> {
     all(v, |x| x >= 0.0, "a finite number >= 0")

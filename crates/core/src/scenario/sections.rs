@@ -347,6 +347,20 @@ section! {
         stress_rise_half_time_h: f64 = 6.0, unit "h", check positive, source "assumption: injury accumulates over hours";
         /// Half-life of a cell's stress after the insult falls (recovery).
         stress_recovery_half_life_h: f64 = 24.0, unit "h", check positive, source "assumption";
+        /// Cells per aggregate of a dose in `treatment.product.form = "aggregates"` (one agent carries them; fewer agents carry the same cells).
+        aggregate_cells: f64 = 1000.0, unit "cells", check aggregate_cells, source "assumption at the small end of the published range (a 2D slice of a 1e6-cell topical dose then holds a few aggregates, not a fraction of one): MSC spheroids of 1e3–6e4 cells (Murphy 2017 made 15 000, 30 000 and 60 000; Bhang 2011 and Bhang 2012 grafted spheroids of thousands of cells; review Cesarz 2016)";
+        /// Volume one cell takes up inside an aggregate (the cell's volume over the packing fraction); the radius is (3·N·v/4π)^(1/3).
+        aggregate_volume_per_cell_um3: f64 = 1520.0, unit "µm³", check positive, source "Murphy 2017: 15 000-cell MSC spheroids have radius 176 µm, 4π·176³/3/15 000 = 1.52e3 µm³ per cell (a 14 µm sphere each: MSCs of 15–20 µm in suspension compact in spheroids; their 60 000-cell spheroids, 353 µm, pack looser at 3.07e3)";
+        /// O₂ consumption of one MSC (zero order: the core-O₂ profile of an aggregate).
+        o2_consumption_fmol_per_cell_per_h: f64 = 98.0, unit "fmol/cell/h", check nonneg, source "Pattappa 2011: about 98 fmol/cell/h for human MSCs expanded in normoxia";
+        /// O₂ solubility in tissue and culture medium (converts consumption into mmHg/min).
+        o2_solubility_umol_per_l_per_mmhg: f64 = 1.3, unit "µM/mmHg", check positive, source "physiology: 0.003 mL O₂/dL/mmHg in plasma ≈ 1.34 µM/mmHg";
+        /// Death-hazard multiplier of a cell inside an aggregate (cell–cell contact), on every term but the necrotic core; aggregated cells are also free of anoikis.
+        aggregate_contact_hazard_mult: f64 = 0.5, unit "×", check mult, source "direction: spheroid MSCs survive grafting better than dissociated ones, fewer apoptotic cells and more anti-apoptotic Bcl-2 (Bhang 2011; Bhang 2012); size assumption";
+        /// Death hazard of a cell in the anoxic core of an aggregate (cells lost per step follow the anoxic volume share).
+        aggregate_necrosis_per_day: f64 = 2.0, unit "1/day", check nonneg, source "assumption: anoxic cells die within about a day (necrotic cores of large spheroids, Murphy 2017 annexin V in the core of 250 000-cell spheroids)";
+        /// Hazard per cell of leaving its aggregate (becoming a single cell next to it).
+        aggregate_shedding_per_day: f64 = 0.1, unit "1/day", check nonneg, source "assumption: cells migrate out of aggregates onto matrix over days (Amos 2010 direction)";
     }
 }
 

@@ -267,11 +267,8 @@ pub fn catalog() -> &'static [CatalogEntry] {
         "source = umbilical_cord", "hazard", 0.8, "low immunogenicity (review §3.1.2); size assumption";
         "source = placenta", "immunomod", 1.15, "favourable immunology (review §3.1.2); size assumption";
         "source = placenta", "hazard", 0.9, "assumption";
-        "form = aggregates", "hazard", 0.7, "aggregates close faster (Amos 2010); size assumption";
-        "form = aggregates", "vegf", 1.5, "more HGF/MMP, HIF-1α in the core (Amos 2010); size assumption";
-        "form = aggregates", "immunomod", 1.2, "assumption";
-        "form = aggregates", "anoikis", 0.3, "cell–cell contact protects from anoikis (assumption)";
-        "form = aggregates", "motility", 0.5, "assumption";
+        "form = aggregates", "immunomod", 1.2, "material parameter: spheroid MSCs secrete more anti-inflammatory TSG-6 and PGE2 (Bartosh 2010, direction); size assumption (the survival, hypoxic-core VEGF and anoikis effects of aggregates come from the aggregate mechanism: msc.aggregate_*)";
+        "form = aggregates", "motility", 0.5, "material parameter: a product of aggregates moves more slowly (assumption)";
         "form = extracellular_vesicles", "depot_half_life_h", 24.0, "assumption: vesicles taken up and cleared within days";
         "form = conditioned_medium", "depot_half_life_h", 24.0, "assumption, as vesicles: the medium's heparin-binding factors (VEGF-165, HGF, KGF, PDGF-BB, latent TGF-β) are held by the wound bed's heparan sulfate and fibrin and released over about a day (free factors then clear with their field half-lives)";
         "form = conditioned_medium", "potency", 2.1, "conditioned medium ≥ cells (Shrestha 2013); size assumption: a dose holds its cell equivalents' secretome of about 3 days of culture (2.1 × the 24 h depot's mean life of 35 h ≈ 73 h)";

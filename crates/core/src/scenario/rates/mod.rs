@@ -17,6 +17,7 @@ mod msc_state;
 mod neutrophils;
 mod proteases;
 mod secretion;
+mod spheroid;
 mod tissue;
 
 pub use bacteria::*;
@@ -26,6 +27,7 @@ pub use msc_state::*;
 pub use neutrophils::*;
 pub use proteases::*;
 pub use secretion::*;
+pub use spheroid::*;
 pub use tissue::*;
 
 use super::patient::PatientValues;
@@ -223,6 +225,8 @@ pub struct MscFateRates {
     pub chemotaxis_bias: f32,
     /// Product multipliers and their wearing off.
     pub product: ProductAging,
+    /// Aggregates (spheroids).
+    pub aggregate: AggregateRates,
 }
 
 impl MscFateRates {
@@ -258,6 +262,7 @@ impl MscFateRates {
             speed_um_per_min: (m.speed_um_per_min * p.product.motility) as f32,
             chemotaxis_bias: m.chemotaxis_bias as f32,
             product: ProductAging::new(p),
+            aggregate: AggregateRates::new(p),
         }
     }
 }

@@ -78,6 +78,8 @@ pub struct MscStateRates {
     /// Minutes after delivery during which a HIF mimetic holds the HIF-1α
     /// drive at 1.
     pub mimetic_persist_min: f32,
+    /// Aggregates (spheroids): their core oxygen sets their hypoxic drive.
+    pub aggregate: super::AggregateRates,
 }
 
 /// The stress death hazard at stress 1 (per min): the sum of the hypoxia,
@@ -115,6 +117,7 @@ impl MscStateRates {
             anoikis_weight: share(m.anoikis_death_per_day * p.product.anoikis),
             hif_survival_protection: m.hif_survival_protection as f32,
             mimetic_persist_min: p.scenario.treatment.mimetic_persist_min() as f32,
+            aggregate: super::AggregateRates::new(p),
         }
     }
 }

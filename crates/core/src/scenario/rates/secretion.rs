@@ -126,6 +126,8 @@ pub struct SecretionRates {
     pub cell_free_potency: f32,
     /// Product multipliers and their wearing off.
     pub product: ProductAging,
+    /// O₂ uptake rate an aggregate adds to its voxel per cell (1/min).
+    pub aggregate_o2_uptake_per_cell_per_min: f32,
 }
 
 impl SecretionRates {
@@ -139,6 +141,8 @@ impl SecretionRates {
             immunomod_mult: p.product.immunomod as f32,
             cell_free_potency: p.scenario.treatment.cell_free_potency() as f32,
             product: ProductAging::new(p),
+            aggregate_o2_uptake_per_cell_per_min: super::AggregateRates::new(p)
+                .o2_uptake_per_cell_per_min,
         }
     }
 }

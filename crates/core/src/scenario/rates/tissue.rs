@@ -90,8 +90,11 @@ impl CareRates {
 /// Dosing: the number of agents a dose places and where.
 #[derive(Debug, Clone, Serialize)]
 pub struct DosingRates {
-    /// Agents (cells, or cell equivalents) a dose puts in the slice.
+    /// Agents (cells, aggregates, or cell equivalents) a dose puts in the slice.
     pub agents_per_dose: f64,
+    /// Cells each placed agent carries (1; `msc.aggregate_cells` for a dose
+    /// in aggregate form).
+    pub cells_per_agent: u32,
     /// Delivery route.
     pub route: Route,
     /// Injection sites of an intralesional dose.
@@ -144,7 +147,8 @@ impl DosingRates {
         let g = p.grid;
         let dt = p.steps.dt_min * p.steps.field_every as f64;
         DosingRates {
-            agents_per_dose: agents_per_dose(p),
+            agents_per_dose: agents_per_dose(p) / cells_per_agent(p) as f64,
+            cells_per_agent: cells_per_agent(p),
             route: tr.delivery.route,
             injection_sites: tr.delivery.injection_sites,
             wound: s.wound.clone(),
@@ -250,6 +254,16 @@ impl TissueSourceRates {
 /// Number of agents (cells, or cell equivalents) a dose puts in the slice:
 /// the dose (per cm² of the wound when so given) less the route's losses,
 /// times the slice's share of the wound's depth.
+/// Cells per placed MSC agent: `msc.aggregate_cells` for a product in
+/// aggregate form, else 1.
+pub fn cells_per_agent(p: &Params) -> u32 {
+    if p.scenario.treatment.product.form == crate::scenario::treatment::Form::Aggregates {
+        p.scenario.msc.aggregate_cells as u32
+    } else {
+        1
+    }
+}
+
 fn agents_per_dose(p: &Params) -> f64 {
     let s = &p.scenario;
     let tr = &s.treatment;
