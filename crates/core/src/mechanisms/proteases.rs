@@ -186,7 +186,7 @@ pub fn wound_balance(p: &crate::scenario::Params, fields: &Fields, foot: &[u8]) 
         return (f64::NAN, f64::NAN);
     }
     let ratio = if r.timp.is_some() && t_sum > 0.0 {
-        (m_sum / p.scenario.protease.mmp_kda) / (t_sum / p.scenario.protease.timp_kda)
+        (m_sum * r.mmp_nm_per_ng_per_ml as f64) / (t_sum * r.timp_nm_per_ng_per_ml as f64)
     } else {
         f64::NAN
     };

@@ -16,6 +16,8 @@ pub struct ProteaseRates {
     pub timp: Option<usize>,
     /// nM of activated MMP per ng/mL of the `mmp` field (activated share / kDa).
     pub active_nm_per_ng_per_ml: f32,
+    /// nM of MMP (latent and active) per ng/mL of the `mmp` field (1 / kDa).
+    pub mmp_nm_per_ng_per_ml: f32,
     /// nM of TIMP per ng/mL of the `timp` field (1 / kDa).
     pub timp_nm_per_ng_per_ml: f32,
     /// TIMP's inhibition constant (nM).
@@ -49,6 +51,7 @@ impl ProteaseRates {
             mmp: ids.mmp,
             timp: ids.timp,
             active_nm_per_ng_per_ml: (r.activated_share / r.mmp_kda) as f32,
+            mmp_nm_per_ng_per_ml: (1.0 / r.mmp_kda) as f32,
             timp_nm_per_ng_per_ml: (1.0 / r.timp_kda) as f32,
             ki_nm: r.timp_ki_nm as f32,
             activity_left: (1.0 - r.inhibition_fraction) as f32,
