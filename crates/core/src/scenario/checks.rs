@@ -63,6 +63,15 @@ pub fn aggregate_cells(v: &impl Numbers) -> Result<(), String> {
         "a whole number of cells from 1 to 1e6",
     )
 }
+/// A molecular mass of a protein, 1 to 10 000 kDa (the conversion from
+/// ng/mL to nM divides by it; TIMP-1 is 28 kDa, MMP-9 92 kDa).
+pub fn kda(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (1.0..=1e4).contains(&x),
+        "a molecular mass between 1 and 10000 kDa",
+    )
+}
 /// A finite number ≥ 0.
 pub fn nonneg(v: &impl Numbers) -> Result<(), String> {
     all(v, |x| x >= 0.0, "a finite number >= 0")

@@ -468,9 +468,9 @@ section! {
     /// Matrix metalloproteinases and their inhibitors: the `mmp` and `timp` fields (ng/mL, lumped as MMP-9 and TIMP-1), TIMP's tight 1:1 inhibition of the active MMP, and what active MMP degrades: VEGF and keratinocyte growth factors (an extra first-order loss) and the bed's provisional matrix and collagen.
     pub struct Protease {
         /// Molecular mass of the lumped MMP (converts the `mmp` field's ng/mL into nM).
-        mmp_kda: f64 = 92.0, unit "kDa", check positive, source "pro-MMP-9, the 92 kDa gelatinase of wound fluids (Yager 1996)";
+        mmp_kda: f64 = 92.0, unit "kDa", check kda, source "pro-MMP-9, the 92 kDa gelatinase of wound fluids (Yager 1996)";
         /// Molecular mass of the lumped TIMP (converts the `timp` field's ng/mL into nM).
-        timp_kda: f64 = 28.0, unit "kDa", check positive, source "TIMP-1, a 28 kDa glycoprotein (Brew & Nagase 2010)";
+        timp_kda: f64 = 28.0, unit "kDa", check kda, source "TIMP-1, a 28 kDa glycoprotein (Brew & Nagase 2010)";
         /// Share of the MMP that is activated (the rest is latent pro-enzyme); activation itself is not modelled.
         activated_share: f64 = 0.5, unit "fraction", check fraction, source "assumption: chronic wound fluids hold both pro- and activated MMP-2 and MMP-9 (Ladwig 2002; Lobmann 2002)";
         /// Inhibition constant of TIMP for the active MMP (1:1 tight binding; the active MMP follows Morrison's quadratic).
