@@ -297,3 +297,97 @@ fn an_undefined_value_is_empty_not_zero() {
     assert_eq!(s["final_values"]["m2_fraction"], serde_json::Value::Null);
     assert_eq!(s["final_values"]["mac_m1"].as_f64(), Some(0.0));
 }
+
+/// The bed's tissue maps (bacteria and matrix) are written with every
+/// snapshot, fibroblasts are rows of `agents.csv`, and the maps reach the
+/// field-map plots and both exports.
+#[test]
+fn snapshots_carry_the_tissue_maps_and_fibroblasts_into_plots_and_exports() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("run");
+    // Fibroblasts arrive from day 2–3; snapshots on day 0 and at the end.
+    let mut args = vec!["run", "acute", "--days", "5", "-q", "--no-plots"];
+    args.extend(["--out", p(&dir)]);
+    args.extend(SMALL);
+    stdout_ok(&woundsim(&args));
+    let idx = json(&dir.join("snapshots/index.json"));
+    let (nx, ny) = (idx["nx"].as_u64().unwrap(), idx["ny"].as_u64().unwrap());
+    let snaps = idx["snapshots"].as_array().unwrap();
+    for snap in snaps {
+        let maps = snap["maps"].as_object().expect("maps");
+        let names: Vec<&str> = maps.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["biofilm", "collagen", "planktonic", "provisional"],
+            "{snap}"
+        );
+        for f in maps.values() {
+            assert_npy(&dir.join("snapshots").join(f.as_str().unwrap()));
+        }
+    }
+    let last = snaps.last().unwrap();
+    let agents = read_text(&dir.join("snapshots").join(last["agents"].as_str().unwrap()));
+    let fib: Vec<&str> = agents
+        .lines()
+        .filter(|l| l.starts_with("fibroblast,"))
+        .collect();
+    assert!(!fib.is_empty(), "no fibroblast rows on day 5");
+    assert!(
+        fib.iter()
+            .all(|l| l.ends_with(",fibroblast") || l.ends_with(",myofibroblast")),
+        "{:?}",
+        &fib[..fib.len().min(5)]
+    );
+    // Field maps of tissue maps and a field together.
+    stdout_ok(&woundsim(&[
+        "plot",
+        p(&dir),
+        "--fields",
+        "collagen,biofilm,tnf",
+    ]));
+    assert!(std::fs::read_dir(dir.join("plots")).unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with("fieldmap_")));
+    // VTK: the maps are cell data with their units.
+    let vtk = tmp.path().join("vtk");
+    stdout_ok(&woundsim(&[
+        "export",
+        p(&dir),
+        "--to",
+        "vtk",
+        "--out",
+        p(&vtk),
+    ]));
+    let vti = std::fs::read_dir(vtk.join("vtk"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|f| f.extension().is_some_and(|x| x == "vti"))
+        .unwrap();
+    let head = String::from_utf8_lossy(&std::fs::read(&vti).unwrap()).into_owned();
+    for name in ["collagen [of full bed]", "biofilm [of capacity]"] {
+        assert!(
+            head.contains(&format!("Name=\"{name}\"")),
+            "{name} in {}",
+            vti.display()
+        );
+    }
+    // Zarr: one (time, y, x) float32 array per map, a chunk per snapshot.
+    let zarr = tmp.path().join("store");
+    stdout_ok(&woundsim(&[
+        "export",
+        p(&dir),
+        "--to",
+        "zarr",
+        "--out",
+        p(&zarr),
+    ]));
+    let za = json(&zarr.join("collagen/.zarray"));
+    assert_eq!(za["dtype"], "<f4");
+    assert_eq!(za["shape"][0].as_u64(), Some(snaps.len() as u64));
+    for t in 0..snaps.len() {
+        let chunk = std::fs::read(zarr.join(format!("collagen/{t}.0.0"))).unwrap();
+        assert_eq!(chunk.len() as u64, 4 * nx * ny);
+    }
+}

@@ -82,6 +82,29 @@ fn acute_wound_neutrophils_peak_near_day_one_before_macrophages_and_resolve() {
     assert_eq!(out.summary.neutrophil_peak_day, Some(n_day));
     // Apoptotic cells appear and are cleared.
     assert!(col(&out, "neutrophils_apoptotic").iter().any(|&a| a > 0.0));
+    // The inflammation index (neutrophils + M1 per mm² of the initial
+    // wound) peaks within days 1–3 and is below a third of its peak by day 7
+    // (wound cytokines and infiltrate peak in the first days and are largely
+    // resolved by day 7: Eming 2007).
+    let infl = col(&out, "inflammation_index_per_mm2");
+    let (i_day, i_top) = peak(&t, &infl);
+    assert!(
+        (0.5..=3.0).contains(&i_day),
+        "inflammation index peaks on day {i_day}"
+    );
+    let i7 = infl[t.iter().position(|&d| d >= 7.0).unwrap()];
+    assert!(
+        i7 < i_top / 3.0,
+        "day 7: inflammation index {i7}, peak {i_top} on day {i_day}"
+    );
+    let s = &out.summary;
+    assert_eq!(s.inflammation_peak_day, Some(i_day));
+    assert_eq!(s.inflammation_peak_per_mm2, i_top);
+    let resolved = s.inflammation_resolution_day.expect("resolves by day 10");
+    assert!(
+        resolved > i_day && resolved <= 7.0,
+        "resolved on day {resolved}"
+    );
 }
 
 #[test]
@@ -99,6 +122,21 @@ fn diabetic_host_delays_and_prolongs_the_neutrophil_influx() {
     assert!(
         rd > ra,
         "down to a quarter of the peak: diabetic day {rd}, acute day {ra}"
+    );
+    // The inflammatory phase (index down to a third of its peak) lasts
+    // longer in the diabetic host.
+    let (ia, id) = (
+        acute
+            .summary
+            .inflammation_resolution_day
+            .expect("the acute wound resolves"),
+        dfu.summary
+            .inflammation_resolution_day
+            .unwrap_or(f64::INFINITY),
+    );
+    assert!(
+        id > ia,
+        "inflammation resolved: diabetic day {id}, acute day {ia}"
     );
 }
 

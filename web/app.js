@@ -174,8 +174,10 @@ class Arm {
 
   fillFields() {
     const sel = $(".field-select", this.el);
-    const names = this.sim.field_names();
-    this.units = Object.fromEntries(names.map((n, i) => [n, this.sim.field_units()[i]]));
+    // The fields, then the tissue maps (bacteria and matrix of the bed).
+    const names = [...this.sim.field_names(), ...this.sim.map_names()];
+    const units = [...this.sim.field_units(), ...this.sim.map_units()];
+    this.units = Object.fromEntries(names.map((n, i) => [n, units[i]]));
     if (!names.includes(this.field)) this.field = names[0];
     sel.innerHTML = names.map((n) => `<option value="${n}">${n} [${this.units[n]}]</option>`).join("");
     sel.value = this.field;

@@ -129,6 +129,9 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
         p.scenario.bacteria.biofilm_present_threshold as f32,
     );
     v.extend([burden, plank, film, film_share]);
+    // The inflammation index (series::INFLAMMATION_COLUMN).
+    let wound0_mm2 = t.open0.max(1) as f64 * p.grid.voxel_area_mm2();
+    v.push((n_live as f64 + m1) / wound0_mm2);
     if p.depth.is_3d() {
         depth::observe(p, st, &mut v);
     }
@@ -175,6 +178,19 @@ pub struct Summary {
     /// Day of the first peak of live neutrophils (null without any).
     #[serde(default)]
     pub neutrophil_peak_day: Option<f64>,
+    /// Peak of the inflammation index (live neutrophils + M1 macrophages
+    /// per mm² of the initial wound).
+    #[serde(default)]
+    pub inflammation_peak_per_mm2: f64,
+    /// Day of the inflammation index's first peak (null without any
+    /// inflammatory cell).
+    #[serde(default)]
+    pub inflammation_peak_day: Option<f64>,
+    /// First day after the peak on which the inflammation index is at most
+    /// a third of its peak: the end of the inflammatory phase (null if it
+    /// never falls that far).
+    #[serde(default)]
+    pub inflammation_resolution_day: Option<f64>,
     /// Peak perfused vessel density (relative to intact tissue).
     pub peak_vessel_density_rel: f64,
     /// Day of the peak vessel density.
@@ -282,6 +298,19 @@ impl Summary {
         let (neu_day, neu_peak) = neu
             .iter()
             .fold((0.0, 0.0), |a, &(t, v)| if v > a.1 { (t, v) } else { a });
+        let infl = series(crate::series::INFLAMMATION_COLUMN);
+        let (infl_i, infl_peak) =
+            infl.iter()
+                .enumerate()
+                .fold((0, 0.0), |a, (i, &(_, v))| if v > a.1 { (i, v) } else { a });
+        let infl_resolved = (infl_peak > 0.0)
+            .then(|| {
+                infl[infl_i..]
+                    .iter()
+                    .find(|(_, v)| *v <= infl_peak / 3.0)
+                    .map(|&(t, _)| t)
+            })
+            .flatten();
         let ves = series("vessel_density_rel");
         let (pv_day, pv) = ves
             .iter()
@@ -330,6 +359,9 @@ impl Summary {
             m2_fraction_d7: at(&series("m2_fraction"), 7.0).filter(|v| !v.is_nan()),
             neutrophil_peak: neu_peak,
             neutrophil_peak_day: (neu_peak > 0.0).then_some(neu_day),
+            inflammation_peak_per_mm2: infl_peak,
+            inflammation_peak_day: (infl_peak > 0.0).then(|| infl[infl_i].0),
+            inflammation_resolution_day: infl_resolved,
             peak_vessel_density_rel: pv,
             peak_vessel_day: pv_day,
             final_vessel_density_rel: ves.last().map(|x| x.1).unwrap_or(0.0),
@@ -370,6 +402,9 @@ impl Summary {
             "m2_fraction_d7" => self.m2_fraction_d7,
             "neutrophil_peak" => Some(self.neutrophil_peak),
             "neutrophil_peak_day" => self.neutrophil_peak_day,
+            "inflammation_peak_per_mm2" => Some(self.inflammation_peak_per_mm2),
+            "inflammation_peak_day" => self.inflammation_peak_day,
+            "inflammation_resolution_day" => self.inflammation_resolution_day,
             "peak_vessel_density_rel" => Some(self.peak_vessel_density_rel),
             "peak_vessel_day" => Some(self.peak_vessel_day),
             "final_vessel_density_rel" => Some(self.final_vessel_density_rel),

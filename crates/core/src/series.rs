@@ -74,6 +74,13 @@ pub const BACTERIA_COLUMNS: [&str; 4] = [
     "biofilm_fraction",
 ];
 
+/// The inflammation index: inflammatory cells, live neutrophils plus M1
+/// macrophages in the domain, per mm² of the initial wound (`cells/mm²`).
+/// It counts the infiltrate, not the cytokines, so that it rises with the
+/// first wave of neutrophils and falls as they are cleared and the
+/// macrophages turn M2.
+pub const INFLAMMATION_COLUMN: &str = "inflammation_index_per_mm2";
+
 /// Column name for the wound mean of a field.
 pub fn field_column(name: &str, unit: &str) -> String {
     let u = match unit {
@@ -101,6 +108,7 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.extend(FIBROBLAST_COLUMNS.iter().map(|s| s.to_string()));
     c.extend(PROTEASE_COLUMNS.iter().map(|s| s.to_string()));
     c.extend(BACTERIA_COLUMNS.iter().map(|s| s.to_string()));
+    c.push(INFLAMMATION_COLUMN.into());
     c.extend(depth_columns(p));
     c
 }

@@ -97,7 +97,44 @@ pub struct Tissue {
     pub footprint_count: u64,
 }
 
+/// A per-voxel tissue map that outputs show like a field.
+#[derive(Debug, Clone, Copy)]
+pub struct TissueMap<'a> {
+    /// Name (the snapshot file's and the web app's).
+    pub name: &'static str,
+    /// What its values are a fraction of.
+    pub unit: &'static str,
+    /// The `(ny, nx)` map.
+    pub values: &'a Array2<f32>,
+}
+
+/// The tissue maps' names and units, in the order of [`Tissue::maps`]: the
+/// bacteria as fractions of the bed's carrying capacity, the matrix as
+/// fractions of a filled bed.
+pub const TISSUE_MAPS: [(&str, &str); 4] = [
+    ("planktonic", "of capacity"),
+    ("biofilm", "of capacity"),
+    ("provisional", "of full bed"),
+    ("collagen", "of full bed"),
+];
+
 impl Tissue {
+    /// The maps outputs show like fields ([`TISSUE_MAPS`]): the bacteria
+    /// (`planktonic`, `biofilm`) and the matrix (`provisional`, `collagen`).
+    pub fn maps(&self) -> [TissueMap<'_>; 4] {
+        let values = [
+            &self.planktonic,
+            &self.biofilm,
+            &self.provisional,
+            &self.collagen,
+        ];
+        std::array::from_fn(|i| TissueMap {
+            name: TISSUE_MAPS[i].0,
+            unit: TISSUE_MAPS[i].1,
+            values: values[i],
+        })
+    }
+
     /// Initial tissue: the wound opening, pre-existing vessels (sparse in the
     /// bed) and debris from the patient; no bacteria yet (`SimState::new`
     /// seeds them for the run's patient).

@@ -10,4 +10,6 @@ pub mod run;
 
 // The core's modules under their own names, so paths such as
 // `crate::scenario::Params` read the same in every crate of the workspace.
-pub(crate) use woundsim_core::{agents, cohort, error, observe, rng, scenario, sim, VERSION};
+pub(crate) use woundsim_core::{
+    agents, cohort, error, observe, rng, scenario, sim, tissue, VERSION,
+};

@@ -170,8 +170,8 @@ pub fn animate(run_dir: &Path, out: &Path, field: &str) -> Result<PathBuf, PlotE
     let run = Run::open(run_dir)?;
     run.require_snapshots()?;
     for meta in &run.index.snapshots {
-        if !meta.fields.contains_key(field) {
-            let have: Vec<&str> = meta.fields.keys().map(String::as_str).collect();
+        if !meta.has(field) {
+            let have: Vec<&str> = meta.names().collect();
             return Err(PlotError::NoData(format!(
                 "snapshot {} has no field `{field}` (it has: {})",
                 meta.tag,

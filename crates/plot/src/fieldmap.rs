@@ -310,11 +310,8 @@ pub fn plot_fieldmaps_of(
     let chosen = select_snapshots(&run.index, days)?;
     for f in fields {
         let snaps = chosen.iter().map(|&k| &run.index.snapshots[k]);
-        if !snaps.clone().any(|m| m.fields.contains_key(*f)) {
-            let mut have: Vec<&str> = snaps
-                .flat_map(|m| m.fields.keys())
-                .map(String::as_str)
-                .collect();
+        if !snaps.clone().any(|m| m.has(f)) {
+            let mut have: Vec<&str> = snaps.flat_map(|m| m.names()).collect();
             have.sort_unstable();
             have.dedup();
             return Err(PlotError::NoData(format!(

@@ -228,6 +228,13 @@ pub(crate) fn field_display_name(field: &str) -> String {
         "il10" => "IL-10".to_string(),
         "tnf" => "TNF-α".to_string(),
         "tgfb" => "TGF-β".to_string(),
+        "pge2" => "PGE₂".to_string(),
+        "mmp" => "MMP-9".to_string(),
+        "timp" => "TIMP-1".to_string(),
+        "planktonic" => "Planktonic bacteria".to_string(),
+        "biofilm" => "Biofilm".to_string(),
+        "provisional" => "Provisional matrix".to_string(),
+        "collagen" => "Collagen".to_string(),
         _ => field.to_uppercase(),
     }
 }
@@ -236,6 +243,10 @@ pub(crate) fn field_display_name(field: &str) -> String {
 pub(crate) fn default_units(field: &str) -> &'static str {
     match field.to_ascii_lowercase().as_str() {
         "oxygen" | "o2" => "mmHg",
+        // The tissue maps: bacteria as fractions of the bed's carrying
+        // capacity, matrix as fractions of a filled bed.
+        "planktonic" | "biofilm" => "of capacity",
+        "provisional" | "collagen" => "of full bed",
         _ => "ng/mL",
     }
 }

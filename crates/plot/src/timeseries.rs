@@ -1,4 +1,4 @@
-//! The 3×2 panel time-course figure of a run (`timeseries.csv`).
+//! The 3×3 panel time-course figure of a run (`timeseries.csv`).
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ use super::{
     OI_REDDISH_PURPLE, OI_SKY_BLUE, OI_VERMILLION,
 };
 
-const SIZE: (u32, u32) = (1600, 1000);
+const SIZE: (u32, u32) = (1600, 1450);
 const TITLE_H: u32 = 44;
 const TIME_LABEL: &str = "time (days)";
 const CYTOKINE_SUFFIX: &str = "_mean_ng_per_ml";
@@ -109,12 +109,17 @@ fn log10_columns(ts: &TimeSeries) -> TimeSeries {
 /// Panels whose left axis becomes logarithmic with `--log`: cell counts,
 /// vessel density and concentrations, where one large curve flattens the
 /// others. Closure (0–100 %) and O₂ stay linear.
-const LOG_PANELS: [&str; 4] = [
+const LOG_PANELS: [&str; 5] = [
     "Mesenchymal stem cells",
     "Neutrophils and macrophages",
     "Perfused vessel density",
     "Cytokines and growth factors",
+    "Fibroblasts and matrix",
 ];
+
+/// Concentration fields with a panel of their own (the proteases, whose
+/// tens of ng/mL would flatten the cytokines' curves).
+const OWN_PANEL_FIELDS: [&str; 2] = ["mmp", "timp"];
 
 impl TimeseriesFigure {
     fn line<'a>(
@@ -263,7 +268,7 @@ impl TimeseriesFigure {
             .collect();
         for n in &self.ts.names {
             if let Some(f) = n.strip_suffix(CYTOKINE_SUFFIX) {
-                if !f.is_empty() && !fields.contains(&f) {
+                if !f.is_empty() && !fields.contains(&f) && !OWN_PANEL_FIELDS.contains(&f) {
                     fields.push(f);
                 }
             }
@@ -299,7 +304,71 @@ impl TimeseriesFigure {
         );
         cyto.y_range = Some((0.0, 0.0));
 
-        vec![closure, msc, mac, vessels, oxygen, cyto]
+        let mut matrix = self.panel(
+            "Fibroblasts and matrix",
+            "cells in the wound",
+            vec![
+                self.line("fibroblasts", "fibroblasts", OI_BLUE, false),
+                self.line("myofibroblasts", "myofibroblasts", OI_REDDISH_PURPLE, false),
+                self.line(
+                    "provisional_matrix_mean",
+                    "provisional matrix",
+                    OI_ORANGE,
+                    true,
+                ),
+                self.line("collagen_mean", "collagen", OI_BLACK, true),
+            ],
+        );
+        matrix.y_range = Some((0.0, 0.0));
+        matrix.y2_label = "matrix (fraction of a filled bed)".into();
+        matrix.y2_range = Some((0.0, 1.0));
+
+        let mut bacteria = self.panel(
+            "Bacteria",
+            "burden (fraction of capacity)",
+            vec![
+                self.line("bacterial_burden", "total burden", OI_VERMILLION, false),
+                self.line("biofilm_burden", "biofilm burden", OI_REDDISH_PURPLE, false),
+                self.line(
+                    "biofilm_fraction",
+                    "wound share with biofilm",
+                    OI_BLACK,
+                    true,
+                ),
+            ],
+        );
+        bacteria.y_range = Some((0.0, 0.0));
+        bacteria.y2_label = "share of the open wound".into();
+        bacteria.y2_range = Some((0.0, 1.0));
+
+        let mut inflammation = self.panel(
+            "Inflammation and proteases",
+            "neutrophils + M1 per mm² of wound",
+            vec![
+                self.line(
+                    "inflammation_index_per_mm2",
+                    "inflammation index",
+                    OI_VERMILLION,
+                    false,
+                ),
+                self.line("mmp_active_mean_nM", "free active MMP", OI_BLUE, true),
+            ],
+        );
+        inflammation.y_range = Some((0.0, 0.0));
+        inflammation.y2_label = "free active MMP (nM)".into();
+        inflammation.y2_range = Some((0.0, 0.0));
+
+        vec![
+            closure,
+            msc,
+            mac,
+            vessels,
+            oxygen,
+            cyto,
+            matrix,
+            bacteria,
+            inflammation,
+        ]
     }
 }
 
@@ -313,7 +382,7 @@ impl Figure for TimeseriesFigure {
         root: &DrawingArea<DB, Shift>,
         _vector: bool,
     ) -> Result<(), PlotError> {
-        let areas = titled_grid(root, &self.title, TITLE_H, (2, 3))?;
+        let areas = titled_grid(root, &self.title, TITLE_H, (3, 3))?;
         for (area, panel) in areas.iter().zip(self.panels()) {
             draw_line_panel(area, &panel)?;
         }
@@ -321,12 +390,15 @@ impl Figure for TimeseriesFigure {
     }
 }
 
-/// Plots the time course of a run as one 1600×1000 figure of six panels:
-/// wound closure (with wound area), MSCs (live/senescent/dead), macrophages
-/// (M1, M2 and the M2 fraction on a right axis), perfused vessel density
-/// relative to baseline (with tip cells), mean O₂ with the hypoxic fraction,
-/// and mean cytokine concentrations (VEGF, IL-10, TNF-α, then any other
-/// `<field>_mean_ng_per_ml` column).
+/// Plots the time course of a run as one 1600×1450 figure of nine panels:
+/// wound closure (with wound area), MSCs (live/senescent/dead), neutrophils
+/// and macrophages (M1, M2 and the M2 fraction on a right axis), perfused
+/// vessel density relative to baseline (with tip cells), mean O₂ with the
+/// hypoxic fraction, mean cytokine concentrations (VEGF, IL-10, TNF-α, then
+/// any other `<field>_mean_ng_per_ml` column but MMP and TIMP), fibroblasts
+/// and myofibroblasts with the provisional matrix and collagen, the bacterial
+/// and biofilm burdens with the share of the wound holding biofilm, and the
+/// inflammation index with the free active MMP.
 ///
 /// Reads `run_dir/timeseries.csv` by header name; missing columns leave their
 /// curve (or panel) out. `out` is the file to write (`.png`/`.svg` appended

@@ -253,7 +253,19 @@ impl Simulation {
         self.s.fields().1
     }
 
-    /// A copy of field `name` (row `iy` from the bottom, `iy * nx + ix`).
+    /// Tissue-map names (bacteria and matrix of the wound bed), which
+    /// `field` also gives.
+    pub fn map_names(&self) -> Vec<String> {
+        self.s.maps().0
+    }
+
+    /// Tissue-map units, in the order of `map_names()`.
+    pub fn map_units(&self) -> Vec<String> {
+        self.s.maps().1
+    }
+
+    /// A copy of field or tissue map `name` (row `iy` from the bottom,
+    /// `iy * nx + ix`).
     pub fn field(&self, name: &str) -> Result<Vec<f32>, JsError> {
         self.s.field(name).map_err(js_err)
     }

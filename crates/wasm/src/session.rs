@@ -213,6 +213,16 @@ impl Session {
         (self.st.fields.names.clone(), self.st.fields.units.clone())
     }
 
+    /// The tissue maps [`Session::field`] also gives (bacteria and matrix,
+    /// the wound bed's): names and units.
+    pub fn maps(&self) -> (Vec<String>, Vec<String>) {
+        let maps = self.st.tissue.maps();
+        (
+            maps.iter().map(|m| m.name.to_string()).collect(),
+            maps.iter().map(|m| m.unit.to_string()).collect(),
+        )
+    }
+
     fn layer(&self) -> usize {
         self.p.grid.nx * self.p.grid.ny
     }
@@ -221,8 +231,14 @@ impl Session {
     /// `iy * nx + ix`, `iy = 0` at the bottom); of a layered (3D) grid,
     /// the wound bed's layer.
     pub fn field(&self, name: &str) -> Result<Vec<f32>, SessionError> {
+        let maps = self.st.tissue.maps();
+        if let Some(m) = maps.iter().find(|m| m.name == name) {
+            return Ok(m.values.iter().copied().collect());
+        }
         let f = self.st.fields.index(name).ok_or_else(|| {
-            SessionError::UnknownField(name.to_string(), self.st.fields.names.join(", "))
+            let mut known = self.st.fields.names.clone();
+            known.extend(maps.iter().map(|m| m.name.to_string()));
+            SessionError::UnknownField(name.to_string(), known.join(", "))
         })?;
         // The wound bed's layer in 3D (the layer of the wound and vessel maps).
         Ok(self
@@ -391,6 +407,16 @@ mod tests {
             s.field("nope"),
             Err(SessionError::UnknownField(..))
         ));
+        // The tissue maps come as fields do, the bed's values in order.
+        let (maps, units) = s.maps();
+        assert_eq!(maps, ["planktonic", "biofilm", "provisional", "collagen"]);
+        assert_eq!(units.len(), maps.len());
+        let collagen = s.field("collagen").unwrap();
+        assert_eq!(collagen.len(), nx * ny);
+        assert!(collagen
+            .iter()
+            .zip(s.st.tissue.collagen.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
         assert_eq!(
             s.value_of("treatment.delivery.route").as_deref(),
             Some("\"topical\"")

@@ -56,12 +56,17 @@ pub const VESSEL_CODES: [(u8, &str); 5] = [
 ];
 
 /// Agent kind codes of the VTK agent files.
-pub const AGENT_KINDS: [(i32, &str); 4] =
-    [(0, "msc"), (1, "macrophage"), (2, "tip"), (3, "neutrophil")];
+pub const AGENT_KINDS: [(i32, &str); 5] = [
+    (0, "msc"),
+    (1, "macrophage"),
+    (2, "tip"),
+    (3, "neutrophil"),
+    (4, "fibroblast"),
+];
 
 /// Agent state codes of the VTK agent files (the `state` column of a
 /// snapshot's `agents.csv`).
-pub const AGENT_STATES: [(i32, &str); 8] = [
+pub const AGENT_STATES: [(i32, &str); 10] = [
     (0, "live"),
     (1, "senescent"),
     (2, "dead"),
@@ -70,6 +75,8 @@ pub const AGENT_STATES: [(i32, &str); 8] = [
     (5, "m2"),
     (6, "tip"),
     (7, "apoptotic"),
+    (8, "fibroblast"),
+    (9, "myofibroblast"),
 ];
 
 /// Layer kinds of a 3D export's `layer` codes (VTK `layer [code]`, the
@@ -91,6 +98,19 @@ struct Snap {
     fields: Vec<(String, String, Array2<f32>)>,
     wound: Array2<u8>,
     vessels: Array2<u8>,
+    /// Tissue maps of the bed (name, unit, values `(ny, nx)`): bacteria and
+    /// matrix, in the index's order.
+    maps: Vec<(String, String, Array2<f32>)>,
+}
+
+/// The unit of a tissue map (`tissue::TISSUE_MAPS`; `1` for a name this
+/// woundsim does not know).
+fn map_unit(name: &str) -> String {
+    crate::tissue::TISSUE_MAPS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("1", |(_, u)| u)
+        .to_string()
 }
 
 /// The 3D geometry of an index (`None` for a 2D run).
@@ -249,12 +269,21 @@ fn read_snap(sdir: &Path, index: &Index, e: &Entry) -> Result<Snap> {
         ));
     }
     let shape = &map_shape;
+    let mut maps = Vec::with_capacity(e.maps.len());
+    for (name, file) in &e.maps {
+        maps.push((
+            name.clone(),
+            map_unit(name),
+            npy::<f32>(&sdir.join(file), shape)?,
+        ));
+    }
     Ok(Snap {
         day: e.day,
         tag: e.tag.clone(),
         fields,
         wound: npy::<u8>(&sdir.join(&e.wound), shape)?,
         vessels: npy::<u8>(&sdir.join(&e.vessels), shape)?,
+        maps,
     })
 }
 

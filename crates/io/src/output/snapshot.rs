@@ -4,8 +4,11 @@
 //! none, 1 sprout, 2 perfused, 3 abnormal, 4 mature; listed in the index as
 //! `vessel_codes`; both `(ny, nx)`, the maps of the wound bed's layer, in
 //! 3D the index's `bed_layer`), `planktonic.npy` and `biofilm.npy` (f32
-//! `(ny, nx)`, the bed's bacteria, listed under `maps`), `agents.csv` (`kind,id,x_um,y_um,state`,
-//! and `z_um` last in 3D) and `snapshots/index.json` listing them (in 3D
+//! `(ny, nx)`, the bed's bacteria) and `provisional.npy` and `collagen.npy`
+//! (f32 `(ny, nx)`, the bed's matrix), listed under `maps`, `agents.csv`
+//! (`kind,id,x_um,y_um,state`, and `z_um` last in 3D; kinds `msc`,
+//! `macrophage`, `neutrophil`, `fibroblast` (one row an agent of
+//! `fibroblast.cells_per_agent` cells) and `tip`) and `snapshots/index.json` listing them (in 3D
 //! also `nz`, `dz_um`, `layers`: what each layer holds, bottom first).
 //!
 //! ```python
@@ -15,7 +18,7 @@
 //! ```
 
 use super::{write_atomic, write_json};
-use crate::agents::{msc_state, neutrophil_state};
+use crate::agents::{fibroblast_state, msc_state, neutrophil_state};
 use crate::error::{Error, Result};
 use crate::scenario::Params;
 use crate::sim::SimState;
@@ -42,7 +45,8 @@ pub struct Entry {
     /// Agents file.
     pub agents: String,
     /// Tissue map name → file: `planktonic` and `biofilm` (f32 `(ny, nx)`,
-    /// the bed's bacteria as fractions of its carrying capacity, 0–1).
+    /// the bed's bacteria as fractions of its carrying capacity, 0–1), and
+    /// `provisional` and `collagen` (the bed's matrix, 0–1 of a filled bed).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub maps: BTreeMap<String, String>,
 }
@@ -142,13 +146,10 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
     let vessels = format!("{tag}_vessels.npy");
     npy(&sdir.join(&vessels), &st.tissue.vessel)?;
     let mut maps = BTreeMap::new();
-    for (name, a) in [
-        ("planktonic", &st.tissue.planktonic),
-        ("biofilm", &st.tissue.biofilm),
-    ] {
-        let file = format!("{tag}_{name}.npy");
-        npy(&sdir.join(&file), a)?;
-        maps.insert(name.to_string(), file);
+    for m in st.tissue.maps() {
+        let file = format!("{tag}_{}.npy", m.name);
+        npy(&sdir.join(&file), m.values)?;
+        maps.insert(m.name.to_string(), file);
     }
     let agents = format!("{tag}_agents.csv");
     let three_d = !p.grid.is_2d();
@@ -205,6 +206,21 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
             n.x[i],
             n.y[i],
             z(n.z[i])
+        ));
+    }
+    let f = &st.fibroblasts;
+    for i in 0..f.len() {
+        let s = if f.state[i] == fibroblast_state::MYOFIBROBLAST {
+            "myofibroblast"
+        } else {
+            "fibroblast"
+        };
+        text.push_str(&format!(
+            "fibroblast,{},{:.2},{:.2},{s}{}\n",
+            f.id[i],
+            f.x[i],
+            f.y[i],
+            z(f.z[i])
         ));
     }
     let t = &st.tips;

@@ -49,9 +49,26 @@ pub(crate) struct SnapshotMeta {
     pub vessels: Option<String>,
     #[serde(default)]
     pub agents: Option<String>,
+    /// Tissue maps (bacteria, matrix): `(ny, nx)` files of the wound bed,
+    /// shown like fields.
+    #[serde(default)]
+    pub maps: BTreeMap<String, String>,
 }
 
 impl SnapshotMeta {
+    /// Whether the snapshot holds `name` as a field or a tissue map.
+    pub fn has(&self, name: &str) -> bool {
+        self.fields.contains_key(name) || self.maps.contains_key(name)
+    }
+
+    /// The names of its fields and tissue maps.
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.fields
+            .keys()
+            .chain(self.maps.keys())
+            .map(String::as_str)
+    }
+
     /// Units of `field` from the index, or the usual default.
     pub fn units_of(&self, field: &str) -> String {
         self.units
@@ -224,11 +241,14 @@ impl Run {
         meta: &SnapshotMeta,
         field: &str,
     ) -> Result<Option<Array2<f32>>, PlotError> {
-        let Some(file) = meta.fields.get(field) else {
-            return Ok(None);
+        let (file, layered) = match (meta.fields.get(field), meta.maps.get(field)) {
+            (Some(file), _) => (file, self.index.nz > 1),
+            // Tissue maps are the bed's (ny, nx) in 3D too.
+            (None, Some(file)) => (file, false),
+            (None, None) => return Ok(None),
         };
         let path = self.dir.join(file);
-        if self.index.nz > 1 {
+        if layered {
             return self.read_bed_layer(&path).map(Some);
         }
         let arr = read_array::<f32>(&path).or_else(|e| {

@@ -102,6 +102,10 @@ fn push_maps(xml: &mut String, app: &mut Appended, s: &Snap) {
     data_array(xml, "UInt8", "wound [1 = open]", 1, off);
     let off = app.push(s.vessels.as_slice().expect("standard layout"));
     data_array(xml, "UInt8", "vessels [code]", 1, off);
+    for (name, unit, a) in &s.maps {
+        let off = app.push(&le_f32(a.iter().copied()));
+        data_array(xml, "Float32", &vtk_name(name, unit), 1, off);
+    }
 }
 
 /// The `.vti` image data of one snapshot's fields: one cell per voxel (in

@@ -67,7 +67,22 @@ pub fn to_zarr(run_dir: &Path, out: &Path, force: bool) -> Result<PathBuf> {
             ));
         }
     }
+    // The tissue maps (bacteria, matrix) of the first snapshot; every
+    // snapshot must list the same.
+    let maps: Vec<String> = first.maps.keys().cloned().collect();
+    for e in &index.snapshots {
+        if e.maps.keys().ne(first.maps.keys()) {
+            return Err(bad(
+                &run_dir.join("snapshots").join("index.json"),
+                format!(
+                    "snapshot {} has other tissue maps than snapshot {}",
+                    e.tag, first.tag
+                ),
+            ));
+        }
+    }
     names.extend(["wound".to_string(), "vessels".to_string()]);
+    names.extend(maps.iter().cloned());
     let _lock = prepare_dir(out, force, &zarr_kind(&names, depth.is_some()))?;
     let mut meta = serde_json::Map::new();
     let put = |rel: &str, v: &Value, meta: &mut serde_json::Map<String, Value>| -> Result<()> {
@@ -186,6 +201,14 @@ pub fn to_zarr(run_dir: &Path, out: &Path, force: bool) -> Result<PathBuf> {
                        "flag_meanings": VESSEL_CODES.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(" ")}),
                 ),
             ),
+            map if maps.iter().any(|m| m == map) => {
+                let unit = super::map_unit(map);
+                (
+                    zarray(&[nt, ny, nx], &[1, ny, nx], "<f4", json!("NaN")),
+                    on_bed(json!({"_ARRAY_DIMENSIONS": dims, "units": "1",
+                                  "woundsim_units": unit, "long_name": map})),
+                )
+            }
             field => {
                 let unit = first.units.get(field).cloned().unwrap_or_default();
                 (
@@ -223,6 +246,9 @@ pub fn to_zarr(run_dir: &Path, out: &Path, force: bool) -> Result<PathBuf> {
             &out.join("vessels").join(&chunk),
             s.vessels.as_slice().expect("standard layout"),
         )?;
+        for (name, _, a) in &s.maps {
+            write_atomic(&out.join(name).join(&chunk), &le_f32(a.iter().copied()))?;
+        }
     }
     // Consolidated metadata last: a store is complete once it exists.
     let zmeta = json!({"zarr_consolidated_format": 1, "metadata": Value::Object(meta)});
