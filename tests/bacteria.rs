@@ -5,10 +5,11 @@
 
 use woundsim::run::{simulate, RunOutput};
 use woundsim::scenario::{Params, Scenario};
-use woundsim::sim::{self, SimState, Workspace};
+use woundsim::sim::{SimState, Workspace};
 
 #[macro_use]
 mod common;
+use common::model::{bits, col, run_steps, wound_params};
 
 /// A 5 mm wound in 6 mm of tissue (open for more than a week in a diabetic
 /// host); rows every 12 hours.
@@ -27,24 +28,16 @@ const NO_NEUTROPHILS: [&str; 3] = [
     "neutrophil.recruit_tnf_per_vessel_per_day=0",
 ];
 
-fn params(wound_type: &str, extra: &[&str]) -> Params {
-    let text = format!("name='t'\n[patient]\nwound_type='{wound_type}'\n");
-    let sets: Vec<String> = WOUND.iter().chain(extra).map(|s| s.to_string()).collect();
-    let s = Scenario::from_toml_str(&text, "test", &sets).unwrap();
-    Params::new(s, "test").unwrap()
-}
-
-fn col(out: &RunOutput, name: &str) -> Vec<f64> {
-    let c = out.columns.iter().position(|c| c == name).unwrap();
-    out.rows.iter().map(|r| r.values[c]).collect()
-}
-
 fn last(out: &RunOutput, name: &str) -> f64 {
     *col(out, name).last().unwrap()
 }
 
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
+}
+
+fn params(wound_type: &str, extra: &[&str]) -> Params {
+    wound_params(&WOUND, wound_type, extra)
 }
 
 #[test]
@@ -137,12 +130,6 @@ fn antibiotics_lower_planktonic_bacteria_more_than_biofilm() {
         plank < film,
         "planktonic bacteria fall to {plank} of untreated, biofilm to {film}: biofilm is not the more tolerant"
     );
-}
-
-fn run_steps(p: &Params, st: &mut SimState, ws: &mut Workspace, steps: u64) {
-    for _ in 0..steps {
-        sim::step(p, st, ws).unwrap();
-    }
 }
 
 fn check_bounds(p: &Params, st: &SimState, what: &str) {
@@ -299,10 +286,6 @@ fn cohort_patients_draw_their_biofilm_at_the_preset_probability() {
     // The nominal patients: the likelier outcome.
     assert!(params("diabetic_foot_ulcer", &[]).patient.biofilm);
     assert!(!params("acute", &[]).patient.biofilm);
-}
-
-fn bits(p: &Params, st: &SimState) -> Vec<u8> {
-    woundsim::run::checkpoint_bytes(p, st).unwrap()
 }
 
 #[test]

@@ -11,10 +11,11 @@
 use woundsim::mechanisms::{macrophages, msc_state, secretion};
 use woundsim::run::{simulate, RunOutput};
 use woundsim::scenario::{Params, Scenario};
-use woundsim::sim::{self, systems, SimState, Workspace};
+use woundsim::sim::{systems, SimState, Workspace};
 
 #[macro_use]
 mod common;
+use common::model::{bits, col, run_steps};
 
 const SMALL: [&str; 4] = small_domain_sets!(3000, 3000, 2400, "cohort.vary_patients=false");
 
@@ -327,11 +328,6 @@ fn hif_mimetics_need_no_vegf_multiplier_and_ifn_gamma_licenses() {
     );
 }
 
-fn col(out: &RunOutput, name: &str) -> Vec<f64> {
-    let c = out.columns.iter().position(|c| c == name).unwrap();
-    out.rows.iter().map(|r| r.values[c]).collect()
-}
-
 fn mean_defined(v: &[f64]) -> f64 {
     let d: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
     d.iter().sum::<f64>() / d.len() as f64
@@ -376,16 +372,6 @@ fn licensed_cells_act_on_macrophages_through_pge2_alone() {
 /// A 2-day run with primed cells whose state moves every step.
 fn short() -> Params {
     params(&["time.days=2", "treatment.preconditioning.kind=ifn_gamma"])
-}
-
-fn bits(p: &Params, st: &SimState) -> Vec<u8> {
-    woundsim::run::checkpoint_bytes(p, st).unwrap()
-}
-
-fn run_steps(p: &Params, st: &mut SimState, ws: &mut Workspace, steps: u64) {
-    for _ in 0..steps {
-        sim::step(p, st, ws).unwrap();
-    }
 }
 
 #[test]

@@ -4,10 +4,11 @@
 
 use woundsim::run::{simulate, RunOutput};
 use woundsim::scenario::{Params, Scenario};
-use woundsim::sim::{self, SimState, Workspace};
+use woundsim::sim::{SimState, Workspace};
 
 #[macro_use]
 mod common;
+use common::model::{bits, col, peak, run_steps, wound_params};
 
 /// A 5 mm wound in 6 mm of tissue stays open for about a week, so the
 /// immune time course is not cut short by closure; rows every 6 hours.
@@ -18,26 +19,6 @@ const WOUND: [&str; 5] = small_domain_sets!(
     "cohort.vary_patients=false",
     "time.output_every_h=6"
 );
-
-fn params(wound_type: &str, extra: &[&str]) -> Params {
-    let text = format!("name='t'\n[patient]\nwound_type='{wound_type}'\n");
-    let sets: Vec<String> = WOUND.iter().chain(extra).map(|s| s.to_string()).collect();
-    let s = Scenario::from_toml_str(&text, "test", &sets).unwrap();
-    Params::new(s, "test").unwrap()
-}
-
-fn col(out: &RunOutput, name: &str) -> Vec<f64> {
-    let c = out.columns.iter().position(|c| c == name).unwrap();
-    out.rows.iter().map(|r| r.values[c]).collect()
-}
-
-/// (day, value) of the first maximum of `v` over the days `t`.
-fn peak(t: &[f64], v: &[f64]) -> (f64, f64) {
-    t.iter().zip(v).fold(
-        (0.0, f64::MIN),
-        |a, (&d, &x)| if x > a.1 { (d, x) } else { a },
-    )
-}
 
 /// First day after the peak on which `v` falls to `share` of its peak.
 fn resolved_day(t: &[f64], v: &[f64], share: f64) -> Option<f64> {
@@ -54,6 +35,10 @@ fn macrophages(out: &RunOutput) -> Vec<f64> {
         .zip(col(out, "mac_m2"))
         .map(|(a, b)| a + b)
         .collect()
+}
+
+fn params(wound_type: &str, extra: &[&str]) -> Params {
+    wound_params(&WOUND, wound_type, extra)
 }
 
 #[test]
@@ -176,17 +161,6 @@ fn short() -> Params {
         .map(|s| s.to_string())
         .collect();
     Params::new(Scenario::builtin(&sets).unwrap(), "short").unwrap()
-}
-
-/// A state's bytes (its checkpoint encoding).
-fn bits(p: &Params, st: &SimState) -> Vec<u8> {
-    woundsim::run::checkpoint_bytes(p, st).unwrap()
-}
-
-fn run_steps(p: &Params, st: &mut SimState, ws: &mut Workspace, steps: u64) {
-    for _ in 0..steps {
-        sim::step(p, st, ws).unwrap();
-    }
 }
 
 #[test]

@@ -8,6 +8,7 @@ use woundsim::sim::{self, systems, SimState, Workspace};
 
 #[macro_use]
 mod common;
+use common::model::{col, wound_params};
 
 /// A 5 mm wound in 6 mm of tissue, one nominal patient, rows every 12 h.
 const WOUND: [&str; 5] = small_domain_sets!(
@@ -17,18 +18,6 @@ const WOUND: [&str; 5] = small_domain_sets!(
     "cohort.vary_patients=false",
     "time.output_every_h=12"
 );
-
-fn params(wound_type: &str, extra: &[&str]) -> Params {
-    let text = format!("name='t'\n[patient]\nwound_type='{wound_type}'\n");
-    let sets: Vec<String> = WOUND.iter().chain(extra).map(|s| s.to_string()).collect();
-    let s = Scenario::from_toml_str(&text, "test", &sets).unwrap();
-    Params::new(s, "test").unwrap()
-}
-
-fn col(out: &RunOutput, name: &str) -> Vec<f64> {
-    let c = out.columns.iter().position(|c| c == name).unwrap();
-    out.rows.iter().map(|r| r.values[c]).collect()
-}
 
 /// Mean of column `name` over the rows of days `from..=to`.
 fn mean_over(out: &RunOutput, name: &str, from: f64, to: f64) -> f64 {
@@ -41,6 +30,10 @@ fn mean_over(out: &RunOutput, name: &str, from: f64, to: f64) -> f64 {
         .collect();
     assert!(!x.is_empty(), "no rows on days {from}–{to}");
     x.iter().sum::<f64>() / x.len() as f64
+}
+
+fn params(wound_type: &str, extra: &[&str]) -> Params {
+    wound_params(&WOUND, wound_type, extra)
 }
 
 #[test]

@@ -5,6 +5,8 @@
 // Each test file uses a part of the harness.
 #![allow(dead_code, unused_macros)]
 
+pub mod model;
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,46 @@
+//! In-process helpers of the mechanism tests: a wound-type scenario on a
+//! small domain, time-series columns and their peaks, stepping a state,
+//! and a state's bytes for bit-identity checks.
+
+use woundsim::run::RunOutput;
+use woundsim::scenario::{Params, Scenario};
+use woundsim::sim::{self, SimState, Workspace};
+
+/// A scenario of `wound_type` with the overrides `base` (a small domain,
+/// usually) and then `extra`.
+pub fn wound_params(base: &[&str], wound_type: &str, extra: &[&str]) -> Params {
+    let text = format!("name='t'\n[patient]\nwound_type='{wound_type}'\n");
+    let sets: Vec<String> = base.iter().chain(extra).map(|s| s.to_string()).collect();
+    let s = Scenario::from_toml_str(&text, "test", &sets).unwrap();
+    Params::new(s, "test").unwrap()
+}
+
+/// The time-series column `name` of a run (panics naming a missing column).
+pub fn col(out: &RunOutput, name: &str) -> Vec<f64> {
+    let c = out
+        .columns
+        .iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    out.rows.iter().map(|r| r.values[c]).collect()
+}
+
+/// (day, value) of the first maximum of `v` over the days `t`.
+pub fn peak(t: &[f64], v: &[f64]) -> (f64, f64) {
+    t.iter().zip(v).fold(
+        (0.0, f64::MIN),
+        |a, (&d, &x)| if x > a.1 { (d, x) } else { a },
+    )
+}
+
+/// `steps` base steps of the simulation.
+pub fn run_steps(p: &Params, st: &mut SimState, ws: &mut Workspace, steps: u64) {
+    for _ in 0..steps {
+        sim::step(p, st, ws).unwrap();
+    }
+}
+
+/// The state's checkpoint bytes: equal bytes, the same state bit for bit.
+pub fn bits(p: &Params, st: &SimState) -> Vec<u8> {
+    woundsim::run::checkpoint_bytes(p, st).unwrap()
+}
