@@ -11,9 +11,9 @@ import pytest
 
 from conftest import REPO
 
-KINDS = {"msc": 0, "macrophage": 1, "tip": 2, "neutrophil": 3}
+KINDS = {"msc": 0, "macrophage": 1, "tip": 2, "neutrophil": 3, "fibroblast": 4}
 STATES = {"live": 0, "senescent": 1, "dead": 2, "carrier": 3, "m1": 4, "m2": 5, "tip": 6,
-          "apoptotic": 7}
+          "apoptotic": 7, "fibroblast": 8, "myofibroblast": 9}
 
 
 def export(cli, run_dir, to, out, *extra, check=True):

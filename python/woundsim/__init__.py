@@ -298,11 +298,13 @@ class Simulation:
 
     def agents(self, kind: str = "msc") -> pd.DataFrame:
         """Agents of ``kind`` (``"msc"``, ``"macrophage"``, ``"neutrophil"``,
-        ``"tip"``) now, one row per agent in id order. Positions in µm; MSCs
-        have ``state`` (live / senescent / dead / carrier, as in the
-        snapshots' agents.csv), macrophages ``polarization`` (0 = M1 … 1 =
-        M2) and ``state`` (m1 / m2), neutrophils ``state`` (live /
-        apoptotic)."""
+        ``"fibroblast"``, ``"tip"``) now, one row per agent in id order.
+        Positions in µm; MSCs have ``state`` (live / senescent / dead /
+        carrier, as in the snapshots' agents.csv), macrophages
+        ``polarization`` (0 = M1 … 1 = M2) and ``state`` (m1 / m2),
+        neutrophils ``state`` (live / apoptotic), fibroblasts ``state``
+        (fibroblast / myofibroblast; an agent stands for
+        ``fibroblast.cells_per_agent`` cells)."""
         cols = self._native.agents(kind)
         dtypes = {"id": np.uint64, "in_carrier": bool, "state_code": np.uint8}
         df = pd.DataFrame({
@@ -318,6 +320,8 @@ class Simulation:
             df["state"] = np.where(df["polarization"] >= 0.5, "m2", "m1")
         elif kind == "neutrophil":
             df["state"] = np.where(df["state_code"] == 1, "apoptotic", "live")
+        elif kind == "fibroblast":
+            df["state"] = np.where(df["state_code"] == 1, "myofibroblast", "fibroblast")
         return df
 
     @property
@@ -402,7 +406,7 @@ def _capture(sim: Simulation) -> Dict[str, Any]:
     """Copies of the fields, maps and agents of ``sim`` now."""
     parts = []
     # The kinds in the order of a snapshot's agents.csv.
-    for kind in ("msc", "macrophage", "neutrophil", "tip"):
+    for kind in ("msc", "macrophage", "neutrophil", "fibroblast", "tip"):
         a = sim.agents(kind)
         state = a["state"] if "state" in a else pd.Series(["tip"] * len(a), dtype=object)
         cols = {"kind": kind, "id": a["id"].astype(np.int64),

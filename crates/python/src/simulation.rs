@@ -398,7 +398,8 @@ impl NativeSimulation {
         Ok(PyBytes::new(py, &a.iter().copied().collect::<Vec<u8>>()))
     }
 
-    /// The agents of `kind` ("msc", "macrophage", "neutrophil" or "tip") as columns
+    /// The agents of `kind` ("msc", "macrophage", "neutrophil", "fibroblast"
+    /// or "tip") as columns
     /// (name → list; the u8 column `state_code` as bytes), in id order;
     /// in 3D also `z_um`, the height above the bottom face.
     fn agents<'py>(&self, py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyDict>> {
@@ -428,6 +429,13 @@ impl NativeSimulation {
                 d.set_item("state_code", &n.state)?;
                 d.set_item("apoptotic_min", &n.apoptotic_min)?;
             }
+            "fibroblast" => {
+                let f = &self.state.fibroblasts;
+                d.set_item("id", &f.id)?;
+                d.set_item("x_um", &f.x)?;
+                d.set_item("y_um", &f.y)?;
+                d.set_item("state_code", &f.state)?;
+            }
             "tip" => {
                 let t = &self.state.tips;
                 d.set_item("id", &t.id)?;
@@ -439,7 +447,7 @@ impl NativeSimulation {
                 return Err(input_err(
                     py,
                     format!(
-                        "unknown agent kind '{kind}' (allowed: msc, macrophage, neutrophil, tip)"
+                        "unknown agent kind '{kind}' (allowed: msc, macrophage, neutrophil, fibroblast, tip)"
                     ),
                     None,
                     None,

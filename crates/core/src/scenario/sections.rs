@@ -110,7 +110,7 @@ section! {
         /// Fibrotic drive of the tissue, 0–1: the intact dermis starts with more collagen, fibroblasts secrete more TGF-β (`fibroblast.fibrosis_tgfb_gain`) and resist apoptosis after closure; the dense collagen that results slows sprouting and closure.
         fibrosis: Option<f64> = None, unit "0–1", check fraction, source "assumption: radiation fibrosis (persistent TGF-β1 activation: Martin 2000; Delanian 2004)";
         /// Multiplier on sprouting and tip-cell speed (the endothelial response to VEGF).
-        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); others 1";
+        angiogenesis_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); direction from impaired diabetic angiogenesis (HIF-1α destabilised by hyperglycaemia, Catrina 2004; Thangarajah 2009); radiation 0.4 so the untreated nominal ulcer stays open past day 130 while four adipose-MSC doses close it (Forcheron 2012); others 1";
         /// Multiplier on epithelial advance speed.
         closure_speed_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); stands in for diabetic defects not modelled (keratinocyte and fibroblast dysfunction, neuropathy, repeated trauma)";
         /// Multiplier on the time scale of the neutrophil injury signal (`neutrophil.influx_peak_h`): above 1 the influx comes later and lasts longer.
