@@ -158,13 +158,13 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
     } else {
         "kind,id,x_um,y_um,state\n"
     });
-    // The height column of a 3D run (nothing in 2D).
-    let z = |v: f32| {
+    // One row; the height column only in 3D.
+    let mut row = |kind: &str, id: u64, x: f32, y: f32, z: f32, state: &str| {
+        text.push_str(&format!("{kind},{id},{x:.2},{y:.2},{state}"));
         if three_d {
-            format!(",{v:.2}")
-        } else {
-            String::new()
+            text.push_str(&format!(",{z:.2}"));
         }
+        text.push('\n');
     };
     let m = &st.mscs;
     for i in 0..m.len() {
@@ -174,64 +174,34 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
             _ if m.in_carrier[i] => "carrier",
             _ => "live",
         };
-        text.push_str(&format!(
-            "msc,{},{:.2},{:.2},{state}{}\n",
-            m.id[i],
-            m.x[i],
-            m.y[i],
-            z(m.z[i])
-        ));
+        row("msc", m.id[i], m.x[i], m.y[i], m.z[i], state);
     }
     let mac = &st.macs;
     for i in 0..mac.len() {
-        let s = if mac.pol[i] >= 0.5 { "m2" } else { "m1" };
-        text.push_str(&format!(
-            "macrophage,{},{:.2},{:.2},{s}{}\n",
-            mac.id[i],
-            mac.x[i],
-            mac.y[i],
-            z(mac.z[i])
-        ));
+        let state = if mac.pol[i] >= 0.5 { "m2" } else { "m1" };
+        row("macrophage", mac.id[i], mac.x[i], mac.y[i], mac.z[i], state);
     }
     let n = &st.neutrophils;
     for i in 0..n.len() {
-        let s = if n.state[i] == neutrophil_state::APOPTOTIC {
+        let state = if n.state[i] == neutrophil_state::APOPTOTIC {
             "apoptotic"
         } else {
             "live"
         };
-        text.push_str(&format!(
-            "neutrophil,{},{:.2},{:.2},{s}{}\n",
-            n.id[i],
-            n.x[i],
-            n.y[i],
-            z(n.z[i])
-        ));
+        row("neutrophil", n.id[i], n.x[i], n.y[i], n.z[i], state);
     }
     let f = &st.fibroblasts;
     for i in 0..f.len() {
-        let s = if f.state[i] == fibroblast_state::MYOFIBROBLAST {
+        let state = if f.state[i] == fibroblast_state::MYOFIBROBLAST {
             "myofibroblast"
         } else {
             "fibroblast"
         };
-        text.push_str(&format!(
-            "fibroblast,{},{:.2},{:.2},{s}{}\n",
-            f.id[i],
-            f.x[i],
-            f.y[i],
-            z(f.z[i])
-        ));
+        row("fibroblast", f.id[i], f.x[i], f.y[i], f.z[i], state);
     }
     let t = &st.tips;
     for i in 0..t.len() {
-        text.push_str(&format!(
-            "tip,{},{:.2},{:.2},tip{}\n",
-            t.id[i],
-            t.x[i],
-            t.y[i],
-            z(t.z[i])
-        ));
+        row("tip", t.id[i], t.x[i], t.y[i], t.z[i], "tip");
     }
     write_atomic(&sdir.join(&agents), text.as_bytes())?;
     index.dx_um = p.grid.dx_um;
