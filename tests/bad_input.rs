@@ -493,7 +493,7 @@ fn unreadable_file() {
     let ds = d.display().to_string();
     expect_input_error(
         &woundsim(&["scenario", "show"], Some(&d), &[]),
-        &[&ds, "reading"],
+        &[&ds, "a directory, not a scenario file"],
     );
     expect_input_error(&woundsim(&["sweep", "check"], Some(&d), &[]), &[&ds]);
 }

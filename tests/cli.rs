@@ -391,3 +391,22 @@ fn snapshots_carry_the_tissue_maps_and_fibroblasts_into_plots_and_exports() {
         assert_eq!(chunk.len() as u64, 4 * nx * ny);
     }
 }
+
+/// A directory is never a scenario file: one named like a shipped scenario
+/// (e.g. the results of `--out acute`) does not hide the scenario, and any
+/// other directory is a clear input error.
+#[test]
+fn a_directory_named_like_a_shipped_scenario_does_not_hide_it() {
+    let tmp = tempdir();
+    std::fs::create_dir(tmp.path().join("acute")).unwrap();
+    std::fs::create_dir(tmp.path().join("results")).unwrap();
+    let o = woundsim_in(tmp.path(), &["scenario", "show", "acute"]);
+    let text = stdout_ok(&o);
+    let s = woundsim::scenario::Scenario::from_toml_str(&text, "shown", &[]).unwrap();
+    assert_eq!(s.name, "acute");
+    let o = woundsim_in(tmp.path(), &["scenario", "show", "results"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("a directory, not a scenario file"), "{err}");
+    assert_no_panic(&err);
+}

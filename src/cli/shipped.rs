@@ -19,14 +19,26 @@ pub enum Source {
 
 /// Resolve a scenario argument: an existing file first, else the name of a
 /// shipped scenario (with or without `.toml`), else an error that lists the
-/// shipped names.
+/// shipped names. A directory is never a scenario file, so a results
+/// directory named like a shipped scenario (`--out acute`) does not hide it.
 pub fn resolve(arg: &Path) -> Result<Source, InputError> {
-    if arg.exists() {
+    if arg.exists() && !arg.is_dir() {
         return Ok(Source::File(arg.to_path_buf()));
     }
     let text = arg.to_string_lossy();
     if let Some(s) = woundsim::shipped::find(&text) {
         return Ok(Source::Shipped(s));
+    }
+    if arg.is_dir() {
+        return Err(InputError::new(
+            text.to_string(),
+            None,
+            "a directory, not a scenario file, and no shipped scenario of that name",
+        )
+        .allowed(format!(
+            "a scenario file, or one of: {}",
+            woundsim::shipped::names().join(", ")
+        )));
     }
     let name = text.strip_suffix(".toml").unwrap_or(&text);
     let names = woundsim::shipped::names();
