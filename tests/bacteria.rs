@@ -9,7 +9,7 @@ use woundsim::sim::{SimState, Workspace};
 
 #[macro_use]
 mod common;
-use common::model::{bits, col, run_steps, wound_params};
+use common::model::{bits, col, run_steps, state_at_threads, wound_params};
 
 /// A 5 mm wound in 6 mm of tissue (open for more than a week in a diabetic
 /// host); rows every 12 hours.
@@ -296,18 +296,7 @@ fn bacteria_are_bit_identical_at_1_and_4_threads() {
         .map(|s| s.to_string())
         .collect();
     let p = Params::new(Scenario::builtin(&sets).unwrap(), "threads").unwrap();
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut st = SimState::new(&p, 7, p.patient);
-            let mut ws = Workspace::new(&p, &st);
-            run_steps(&p, &mut st, &mut ws, p.steps.total);
-            st
-        })
-    };
+    let run = |threads: usize| state_at_threads(&p, 7, p.steps.total, threads);
     let (one, four) = (run(1), run(4));
     assert!(one.tissue.bioburden > 0.0 && !one.mscs.is_empty());
     assert_eq!(one.tissue.planktonic, four.tissue.planktonic);

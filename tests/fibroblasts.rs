@@ -9,7 +9,7 @@ use woundsim::sim::{SimState, Workspace};
 
 #[macro_use]
 mod common;
-use common::model::{bits, col, peak, run_steps, wound_params};
+use common::model::{bits, col, peak, run_steps, state_at_threads, wound_params};
 
 /// A 5 mm wound in 6 mm of tissue: an acute one closes in about two weeks;
 /// rows every 12 hours.
@@ -172,18 +172,7 @@ fn matrix_stays_bounded_and_fibroblasts_within_their_crowding_limit() {
 #[test]
 fn fibroblasts_are_bit_identical_at_1_and_4_threads() {
     let p = short();
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut st = SimState::new(&p, 7, p.patient);
-            let mut ws = Workspace::new(&p, &st);
-            run_steps(&p, &mut st, &mut ws, p.steps.total);
-            st
-        })
-    };
+    let run = |threads: usize| state_at_threads(&p, 7, p.steps.total, threads);
     let (one, four) = (run(1), run(4));
     let (fib, myo) = one.fibroblasts.counts();
     assert!(

@@ -15,7 +15,7 @@ use woundsim::sim::{systems, SimState, Workspace};
 
 #[macro_use]
 mod common;
-use common::model::{bits, col, run_steps};
+use common::model::{bits, col, run_steps, state_at_threads};
 
 const SMALL: [&str; 4] = small_domain_sets!(3000, 3000, 2400, "cohort.vary_patients=false");
 
@@ -377,18 +377,7 @@ fn short() -> Params {
 #[test]
 fn the_msc_state_is_bit_identical_at_1_and_4_threads() {
     let p = short();
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut st = SimState::new(&p, 7, p.patient);
-            let mut ws = Workspace::new(&p, &st);
-            run_steps(&p, &mut st, &mut ws, 144);
-            st
-        })
-    };
+    let run = |threads: usize| state_at_threads(&p, 7, 144, threads);
     let (one, four) = (run(1), run(4));
     assert!(one.mscs.len() > 100, "{} MSCs", one.mscs.len());
     assert!(one.mscs.hif.iter().any(|&h| h > 0.0 && h < 1.0));

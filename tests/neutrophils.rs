@@ -8,7 +8,7 @@ use woundsim::sim::{SimState, Workspace};
 
 #[macro_use]
 mod common;
-use common::model::{bits, col, peak, run_steps, wound_params};
+use common::model::{bits, col, peak, run_steps, state_at_threads, wound_params};
 
 /// A 5 mm wound in 6 mm of tissue stays open for about a week, so the
 /// immune time course is not cut short by closure; rows every 6 hours.
@@ -166,18 +166,7 @@ fn short() -> Params {
 #[test]
 fn neutrophils_are_bit_identical_at_1_and_4_threads() {
     let p = short();
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut st = SimState::new(&p, 7, p.patient);
-            let mut ws = Workspace::new(&p, &st);
-            run_steps(&p, &mut st, &mut ws, 144);
-            st
-        })
-    };
+    let run = |threads: usize| state_at_threads(&p, 7, 144, threads);
     let (one, four) = (run(1), run(4));
     let (live, apoptotic) = one.neutrophils.counts();
     assert!(

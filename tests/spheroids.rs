@@ -11,6 +11,7 @@ use woundsim::sim::{self, systems, SimState, Workspace};
 
 #[macro_use]
 mod common;
+use common::model::state_at_threads;
 
 const SMALL: [&str; 4] = small_domain_sets!(3000, 3000, 2400, "cohort.vary_patients=false");
 
@@ -280,20 +281,7 @@ fn a_run_with_aggregates_is_bit_identical_at_1_and_4_threads() {
         "treatment.product.form=aggregates",
         "msc.aggregate_cells=2000",
     ]);
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut st = SimState::new(&p, 7, p.patient);
-            let mut ws = Workspace::new(&p, &st);
-            for _ in 0..144 {
-                sim::step(&p, &mut st, &mut ws).unwrap();
-            }
-            st
-        })
-    };
+    let run = |threads: usize| state_at_threads(&p, 7, 144, threads);
     let (one, four) = (run(1), run(4));
     assert!(one.mscs.cells.iter().any(|&c| c > 1), "no aggregate");
     assert!(

@@ -44,3 +44,18 @@ pub fn run_steps(p: &Params, st: &mut SimState, ws: &mut Workspace, steps: u64) 
 pub fn bits(p: &Params, st: &SimState) -> Vec<u8> {
     woundsim::run::checkpoint_bytes(p, st).unwrap()
 }
+
+/// The state after `steps` base steps from seed `seed`, run on a pool of
+/// `threads` workers (for bit-identity checks across thread counts).
+pub fn state_at_threads(p: &Params, seed: u64, steps: u64, threads: usize) -> SimState {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut st = SimState::new(p, seed, p.patient);
+        let mut ws = Workspace::new(p, &st);
+        run_steps(p, &mut st, &mut ws, steps);
+        st
+    })
+}

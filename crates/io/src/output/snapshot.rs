@@ -25,6 +25,7 @@ use crate::sim::SimState;
 use ndarray_npy::WriteNpyExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// One snapshot's entry in `index.json`.
@@ -159,10 +160,11 @@ pub fn write(p: &Params, st: &SimState, dir: &Path, index: &mut Index) -> Result
         "kind,id,x_um,y_um,state\n"
     });
     // One row; the height column only in 3D.
+    // (Writing into a String cannot fail.)
     let mut row = |kind: &str, id: u64, x: f32, y: f32, z: f32, state: &str| {
-        text.push_str(&format!("{kind},{id},{x:.2},{y:.2},{state}"));
+        let _ = write!(text, "{kind},{id},{x:.2},{y:.2},{state}");
         if three_d {
-            text.push_str(&format!(",{z:.2}"));
+            let _ = write!(text, ",{z:.2}");
         }
         text.push('\n');
     };
