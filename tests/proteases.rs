@@ -68,6 +68,46 @@ fn a_diabetic_host_has_more_free_active_mmp_and_a_higher_mmp_timp_ratio() {
 }
 
 #[test]
+fn the_diabetic_hosts_lower_timp_secretion_frees_more_mmp() {
+    // The DFU preset halves the host cells' TIMP (Lobmann 2002); the same
+    // patient with normal TIMP secretion is the control.
+    let days = "time.days=14";
+    let low = simulate(&params("diabetic_foot_ulcer", &[days]), 2).unwrap();
+    let normal = simulate(
+        &params(
+            "diabetic_foot_ulcer",
+            &[days, "patient.timp_secretion_mult=1"],
+        ),
+        2,
+    )
+    .unwrap();
+    let m = |o: &RunOutput, name: &str| mean_over(o, name, 7.0, 14.0);
+    let timp = "timp_mean_ng_per_ml";
+    assert!(
+        m(&low, timp) < 0.8 * m(&normal, timp),
+        "TIMP, days 7–14: halved secretion {}, normal {}",
+        m(&low, timp),
+        m(&normal, timp)
+    );
+    for name in ["mmp_active_mean_nM", "mmp_timp_molar_ratio"] {
+        assert!(
+            m(&low, name) > m(&normal, name),
+            "{name}, days 7–14: halved TIMP {}, normal {}",
+            m(&low, name),
+            m(&normal, name)
+        );
+    }
+    // More free active MMP degrades more VEGF.
+    let vegf = "vegf_mean_ng_per_ml";
+    assert!(
+        m(&low, vegf) < m(&normal, vegf),
+        "VEGF, days 7–14: halved TIMP {}, normal {}",
+        m(&low, vegf),
+        m(&normal, vegf)
+    );
+}
+
+#[test]
 fn inhibiting_mmp_keeps_more_vegf_and_more_provisional_matrix() {
     let days = "time.days=10";
     let base = simulate(&params("diabetic_foot_ulcer", &[days]), 3).unwrap();

@@ -6,31 +6,33 @@ use super::sections::{Patient, WoundType};
 /// Documented defaults: (perfusion, vessel_density_mult, tnf_secretion_mult,
 /// macrophage_switch_mult, efferocytosis_mult, bioburden, debris,
 /// reperfusion_damage_per_day, oedema, fibrosis, closure_speed_mult,
-/// angiogenesis_mult, neutrophil_influx_time_mult, biofilm_probability).
-pub fn preset(t: WoundType) -> [f64; 14] {
-    // Biofilm (last column): 60 % of chronic and 6 % of acute wounds (James 2008).
+/// angiogenesis_mult, neutrophil_influx_time_mult, biofilm_probability,
+/// timp_secretion_mult).
+pub fn preset(t: WoundType) -> [f64; 15] {
+    // Biofilm: 60 % of chronic and 6 % of acute wounds (James 2008).
+    // TIMP (last column): halved in diabetic foot ulcers (Lobmann 2002).
     match t {
-        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo  ang  neu  bf
+        //                       perf  vd   tnf  sw   eff  bio  deb  rep   oed  fib  clo  ang  neu  bf   timp
         WoundType::Acute => [
-            1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.06,
+            1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.05, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.06, 1.0,
         ],
         WoundType::DiabeticFootUlcer => [
-            0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.4, 2.0, 0.6,
+            0.5, 0.8, 4.0, 0.5, 0.5, 0.5, 0.5, 0.01, 0.1, 0.1, 0.4, 0.4, 2.0, 0.6, 0.5,
         ],
         WoundType::VenousLegUlcer => [
-            0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0, 1.0, 1.0, 0.6,
+            0.75, 1.0, 2.0, 0.7, 0.8, 0.4, 0.4, 0.0, 0.6, 0.2, 1.0, 1.0, 1.0, 0.6, 1.0,
         ],
         WoundType::PressureUlcer => [
-            0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0, 1.0, 1.0, 0.6,
+            0.6, 0.9, 1.5, 0.8, 0.8, 0.4, 0.8, 0.05, 0.1, 0.1, 1.0, 1.0, 1.0, 0.6, 1.0,
         ],
         WoundType::RadiationUlcer => [
-            0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8, 0.4, 1.0, 0.6,
+            0.6, 0.4, 1.5, 0.8, 0.8, 0.2, 0.6, 0.0, 0.2, 0.7, 0.8, 0.4, 1.0, 0.6, 1.0,
         ],
     }
 }
 
 /// The patient keys that [`preset`] fills, in the order of its values.
-pub const PRESET_KEYS: [&str; 14] = [
+pub const PRESET_KEYS: [&str; 15] = [
     "perfusion",
     "vessel_density_mult",
     "tnf_secretion_mult",
@@ -45,6 +47,7 @@ pub const PRESET_KEYS: [&str; 14] = [
     "angiogenesis_mult",
     "neutrophil_influx_time_mult",
     "biofilm_probability",
+    "timp_secretion_mult",
 ];
 
 /// Every wound type, in declaration order.
@@ -73,7 +76,8 @@ pub fn describe(t: WoundType) -> &'static str {
             "perfusion 0.5 (TcPO₂, Kalani 1999), TNF ×4 (Mi 2007), polarization ×0.5 (Mirza 2013), \
              efferocytosis ×0.5 (Khanna 2010), bacterial burden 0.5 with biofilm in 60 % (James 2008), closure speed ×0.4 and angiogenesis ×0.4 \
              (calibrated; impaired diabetic angiogenesis, Catrina 2004), neutrophil influx delayed \
-             and prolonged ×2 (Wetzler 2000)"
+             and prolonged ×2 (Wetzler 2000), TIMP secretion of fibroblasts and macrophages ×0.5 \
+             (TIMP-2 halved in ulcer biopsies, Lobmann 2002)"
         }
         WoundType::VenousLegUlcer => {
             "oedema 0.6 halves O₂ delivery by a third, TNF ×2, chronic inflammation"
@@ -110,6 +114,7 @@ pub fn resolve(p: &Patient) -> Patient {
         angiogenesis_mult: pick(p.angiogenesis_mult, 11),
         neutrophil_influx_time_mult: pick(p.neutrophil_influx_time_mult, 12),
         biofilm_probability: pick(p.biofilm_probability, 13),
+        timp_secretion_mult: pick(p.timp_secretion_mult, 14),
     }
 }
 
@@ -144,6 +149,9 @@ pub struct PatientValues {
     pub neutrophil_influx_time_mult: f64,
     /// Probability of an established biofilm at the start.
     pub biofilm_probability: f64,
+    /// Multiplier on the TIMP secretion of the host's cells (fibroblasts,
+    /// M2 macrophages).
+    pub timp_secretion_mult: f64,
     /// True when this patient's wound starts with an established biofilm
     /// (nominal patient: `biofilm_probability` ≥ 0.5; cohort patients draw
     /// it, [`crate::cohort::patient_for`]).
@@ -170,6 +178,7 @@ impl PatientValues {
             angiogenesis_mult: g(r.angiogenesis_mult),
             neutrophil_influx_time_mult: g(r.neutrophil_influx_time_mult),
             biofilm_probability: g(r.biofilm_probability),
+            timp_secretion_mult: g(r.timp_secretion_mult),
             biofilm: g(r.biofilm_probability) >= 0.5,
         }
     }

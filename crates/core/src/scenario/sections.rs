@@ -115,6 +115,8 @@ section! {
         closure_speed_mult: Option<f64> = None, unit "×", check mult, source "calibrated: DFU 0.4 so a standard-care cohort heals about a quarter by week 12 (Margolis 1999); stands in for diabetic defects not modelled (keratinocyte and fibroblast dysfunction, neuropathy, repeated trauma)";
         /// Multiplier on the time scale of the neutrophil injury signal (`neutrophil.influx_peak_h`): above 1 the influx comes later and lasts longer.
         neutrophil_influx_time_mult: Option<f64> = None, unit "×", check mult, source "DFU 2: assumption; direction: delayed influx and prolonged persistence of neutrophils in diabetic (db/db) wounds (Wetzler 2000); others 1";
+        /// Multiplier on the TIMP secretion of the host's cells (fibroblasts and myofibroblasts, M2 macrophages); an MSC product's own TIMP is not changed.
+        timp_secretion_mult: Option<f64> = None, unit "×", check mult, source "DFU 0.5: TIMP-2 reduced twofold in biopsies of 20 diabetic foot ulcers against 12 traumatic wounds (Lobmann 2002, doi:10.1007/s00125-002-0868-8); others 1 (assumption)";
     }
 }
 

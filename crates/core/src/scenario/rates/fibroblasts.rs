@@ -86,8 +86,8 @@ pub struct FibroblastRates {
     /// The dense-collagen rule.
     pub dense: DenseCollagen,
     /// Secretion of one agent (`cells_per_agent` cells, × (1 +
-    /// `fibrosis_tgfb_gain` · the patient's fibrosis)): (field index,
-    /// ng/mL/min).
+    /// `fibrosis_tgfb_gain` · the patient's fibrosis; TIMP × the patient's
+    /// `timp_secretion_mult`): (field index, ng/mL/min).
     pub secretion: Vec<(usize, f32)>,
 }
 
@@ -102,10 +102,15 @@ impl FibroblastRates {
             .secretion_fg_per_cell_per_day
             .iter()
             .filter_map(|(name, &r)| {
+                let timp = if name == "timp" {
+                    patient.timp_secretion_mult
+                } else {
+                    1.0
+                };
                 p.fields
                     .iter()
                     .position(|(m, _)| m == name)
-                    .map(|i| (i, (r * f.cells_per_agent * fib_mult * conv) as f32))
+                    .map(|i| (i, (r * f.cells_per_agent * fib_mult * timp * conv) as f32))
             })
             .collect();
         FibroblastRates {

@@ -28,15 +28,16 @@ pub struct SecretionTable {
     pub msc: Vec<(usize, f32, SecretionKind)>,
     /// Fully M1 macrophage rates (TNF already × patient multiplier).
     pub m1: Vec<(usize, f32)>,
-    /// Fully M2 macrophage rates.
+    /// Fully M2 macrophage rates (TIMP already × patient multiplier).
     pub m2: Vec<(usize, f32)>,
     /// Senescent MSC TNF-α rate.
     pub senescent_tnf: f32,
 }
 
 impl SecretionTable {
-    /// Resolve from parameters, with the patient's TNF-α secretion multiplier.
-    pub fn new(p: &Params, tnf_mult: f64) -> Self {
+    /// Resolve from parameters, with the patient's TNF-α and TIMP secretion
+    /// multipliers (host macrophages only; an MSC's rates are the product's).
+    pub fn new(p: &Params, tnf_mult: f64, timp_mult: f64) -> Self {
         let conv = fg_per_day_to_rate(p.grid.voxel_volume_ml());
         let idx = |n: &str| p.fields.iter().position(|(m, _)| m == n);
         let kind = |n: &str| match n {
@@ -66,7 +67,10 @@ impl SecretionTable {
             .macrophage
             .m2_secretion_fg_per_cell_per_day
             .iter()
-            .filter_map(|(n, &r)| idx(n).map(|i| (i, (r * conv) as f32)))
+            .filter_map(|(n, &r)| {
+                let m = if n == "timp" { timp_mult } else { 1.0 };
+                idx(n).map(|i| (i, (r * conv * m) as f32))
+            })
             .collect();
         SecretionTable {
             msc,
@@ -133,7 +137,7 @@ pub struct SecretionRates {
 impl SecretionRates {
     pub(super) fn new(p: &Params, patient: &PatientValues) -> Self {
         SecretionRates {
-            table: SecretionTable::new(p, patient.tnf_secretion_mult),
+            table: SecretionTable::new(p, patient.tnf_secretion_mult, patient.timp_secretion_mult),
             vegf_environment: VegfEnvironment::new(p),
             senescent_secretion_mult: p.scenario.msc.senescent_secretion_mult as f32,
             kgf_mult: p.product.kgf as f32,
