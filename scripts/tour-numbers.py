@@ -40,9 +40,15 @@ def first_day(values, pred):
     return next((d for d, v in enumerate(values) if pred(v)), None)
 
 
+def day_or_open(d):
+    """A closure day, or "not reached" when the summary holds null."""
+    return "not reached" if d is None else f"{d:g}"
+
+
 def closing(run):
     s = summary(run)
-    return f"{run}: half closed day {s['t50_closure_d']:g}, closed day {s['t100_closure_d']:g}"
+    return (f"{run}: half closed day {day_or_open(s['t50_closure_d'])}, "
+            f"closed day {day_or_open(s['t100_closure_d'])}")
 
 
 def peak(values):
