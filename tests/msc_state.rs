@@ -432,14 +432,14 @@ fn a_checkpoint_with_a_state_outside_0_to_1_is_refused() {
 /// Licensed (IFN-γ-primed) MSCs should raise the wound's M2 fraction
 /// through their extra PGE2 (Németh 2009). Ignored because it fails in the
 /// current model: with the bacteria and the protease balance merged, the
-/// primed run's M2 fraction over days 1–6 is 0.655 against 0.678 unprimed
+/// primed run's M2 fraction over days 1–6 is 0.659 against 0.678 unprimed
 /// (seed 3), and over days 1–3 the difference is −0.03 to +0.01 across
 /// seeds 1–4, while the primed cells' PGE2 on day 1 is 1.6–1.8× higher. The
 /// extra PGE2 lasts about a day, and with 30–60 macrophages in this small
 /// wound the effect is below the seed-to-seed noise; the validation fact
-/// `pge2-carries-the-licensing-m2-shift` is ignored for the same reason.
+/// `ifn-gamma-licensing-raises-m2` fails for the same reason.
 #[test]
-#[ignore = "fails in the current model: primed M2 0.655 vs 0.678 (seed 3); see the doc comment"]
+#[ignore = "fails in the current model: primed M2 0.659 vs 0.678 (seed 3); see the doc comment"]
 fn licensed_cells_raise_the_m2_fraction() {
     let run = licensing_run;
     let primed = run(&["treatment.preconditioning.kind=ifn_gamma"]);

@@ -79,9 +79,8 @@ facts! {
     hypoxia_priming_vegf_early = "hypoxia-priming-vegf-early";
     hypoxia_priming_wears_off = "hypoxia-priming-wears-off";
     chronic_wound_licenses_mscs = "chronic-wound-licenses-mscs";
-    #[ignore = "fails honestly (#21): IFN-γ priming shifts the M2 fraction by 0.004 (−0.014 to 0.022) in the quick run; unprimed cells are licensed by the wound's own TNF-α and PGE2 stays far below its half-maximum"]
+    #[ignore = "fails honestly (#21): IFN-γ priming shifts the M2 fraction by 0.0008 (−0.016 to 0.017) in the quick run; unprimed cells are licensed by the wound's own TNF-α, so priming adds little"]
     ifn_gamma_licensing_raises_m2 = "ifn-gamma-licensing-raises-m2";
-    #[ignore = "fails honestly (#21) after the fibroblast merge: blocking PGE2 lowers the M2 fraction by 0.009 (−0.021 to 0.039) in the quick run, an interval that includes 0"]
     pge2_carries_the_licensing_m2_shift = "pge2-carries-the-licensing-m2-shift";
 }
 
