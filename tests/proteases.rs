@@ -255,3 +255,102 @@ fn without_protease_fields_the_columns_are_undefined_and_the_run_goes_on() {
         assert!(row.values[c].is_nan(), "{name}: {}", row.values[c]);
     }
 }
+
+#[test]
+fn the_keratinocyte_front_secretes_mmp_only_where_closed_tissue_borders_the_open_wound() {
+    // At wounding the front is the intact skin around the 2.4 mm wound:
+    // the closed voxels with an open 4-neighbour along a digital circle of
+    // radius r number about 2πr/dx × the mean of max(|cos θ|, |sin θ|),
+    // 4√2·r/dx (Saarialho-Kere 1993: only the keratinocytes bordering
+    // re-epithelialisation make MMP-1).
+    use woundsim::mechanisms::proteases::is_front;
+    let (p, mut st, mut ws) = run_small(&[], 0);
+    let mmp = p.ids.mmp.unwrap();
+    let k = ws.rates.proteases.front_mmp_ng_per_ml_per_min;
+    assert!(k > 0.0);
+    ws.sources.clear();
+    systems::keratinocyte_mmp(&p, &st, &mut ws);
+    let (ny, nx) = st.tissue.open.dim();
+    let open = st.tissue.open.as_slice().unwrap();
+    let src = ws.sources.src(mmp).as_slice().unwrap();
+    let mut front = 0usize;
+    for iy in 0..ny {
+        for ix in 0..nx {
+            let s = src[iy * nx + ix];
+            if is_front(open, nx, ny, iy, ix) {
+                assert_eq!(s, k, "front voxel ({ix}, {iy})");
+                front += 1;
+            } else {
+                assert_eq!(s, 0.0, "voxel ({ix}, {iy}) is not on the front");
+            }
+        }
+    }
+    let expected = 4.0 * 2f64.sqrt() * 1200.0 / p.grid.dx_um;
+    assert!(
+        (front as f64 - expected).abs() < 0.05 * expected,
+        "{front} front voxels, about {expected} expected"
+    );
+    // Not at a step where the mmp field is not solved (4 field steps of
+    // 15 min per 60-min mmp step).
+    ws.sources.clear();
+    st.step = 1;
+    systems::keratinocyte_mmp(&p, &st, &mut ws);
+    assert_eq!(ws.sources.src(mmp).sum(), 0.0);
+    // A closed wound has no front, and no keratinocyte MMP.
+    st.step = 0;
+    st.tissue.open.fill(0);
+    systems::keratinocyte_mmp(&p, &st, &mut ws);
+    assert_eq!(ws.sources.src(mmp).sum(), 0.0);
+    // Switched off, nothing either.
+    let (p0, st0, mut ws0) = run_small(&["protease.keratinocyte_mmp_fg_per_um_per_day=0"], 0);
+    ws0.sources.clear();
+    systems::keratinocyte_mmp(&p0, &st0, &mut ws0);
+    assert_eq!(ws0.sources.src(mmp).sum(), 0.0);
+}
+
+#[test]
+fn live_neutrophils_elastase_removes_timp_around_them_and_apoptotic_ones_do_not() {
+    // One live and one apoptotic neutrophil in a wound bathed in TIMP: the
+    // live cell adds its clearance (mL/day over the volume of its 100 µm
+    // box) to TIMP's uptake in every voxel of that box, the apoptotic cell
+    // nothing (Okada 1988; Jackson 2010).
+    use woundsim::agents::neutrophil_state;
+    let run = |extra: &[&str]| {
+        let (p, mut st, mut ws) = run_small(extra, 0);
+        let timp = p.ids.timp.unwrap();
+        st.fields.data[timp].fill(10.0);
+        st.neutrophils = Default::default();
+        st.neutrophils.push(1, 1000.0, 1500.0, 0.0);
+        st.neutrophils
+            .push_row(2, 2000.0, 1500.0, 0.0, neutrophil_state::APOPTOTIC, 0.0);
+        ws.sources.clear();
+        systems::neutrophil_secretion(&p, &st, &mut ws);
+        let u = ws.sources.uptake(timp).clone();
+        (p, u)
+    };
+    let (p, u) = run(&[]);
+    let (_, u0) = run(&["neutrophil.timp_inactivation_ml_per_cell_per_day=0"]);
+    assert_eq!(u0.sum(), 0.0, "no inactivation when switched off");
+    let dx = p.grid.dx_um as f32;
+    let box_ml = 5.0 * 5.0 * p.grid.voxel_volume_ml();
+    let k_voxel = p.scenario.neutrophil.timp_inactivation_ml_per_cell_per_day / box_ml / 1440.0;
+    assert!(
+        ((u.sum() as f64) - 25.0 * k_voxel).abs() < 1e-4 * 25.0 * k_voxel,
+        "uptake summed over the box {} vs {} per min",
+        u.sum(),
+        25.0 * k_voxel
+    );
+    // Spread evenly over the live cell's 5 × 5 box, nowhere else.
+    let (cx, cy) = ((1000.0 / dx) as usize, (1500.0 / dx) as usize);
+    for ((iy, ix), &v) in u.indexed_iter() {
+        let inside = ix.abs_diff(cx) <= 2 && iy.abs_diff(cy) <= 2;
+        if inside {
+            assert!(
+                (v as f64 - k_voxel).abs() < 1e-4 * k_voxel,
+                "({ix}, {iy}): {v}"
+            );
+        } else {
+            assert_eq!(v, 0.0, "({ix}, {iy}) is outside the live cell's box");
+        }
+    }
+}

@@ -150,8 +150,8 @@ impl Phase {
             Phase::Sources => (
                 "sources",
                 Cadence::FieldStep,
-                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete, mechanisms::proteases::cleave",
-                "fields, vessels, debris, bacterial burden, agents, free active MMP",
+                "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete, mechanisms::proteases::secrete_front, mechanisms::proteases::cleave",
+                "fields, vessels, debris, bacterial burden, agents, the epithelial front, free active MMP",
                 "source and uptake buffers (growth-factor cleavage as uptake); depot decay",
             ),
             Phase::Fields => (

@@ -333,7 +333,13 @@ pub struct NeutrophilSecretion<'a> {
     pub sources: &'a mut Sources,
 }
 
-/// Live neutrophils' secretion for one field step, summed in id order.
+/// Live neutrophils' secretion for one field step, summed in id order, and
+/// the TIMP their released elastase destroys (elastase cleaves TIMP-1:
+/// Okada 1988; Itoh & Nagase 1995; Jackson 2010): a first-order loss added
+/// to the `timp` field's uptake, spread evenly over the 100 µm box around
+/// each live cell (the pericellular space the released enzyme reaches; a
+/// one-voxel sink could clear at most one voxel's TIMP per `timp` step,
+/// however fast its rate).
 pub fn secrete(v: NeutrophilSecretion<'_>) {
     let NeutrophilSecretion {
         rates: r,
@@ -342,18 +348,41 @@ pub fn secrete(v: NeutrophilSecretion<'_>) {
         neutrophils: ns,
         sources,
     } = v;
-    if r.secretion.is_empty() || !ns.state.contains(&neutrophil_state::LIVE) {
+    if !ns.state.contains(&neutrophil_state::LIVE) {
         return;
     }
-    let fields: Vec<usize> = r.secretion.iter().map(|&(f, _)| f).collect();
-    let mut bufs = sources.srcs_mut(&fields);
-    for i in 0..ns.len() {
-        if ns.state[i] != neutrophil_state::LIVE {
-            continue;
+    let live = || {
+        (0..ns.len())
+            .filter(|&i| ns.state[i] == neutrophil_state::LIVE)
+            .map(|i| vertical.bed_offset + g.index_of(ns.x[i], ns.y[i]))
+    };
+    if !r.secretion.is_empty() {
+        let fields: Vec<usize> = r.secretion.iter().map(|&(f, _)| f).collect();
+        let mut bufs = sources.srcs_mut(&fields);
+        for v in live() {
+            for (k, &(_, rate)) in r.secretion.iter().enumerate() {
+                bufs[k][v] += rate;
+            }
         }
-        let v = vertical.bed_offset + g.index_of(ns.x[i], ns.y[i]);
-        for (k, &(_, rate)) in r.secretion.iter().enumerate() {
-            bufs[k][v] += rate;
+    }
+    if let Some((timp, k)) = r.timp_inactivation {
+        let u = sources
+            .uptake_mut(timp)
+            .as_slice_mut()
+            .expect("standard layout");
+        let (nx, ny, reach) = (g.nx, g.ny, r.timp_inactivation_reach);
+        for v in live() {
+            let plane = v - vertical.bed_offset;
+            let (ix, iy) = (plane % nx, plane / nx);
+            let (x0, x1) = (ix.saturating_sub(reach), (ix + reach).min(nx - 1));
+            let (y0, y1) = (iy.saturating_sub(reach), (iy + reach).min(ny - 1));
+            let share = k / ((x1 - x0 + 1) * (y1 - y0 + 1)) as f32;
+            for jy in y0..=y1 {
+                let row = vertical.bed_offset + jy * nx;
+                for e in &mut u[row + x0..=row + x1] {
+                    *e += share;
+                }
+            }
         }
     }
 }

@@ -21,12 +21,19 @@
 //! TIMP fields change only at their own (slow) step, so the free active
 //! MMP is computed once after each of their solves ([`update_active`]) and
 //! read at every field step.
+//!
+//! **The keratinocyte front.** Basal keratinocytes migrating over the bed
+//! at the edge of re-epithelialisation express collagenase-1, normal
+//! epidermis none (Saarialho-Kere 1993; Pilcher 1997): every closed voxel
+//! that borders an open one (4-neighbourhood) is a front voxel and secretes
+//! MMP into the bed layer ([`secrete_front`]); when the wound has closed
+//! there is no front and no keratinocyte MMP.
 
 use crate::fields::{Fields, Sources};
 use crate::grid::Grid;
 use crate::scenario::rates::{ProteaseRates, Vertical};
 use crate::tissue::Tissue;
-use ndarray::Zip;
+use ndarray::{Array2, Zip};
 use rayon::prelude::*;
 
 /// Free active MMP (nM) from an activated MMP of `e` nM and a TIMP of `i`
@@ -120,6 +127,62 @@ pub fn cleave(v: Cleavage<'_>) {
             .with_min_len(4096)
             .for_each(|(u, &a)| *u += k * a);
     }
+}
+
+/// True when voxel `i` (row `iy`, column `ix`) of an `nx`-wide, `ny`-high
+/// open-wound map `open` is closed and borders an open voxel (its four
+/// neighbours): a voxel of the epithelial front.
+#[inline]
+pub fn is_front(open: &[u8], nx: usize, ny: usize, iy: usize, ix: usize) -> bool {
+    let i = iy * nx + ix;
+    open[i] == 0
+        && ((ix > 0 && open[i - 1] != 0)
+            || (ix + 1 < nx && open[i + 1] != 0)
+            || (iy > 0 && open[i - nx] != 0)
+            || (iy + 1 < ny && open[i + nx] != 0))
+}
+
+/// What [`secrete_front`] reads and writes in one field step.
+pub struct FrontSecretion<'a> {
+    /// Parameters (the front's MMP secretion per voxel).
+    pub rates: &'a ProteaseRates,
+    /// Where the bed layer is (the front secretes into it).
+    pub vertical: &'a Vertical,
+    /// The open wound (read: 1 open, 0 closed).
+    pub open: &'a Array2<u8>,
+    /// Source buffers (written: the `mmp` field's).
+    pub sources: &'a mut Sources,
+}
+
+/// Add the keratinocyte front's MMP secretion to the `mmp` field's sources.
+pub fn secrete_front(v: FrontSecretion<'_>) {
+    let FrontSecretion {
+        rates: r,
+        vertical,
+        open,
+        sources,
+    } = v;
+    let k = r.front_mmp_ng_per_ml_per_min;
+    let Some(mmp) = r.mmp.filter(|_| k > 0.0) else {
+        return;
+    };
+    let (ny, nx) = open.dim();
+    let o = open.as_slice().expect("standard layout");
+    let s = sources
+        .src_mut(mmp)
+        .as_slice_mut()
+        .expect("standard layout");
+    let bed = &mut s[vertical.bed * ny * nx..(vertical.bed + 1) * ny * nx];
+    bed.par_chunks_mut(nx)
+        .enumerate()
+        .with_min_len(16)
+        .for_each(|(iy, row)| {
+            for (ix, s) in row.iter_mut().enumerate() {
+                if is_front(o, nx, ny, iy, ix) {
+                    *s += k;
+                }
+            }
+        });
 }
 
 /// What [`degrade_matrix`] reads and writes in one tissue step.

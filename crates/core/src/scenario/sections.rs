@@ -459,6 +459,8 @@ section! {
         bacteria_kill_per_day: f64 = 2.0, unit "1/day", check nonneg, source "assumption: no in-vivo per-cell phagocytosis rate found; set so the day-1 neutrophil wave (about 0.04 cells/voxel) kills faster than bacteria grow";
         /// Live neutrophils per voxel (over the voxel's 100 µm neighbourhood) at which the kill hazard is `bacteria_kill_per_day`.
         kill_reference_per_voxel: f64 = 0.05, unit "cells/voxel", check positive, source "assumption: the reference density of the M1 kill";
+        /// Volume of tissue whose TIMP one live neutrophil's released elastase destroys per day (a clearance): the first-order TIMP loss it adds, on top of TIMP's decay, is this over the volume of the 100 µm box around the cell, spread evenly over that box. 0 turns the inactivation off.
+        timp_inactivation_ml_per_cell_per_day: f64 = 2e-6, unit "mL/cell/day", check nonneg, source "direction: neutrophil elastase cleaves TIMP-1 and destroys its inhibition (Okada 1988, doi:10.1016/0014-5793(88)80817-2), also inside the pro-MMP-9·TIMP-1 complex (Itoh & Nagase 1995, doi:10.1074/jbc.270.28.16518), and neutrophils degrade TIMP-1 ex vivo (Jackson 2010, doi:10.2119/molmed.2009.00109); size assumption (no in-vivo rate found): at 1e6 live neutrophils per mL of tissue it adds a TIMP loss of 2 per day, about TIMP's own decay (1.4 per day)";
         /// Secretion of a live neutrophil (TNF/IL-1β-type cytokine into tnf; the respiratory burst into ros; MMP-8/-9 into mmp).
         secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("tnf".to_string(), 1.0), ("ros".to_string(), 10.0), ("mmp".to_string(), 200.0),
@@ -476,7 +478,7 @@ section! {
         /// Share of the MMP that is activated (the rest is latent pro-enzyme); activation itself is not modelled.
         activated_share: f64 = 0.5, unit "fraction", check fraction, source "assumption: chronic wound fluids hold both pro- and activated MMP-2 and MMP-9 (Ladwig 2002; Lobmann 2002)";
         /// Inhibition constant of TIMP for the active MMP (1:1 tight binding; the active MMP follows Morrison's quadratic).
-        timp_ki_nm: f64 = 0.5, unit "nM", check positive, source "TIMPs inhibit MMPs 1:1 with sub-nanomolar to nanomolar Ki (Brew & Nagase 2010); value within that range, assumption";
+        timp_ki_nm: f64 = 0.5, unit "nM", check concentration, source "TIMPs inhibit MMPs 1:1 with sub-nanomolar to nanomolar Ki (Brew & Nagase 2010); value within that range, assumption";
         /// Extra first-order loss of VEGF per nM of free active MMP.
         vegf_cleavage_per_nm_per_min: f64 = 0.0116, unit "1/(nM·min)", check rate, source "MMPs cleave VEGF (Lee 2005) and chronic wound fluid degrades it (Lauer 2000); size assumption: 1 nM of free active MMP halves VEGF's 60-min half-life";
         /// Extra first-order loss of keratinocyte growth factors per nM of free active MMP.
@@ -485,6 +487,8 @@ section! {
         matrix_degradation_per_nm_per_day: f64 = 0.14, unit "1/(nM·day)", check rate, source "assumption: 1 nM of free active MMP doubles the provisional matrix's loss (fibroblast.provisional_half_life_days = 5: ln 2 / 5 = 0.14 per day); MMP excess degrades the matrix of chronic wounds (Lobmann 2002)";
         /// Extra collagen turnover per nM of free active MMP, per day.
         collagen_degradation_per_nm_per_day: f64 = 0.01, unit "1/(nM·day)", check rate, source "assumption: 1 nM of free active MMP doubles fibroblast.collagen_turnover_per_day (0.01 per day)";
+        /// MMP secreted by the migrating keratinocytes of the epithelial front, per µm of front per day: into every closed voxel of the bed layer that borders an open one (4-neighbourhood), each taken to hold one voxel width of front (a slanted front has about 0.9 front voxels per voxel width of its length). 0 turns it off.
+        keratinocyte_mmp_fg_per_um_per_day: f64 = 1.0, unit "fg/µm/day", check secretion, source "direction: basal keratinocytes at the edge of re-epithelialisation express collagenase-1 (MMP-1) in every acute and chronic wound studied, normal epidermis none (Saarialho-Kere 1993, doi:10.1172/JCI116906), and need its activity to migrate over collagen (Pilcher 1997, doi:10.1083/jcb.137.6.1445); the lumped mmp field counts it as MMP-9 equivalents; amount assumption: one row of 10 µm basal keratinocytes (0.1 cells/µm of front) at 10 fg/cell/day, a fifth of an M1 macrophage's rate; at this rate the front makes about a quarter of an acute 1 cm wound's mean MMP over days 7–14 (35 vs 26 ng/mL without it, nominal patient)";
         /// Share of MMP activity blocked by a protease-modulating treatment (an oxidised regenerated cellulose/collagen dressing, a doxycycline-type inhibitor); 0 = none.
         inhibition_fraction: f64 = 0.0, unit "fraction", check fraction, source "user choice (a protease-modulating ORC/collagen dressing lowered wound-fluid MMP-2 within 5 days: Motzkau 2011)";
     }

@@ -89,6 +89,7 @@ pub fn run_phase(phase: Phase, p: &Params, st: &mut SimState, ws: &mut Workspace
             systems::secretion(p, st, ws);
             systems::neutrophil_secretion(p, st, ws);
             systems::fibroblast_secretion(p, st, ws);
+            systems::keratinocyte_mmp(p, st, ws);
             systems::protease_cleavage(p, st, ws);
             systems::decay_depot(st, ws);
         }

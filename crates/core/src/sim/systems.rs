@@ -120,6 +120,24 @@ pub fn protease_cleavage(p: &Params, st: &SimState, ws: &mut Workspace) {
     });
 }
 
+/// The keratinocyte front's MMP secretion, at the field steps where the
+/// `mmp` field is solved (the solver discards the others' sources).
+pub fn keratinocyte_mmp(p: &Params, st: &SimState, ws: &mut Workspace) {
+    let r = &ws.rates.proteases;
+    let Some(mmp) = r.mmp else {
+        return;
+    };
+    if !ws.solver.due(mmp, st.step / p.steps.field_every) {
+        return;
+    }
+    proteases::secrete_front(proteases::FrontSecretion {
+        rates: &ws.rates.proteases,
+        vertical: &ws.rates.vertical,
+        open: &st.tissue.open,
+        sources: &mut ws.sources,
+    });
+}
+
 /// One tissue step of matrix degradation by free active MMP.
 pub fn protease_matrix(p: &Params, st: &mut SimState, ws: &Workspace) {
     proteases::degrade_matrix(proteases::MatrixDegradation {

@@ -49,6 +49,13 @@ pub struct NeutrophilRates {
     pub necrosis_debris: f32,
     /// Secretion of a live neutrophil: (field index, ng/mL/min per cell).
     pub secretion: Vec<(usize, f32)>,
+    /// TIMP inactivation by a live neutrophil's elastase: (the `timp`
+    /// field, first-order loss it adds to one voxel, summed over the
+    /// voxels of its 100 µm box, 1/min per cell); none without a `timp`
+    /// field or at a zero rate.
+    pub timp_inactivation: Option<(usize, f32)>,
+    /// Half-width of that box in voxels (50 µm / dx, at least 0).
+    pub timp_inactivation_reach: usize,
 }
 
 impl NeutrophilRates {
@@ -87,6 +94,17 @@ impl NeutrophilRates {
             secondary_necrosis_min: (n.secondary_necrosis_h * 60.0) as f32,
             necrosis_debris: n.necrosis_debris as f32,
             secretion,
+            timp_inactivation_reach: (50.0 / p.grid.dx_um).floor() as usize,
+            timp_inactivation: p
+                .ids
+                .timp
+                .filter(|_| n.timp_inactivation_ml_per_cell_per_day > 0.0)
+                .map(|t| {
+                    let per_min = n.timp_inactivation_ml_per_cell_per_day
+                        / p.grid.voxel_volume_ml()
+                        / MIN_PER_DAY;
+                    (t, per_min as f32)
+                }),
         }
     }
 

@@ -1,9 +1,10 @@
 //! Parameters of the protease balance: the `mmp` and `timp` fields'
 //! conversion into nM, TIMP's inhibition constant, the growth-factor
 //! cleavage per nM of free active MMP (per minute, added to the fields'
-//! uptake) and the matrix degradation per nM per tissue step.
+//! uptake), the matrix degradation per nM per tissue step and the
+//! keratinocyte front's MMP secretion.
 
-use super::tissue_dt_days;
+use super::{fg_per_day_to_rate, tissue_dt_days};
 use crate::scenario::Params;
 use serde::Serialize;
 
@@ -32,6 +33,9 @@ pub struct ProteaseRates {
     pub matrix_per_nm_per_step: f32,
     /// Collagen lost per nM of free active MMP per tissue step (as above).
     pub collagen_per_nm_per_step: f32,
+    /// MMP the migrating keratinocytes of one front voxel secrete into it
+    /// (ng/mL/min; 0 without an `mmp` field).
+    pub front_mmp_ng_per_ml_per_min: f32,
 }
 
 impl ProteaseRates {
@@ -58,6 +62,14 @@ impl ProteaseRates {
             cleaved,
             matrix_per_nm_per_step: (r.matrix_degradation_per_nm_per_day * dt_d) as f32,
             collagen_per_nm_per_step: (r.collagen_degradation_per_nm_per_day * dt_d) as f32,
+            // A front voxel holds one voxel width of front.
+            front_mmp_ng_per_ml_per_min: if ids.mmp.is_some() {
+                (r.keratinocyte_mmp_fg_per_um_per_day
+                    * p.grid.dx_um
+                    * fg_per_day_to_rate(p.grid.voxel_volume_ml())) as f32
+            } else {
+                0.0
+            },
         }
     }
 }
