@@ -16,6 +16,10 @@
 //! / (hypoxia + ros + anoikis·m_anoikis)`, so a settled cell dies at the
 //! hazard those terms give directly ([`death_hazard_per_min`]).
 //! Senescence hazard: `senescence · T/(T+K)`.
+//! Release from a carrier: hazard `ln 2 / release_half_life ·
+//! (1 + g · a)`, where `a` is the free active MMP at the cell (nM,
+//! `super::proteases`) and `g` = `protease.carrier_degradation_per_nm`:
+//! proteases degrade the carrier ([`release_hit`]).
 
 use super::{blend_direction, hif, sat};
 use crate::agents::{msc_state, Bins, Mscs};
@@ -87,6 +91,9 @@ pub struct MscFate<'a> {
     pub step: u64,
     /// Fields (read: O₂, TNF-α, ROS).
     pub fields: &'a Fields,
+    /// The free active MMP per voxel (nM; the fields' shape, empty without
+    /// an `mmp` field): it degrades carriers.
+    pub protease_active: &'a [f32],
     /// Macrophage bins (read: who is near a dead cell).
     pub mac_bins: &'a Bins,
     /// The MSCs (written).
@@ -203,6 +210,19 @@ fn binomial(rng: &mut Stream, n: u32, p: f64) -> u32 {
     }
 }
 
+/// Whether the uniform draw `u` releases a cell from its carrier in one
+/// cell step where the free active MMP is `active_nm`: hazard
+/// `release · (1 + gain · active)` (`protease.carrier_degradation_per_nm`);
+/// a route without a release half-life releases at once.
+#[inline]
+pub fn release_hit(r: &MscFateRates, active_nm: f64, u: f64) -> bool {
+    if r.release_per_min.is_infinite() {
+        return true;
+    }
+    let rate = r.release_per_min * (1.0 + r.release_gain_per_nm * active_nm.max(0.0));
+    crate::rng::hazard_hit(u, rate, r.dt_min as f64)
+}
+
 /// One cell step of MSC fate.
 pub fn update(v: MscFate<'_>) {
     let MscFate {
@@ -213,6 +233,7 @@ pub fn update(v: MscFate<'_>) {
         seed,
         step,
         fields,
+        protease_active,
         mac_bins: bins,
         mscs,
         debris,
@@ -284,7 +305,8 @@ pub fn update(v: MscFate<'_>) {
             }
         }
         if out.in_carrier {
-            if rng.chance(r.release_prob) {
+            let a = protease_active.get(f).copied().unwrap_or(0.0) as f64;
+            if release_hit(r, a, rng.uniform()) {
                 out.in_carrier = false;
                 out.unanchored_min = 0.0;
             }

@@ -177,6 +177,7 @@ pub fn msc_fate(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         seed: st.seed,
         step: st.step,
         fields: &st.fields,
+        protease_active: &ws.protease_active,
         mac_bins: &ws.mac_bins,
         mscs: &mut st.mscs,
         debris: &mut st.tissue.debris,

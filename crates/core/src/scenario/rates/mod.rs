@@ -213,8 +213,12 @@ pub struct MscFateRates {
     pub senescence_per_min: f64,
     /// Division hazard (per min).
     pub proliferation_per_min: f64,
-    /// Probability per cell step that a carrier releases a cell.
-    pub release_prob: f64,
+    /// Release hazard of a cell from its carrier without MMP (per min;
+    /// infinite for a route without a carrier half-life: released at once).
+    pub release_per_min: f64,
+    /// The release hazard's gain per nM of free active MMP at the cell
+    /// (`protease.carrier_degradation_per_nm`; 0 without an `mmp` field).
+    pub release_gain_per_nm: f64,
     /// Efferocytosis hazard per nearby macrophage (per min; patient's multiplier).
     pub efferocytosis_per_macrophage_per_min: f64,
     /// A dead cell left this long becomes debris (min).
@@ -234,10 +238,10 @@ impl MscFateRates {
         let m = &p.scenario.msc;
         let dt = cell_dt_min(p);
         let release_h = p.scenario.treatment.release_half_life_h();
-        let release_prob = if release_h > 0.0 {
-            hazard_prob(std::f64::consts::LN_2 / (release_h * 60.0), dt as f64)
+        let release_per_min = if release_h > 0.0 {
+            std::f64::consts::LN_2 / (release_h * 60.0)
         } else {
-            1.0
+            f64::INFINITY
         };
         MscFateRates {
             dt_min: dt,
@@ -254,7 +258,12 @@ impl MscFateRates {
             carrier_protection: p.scenario.treatment.carrier_protection(),
             senescence_per_min: m.senescence_per_day / MIN_PER_DAY,
             proliferation_per_min: m.proliferation_per_day / 1440.0,
-            release_prob,
+            release_per_min,
+            release_gain_per_nm: if p.ids.mmp.is_some() {
+                p.scenario.protease.carrier_degradation_per_nm
+            } else {
+                0.0
+            },
             efferocytosis_per_macrophage_per_min: m.efferocytosis_per_macrophage_per_day
                 * patient.efferocytosis_mult
                 / 1440.0,
