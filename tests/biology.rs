@@ -107,6 +107,38 @@ fn hydrogel_retains_live_cells_longer_than_a_bolus_and_iv_delivers_none() {
 }
 
 #[test]
+fn conditioned_medium_fills_a_depot_in_the_open_wound_and_places_no_cells() {
+    // A cell-free product is a depot of factors, not cells (what the
+    // removed `conditioned-medium-no-cells` fact only echoed): its dose
+    // lands in the open wound, nowhere else, and decays with its half-life.
+    let p = dfu_with("topical", &["treatment.product.form=conditioned_medium"]);
+    let mut st = SimState::new(&p, 3, p.patient);
+    let ws = Workspace::new(&p, &st);
+    systems::dose(&p, &mut st, &ws, 0);
+    assert!(st.mscs.is_empty(), "{} MSCs placed", st.mscs.len());
+    assert!(st.depot_active);
+    let (mut inside, mut outside) = (0.0f64, 0.0f64);
+    for (d, &open) in st.tissue.depot.iter().zip(&st.tissue.open) {
+        if open == 1 {
+            inside += *d as f64;
+        } else {
+            outside += *d as f64;
+        }
+    }
+    assert!(
+        inside > 0.0 && outside == 0.0,
+        "depot {inside} in the wound, {outside} outside"
+    );
+    let before: f64 = st.tissue.depot.iter().map(|&d| d as f64).sum();
+    systems::decay_depot(&mut st, &ws);
+    let after: f64 = st.tissue.depot.iter().map(|&d| d as f64).sum();
+    assert!(
+        after < before && after > 0.99 * before,
+        "one field step of decay: {before} -> {after}"
+    );
+}
+
+#[test]
 fn il10_raises_and_tnf_lowers_m2_drive_and_diabetic_switch_is_slower() {
     let p = dfu_with("topical", &[]);
     let base = macrophages::polarization_rate(
