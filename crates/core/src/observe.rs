@@ -132,6 +132,20 @@ pub fn observe(p: &Params, st: &SimState) -> Row {
     // The inflammation index (series::INFLAMMATION_COLUMN).
     let wound0_mm2 = t.open0.max(1) as f64 * p.grid.voxel_area_mm2();
     v.push((n_live as f64 + m1) / wound0_mm2);
+    // Immune cells inside the initial footprint (series::IMMUNE_IN_WOUND_COLUMNS).
+    let foot_map = t.footprint.as_slice().expect("standard layout");
+    let foot_of = |x: f32, y: f32| foot_map[p.grid.index_of(x, y)] == 1;
+    let ns = &st.neutrophils;
+    let neu_in = (0..ns.len())
+        .filter(|&i| {
+            ns.state[i] == crate::agents::neutrophil_state::LIVE && foot_of(ns.x[i], ns.y[i])
+        })
+        .count();
+    let mac_in = (0..st.macs.len())
+        .filter(|&i| foot_of(st.macs.x[i], st.macs.y[i]))
+        .count();
+    v.push(neu_in as f64);
+    v.push(mac_in as f64);
     if p.depth.is_3d() {
         depth::observe(p, st, &mut v);
     }

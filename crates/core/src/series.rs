@@ -81,6 +81,11 @@ pub const BACTERIA_COLUMNS: [&str; 4] = [
 /// macrophages turn M2.
 pub const INFLAMMATION_COLUMN: &str = "inflammation_index_per_mm2";
 
+/// Where the immune cells are: live neutrophils and macrophages (M1 + M2)
+/// whose position lies inside the initial wound footprint (the rest of
+/// `neutrophils` and `mac_m1` + `mac_m2` are in the tissue around it).
+pub const IMMUNE_IN_WOUND_COLUMNS: [&str; 2] = ["neutrophils_in_wound", "macrophages_in_wound"];
+
 /// Column name for the wound mean of a field.
 pub fn field_column(name: &str, unit: &str) -> String {
     let u = match unit {
@@ -109,6 +114,7 @@ pub fn columns(p: &Params) -> Vec<String> {
     c.extend(PROTEASE_COLUMNS.iter().map(|s| s.to_string()));
     c.extend(BACTERIA_COLUMNS.iter().map(|s| s.to_string()));
     c.push(INFLAMMATION_COLUMN.into());
+    c.extend(IMMUNE_IN_WOUND_COLUMNS.iter().map(|s| s.to_string()));
     c.extend(depth_columns(p));
     c
 }
