@@ -21,6 +21,10 @@ export const PANELS = [
   { title: "Oxygen", cols: ["o2_mean_mmHg"], unit: "mmHg" },
   { title: "Cytokines", cols: ["vegf_mean_ng_per_ml", "il10_mean_ng_per_ml", "tnf_mean_ng_per_ml", "tgfb_mean_ng_per_ml"], unit: "ng/mL" },
   { title: "Inflammation index", cols: ["inflammation_index_per_mm2"], unit: "neutrophils + M1 per mm²" },
+  {
+    title: "Immune cells inside the wound", cols: ["neutrophils_in_wound", "macrophages_in_wound"], unit: "cells",
+    colours: [[0, 158, 115], [0, 114, 178]],
+  },
   { title: "Fibroblasts", cols: ["fibroblasts", "myofibroblasts"], unit: "cells" },
   { title: "Matrix", cols: ["provisional_matrix_mean", "collagen_mean"], unit: "fraction of a filled bed" },
   { title: "Bacteria", cols: ["bacterial_burden", "biofilm_burden", "biofilm_fraction"], unit: "fraction" },
@@ -31,7 +35,8 @@ const LABELS = {
   neutrophils: "neutrophils", mac_m1: "M1", mac_m2: "M2", vessel_density_rel: "perfused", abnormal_vessel_density_rel: "leaky",
   o2_mean_mmHg: "O₂ in the wound", vegf_mean_ng_per_ml: "VEGF", il10_mean_ng_per_ml: "IL-10",
   tnf_mean_ng_per_ml: "TNF-α", tgfb_mean_ng_per_ml: "TGF-β",
-  inflammation_index_per_mm2: "inflammation index", fibroblasts: "fibroblasts", myofibroblasts: "myofibroblasts",
+  inflammation_index_per_mm2: "inflammation index",
+  neutrophils_in_wound: "neutrophils inside", macrophages_in_wound: "macrophages inside", fibroblasts: "fibroblasts", myofibroblasts: "myofibroblasts",
   provisional_matrix_mean: "provisional matrix", collagen_mean: "collagen",
   bacterial_burden: "bacterial burden", biofilm_burden: "biofilm burden", biofilm_fraction: "share with biofilm",
 };
