@@ -207,36 +207,28 @@ fn a_run_with_neutrophils_resumes_bit_identically_from_a_checkpoint() {
 
 #[test]
 fn the_in_wound_counts_are_the_cells_standing_on_the_initial_footprint() {
-    // `neutrophils_in_wound` and `macrophages_in_wound` count, by position,
-    // the live neutrophils and the macrophages inside the footprint: a hand
-    // count of the state, never more than the domain totals, and (here)
-    // some cells on either side of the wound edge.
+    // `neutrophils_in_wound` counts the live neutrophils inside the
+    // footprint (the 2.4 mm wound in the middle of 3 mm of tissue),
+    // `macrophages_in_wound` the macrophages; cells placed by hand.
     use woundsim::agents::neutrophil_state;
     use woundsim_core::series;
     let p = short();
     let mut st = SimState::new(&p, 5, p.patient);
-    let mut ws = Workspace::new(&p, &st);
-    run_steps(&p, &mut st, &mut ws, 96);
+    let (mid, edge) = (1500.0, 40.0);
+    st.neutrophils = Default::default();
+    st.neutrophils.push(1, mid, mid, 0.0);
+    st.neutrophils.push(2, mid + 100.0, mid, 0.0);
+    st.neutrophils.push(3, edge, edge, 0.0);
+    st.neutrophils
+        .push_row(4, mid, mid + 50.0, 0.0, neutrophil_state::APOPTOTIC, 0.0);
+    st.macs = Default::default();
+    st.macs.push(5, mid, mid, 0.0, 0.2);
+    st.macs.push(6, edge, mid, 0.0, 0.8);
+    st.macs.push(7, mid, edge, 0.0, 0.5);
     let row = woundsim::observe::observe(&p, &st);
     let cols = series::columns(&p);
     let at = |name: &str| row.values[cols.iter().position(|c| c == name).unwrap()];
-    let foot = st.tissue.footprint.as_slice().unwrap();
-    let inside = |x: f32, y: f32| foot[p.grid.index_of(x, y)] == 1;
-    let ns = &st.neutrophils;
-    let live: Vec<usize> = (0..ns.len())
-        .filter(|&i| ns.state[i] == neutrophil_state::LIVE)
-        .collect();
-    let neu_in = live.iter().filter(|&&i| inside(ns.x[i], ns.y[i])).count();
-    let mac_in = (0..st.macs.len())
-        .filter(|&i| inside(st.macs.x[i], st.macs.y[i]))
-        .count();
-    assert_eq!(at("neutrophils_in_wound"), neu_in as f64);
-    assert_eq!(at("macrophages_in_wound"), mac_in as f64);
-    assert!(
-        neu_in > 0 && neu_in < live.len(),
-        "{neu_in} of {} live neutrophils inside",
-        live.len()
-    );
-    assert!(at("neutrophils_in_wound") <= at("neutrophils"));
-    assert!(at("macrophages_in_wound") <= at("mac_m1") + at("mac_m2"));
+    assert_eq!(at("neutrophils"), 3.0);
+    assert_eq!(at("neutrophils_in_wound"), 2.0, "two live cells inside");
+    assert_eq!(at("macrophages_in_wound"), 1.0, "one macrophage inside");
 }

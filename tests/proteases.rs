@@ -263,7 +263,6 @@ fn the_keratinocyte_front_secretes_mmp_only_where_closed_tissue_borders_the_open
     // radius r number about 2πr/dx × the mean of max(|cos θ|, |sin θ|),
     // 4√2·r/dx (Saarialho-Kere 1993: only the keratinocytes bordering
     // re-epithelialisation make MMP-1).
-    use woundsim::mechanisms::proteases::is_front;
     let (p, mut st, mut ws) = run_small(&[], 0);
     let mmp = p.ids.mmp.unwrap();
     let k = ws.rates.proteases.front_mmp_ng_per_ml_per_min;
@@ -271,13 +270,20 @@ fn the_keratinocyte_front_secretes_mmp_only_where_closed_tissue_borders_the_open
     ws.sources.clear();
     systems::keratinocyte_mmp(&p, &st, &mut ws);
     let (ny, nx) = st.tissue.open.dim();
-    let open = st.tissue.open.as_slice().unwrap();
-    let src = ws.sources.src(mmp).as_slice().unwrap();
+    let open = &st.tissue.open;
+    let src = ws.sources.src(mmp);
     let mut front = 0usize;
     for iy in 0..ny {
         for ix in 0..nx {
-            let s = src[iy * nx + ix];
-            if is_front(open, nx, ny, iy, ix) {
+            // Closed, with an open voxel among its four neighbours.
+            let open_at = |jx: usize, jy: usize| open[(jy, jx)] == 1;
+            let borders = (ix > 0 && open_at(ix - 1, iy))
+                || (ix + 1 < nx && open_at(ix + 1, iy))
+                || (iy > 0 && open_at(ix, iy - 1))
+                || (iy + 1 < ny && open_at(ix, iy + 1));
+            let on_front = open[(iy, ix)] == 0 && borders;
+            let s = src[(iy, ix)];
+            if on_front {
                 assert_eq!(s, k, "front voxel ({ix}, {iy})");
                 front += 1;
             } else {
@@ -310,47 +316,71 @@ fn the_keratinocyte_front_secretes_mmp_only_where_closed_tissue_borders_the_open
 
 #[test]
 fn live_neutrophils_elastase_removes_timp_around_them_and_apoptotic_ones_do_not() {
-    // One live and one apoptotic neutrophil in a wound bathed in TIMP: the
-    // live cell adds its clearance (mL/day over the volume of its 100 µm
-    // box) to TIMP's uptake in every voxel of that box, the apoptotic cell
-    // nothing (Okada 1988; Jackson 2010).
+    // One live and one apoptotic neutrophil, then a live one in the
+    // domain's corner: a live cell adds its clearance (mL/day over the
+    // volume of its box of about 100 µm) to TIMP's uptake in every voxel of
+    // that box, clipped at the domain's edge with the same total; the
+    // apoptotic cell adds nothing (Okada 1988; Jackson 2010). Only at the
+    // steps where TIMP is solved.
     use woundsim::agents::neutrophil_state;
-    let run = |extra: &[&str]| {
+    let uptake = |extra: &[&str], cells: &[(f32, f32, u8)], step: u64| {
         let (p, mut st, mut ws) = run_small(extra, 0);
         let timp = p.ids.timp.unwrap();
-        st.fields.data[timp].fill(10.0);
         st.neutrophils = Default::default();
-        st.neutrophils.push(1, 1000.0, 1500.0, 0.0);
-        st.neutrophils
-            .push_row(2, 2000.0, 1500.0, 0.0, neutrophil_state::APOPTOTIC, 0.0);
+        for (i, &(x, y, state)) in cells.iter().enumerate() {
+            st.neutrophils.push_row(i as u64 + 1, x, y, 0.0, state, 0.0);
+        }
+        st.step = step;
         ws.sources.clear();
         systems::neutrophil_secretion(&p, &st, &mut ws);
         let u = ws.sources.uptake(timp).clone();
-        (p, u)
+        (p, ws.rates.neutrophils.timp_inactivation_reach, u)
     };
-    let (p, u) = run(&[]);
-    let (_, u0) = run(&["neutrophil.timp_inactivation_ml_per_cell_per_day=0"]);
-    assert_eq!(u0.sum(), 0.0, "no inactivation when switched off");
-    let dx = p.grid.dx_um as f32;
-    let box_ml = 5.0 * 5.0 * p.grid.voxel_volume_ml();
-    let k_voxel = p.scenario.neutrophil.timp_inactivation_ml_per_cell_per_day / box_ml / 1440.0;
-    assert!(
-        ((u.sum() as f64) - 25.0 * k_voxel).abs() < 1e-4 * 25.0 * k_voxel,
-        "uptake summed over the box {} vs {} per min",
-        u.sum(),
-        25.0 * k_voxel
+    let live = neutrophil_state::LIVE;
+    let two = [
+        (1000.0, 1500.0, live),
+        (2000.0, 1500.0, neutrophil_state::APOPTOTIC),
+    ];
+    let (p, reach, u) = uptake(&[], &two, 0);
+    assert_eq!(reach, 2, "a 5-voxel (100 µm) box at 20 µm voxels");
+    let (_, _, u0) = uptake(
+        &["neutrophil.timp_inactivation_ml_per_cell_per_day=0"],
+        &two,
+        0,
     );
-    // Spread evenly over the live cell's 5 × 5 box, nowhere else.
+    assert_eq!(u0.sum(), 0.0, "no inactivation when switched off");
+    let (_, _, u1) = uptake(&[], &two, 1);
+    assert_eq!(u1.sum(), 0.0, "nothing at a step where TIMP is not solved");
+    let clearance = p.scenario.neutrophil.timp_inactivation_ml_per_cell_per_day;
+    let k_cell = clearance / p.grid.voxel_volume_ml() / 1440.0;
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-4 * b.abs();
+    assert!(
+        close(u.sum() as f64, k_cell),
+        "summed over the box {} vs {k_cell}",
+        u.sum()
+    );
+    let dx = p.grid.dx_um as f32;
     let (cx, cy) = ((1000.0 / dx) as usize, (1500.0 / dx) as usize);
+    let n = (2 * reach + 1) as f64;
     for ((iy, ix), &v) in u.indexed_iter() {
-        let inside = ix.abs_diff(cx) <= 2 && iy.abs_diff(cy) <= 2;
-        if inside {
-            assert!(
-                (v as f64 - k_voxel).abs() < 1e-4 * k_voxel,
-                "({ix}, {iy}): {v}"
-            );
+        if ix.abs_diff(cx) <= reach && iy.abs_diff(cy) <= reach {
+            assert!(close(v as f64, k_cell / (n * n)), "({ix}, {iy}): {v}");
         } else {
             assert_eq!(v, 0.0, "({ix}, {iy}) is outside the live cell's box");
+        }
+    }
+    // In the corner voxel the box keeps 3 × 3 voxels, each with a ninth.
+    let (_, _, uc) = uptake(&[], &[(1.0, 1.0, live)], 0);
+    assert!(
+        close(uc.sum() as f64, k_cell),
+        "clipped box total {}",
+        uc.sum()
+    );
+    for ((iy, ix), &v) in uc.indexed_iter() {
+        if ix <= reach && iy <= reach {
+            assert!(close(v as f64, k_cell / 9.0), "({ix}, {iy}): {v}");
+        } else {
+            assert_eq!(v, 0.0);
         }
     }
 }

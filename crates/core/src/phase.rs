@@ -152,7 +152,7 @@ impl Phase {
                 Cadence::FieldStep,
                 "mechanisms::tissue_sources, mechanisms::secretion, mechanisms::neutrophils::secrete, mechanisms::fibroblasts::secrete, mechanisms::proteases::secrete_front, mechanisms::proteases::cleave",
                 "fields, vessels, debris, bacterial burden, agents, the epithelial front, free active MMP",
-                "source and uptake buffers (growth-factor cleavage as uptake); depot decay",
+                "source and uptake buffers (growth-factor cleavage and the neutrophils' TIMP inactivation as uptake); depot decay",
             ),
             Phase::Fields => (
                 "fields",
@@ -172,7 +172,7 @@ impl Phase {
                 "msc",
                 Cadence::CellStep,
                 "mechanisms::msc_fate",
-                "TNF-α, MSC stress, bins",
+                "TNF-α, MSC stress, bins, free active MMP (carrier release)",
                 "MSCs, debris; efferocytosis events, applied to macrophage polarization",
             ),
             Phase::Neutrophils => (

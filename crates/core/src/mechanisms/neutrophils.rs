@@ -1,6 +1,7 @@
 //! Neutrophils: the first wave of inflammation. Recruited from perfused
 //! vessels near the wound within hours of wounding, they kill bacteria,
-//! secrete TNF-α and ROS, turn apoptotic after a short life and are eaten by
+//! secrete TNF-α, ROS and MMP-8/-9, destroy TIMP with their elastase, turn
+//! apoptotic after a short life and are eaten by
 //! macrophages (efferocytosis), which pushes the eaters toward M2; an
 //! apoptotic cell left uncleared undergoes secondary necrosis into debris.
 //!
@@ -329,6 +330,9 @@ pub struct NeutrophilSecretion<'a> {
     pub grid: &'a Grid,
     /// The neutrophils (read).
     pub neutrophils: &'a Neutrophils,
+    /// Whether the `timp` field is solved at this field step (its uptake
+    /// is discarded at the others, so the elastase term is skipped there).
+    pub timp_due: bool,
     /// Source buffers (written: deposits added).
     pub sources: &'a mut Sources,
 }
@@ -336,7 +340,7 @@ pub struct NeutrophilSecretion<'a> {
 /// Live neutrophils' secretion for one field step, summed in id order, and
 /// the TIMP their released elastase destroys (elastase cleaves TIMP-1:
 /// Okada 1988; Itoh & Nagase 1995; Jackson 2010): a first-order loss added
-/// to the `timp` field's uptake, spread evenly over the 100 µm box around
+/// to the `timp` field's uptake, spread evenly over the box of about 100 µm around
 /// each live cell (the pericellular space the released enzyme reaches; a
 /// one-voxel sink could clear at most one voxel's TIMP per `timp` step,
 /// however fast its rate).
@@ -346,6 +350,7 @@ pub fn secrete(v: NeutrophilSecretion<'_>) {
         vertical,
         grid: g,
         neutrophils: ns,
+        timp_due,
         sources,
     } = v;
     if !ns.state.contains(&neutrophil_state::LIVE) {
@@ -365,7 +370,7 @@ pub fn secrete(v: NeutrophilSecretion<'_>) {
             }
         }
     }
-    if let Some((timp, k)) = r.timp_inactivation {
+    if let Some((timp, k)) = r.timp_inactivation.filter(|_| timp_due) {
         let u = sources
             .uptake_mut(timp)
             .as_slice_mut()

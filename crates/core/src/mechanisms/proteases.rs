@@ -17,7 +17,8 @@
 //! fields' uptake every field step, so their effective half-life shortens
 //! where proteases are in excess: Lauer 2000, Lee 2005), and it degrades
 //! the bed's provisional matrix and collagen (`P ← P/(1 + k·a·Δt)` per
-//! tissue step, implicit, so the matrix stays non-negative). The MMP and
+//! tissue step, implicit, so the matrix stays non-negative), and it speeds
+//! the release of cells from their carrier (`mechanisms::msc_fate`). The MMP and
 //! TIMP fields change only at their own (slow) step, so the free active
 //! MMP is computed once after each of their solves ([`update_active`]) and
 //! read at every field step.

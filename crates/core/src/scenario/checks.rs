@@ -139,6 +139,33 @@ pub fn rate(v: &impl Numbers) -> Result<(), String> {
         "a rate between 0 and 1e6 per minute",
     )
 }
+/// A gain per nM of an enzyme, 0 to 1e6 per nM.
+pub fn per_nm(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1e6).contains(&x),
+        "a gain between 0 and 1e6 per nM",
+    )
+}
+
+/// An inhibition or binding constant, 0 to 1e6 nM.
+pub fn ki_nm(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1e6).contains(&x),
+        "a constant between 0 and 1e6 nM",
+    )
+}
+
+/// A secretion rate per µm of a front, 0 to 1e9 fg/µm/day.
+pub fn secretion_per_um(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1e9).contains(&x),
+        "a secretion rate between 0 and 1e9 fg/µm/day",
+    )
+}
+
 /// A secretion rate per cell, 0 to 1e9 fg/cell/day (measured rates are
 /// below 1e5).
 pub fn secretion(v: &impl Numbers) -> Result<(), String> {

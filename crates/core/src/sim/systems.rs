@@ -68,11 +68,18 @@ pub fn secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
 
 /// Live neutrophils' secretion into the workspace's source buffers.
 pub fn neutrophil_secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
+    let k = st.step / p.steps.field_every;
+    let timp_due = ws
+        .rates
+        .neutrophils
+        .timp_inactivation
+        .is_some_and(|(t, _)| ws.solver.due(t, k));
     neutrophils::secrete(NeutrophilSecretion {
         rates: &ws.rates.neutrophils,
         vertical: &ws.rates.vertical,
         grid: &p.grid,
         neutrophils: &st.neutrophils,
+        timp_due,
         sources: &mut ws.sources,
     });
 }

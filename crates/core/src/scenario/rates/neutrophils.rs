@@ -54,7 +54,8 @@ pub struct NeutrophilRates {
     /// voxels of its 100 µm box, 1/min per cell); none without a `timp`
     /// field or at a zero rate.
     pub timp_inactivation: Option<(usize, f32)>,
-    /// Half-width of that box in voxels (50 µm / dx, at least 0).
+    /// Half-width of that box in voxels: the box is the odd number of
+    /// voxels nearest 100 µm across, at least 3 (2 at 20 µm voxels).
     pub timp_inactivation_reach: usize,
 }
 
@@ -94,7 +95,7 @@ impl NeutrophilRates {
             secondary_necrosis_min: (n.secondary_necrosis_h * 60.0) as f32,
             necrosis_debris: n.necrosis_debris as f32,
             secretion,
-            timp_inactivation_reach: (50.0 / p.grid.dx_um).floor() as usize,
+            timp_inactivation_reach: ((100.0 / p.grid.dx_um - 1.0) / 2.0).round().max(1.0) as usize,
             timp_inactivation: p
                 .ids
                 .timp
