@@ -356,15 +356,12 @@ pub fn secrete(v: NeutrophilSecretion<'_>) {
     if !ns.state.contains(&neutrophil_state::LIVE) {
         return;
     }
-    let live = || {
-        (0..ns.len())
-            .filter(|&i| ns.state[i] == neutrophil_state::LIVE)
-            .map(|i| vertical.bed_offset + g.index_of(ns.x[i], ns.y[i]))
-    };
+    let live = || (0..ns.len()).filter(|&i| ns.state[i] == neutrophil_state::LIVE);
     if !r.secretion.is_empty() {
         let fields: Vec<usize> = r.secretion.iter().map(|&(f, _)| f).collect();
         let mut bufs = sources.srcs_mut(&fields);
-        for v in live() {
+        for i in live() {
+            let v = vertical.bed_offset + g.index_of(ns.x[i], ns.y[i]);
             for (k, &(_, rate)) in r.secretion.iter().enumerate() {
                 bufs[k][v] += rate;
             }
@@ -376,9 +373,8 @@ pub fn secrete(v: NeutrophilSecretion<'_>) {
             .as_slice_mut()
             .expect("standard layout");
         let (nx, ny, reach) = (g.nx, g.ny, r.timp_inactivation_reach);
-        for v in live() {
-            let plane = v - vertical.bed_offset;
-            let (ix, iy) = (plane % nx, plane / nx);
+        for i in live() {
+            let (ix, iy) = g.voxel_of(ns.x[i], ns.y[i]);
             let (x0, x1) = (ix.saturating_sub(reach), (ix + reach).min(nx - 1));
             let (y0, y1) = (iy.saturating_sub(reach), (iy + reach).min(ny - 1));
             let share = k / ((x1 - x0 + 1) * (y1 - y0 + 1)) as f32;

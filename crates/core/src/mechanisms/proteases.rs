@@ -130,7 +130,7 @@ pub fn cleave(v: Cleavage<'_>) {
     }
 }
 
-/// True when voxel `i` (row `iy`, column `ix`) of an `nx`-wide, `ny`-high
+/// True when the voxel at row `iy`, column `ix` of an `nx`-wide, `ny`-high
 /// open-wound map `open` is closed and borders an open voxel (its four
 /// neighbours): a voxel of the epithelial front.
 #[inline]
