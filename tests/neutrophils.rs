@@ -58,6 +58,11 @@ fn acute_wound_neutrophils_peak_near_day_one_before_macrophages_and_resolve() {
         m_day > n_day,
         "macrophages peak on day {m_day}, not after the neutrophils (day {n_day})"
     );
+    // Lucas 2010: wound macrophages peak about days 3–5; within a day.
+    assert!(
+        (2.0..=6.0).contains(&m_day),
+        "macrophages peak on day {m_day}, Lucas 2010: days 3–5"
+    );
     // Largely gone by day 5–7.
     let d7 = n[t.iter().position(|&d| d >= 7.0).unwrap()];
     assert!(
@@ -231,4 +236,40 @@ fn the_in_wound_counts_are_the_cells_standing_on_the_initial_footprint() {
     assert_eq!(at("neutrophils"), 3.0);
     assert_eq!(at("neutrophils_in_wound"), 2.0, "two live cells inside");
     assert_eq!(at("macrophages_in_wound"), 1.0, "one macrophage inside");
+}
+
+#[test]
+fn the_tissue_under_the_bed_brings_the_infiltrate_into_the_wound() {
+    // Neutrophils and macrophages extravasate from the perfused tissue the
+    // bed lies on, beneath the whole footprint, as well as from the
+    // margin's vessels: on day 1 most of them stand inside the wound.
+    // Without that tissue (`wound_base_vessel_frac = 0`) only the bed's
+    // residual vessels and the margin recruit, and most cells stay in
+    // the intact ring around the wound.
+    let day = ["time.days=1"];
+    let share = |out: &RunOutput, kind: &str| {
+        let (all, inside) = match kind {
+            "neutrophils" => (col(out, "neutrophils"), col(out, "neutrophils_in_wound")),
+            _ => (macrophages(out), col(out, "macrophages_in_wound")),
+        };
+        let (a, i) = (*all.last().unwrap(), *inside.last().unwrap());
+        assert!(a > 20.0, "{kind}: only {a} cells on day 1");
+        i / a
+    };
+    let with = simulate(&params("acute", &day), 1).unwrap();
+    let bare = [day[0], "tissue.wound_base_vessel_frac=0"];
+    let without = simulate(&params("acute", &bare), 1).unwrap();
+    for kind in ["neutrophils", "macrophages"] {
+        let (w, wo) = (share(&with, kind), share(&without, kind));
+        assert!(w > 0.6, "{kind} inside the wound on day 1: {w}");
+        assert!(wo < 0.5, "{kind} inside without the base: {wo}");
+    }
+    // The base adds recruitment sites, so it adds cells.
+    let n = |o: &RunOutput| *col(o, "neutrophils").last().unwrap();
+    assert!(
+        n(&with) > 1.5 * n(&without),
+        "{} vs {}",
+        n(&with),
+        n(&without)
+    );
 }

@@ -74,6 +74,10 @@ pub enum Purpose {
     FibroblastMove = 32,
     /// Whether a cohort patient's wound starts with an established biofilm.
     Biofilm = 33,
+    /// Neutrophil arrival from the tissue under the bed, per bin.
+    NeutrophilBaseRecruit = 34,
+    /// Macrophage arrival from the tissue under the bed, per bin.
+    MacrophageBaseRecruit = 35,
     /// Vertical (z) motility of agents in 3D (a number apart from the
     /// others, so kinds added elsewhere keep theirs).
     DepthMove = 40,

@@ -6,7 +6,7 @@
 use crate::agents::Bins;
 use crate::fields::solver::{FieldLayers, Solver};
 use crate::fields::Sources;
-use crate::mechanisms::{self, tissue_sources::o2_bound_mmhg};
+use crate::mechanisms::{self, sites::Sites, tissue_sources::o2_bound_mmhg};
 use crate::scenario::{Params, Rates};
 use crate::state::SimState;
 use crate::tissue::{vessel, Tissue};
@@ -65,7 +65,10 @@ pub struct Workspace {
     /// The neutrophils' scratch memory.
     pub neu_scratch: mechanisms::neutrophils::Scratch,
     /// Where fibroblasts arrive (per bin and per voxel).
-    pub fib_sites: mechanisms::fibroblasts::Sites,
+    pub fib_sites: Sites,
+    /// Where neutrophils and macrophages arrive from the tissue under the
+    /// bed (the footprint, per bin).
+    pub base_sites: Sites,
     /// The fibroblasts' scratch memory.
     pub fib_scratch: mechanisms::fibroblasts::Scratch,
     /// The bacteria's scratch memory (cell counts per bin, the spreading
@@ -158,11 +161,13 @@ impl Workspace {
             msc_scratch: Default::default(),
             mac_scratch: Default::default(),
             neu_scratch: Default::default(),
-            fib_sites: mechanisms::fibroblasts::Sites::new(
+            fib_sites: Sites::new(
                 &g,
                 &p.scenario.wound,
                 BIN_UM.max(g.dx_um),
+                mechanisms::fibroblasts::RING_UM,
             ),
+            base_sites: Sites::new(&g, &p.scenario.wound, BIN_UM.max(g.dx_um), 0.0),
             fib_scratch: Default::default(),
             bac_scratch: mechanisms::bacteria::Scratch::new(&g),
             tip_scratch: Default::default(),

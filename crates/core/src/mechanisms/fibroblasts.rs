@@ -33,6 +33,7 @@
 //! `P ≤ 1 − C` (collagen replaces the provisional matrix). Both stay in
 //! [0, 1]. Closure and sprouting read the result.
 
+use super::sites::Sites;
 use super::{blend_direction, sat};
 use crate::agents::{fibroblast_state, Fibroblasts};
 use crate::engine::{self, Births, Fate};
@@ -40,7 +41,7 @@ use crate::fields::{Fields, Sources};
 use crate::grid::Grid;
 use crate::rng::{hazard_prob, Purpose, Stream};
 use crate::scenario::rates::{FibroblastRates, Vertical};
-use crate::scenario::{FieldIds, Wound};
+use crate::scenario::FieldIds;
 use crate::tissue::Tissue;
 use rayon::prelude::*;
 
@@ -70,92 +71,6 @@ pub struct Outcome {
     event: Event,
     /// Where a daughter starts (division only).
     daughter: (f32, f32),
-}
-
-/// Where fibroblasts come from: per 100 µm bin, the number of recruitment
-/// site voxels (footprint and intact ring), and per voxel whether it is one.
-/// Derived from the parameters once per run.
-#[derive(Debug, Default)]
-pub struct Sites {
-    /// Bin edge (µm).
-    pub bin_um: f32,
-    /// Bins along x.
-    pub nbx: usize,
-    /// Bins along y.
-    pub nby: usize,
-    /// Site voxels in each bin.
-    pub per_bin: Vec<u32>,
-    /// Voxels of each bin (edge bins may be smaller).
-    pub voxels: Vec<u32>,
-    /// 1 where a voxel is a site.
-    pub site: Vec<u8>,
-    /// Bin column of each voxel column.
-    pub col_bin: Vec<u32>,
-    /// Bin row of each voxel row.
-    pub row_bin: Vec<u32>,
-    /// First and one past the last voxel row holding footprint voxels.
-    pub rows: (usize, usize),
-}
-
-impl Sites {
-    /// The sites of a run on grid `g` with wound `w`: the wound's
-    /// footprint grown by [`RING_UM`].
-    pub fn new(g: &Grid, w: &Wound, bin_um: f64) -> Self {
-        let g = *g;
-        let (ww, wh) = crate::tissue::wound_extent_um(w);
-        let cx = w.center_x_frac * g.width_um();
-        let cy = w.center_y_frac * g.height_um();
-        let nbx = (g.width_um() / bin_um).ceil().max(1.0) as usize;
-        let nby = (g.height_um() / bin_um).ceil().max(1.0) as usize;
-        let mut s = Sites {
-            bin_um: bin_um as f32,
-            nbx,
-            nby,
-            per_bin: vec![0; nbx * nby],
-            voxels: vec![0; nbx * nby],
-            site: vec![0; g.layer_len()],
-            col_bin: Vec::with_capacity(g.nx),
-            row_bin: Vec::with_capacity(g.ny),
-            rows: (g.ny, 0),
-        };
-        for ix in 0..g.nx {
-            let (x, _) = g.center(ix, 0);
-            s.col_bin.push(((x / bin_um) as usize).min(nbx - 1) as u32);
-        }
-        for iy in 0..g.ny {
-            let (_, y) = g.center(0, iy);
-            s.row_bin.push(((y / bin_um) as usize).min(nby - 1) as u32);
-        }
-        for iy in 0..g.ny {
-            for ix in 0..g.nx {
-                let (x, y) = g.center(ix, iy);
-                let dx = (x - cx) / (ww / 2.0 + RING_UM);
-                let dy = (y - cy) / (wh / 2.0 + RING_UM);
-                let inside = match w.shape {
-                    crate::scenario::WoundShape::Square => dx.abs() <= 1.0 && dy.abs() <= 1.0,
-                    _ => dx * dx + dy * dy <= 1.0,
-                };
-                let b = s.bin_of(x as f32, y as f32);
-                s.voxels[b] += 1;
-                if inside {
-                    s.site[g.idx(ix, iy)] = 1;
-                    s.per_bin[b] += 1;
-                }
-                if crate::tissue::in_wound(w, &g, x, y) {
-                    s.rows = (s.rows.0.min(iy), s.rows.1.max(iy + 1));
-                }
-            }
-        }
-        s
-    }
-
-    /// Bin of a position.
-    #[inline]
-    pub fn bin_of(&self, x: f32, y: f32) -> usize {
-        let bx = ((x / self.bin_um) as usize).min(self.nbx - 1);
-        let by = ((y / self.bin_um) as usize).min(self.nby - 1);
-        by * self.nbx + bx
-    }
 }
 
 /// The fibroblasts' scratch memory (kept between steps).
@@ -327,37 +242,16 @@ pub fn update(v: FibroblastStep<'_>) {
     let act = r.activation(t_min) * open_share;
     if act > 0.0 {
         let k = r.recruit_agents_per_voxel_per_min * act;
-        let nbx = sites.nbx;
-        let bin_um = sites.bin_um as f64;
-        born.par_extend((0..nb).into_par_iter().filter_map(|b| {
-            let n = sites.per_bin[b];
-            if n == 0 {
-                return None;
-            }
+        let rate = |b: usize, n: u32, (cx, cy): (f32, f32)| {
             let crowd = crowd_of(b);
             if crowd <= 0.0 {
-                return None;
+                return 0.0;
             }
-            let (bx, by) = ((b % nbx) as f64, (b / nbx) as f64);
-            let (cx, cy) = ((bx + 0.5) * bin_um, (by + 0.5) * bin_um);
-            let (cx, cy) = g.clamp(cx as f32, cy as f32);
             let t = sat(fields.at_opt(ids.tgfb, off + g.index_of(cx, cy)), k_half);
-            let rate = k * n as f64 * crowd * (1.0 + (gain * t) as f64);
-            let mut rng = Stream::new(seed, b as u64, step, Purpose::FibroblastRecruit);
-            if !rng.chance(hazard_prob(rate, dt as f64)) {
-                return None;
-            }
-            // A site voxel of the bin (a few tries; none found: no arrival).
-            for _ in 0..8 {
-                let x = (bx + rng.uniform()) * bin_um;
-                let y = (by + rng.uniform()) * bin_um;
-                let (x, y) = g.clamp(x as f32, y as f32);
-                if sites.site[g.index_of(x, y)] == 1 {
-                    return Some((x, y));
-                }
-            }
-            None
-        }));
+            k * n as f64 * crowd * (1.0 + (gain * t) as f64)
+        };
+        let purpose = Purpose::FibroblastRecruit;
+        sites.arrivals(&g, seed, step, purpose, dt as f64, rate, born);
     }
     let z = vertical.bed_z_um;
     births.admit(fibroblasts, born, |fs, id, (x, y)| fs.push(id, x, y, z));

@@ -1,6 +1,12 @@
 //! Macrophages: recruitment from perfused vessels near the wound, continuous
 //! polarization, finite lifespan, motility and debris clearance.
 //!
+//! Recruitment: per perfused vessel voxel near the wound, and per 100 µm
+//! bin of the footprint from the perfused tissue the bed lies on (at
+//! `base_site_density` vessels per voxel: see [`super::sites`]), the
+//! hazard `crowd · open_share · perfusion · (k_base + k_tnf·T/(T+K) +
+//! k_debris·debris)` per vessel.
+//!
 //! Polarization `p` (0 = M1, 1 = M2) follows
 //! `dp/dt = k · (D₂ (1 − p) − D₁ p)` with
 //! `D₂ = intrinsic + w_IL10·IL10/(IL10+K) + w_TGFβ·TGFβ/(TGFβ+K) + w_PGE2·PGE2/(PGE2+K)`
@@ -11,6 +17,7 @@
 //! of a dead MSC or an apoptotic neutrophil adds a step toward M2 (see
 //! `msc_fate` and `neutrophils`).
 
+use super::sites::Sites;
 use super::{blend_direction, hif, sat};
 use crate::agents::{Bins, Macrophages};
 use crate::engine::{self, Births, Fate};
@@ -68,6 +75,8 @@ pub struct MacrophageStep<'a> {
     pub region_len: usize,
     /// Perfused vessel voxels in the region (read: recruitment sites).
     pub vessel_list: &'a [u32],
+    /// Recruitment sites in the tissue under the bed (read).
+    pub base_sites: &'a Sites,
     /// The macrophages (written).
     pub macs: &'a mut Macrophages,
     /// New ids and the agent cap (recruitment).
@@ -132,6 +141,7 @@ pub fn update(v: MacrophageStep<'_>) {
         mac_bins,
         region_len,
         vessel_list,
+        base_sites,
         macs,
         births,
         scratch,
@@ -232,6 +242,7 @@ pub fn update(v: MacrophageStep<'_>) {
         mac_bins,
         region_len,
         vessel_list,
+        base_sites,
         macs,
         births,
         scratch,
@@ -251,6 +262,7 @@ struct Recruit<'a, 'b> {
     mac_bins: &'a Bins,
     region_len: usize,
     vessel_list: &'a [u32],
+    base_sites: &'a Sites,
     macs: &'a mut Macrophages,
     births: Births<'b>,
     scratch: &'a mut Scratch,
@@ -276,6 +288,7 @@ fn recruit(v: Recruit<'_, '_>) {
         mac_bins: bins,
         region_len,
         vessel_list: list,
+        base_sites,
         macs,
         mut births,
         scratch,
@@ -334,6 +347,35 @@ fn recruit(v: Recruit<'_, '_>) {
             None
         }
     }));
+    // From the tissue under the bed: its vessels at `base_site_density`
+    // per footprint voxel, driven by the bin centre's signals.
+    let base = m.base_site_density * open_share * perf;
+    if base > 0.0 {
+        let k_tnf = m.polarization.tnf_half_ng_per_ml;
+        let rate = |_: usize, n: u32, (x, y): (f32, f32)| {
+            let crowd = 1.0 - bins.count(bins.bin_of(x, y)) as f64 / cap;
+            if crowd <= 0.0 {
+                return 0.0;
+            }
+            let c = g.index_of(x, y);
+            let tnf = sat(fields.at(ids.tnf, vertical.bed_offset + c), k_tnf) as f64;
+            base * n as f64
+                * crowd
+                * (m.recruit_base_per_vessel_per_min
+                    + m.recruit_tnf_per_vessel_per_min * tnf
+                    + m.recruit_debris_per_vessel_per_min * debris[c] as f64)
+        };
+        let purpose = Purpose::MacrophageBaseRecruit;
+        base_sites.arrivals(
+            &g,
+            seed,
+            step,
+            purpose,
+            dt as f64,
+            rate,
+            &mut scratch.births,
+        );
+    }
     let pol0 = m.initial_polarization;
     births.admit(macs, &scratch.births, |macs, id, (x, y)| {
         let (x, y) = g.clamp(x, y);

@@ -21,6 +21,7 @@ pub mod msc_state;
 pub mod neutrophils;
 pub mod proteases;
 pub mod secretion;
+pub mod sites;
 pub mod spheroid;
 pub mod tissue_sources;
 

@@ -8,7 +8,13 @@
 //! Recruitment hazard per perfused vessel voxel near the wound (per minute):
 //! `crowd · capacity · open_share · perfusion ·
 //!  (k_inj·S(t) + k_dmg·(debris + bacteria) + k_tnf·T/(T+K))`,
-//! with the injury signal `S(t) = (t/τ)·e^(1 − t/τ)` (damage-associated
+//! and, from the perfused tissue the bed lies on (dermis or subcutis, at
+//! `base_site_density` vessels per footprint voxel: see
+//! [`super::sites`]), per 100 µm bin of the footprint with `n` voxels,
+//! `crowd · n · base_site_density · open_share · perfusion · (the same
+//! three drives at the bin centre)`; without these the cells enter only
+//! at the margin and, up the TNF-α they make there, stay in a ring around
+//! the wound. The injury signal is `S(t) = (t/τ)·e^(1 − t/τ)` (damage-associated
 //! signals and chemokines released at wounding; τ = `influx_peak_h` × the
 //! patient's `neutrophil_influx_time_mult`, so a diabetic host's influx comes
 //! later and lasts longer), `crowd` and `capacity` as for the macrophages.
@@ -25,6 +31,7 @@
 //! macrophage's index, in neutrophil id order), applied by
 //! [`super::macrophages::push_toward_m2`].
 
+use super::sites::Sites;
 use super::{blend_direction, sat};
 use crate::agents::{neutrophil_state, Bins, Neutrophils};
 use crate::engine::{self, Births, Fate};
@@ -97,6 +104,8 @@ pub struct NeutrophilStep<'a> {
     pub region_len: usize,
     /// Perfused vessel voxels in the region (read: recruitment sites).
     pub vessel_list: &'a [u32],
+    /// Recruitment sites in the tissue under the bed (read).
+    pub base_sites: &'a Sites,
     /// The neutrophils (written).
     pub neutrophils: &'a mut Neutrophils,
     /// New ids and the agent cap (recruitment).
@@ -127,6 +136,7 @@ pub fn update(v: NeutrophilStep<'_>) {
         neu_bins,
         region_len,
         vessel_list,
+        base_sites,
         neutrophils,
         births,
         efferocytosed,
@@ -218,6 +228,7 @@ pub fn update(v: NeutrophilStep<'_>) {
         neu_bins,
         region_len,
         vessel_list,
+        base_sites,
         neutrophils,
         births,
         scratch,
@@ -238,6 +249,7 @@ struct Recruit<'a, 'b> {
     neu_bins: &'a Bins,
     region_len: usize,
     vessel_list: &'a [u32],
+    base_sites: &'a Sites,
     neutrophils: &'a mut Neutrophils,
     births: Births<'b>,
     scratch: &'a mut Scratch,
@@ -262,6 +274,7 @@ fn recruit(v: Recruit<'_, '_>) {
         neu_bins: bins,
         region_len,
         vessel_list: list,
+        base_sites,
         neutrophils,
         mut births,
         scratch,
@@ -314,6 +327,23 @@ fn recruit(v: Recruit<'_, '_>) {
             None
         }
     }));
+    // From the tissue under the bed: its vessels at `base_site_density`
+    // per footprint voxel, driven by the bin centre's signals.
+    let base = r.base_site_density * open_share * r.perfusion;
+    if base > 0.0 {
+        let rate = |_: usize, n: u32, (x, y): (f32, f32)| {
+            let crowd = 1.0 - bins.count(bins.bin_of(x, y)) as f64 / cap;
+            if crowd <= 0.0 {
+                return 0.0;
+            }
+            let c = g.index_of(x, y);
+            let damage = r.recruit_damage_per_vessel_per_min * (debris[c] as f64 + bio);
+            let tnf = sat(fields.at(ids.tnf, bed_offset + c), r.tnf_half_ng_per_ml) as f64;
+            base * n as f64 * crowd * (injury + damage + r.recruit_tnf_per_vessel_per_min * tnf)
+        };
+        let purpose = Purpose::NeutrophilBaseRecruit;
+        base_sites.arrivals(&g, seed, step, purpose, dt, rate, &mut scratch.births);
+    }
     births.admit(neutrophils, &scratch.births, |ns, id, (x, y)| {
         let (x, y) = g.clamp(x, y);
         ns.push(id, x, y, bed_z);

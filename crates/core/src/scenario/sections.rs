@@ -264,6 +264,8 @@ section! {
         vessel_density: f64 = 0.05, unit "fraction of voxels", check fraction, source "assumption: ~100 µm capillary spacing at 20 µm voxels";
         /// Residual vessel density left in the wound bed, relative to intact tissue.
         wound_residual_vessel_frac: f64 = 0.05, unit "fraction", check fraction, source "assumption";
+        /// Perfused vessel density of the tissue the wound bed lies on (dermis or subcutis under the footprint), relative to intact tissue: neutrophils and macrophages arrive from it beneath the whole footprint as well as from the margin's and the bed's own vessels (0: only those).
+        wound_base_vessel_frac: f64 = 1.0, unit "fraction", check fraction, source "assumption: the base of a full-thickness wound is intact perfused tissue, from which leukocytes enter the bed as they do from its margins";
         /// pO₂ below which HIF-1α responses start.
         hypoxia_onset_mmhg: f64 = 15.0, unit "mmHg", check mmhg, source "PhysiCell hypoxic onset 15 mmHg";
         /// pO₂ at which HIF-1α responses saturate.
@@ -380,7 +382,7 @@ section! {
         /// Local macrophage density (per voxel, over 100 µm neighbourhoods) at which recruitment stops.
         max_per_voxel: f64 = 0.1, unit "cells/voxel", check positive, source "assumption: crowding; ≈1.2e4 cells/mm³";
         /// Mean lifespan in the wound.
-        lifespan_days: f64 = 5.0, unit "day", check positive, source "assumption: days to weeks";
+        lifespan_days: f64 = 3.0, unit "day", check positive, source "calibrated: wound macrophages (death and emigration) peak about day 3–5 of an acute wound and decline after it (Lucas 2010; Krzyszczyk 2018), given recruitment from the tissue under the bed";
         /// Motility speed.
         speed_um_per_min: f64 = 1.0, unit "µm/min", check nonneg, source "assumption";
         /// Weight of the step toward debris and TNF-α.

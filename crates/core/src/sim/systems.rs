@@ -235,6 +235,7 @@ pub fn neutrophils(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         neu_bins: &ws.neu_bins,
         region_len: ws.region.len(),
         vessel_list: &ws.vessel_list,
+        base_sites: &ws.base_sites,
         neutrophils: &mut st.neutrophils,
         births: births_from(
             &mut st.next_id,
@@ -279,6 +280,7 @@ pub fn macrophages(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         mac_bins: &ws.mac_bins,
         region_len: ws.region.len(),
         vessel_list: &ws.vessel_list,
+        base_sites: &ws.base_sites,
         macs: &mut st.macs,
         births: births_from(
             &mut st.next_id,

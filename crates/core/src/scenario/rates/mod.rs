@@ -341,6 +341,9 @@ pub struct MacrophageRates {
     pub vessel_density: f64,
     /// The patient's vessel-density multiplier.
     pub vessel_density_mult: f64,
+    /// Perfused vessels per footprint voxel in the tissue under the bed
+    /// (recruitment sites beneath the bed; see [`base_site_density`]).
+    pub base_site_density: f64,
     /// Polarization of a recruited cell.
     pub initial_polarization: f32,
 }
@@ -382,6 +385,7 @@ impl MacrophageRates {
             perfusion: patient.perfusion.min(1.5),
             vessel_density: p.scenario.tissue.vessel_density,
             vessel_density_mult: patient.vessel_density_mult,
+            base_site_density: base_site_density(p, patient),
             initial_polarization: m.initial_polarization as f32,
         }
     }
@@ -495,4 +499,12 @@ pub fn o2_supply_max_mmhg(p: &Params) -> f64 {
 /// (`angiogenesis.max_vessel_density_rel × tissue.vessel_density`).
 pub fn capillary_density(p: &Params) -> f64 {
     p.scenario.angiogenesis.max_vessel_density_rel * p.scenario.tissue.vessel_density
+}
+
+/// Perfused vessels per footprint voxel in the tissue the bed lies on:
+/// `tissue.vessel_density × vessel_density_mult × wound_base_vessel_frac`
+/// (the patient's capillary density, as in intact tissue).
+pub fn base_site_density(p: &Params, patient: &PatientValues) -> f64 {
+    let t = &p.scenario.tissue;
+    t.vessel_density * patient.vessel_density_mult * t.wound_base_vessel_frac
 }

@@ -32,6 +32,10 @@ pub struct NeutrophilRates {
     pub vessel_density: f64,
     /// The patient's vessel-density multiplier.
     pub vessel_density_mult: f64,
+    /// Perfused vessels per footprint voxel in the tissue under the bed
+    /// (`tissue.vessel_density × vessel_density_mult ×
+    /// wound_base_vessel_frac`): recruitment sites beneath the bed.
+    pub base_site_density: f64,
     /// Probability per cell step that a live neutrophil turns apoptotic.
     pub apoptosis_prob: f64,
     /// Speed (µm/min).
@@ -85,6 +89,7 @@ impl NeutrophilRates {
             perfusion: patient.perfusion.min(1.5),
             vessel_density: p.scenario.tissue.vessel_density,
             vessel_density_mult: patient.vessel_density_mult,
+            base_site_density: super::base_site_density(p, patient),
             apoptosis_prob: hazard_prob(1.0 / (n.lifespan_h * 60.0), dt as f64),
             speed_um_per_min: n.speed_um_per_min as f32,
             chemotaxis_bias: n.chemotaxis_bias as f32,
