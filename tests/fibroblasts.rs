@@ -206,3 +206,60 @@ fn a_run_with_fibroblasts_resumes_bit_identically_from_a_checkpoint() {
         "the resumed run differs from the uninterrupted one"
     );
 }
+
+#[test]
+fn granulation_resolves_where_the_epithelium_has_closed_and_stays_where_the_bed_is_open() {
+    // Half the wound closed by hand (closure frozen): fibroblasts under the
+    // closed half die at the resolution hazard, those in the open half at
+    // the base hazard only. With the whole wound's closed share instead
+    // (0.5 for every cell) both halves would lose the same share.
+    let sets: Vec<String> = small_domain_sets!(
+        3000,
+        3000,
+        2400,
+        "time.days=4",
+        "closure.max_speed_um_per_day=0"
+    )
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let p = Params::new(Scenario::builtin(&sets).unwrap(), "halves").unwrap();
+    let mut st = SimState::new(&p, 3, p.patient);
+    let g = p.grid;
+    for iy in 0..g.ny {
+        for ix in 0..g.nx / 2 {
+            st.tissue.open[[iy, ix]] = 0;
+        }
+    }
+    let n = 300u64;
+    let first = st.next_id;
+    for i in 0..2 * n {
+        let (x0, closed) = if i < n {
+            (500.0, true)
+        } else {
+            (2000.0, false)
+        };
+        let x = x0 + (i % 20) as f32 * 20.0;
+        let y = 1300.0 + ((i / 20) % 15) as f32 * 25.0;
+        assert_eq!(
+            st.tissue.open[[(y / 20.0) as usize, (x / 20.0) as usize]] == 0,
+            closed
+        );
+        st.fibroblasts.push(first + i, x, y, g.z_center(0) as f32);
+    }
+    st.next_id = first + 2 * n;
+    let mut ws = Workspace::new(&p, &st);
+    run_steps(&p, &mut st, &mut ws, p.steps.total);
+    let alive = |lo: u64, hi: u64| {
+        st.fibroblasts
+            .id
+            .iter()
+            .filter(|&&id| (lo..hi).contains(&id))
+            .count() as f64
+            / n as f64
+    };
+    let (closed, open) = (alive(first, first + n), alive(first + n, first + 2 * n));
+    // Over 4 days: e^(−0.02·4) = 0.92 open, e^(−0.17·4) = 0.51 closed.
+    assert!(open > 0.85, "open half: {open} alive");
+    assert!(closed < 0.62, "closed half: {closed} alive");
+}

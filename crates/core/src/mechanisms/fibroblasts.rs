@@ -10,16 +10,21 @@
 //! the wound's footprint (in 2D the slice has no depth, so the dermis and
 //! fat under the bed are sources everywhere under it) and a ring of intact
 //! margin within [`RING_UM`] of it. Per 100 µm bin the arrival hazard is
-//! `sites · k · a(t) · open_share · crowd · (1 + gain·T/(T+K))` agents per
+//! `sites · k · a(t) · open_b · crowd · (1 + gain·T/(T+K))` agents per
 //! minute, with `a(t)` 0 before `onset_days` and ramping to 1 over
 //! `onset_ramp_days` (activation by PDGF, FGF and TGF-β from platelets and
 //! macrophages; PDGF is not a field), `T` the bin centre's TGF-β and
-//! `crowd = 1 − cells in the bin / (max_cells_per_voxel · voxels)`.
+//! `crowd = 1 − cells in the bin / (max_cells_per_voxel · voxels)`, and
+//! `open_b` the open share of the bin's footprint voxels (the whole
+//! wound's open share for a bin of the intact ring alone): arrivals go
+//! where the bed is still open, so a patch left open late in healing is
+//! still filled.
 //!
 //! **Cell step** (every tissue step, outcomes in parallel, applied in id
 //! order): apoptosis (a base hazard plus the resolution hazard × the
-//! closed share of the wound × (1 − the patient's fibrosis): granulation
-//! tissue resolves by apoptosis as the wound closes, Desmoulière 1995), then
+//! closed share of the cell's bin × (1 − the patient's fibrosis):
+//! granulation tissue resolves by apoptosis once the epithelium has closed
+//! over it, Desmoulière 1995), then
 //! for fibroblasts differentiation into a myofibroblast (hazard × T/(T+K):
 //! Desmoulière 1993), division while the wound is open (hazard × an O₂ ramp
 //! × crowd × (1 + gain·T/(T+K))) and migration (a random walk biased up the
@@ -84,6 +89,10 @@ pub struct Scratch {
     pub fib: Vec<u32>,
     /// Myofibroblast agents per bin (before this step's changes).
     pub myo: Vec<u32>,
+    /// Open wound voxels per bin.
+    pub open: Vec<u32>,
+    /// Footprint voxels per bin.
+    pub foot: Vec<u32>,
 }
 
 /// What the fibroblasts read and write in one tissue step.
@@ -141,6 +150,8 @@ pub fn update(v: FibroblastStep<'_>) {
         births: born,
         fib,
         myo,
+        open: open_b,
+        foot: foot_b,
     } = scratch;
     let nb = sites.per_bin.len();
     fib.clear();
@@ -156,6 +167,35 @@ pub fn update(v: FibroblastStep<'_>) {
         }
     }
     let open_share = tissue.open_count() as f64 / tissue.footprint_count.max(1) as f64;
+    // The open share of each bin's footprint (the whole wound's where a bin
+    // holds no footprint): granulation resolves where the epithelium has
+    // closed over it, and keeps being recruited where the bed is still open.
+    open_b.clear();
+    open_b.resize(nb, 0);
+    foot_b.clear();
+    foot_b.resize(nb, 0);
+    {
+        let open = tissue.open.as_slice().expect("standard layout");
+        let foot = tissue.footprint.as_slice().expect("standard layout");
+        for iy in sites.rows.0..sites.rows.1 {
+            let row_b = sites.row_bin[iy] as usize * sites.nbx;
+            for ix in 0..g.nx {
+                let v = g.idx(ix, iy);
+                let b = row_b + sites.col_bin[ix] as usize;
+                open_b[b] += open[v] as u32;
+                foot_b[b] += foot[v] as u32;
+            }
+        }
+    }
+    let open_b = &*open_b;
+    let foot_b = &*foot_b;
+    let local_open = |b: usize| {
+        if foot_b[b] == 0 {
+            open_share
+        } else {
+            open_b[b] as f64 / foot_b[b] as f64
+        }
+    };
     let bed = vertical.bed;
     let off = vertical.bed_offset;
     let dt = r.dt_min;
@@ -167,7 +207,6 @@ pub fn update(v: FibroblastStep<'_>) {
         (1.0 - cells / (cap_cells * sites.voxels[b].max(1) as f64)).max(0.0)
     };
     // Apoptosis: the base hazard plus resolution as the wound closes.
-    let die = r.apoptosis_prob(1.0 - open_share);
     {
         let fs = &*fibroblasts;
         let (o2_lo, o2_hi) = (r.proliferation_o2_low_mmhg, r.proliferation_o2_high_mmhg);
@@ -183,7 +222,7 @@ pub fn update(v: FibroblastStep<'_>) {
                 daughter: (x, y),
             };
             let mut rng = Stream::new(seed, id, step, Purpose::FibroblastFate);
-            if rng.chance(die) {
+            if rng.chance(r.apoptosis_prob(1.0 - local_open(sites.bin_of(x, y)))) {
                 o.event = Event::Apoptosis;
                 return o;
             }
@@ -239,11 +278,11 @@ pub fn update(v: FibroblastStep<'_>) {
     });
     // Arrivals at the recruitment sites, bin by bin.
     let t_min = step as f64 * dt_base_min;
-    let act = r.activation(t_min) * open_share;
-    if act > 0.0 {
+    let act = r.activation(t_min);
+    if act > 0.0 && open_share > 0.0 {
         let k = r.recruit_agents_per_voxel_per_min * act;
         let rate = |b: usize, n: u32, (cx, cy): (f32, f32)| {
-            let crowd = crowd_of(b);
+            let crowd = crowd_of(b) * local_open(b);
             if crowd <= 0.0 {
                 return 0.0;
             }
