@@ -22,7 +22,8 @@
 //!
 //! **Cell step** (every tissue step, outcomes in parallel, applied in id
 //! order): apoptosis (a base hazard plus the resolution hazard × the
-//! closed share of the cell's bin × (1 − the patient's fibrosis):
+//! closed share of the cell's bin, the whole wound's for a bin without
+//! footprint, × (1 − the patient's fibrosis):
 //! granulation tissue resolves by apoptosis once the epithelium has closed
 //! over it, Desmoulière 1995), then
 //! for fibroblasts differentiation into a myofibroblast (hazard × T/(T+K):
@@ -206,7 +207,7 @@ pub fn update(v: FibroblastStep<'_>) {
         let cells = (fib[b] + myo[b]) as f64 * cpa;
         (1.0 - cells / (cap_cells * sites.voxels[b].max(1) as f64)).max(0.0)
     };
-    // Apoptosis: the base hazard plus resolution as the wound closes.
+    // Apoptosis: the base hazard plus resolution where the bin has closed.
     {
         let fs = &*fibroblasts;
         let (o2_lo, o2_hi) = (r.proliferation_o2_low_mmhg, r.proliferation_o2_high_mmhg);

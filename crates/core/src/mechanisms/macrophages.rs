@@ -1,11 +1,14 @@
 //! Macrophages: recruitment from perfused vessels near the wound, continuous
 //! polarization, finite lifespan, motility and debris clearance.
 //!
-//! Recruitment: per perfused vessel voxel near the wound, and per 100 µm
-//! bin of the footprint from the perfused tissue the bed lies on (at
-//! `base_site_density` vessels per voxel: see [`super::sites`]), the
-//! hazard `crowd · open_share · perfusion · (k_base + k_tnf·T/(T+K) +
-//! k_debris·debris)` per vessel.
+//! Recruitment, with `D = k_base + k_tnf·T/(T+K) + k_debris·debris`: per
+//! perfused vessel voxel near the wound, the hazard
+//! `crowd · capacity · open_share · perfusion · D` (`capacity` scales the
+//! per-vessel rate down once the region holds more perfused vessel than
+//! intact tissue), and per 100 µm bin of the footprint with `n` voxels,
+//! from the perfused tissue the bed lies on (see [`super::sites`]),
+//! `crowd · n · base_site_density · open_share · perfusion · D` at the bin
+//! centre (no capacity factor: that tissue's vessels do not grow).
 //!
 //! Polarization `p` (0 = M1, 1 = M2) follows
 //! `dp/dt = k · (D₂ (1 − p) − D₁ p)` with

@@ -429,7 +429,7 @@ section! {
 }
 
 section! {
-    /// Neutrophils: recruitment from perfused vessels near the wound within hours of wounding, apoptosis, killing of bacteria, secretion, and clearance of apoptotic cells by macrophages (efferocytosis, which pushes them toward M2).
+    /// Neutrophils: recruitment from perfused vessels near the wound and under the bed (`tissue.wound_base_vessel_frac`) within hours of wounding, apoptosis, killing of bacteria, secretion, and clearance of apoptotic cells by macrophages (efferocytosis, which pushes them toward M2).
     pub struct Neutrophil {
         /// Recruitment hazard per perfused vessel voxel near the wound at the peak of the injury signal (damage-associated signals and chemokines released at wounding); the signal rises and falls as (t/τ)·e^(1 − t/τ), with τ = `influx_peak_h` × the patient's `neutrophil_influx_time_mult`.
         recruit_injury_per_vessel_per_day: f64 = 3.0, unit "1/day", check nonneg, source "calibrated: wound neutrophils peak about day 1 (maximum at 18 h in mouse wounds, Kim 2008) and are largely gone by day 5–7";
@@ -527,7 +527,7 @@ section! {
         proliferation_o2_high_mmhg: f64 = 30.0, unit "mmHg", check mmhg, source "about 30 mmHg is needed for fibroblast division (biology.md §1, low confidence)";
         /// Apoptosis hazard of a fibroblast or myofibroblast in an open wound or intact tissue.
         apoptosis_per_day: f64 = 0.02, unit "1/day", check nonneg, source "assumption";
-        /// Extra apoptosis hazard of a closed wound (× the closed share of the footprint; resolution of granulation tissue), × (1 − the patient's fibrosis).
+        /// Extra apoptosis hazard of a closed wound (× the closed share of the footprint in the cell's 100 µm bin, or of the whole wound for a bin without footprint; resolution of granulation tissue under closed epithelium), × (1 − the patient's fibrosis).
         resolution_apoptosis_per_day: f64 = 0.15, unit "1/day", check nonneg, source "myofibroblasts and fibroblasts disappear by apoptosis after closure (Desmoulière 1995); rate assumption; radiation fibrosis keeps them (Delanian 2004)";
         /// Differentiation hazard of a fibroblast into a myofibroblast at saturating TGF-β (× T/(T+K)).
         myofibroblast_per_day: f64 = 0.2, unit "1/day", check nonneg, source "TGF-β1 induces α-smooth-muscle actin in granulation tissue fibroblasts (Desmoulière 1993); rate assumption";

@@ -68,7 +68,7 @@ pub struct FibroblastRates {
     /// Base apoptosis hazard (per min).
     pub apoptosis_per_min: f64,
     /// Extra apoptosis hazard of a closed wound (per min; × the closed
-    /// share of the wound, × (1 − the patient's fibrosis)).
+    /// share of the cell's 100 µm bin, × (1 − the patient's fibrosis)).
     pub resolution_apoptosis_per_min: f64,
     /// Differentiation hazard into a myofibroblast at saturating TGF-β (per min).
     pub myofibroblast_per_min: f64,
@@ -153,7 +153,7 @@ impl FibroblastRates {
     }
 
     /// Probability per tissue step of apoptosis when `closed_share` of
-    /// the wound's footprint has closed.
+    /// the footprint around the cell (its bin's) has closed.
     #[inline]
     pub fn apoptosis_prob(&self, closed_share: f64) -> f64 {
         let rate = self.apoptosis_per_min + self.resolution_apoptosis_per_min * closed_share;
