@@ -273,3 +273,64 @@ fn the_tissue_under_the_bed_brings_the_infiltrate_into_the_wound() {
         n(&without)
     );
 }
+
+#[test]
+fn the_bed_supplies_immune_cells_only_where_it_is_still_open() {
+    // Half the wound closed by hand (closure frozen): the tissue under the
+    // closed half no longer sends cells up into it, while the open half's
+    // does. Counted inside the footprint, over the first two days (before
+    // cells walk far). Expected about 0.1 of the open half's neutrophils
+    // and 0.05 of its macrophages under the closed half (walkers from the
+    // margin and the midline); with the whole wound's open share instead,
+    // 0.6 and 0.45.
+    let sets: Vec<String> = small_domain_sets!(
+        3000,
+        3000,
+        2400,
+        "time.days=2",
+        "closure.max_speed_um_per_day=0"
+    )
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let p = Params::new(Scenario::builtin(&sets).unwrap(), "halves").unwrap();
+    let mut st = SimState::new(&p, 5, p.patient);
+    let g = p.grid;
+    for iy in 0..g.ny {
+        for ix in 0..g.nx / 2 {
+            st.tissue.open[[iy, ix]] = 0;
+        }
+    }
+    let mut ws = Workspace::new(&p, &st);
+    run_steps(&p, &mut st, &mut ws, p.steps.total);
+    let half = g.width_um() as f32 / 2.0;
+    let count = |xs: &[f32], ys: &[f32]| {
+        let (mut closed, mut open) = (0u32, 0u32);
+        for (&x, &y) in xs.iter().zip(ys) {
+            let (ix, iy) = g.voxel_of(x, y);
+            if st.tissue.footprint[[iy, ix]] == 1 {
+                // A cell's side, 100 µm clear of the midline.
+                if x < half - 100.0 {
+                    closed += 1;
+                } else if x > half + 100.0 {
+                    open += 1;
+                }
+            }
+        }
+        (closed as f64, open as f64)
+    };
+    let (nc, no) = count(&st.neutrophils.x, &st.neutrophils.y);
+    let (mc, mo) = count(&st.macs.x, &st.macs.y);
+    assert!(
+        no > 200.0 && mo > 20.0,
+        "open half: {no} neutrophils, {mo} macrophages"
+    );
+    assert!(
+        nc < 0.2 * no,
+        "neutrophils: {nc} under the closed half, {no} open"
+    );
+    assert!(
+        mc < 0.2 * mo,
+        "macrophages: {mc} under the closed half, {mo} open"
+    );
+}

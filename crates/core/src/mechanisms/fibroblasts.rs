@@ -39,7 +39,7 @@
 //! `P ≤ 1 − C` (collagen replaces the provisional matrix). Both stay in
 //! [0, 1]. Closure and sprouting read the result.
 
-use super::sites::Sites;
+use super::sites::{OpenShare, Sites};
 use super::{blend_direction, sat};
 use crate::agents::{fibroblast_state, Fibroblasts};
 use crate::engine::{self, Births, Fate};
@@ -90,10 +90,10 @@ pub struct Scratch {
     pub fib: Vec<u32>,
     /// Myofibroblast agents per bin (before this step's changes).
     pub myo: Vec<u32>,
-    /// Open wound voxels per bin.
-    pub open: Vec<u32>,
-    /// Footprint voxels per bin.
-    pub foot: Vec<u32>,
+    /// The open share of each bin.
+    pub open: OpenShare,
+    /// Apoptosis probability per tissue step in each bin.
+    pub apoptosis: Vec<f64>,
 }
 
 /// What the fibroblasts read and write in one tissue step.
@@ -151,10 +151,10 @@ pub fn update(v: FibroblastStep<'_>) {
         births: born,
         fib,
         myo,
-        open: open_b,
-        foot: foot_b,
+        open,
+        apoptosis,
     } = scratch;
-    let nb = sites.per_bin.len();
+    let nb = sites.bins();
     fib.clear();
     fib.resize(nb, 0);
     myo.clear();
@@ -167,36 +167,15 @@ pub fn update(v: FibroblastStep<'_>) {
             fib[b] += 1;
         }
     }
-    let open_share = tissue.open_count() as f64 / tissue.footprint_count.max(1) as f64;
     // The open share of each bin's footprint (the whole wound's where a bin
     // holds no footprint): granulation resolves where the epithelium has
     // closed over it, and keeps being recruited where the bed is still open.
-    open_b.clear();
-    open_b.resize(nb, 0);
-    foot_b.clear();
-    foot_b.resize(nb, 0);
-    {
-        let open = tissue.open.as_slice().expect("standard layout");
-        let foot = tissue.footprint.as_slice().expect("standard layout");
-        for iy in sites.rows.0..sites.rows.1 {
-            let row_b = sites.row_bin[iy] as usize * sites.nbx;
-            for ix in 0..g.nx {
-                let v = g.idx(ix, iy);
-                let b = row_b + sites.col_bin[ix] as usize;
-                open_b[b] += open[v] as u32;
-                foot_b[b] += foot[v] as u32;
-            }
-        }
-    }
-    let open_b = &*open_b;
-    let foot_b = &*foot_b;
-    let local_open = |b: usize| {
-        if foot_b[b] == 0 {
-            open_share
-        } else {
-            open_b[b] as f64 / foot_b[b] as f64
-        }
-    };
+    open.measure(sites, tissue);
+    let open = &*open;
+    let open_share = open.whole();
+    apoptosis.clear();
+    apoptosis.extend((0..nb).map(|b| r.apoptosis_prob(1.0 - open.of(b))));
+    let apoptosis = &*apoptosis;
     let bed = vertical.bed;
     let off = vertical.bed_offset;
     let dt = r.dt_min;
@@ -223,7 +202,8 @@ pub fn update(v: FibroblastStep<'_>) {
                 daughter: (x, y),
             };
             let mut rng = Stream::new(seed, id, step, Purpose::FibroblastFate);
-            if rng.chance(r.apoptosis_prob(1.0 - local_open(sites.bin_of(x, y)))) {
+            let b = sites.bin_of_voxel(ix, iy);
+            if rng.chance(apoptosis[b]) {
                 o.event = Event::Apoptosis;
                 return o;
             }
@@ -238,10 +218,7 @@ pub fn update(v: FibroblastStep<'_>) {
             if open_share > 0.0 {
                 let o2 = fields.at(ids.oxygen, off + v);
                 let ramp = ((o2 - o2_lo) / (o2_hi - o2_lo)).clamp(0.0, 1.0) as f64;
-                let rate = r.proliferation_per_min
-                    * ramp
-                    * crowd_of(sites.bin_of(x, y))
-                    * (1.0 + (gain * t) as f64);
+                let rate = r.proliferation_per_min * ramp * crowd_of(b) * (1.0 + (gain * t) as f64);
                 if rate > 0.0 && rng.chance(hazard_prob(rate, dt as f64)) {
                     // The daughter starts a quarter voxel away.
                     o.event = Event::Divides;
@@ -283,7 +260,7 @@ pub fn update(v: FibroblastStep<'_>) {
     if act > 0.0 && open_share > 0.0 {
         let k = r.recruit_agents_per_voxel_per_min * act;
         let rate = |b: usize, n: u32, (cx, cy): (f32, f32)| {
-            let crowd = crowd_of(b) * local_open(b);
+            let crowd = crowd_of(b) * open.of(b);
             if crowd <= 0.0 {
                 return 0.0;
             }
@@ -291,7 +268,7 @@ pub fn update(v: FibroblastStep<'_>) {
             k * n as f64 * crowd * (1.0 + (gain * t) as f64)
         };
         let purpose = Purpose::FibroblastRecruit;
-        sites.arrivals(&g, seed, step, purpose, dt as f64, rate, born);
+        sites.arrivals(seed, step, purpose, dt as f64, rate, born);
     }
     let z = vertical.bed_z_um;
     births.admit(fibroblasts, born, |fs, id, (x, y)| fs.push(id, x, y, z));

@@ -7,8 +7,10 @@
 //! per-vessel rate down once the region holds more perfused vessel than
 //! intact tissue), and per 100 µm bin of the footprint with `n` voxels,
 //! from the perfused tissue the bed lies on (see [`super::sites`]),
-//! `crowd · n · base_site_density · open_share · perfusion · D` at the bin
-//! centre (no capacity factor: that tissue's vessels do not grow).
+//! `crowd · n · base_site_density · open_b · perfusion · D` at the bin
+//! centre (no capacity factor: that tissue's vessels do not grow), with
+//! `open_b` the open share of the bin's footprint and `open_share` the
+//! whole wound's.
 //!
 //! Polarization `p` (0 = M1, 1 = M2) follows
 //! `dp/dt = k · (D₂ (1 − p) − D₁ p)` with
@@ -20,7 +22,7 @@
 //! of a dead MSC or an apoptotic neutrophil adds a step toward M2 (see
 //! `msc_fate` and `neutrophils`).
 
-use super::sites::Sites;
+use super::sites::{OpenShare, Sites};
 use super::{blend_direction, hif, sat};
 use crate::agents::{Bins, Macrophages};
 use crate::engine::{self, Births, Fate};
@@ -49,6 +51,8 @@ pub struct Scratch {
     pub out: Vec<Outcome>,
     /// Positions of recruited cells.
     pub births: Vec<(f32, f32)>,
+    /// The open share of each bin of the bed's recruitment sites.
+    pub open: OpenShare,
 }
 
 /// What the macrophages read and write in one cell step.
@@ -299,7 +303,9 @@ fn recruit(v: Recruit<'_, '_>) {
     let g = *grid;
     let dt = m.dt_min;
     let perf = m.perfusion;
-    let open_share = tissue.open_count() as f64 / tissue.footprint_count.max(1) as f64;
+    scratch.open.measure(base_sites, tissue);
+    let open = &scratch.open;
+    let open_share = open.whole();
     scratch.births.clear();
     if open_share <= 0.0 {
         // A closed wound recruits nobody: every rate below would be zero.
@@ -351,12 +357,13 @@ fn recruit(v: Recruit<'_, '_>) {
         }
     }));
     // From the tissue under the bed: its vessels at `base_site_density`
-    // per footprint voxel, driven by the bin centre's signals.
-    let base = m.base_site_density * open_share * perf;
+    // per footprint voxel, driven by the bin centre's signals, and scaled
+    // by the open share of the bin (the bed the epithelium has not covered).
+    let base = m.base_site_density * perf;
     if base > 0.0 {
         let k_tnf = m.polarization.tnf_half_ng_per_ml;
-        let rate = |_: usize, n: u32, (x, y): (f32, f32)| {
-            let crowd = 1.0 - bins.count(bins.bin_of(x, y)) as f64 / cap;
+        let rate = |b: usize, n: u32, (x, y): (f32, f32)| {
+            let crowd = (1.0 - bins.count(bins.bin_of(x, y)) as f64 / cap) * open.of(b);
             if crowd <= 0.0 {
                 return 0.0;
             }
@@ -369,15 +376,7 @@ fn recruit(v: Recruit<'_, '_>) {
                     + m.recruit_debris_per_vessel_per_min * debris[c] as f64)
         };
         let purpose = Purpose::MacrophageBaseRecruit;
-        base_sites.arrivals(
-            &g,
-            seed,
-            step,
-            purpose,
-            dt as f64,
-            rate,
-            &mut scratch.births,
-        );
+        base_sites.arrivals(seed, step, purpose, dt as f64, rate, &mut scratch.births);
     }
     let pol0 = m.initial_polarization;
     births.admit(macs, &scratch.births, |macs, id, (x, y)| {

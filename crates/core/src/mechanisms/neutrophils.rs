@@ -11,8 +11,11 @@
 //! and, from the perfused tissue the bed lies on (dermis or subcutis, at
 //! `base_site_density` vessels per footprint voxel: see
 //! [`super::sites`]), per 100 µm bin of the footprint with `n` voxels,
-//! `crowd · n · base_site_density · open_share · perfusion · (the same
-//! three drives at the bin centre)`; without these the cells enter only
+//! `crowd · n · base_site_density · open_b · perfusion · (the same
+//! three drives at the bin centre)`, `open_b` the open share of the bin's
+//! footprint (the epithelium closing over the bed shuts its supply off
+//! bin by bin), while the margin's vessels follow the whole wound's open
+//! share (its chemokines reach them from everywhere); without these the cells enter only
 //! at the margin and, up the TNF-α they make there, stay in a ring around
 //! the wound. The injury signal is `S(t) = (t/τ)·e^(1 − t/τ)` (damage-associated
 //! signals and chemokines released at wounding; τ = `influx_peak_h` × the
@@ -31,7 +34,7 @@
 //! macrophage's index, in neutrophil id order), applied by
 //! [`super::macrophages::push_toward_m2`].
 
-use super::sites::Sites;
+use super::sites::{OpenShare, Sites};
 use super::{blend_direction, sat};
 use crate::agents::{neutrophil_state, Bins, Neutrophils};
 use crate::engine::{self, Births, Fate};
@@ -72,6 +75,8 @@ pub struct Scratch {
     pub out: Vec<Outcome>,
     /// Positions of recruited cells.
     pub births: Vec<(f32, f32)>,
+    /// The open share of each bin of the bed's recruitment sites.
+    pub open: OpenShare,
 }
 
 /// What the neutrophils read and write in one cell step.
@@ -282,7 +287,9 @@ fn recruit(v: Recruit<'_, '_>) {
     let g = *grid;
     let (bed_offset, bed_z) = (vertical.bed_offset, vertical.bed_z_um);
     let dt = r.dt_min as f64;
-    let open_share = tissue.open_count() as f64 / tissue.footprint_count.max(1) as f64;
+    scratch.open.measure(base_sites, tissue);
+    let open = &scratch.open;
+    let open_share = open.whole();
     scratch.births.clear();
     if open_share <= 0.0 {
         return;
@@ -328,11 +335,12 @@ fn recruit(v: Recruit<'_, '_>) {
         }
     }));
     // From the tissue under the bed: its vessels at `base_site_density`
-    // per footprint voxel, driven by the bin centre's signals.
-    let base = r.base_site_density * open_share * r.perfusion;
+    // per footprint voxel, driven by the bin centre's signals, and scaled
+    // by the open share of the bin (the bed the epithelium has not covered).
+    let base = r.base_site_density * r.perfusion;
     if base > 0.0 {
-        let rate = |_: usize, n: u32, (x, y): (f32, f32)| {
-            let crowd = 1.0 - bins.count(bins.bin_of(x, y)) as f64 / cap;
+        let rate = |b: usize, n: u32, (x, y): (f32, f32)| {
+            let crowd = (1.0 - bins.count(bins.bin_of(x, y)) as f64 / cap) * open.of(b);
             if crowd <= 0.0 {
                 return 0.0;
             }
@@ -342,7 +350,7 @@ fn recruit(v: Recruit<'_, '_>) {
             base * n as f64 * crowd * (injury + damage + r.recruit_tnf_per_vessel_per_min * tnf)
         };
         let purpose = Purpose::NeutrophilBaseRecruit;
-        base_sites.arrivals(&g, seed, step, purpose, dt, rate, &mut scratch.births);
+        base_sites.arrivals(seed, step, purpose, dt, rate, &mut scratch.births);
     }
     births.admit(neutrophils, &scratch.births, |ns, id, (x, y)| {
         let (x, y) = g.clamp(x, y);
