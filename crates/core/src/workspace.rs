@@ -64,7 +64,7 @@ pub struct Workspace {
     pub mac_scratch: mechanisms::macrophages::Scratch,
     /// The neutrophils' scratch memory.
     pub neu_scratch: mechanisms::neutrophils::Scratch,
-    /// Where fibroblasts arrive (per bin and per voxel).
+    /// Where fibroblasts arrive (per bin, a list of site voxels).
     pub fib_sites: Sites,
     /// Where neutrophils and macrophages arrive from the tissue under the
     /// bed (the footprint, per bin).

@@ -275,9 +275,11 @@ struct Recruit<'a, 'b> {
     scratch: &'a mut Scratch,
 }
 
-/// Recruit new macrophages at perfused vessel voxels near the wound. The
-/// open wound is the source of the chemokines, so the rate scales with the
-/// open share of the wound and recruitment winds down as the wound closes.
+/// Recruit new macrophages at perfused vessel voxels near the wound and
+/// from the tissue under the bed. The open wound is the source of the
+/// chemokines, so the margin's rate scales with the open share of the wound
+/// and the bed's with the open share of its bin: recruitment winds down as
+/// the wound closes.
 /// Chemokines, not vessel wall, limit recruitment once the region holds more
 /// perfused vessel than intact tissue: the per-vessel rate is then scaled
 /// down so the total stays at the intact-tissue level (no vessel →

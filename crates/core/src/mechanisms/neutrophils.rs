@@ -15,9 +15,9 @@
 //! three drives at the bin centre)`, `open_b` the open share of the bin's
 //! footprint (the epithelium closing over the bed shuts its supply off
 //! bin by bin), while the margin's vessels follow the whole wound's open
-//! share (its chemokines reach them from everywhere); without these the cells enter only
-//! at the margin and, up the TNF-α they make there, stay in a ring around
-//! the wound. The injury signal is `S(t) = (t/τ)·e^(1 − t/τ)` (damage-associated
+//! share (its chemokines reach them from everywhere); without the base
+//! the cells enter only at the margin and, up the TNF-α they make there,
+//! stay in a ring around the wound. The injury signal is `S(t) = (t/τ)·e^(1 − t/τ)` (damage-associated
 //! signals and chemokines released at wounding; τ = `influx_peak_h` × the
 //! patient's `neutrophil_influx_time_mult`, so a diabetic host's influx comes
 //! later and lasts longer), `crowd` and `capacity` as for the macrophages.
@@ -261,10 +261,11 @@ struct Recruit<'a, 'b> {
 }
 
 /// Recruit new neutrophils at perfused vessel voxels near the wound (the
-/// hazard in the module docs). As for the macrophages, the open wound is
-/// the source of the signals, so the rate scales with its open share, and
-/// the per-vessel rate is scaled down once the region holds more perfused
-/// vessel than intact tissue.
+/// hazard in the module docs), and from the tissue under the bed. As for
+/// the macrophages, the open wound is the source of the signals, so the
+/// margin's rate scales with the whole wound's open share and the bed's with
+/// its bin's, and the per-vessel rate is scaled down once the region holds
+/// more perfused vessel than intact tissue.
 fn recruit(v: Recruit<'_, '_>) {
     let Recruit {
         rates: r,

@@ -183,10 +183,17 @@ impl Sites {
             }
             let k = ((rng.uniform() * sites.len() as f64) as usize).min(sites.len() - 1);
             let v = sites[k] as usize;
-            let (x, y) = g.center(v % g.nx, v / g.nx);
-            let x = x + (rng.uniform() - 0.5) * g.dx_um;
-            let y = y + (rng.uniform() - 0.5) * g.dx_um;
-            Some(g.clamp(x as f32, y as f32))
+            let (ix, iy) = (v % g.nx, v / g.nx);
+            let (cx, cy) = g.center(ix, iy);
+            let x = (cx + (rng.uniform() - 0.5) * g.dx_um) as f32;
+            let y = (cy + (rng.uniform() - 0.5) * g.dx_um) as f32;
+            // Rounding to f32 can put a point drawn next to the voxel's edge
+            // on the edge itself, in the neighbour: then the centre.
+            if g.voxel_of(x, y) == (ix, iy) {
+                Some((x, y))
+            } else {
+                Some((cx as f32, cy as f32))
+            }
         }));
     }
 }
