@@ -9,7 +9,9 @@ use woundsim::sim::{SimState, Workspace};
 
 #[macro_use]
 mod common;
-use common::model::{bits, col, peak, run_steps, state_at_threads, wound_params};
+use common::model::{
+    bits, col, half_closed_wound, peak, run_steps, state_at_threads, wound_params,
+};
 
 /// A 5 mm wound in 6 mm of tissue: an acute one closes in about two weeks;
 /// rows every 12 hours.
@@ -213,24 +215,8 @@ fn granulation_resolves_where_the_epithelium_has_closed_and_stays_where_the_bed_
     // closed half die at the resolution hazard, those in the open half at
     // the base hazard only. With the whole wound's closed share instead
     // (0.5 for every cell) both halves would lose the same share.
-    let sets: Vec<String> = small_domain_sets!(
-        3000,
-        3000,
-        2400,
-        "time.days=4",
-        "closure.max_speed_um_per_day=0"
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let p = Params::new(Scenario::builtin(&sets).unwrap(), "halves").unwrap();
-    let mut st = SimState::new(&p, 3, p.patient);
+    let (p, mut st) = half_closed_wound(4.0, 3);
     let g = p.grid;
-    for iy in 0..g.ny {
-        for ix in 0..g.nx / 2 {
-            st.tissue.open[[iy, ix]] = 0;
-        }
-    }
     let n = 300u64;
     let first = st.next_id;
     for i in 0..2 * n {

@@ -8,7 +8,9 @@ use woundsim::sim::{SimState, Workspace};
 
 #[macro_use]
 mod common;
-use common::model::{bits, col, peak, run_steps, state_at_threads, wound_params};
+use common::model::{
+    bits, col, half_closed_wound, peak, run_steps, state_at_threads, wound_params,
+};
 
 /// A 5 mm wound in 6 mm of tissue stays open for about a week, so the
 /// immune time course is not cut short by closure; rows every 6 hours.
@@ -283,24 +285,8 @@ fn the_bed_supplies_immune_cells_only_where_it_is_still_open() {
     // and 0.05 of its macrophages under the closed half (walkers from the
     // margin and the midline); with the whole wound's open share instead,
     // 0.6 and 0.45.
-    let sets: Vec<String> = small_domain_sets!(
-        3000,
-        3000,
-        2400,
-        "time.days=2",
-        "closure.max_speed_um_per_day=0"
-    )
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let p = Params::new(Scenario::builtin(&sets).unwrap(), "halves").unwrap();
-    let mut st = SimState::new(&p, 5, p.patient);
+    let (p, mut st) = half_closed_wound(2.0, 5);
     let g = p.grid;
-    for iy in 0..g.ny {
-        for ix in 0..g.nx / 2 {
-            st.tissue.open[[iy, ix]] = 0;
-        }
-    }
     let mut ws = Workspace::new(&p, &st);
     run_steps(&p, &mut st, &mut ws, p.steps.total);
     let half = g.width_um() as f32 / 2.0;

@@ -59,3 +59,26 @@ pub fn state_at_threads(p: &Params, seed: u64, steps: u64, threads: usize) -> Si
         st
     })
 }
+
+/// A 2.4 mm wound in 3 mm of tissue run for `days` from seed `seed`, with
+/// closure frozen (`closure.max_speed_um_per_day=0`) and the left half of
+/// the domain closed by hand: the parameters and the starting state.
+pub fn half_closed_wound(days: f64, seed: u64) -> (Params, SimState) {
+    let sets: Vec<String> = [
+        "domain.width_um=3000".to_string(),
+        "domain.height_um=3000".to_string(),
+        "wound.diameter_um=2400".to_string(),
+        format!("time.days={days}"),
+        "closure.max_speed_um_per_day=0".to_string(),
+    ]
+    .to_vec();
+    let p = Params::new(Scenario::builtin(&sets).unwrap(), "halves").unwrap();
+    let mut st = SimState::new(&p, seed, p.patient);
+    let g = p.grid;
+    for iy in 0..g.ny {
+        for ix in 0..g.nx / 2 {
+            st.tissue.open[[iy, ix]] = 0;
+        }
+    }
+    (p, st)
+}
