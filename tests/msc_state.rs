@@ -8,7 +8,7 @@
 //! set; see also `tests/biology.rs` for engineered VEGF, vesicles and
 //! hydrogel retention).
 
-use woundsim::mechanisms::{macrophages, msc_state, secretion};
+use woundsim::mechanisms::{macrophages, msc_fate, msc_state, secretion};
 use woundsim::run::{simulate, RunOutput};
 use woundsim::scenario::{Params, Scenario};
 use woundsim::sim::{systems, SimState, Workspace};
@@ -24,14 +24,19 @@ fn params(extra: &[&str]) -> Params {
     Params::new(Scenario::builtin(&sets).unwrap(), "test").unwrap()
 }
 
-/// A constant environment: every voxel at these O₂ (mmHg), TNF-α (ng/mL)
-/// and ROS (a.u.), no field solved.
+/// A constant environment: every voxel at these O₂ (mmHg), TNF-α (ng/mL),
+/// IFN-γ (ng/mL) and ROS (a.u.), no field solved.
 #[derive(Clone, Copy)]
 struct Env {
     o2: f32,
     tnf: f32,
+    ifng: f32,
     ros: f32,
 }
+
+/// The IFN-γ of an inflamed wound in these tests (ng/mL): ten times the
+/// co-signal's default half-maximum, so the co-signal is 10/11.
+const IFNG: f32 = 0.5;
 
 /// `n` anchored cells at the domain centre in state `init`, in `env`; the
 /// state and workspace (no other agent).
@@ -56,6 +61,9 @@ fn cells(p: &Params, env: Env, n: usize, init: [f32; 3]) -> (SimState, Workspace
     st.fields.data[ids.tnf].fill(env.tnf);
     if let Some(r) = ids.ros {
         st.fields.data[r].fill(env.ros);
+    }
+    if let Some(g) = ids.ifng {
+        st.fields.data[g].fill(env.ifng);
     }
     if let Some(g) = ids.pge2 {
         st.fields.data[g].fill(0.0);
@@ -93,13 +101,15 @@ fn the_state_follows_its_analytic_solution_in_a_constant_environment() {
                 * (-(std::f64::consts::LN_2) * steps as f64 * dt / (half_h * 60.0)).exp()
     };
     // Full hypoxia (below saturation) and TNF-α at the licensing
-    // half-maximum, from rest: HIF-1α rises to 1, licensing to 1/2.
+    // half-maximum, from rest: HIF-1α rises to 1, licensing to 1/2 × the
+    // IFN-γ co-signal.
     let tnf = m.licensing_tnf_half_ng_per_ml as f32;
     let (mut st, ws) = cells(
         &p,
         Env {
             o2: 2.0,
             tnf,
+            ifng: IFNG,
             ros: 0.0,
         },
         3,
@@ -110,7 +120,8 @@ fn the_state_follows_its_analytic_solution_in_a_constant_environment() {
         evolve(&p, &mut st, &ws, n - done);
         done = n;
         let h = exact(0.0, 1.0, m.hif_rise_half_time_h, n);
-        let l = exact(0.0, 0.5, m.licensing_rise_half_time_h, n);
+        let co = IFNG as f64 / (IFNG as f64 + m.ifng_half_ng_per_ml);
+        let l = exact(0.0, 0.5 * co, m.licensing_rise_half_time_h, n);
         assert!(
             (st.mscs.hif[0] as f64 - h).abs() < 1e-5,
             "HIF step {n}: {} vs {h}",
@@ -132,6 +143,7 @@ fn the_state_follows_its_analytic_solution_in_a_constant_environment() {
         Env {
             o2: 40.0,
             tnf: 0.0,
+            ifng: IFNG,
             ros,
         },
         2,
@@ -170,6 +182,7 @@ fn a_hypoxic_wound_raises_hif_and_vegf_per_cell() {
             Env {
                 o2,
                 tnf: 0.0,
+                ifng: IFNG,
                 ros: 0.0,
             },
             10,
@@ -206,6 +219,7 @@ fn a_tnf_rich_wound_licenses_more_cells_which_secrete_more_pge2() {
             Env {
                 o2: 40.0,
                 tnf,
+                ifng: IFNG,
                 ros: 0.0,
             },
             10,
@@ -233,6 +247,86 @@ fn a_tnf_rich_wound_licenses_more_cells_which_secrete_more_pge2() {
     assert!(rate(0.5) > rate(0.0));
 }
 
+/// Licensed share of 10 unprimed cells after a day at TNF-α `tnf` and
+/// IFN-γ `ifng` (ng/mL), in normoxia.
+fn licensed_after_a_day(p: &Params, tnf: f32, ifng: f32) -> f64 {
+    let day = (1440.0 / cell_dt(p)) as usize;
+    let env = Env {
+        o2: 40.0,
+        tnf,
+        ifng,
+        ros: 0.0,
+    };
+    let (mut st, ws) = cells(p, env, 10, [0.0; 3]);
+    evolve(p, &mut st, &ws, day);
+    msc_state::licensed_fraction(&st.mscs)
+}
+
+/// Licensing needs IFN-γ together with TNF-α (Ren 2008): neither alone
+/// licenses a cell. Without an `ifng` field the co-signal is taken as
+/// present, and TNF-α alone licenses.
+#[test]
+fn licensing_needs_ifn_gamma_together_with_tnf_alpha() {
+    let p = params(&[]);
+    assert_eq!(licensed_after_a_day(&p, 1.0, 0.0), 0.0, "TNF-α alone");
+    assert_eq!(licensed_after_a_day(&p, 0.0, IFNG), 0.0, "IFN-γ alone");
+    assert_eq!(licensed_after_a_day(&p, 1.0, IFNG), 1.0, "both");
+    let without = params(&["fields.ifng.enabled=false"]);
+    assert!(without.ids.ifng.is_none());
+    assert_eq!(licensed_after_a_day(&without, 1.0, 0.0), 1.0);
+}
+
+/// TNF-α kills MSCs through the Fas that IFN-γ activates (Liu 2011): the
+/// TNF-α death term is zero without the IFN-γ co-signal and grows with it;
+/// IFN-γ alone adds nothing.
+#[test]
+fn tnf_alpha_kills_mscs_only_together_with_ifn_gamma() {
+    let p = params(&[]);
+    let r = woundsim::scenario::Rates::new(&p, &p.patient).msc_fate;
+    let h = |tnf: f32, co: f32| {
+        msc_fate::death_hazard_per_min(&r, 40.0, tnf, co, 0.0, false, false, 1.0)
+    };
+    assert_eq!(h(2.0, 0.0), h(0.0, 0.0), "TNF-α alone");
+    assert_eq!(h(0.0, 1.0), h(0.0, 0.0), "IFN-γ alone");
+    assert!(h(2.0, 0.5) > h(2.0, 0.0));
+    assert!(h(2.0, 1.0) > h(2.0, 0.5));
+    assert!(
+        h(2.0, 1.0) > 3.0 * h(0.0, 0.0),
+        "{} vs {}",
+        h(2.0, 1.0),
+        h(0.0, 0.0)
+    );
+}
+
+/// In a wound, the IFN-γ of the M1 infiltrate is what licenses the cells
+/// and lets TNF-α kill them: with the macrophages' IFN-γ secretion off,
+/// the field stays at zero, fewer cells are licensed and more survive. The
+/// co-signal's half-maximum is set to this small wound's IFN-γ (about
+/// 0.01 ng/mL; the default 0.05 is the 1 cm wound's level).
+#[test]
+fn the_infiltrates_ifn_gamma_licenses_mscs_and_lets_tnf_alpha_kill_them() {
+    let half = "msc.ifng_half_ng_per_ml=0.01";
+    let with = licensing_run(&[half]);
+    let without = licensing_run(&[half, "macrophage.m1_secretion_fg_per_cell_per_day.ifng=0"]);
+    let ifng = |o: &RunOutput| col(o, "ifng_mean_ng_per_ml")[1..].iter().sum::<f64>();
+    assert!(ifng(&with) > 0.0);
+    assert_eq!(ifng(&without), 0.0);
+    let licensed = |o: &RunOutput| mean_defined(&col(o, "msc_licensed_fraction")[1..]);
+    assert!(
+        licensed(&with) > licensed(&without) + 0.05,
+        "licensed share, days 1–6: {} with IFN-γ, {} without",
+        licensed(&with),
+        licensed(&without)
+    );
+    let alive = |o: &RunOutput| col(o, "msc_live")[3];
+    assert!(
+        alive(&with) < alive(&without),
+        "live MSCs on day 3: {} with IFN-γ, {} without",
+        alive(&with),
+        alive(&without)
+    );
+}
+
 /// VEGF factor of a cell over `days`, primed (`hif0`) and unprimed, at a
 /// constant O₂: the primed cell's advantage (factor difference), day by day.
 fn priming_advantage(p: &Params, o2: f32, hif0: f32, days: usize) -> Vec<f64> {
@@ -240,6 +334,7 @@ fn priming_advantage(p: &Params, o2: f32, hif0: f32, days: usize) -> Vec<f64> {
     let env = Env {
         o2,
         tnf: 0.0,
+        ifng: IFNG,
         ros: 0.0,
     };
     let (mut primed, ws) = cells(p, env, 1, [hif0, 0.0, 0.0]);
@@ -306,6 +401,7 @@ fn hif_mimetics_need_no_vegf_multiplier_and_ifn_gamma_licenses() {
         Env {
             o2: 40.0,
             tnf: 0.0,
+            ifng: IFNG,
             ros: 0.0,
         },
         1,
@@ -460,6 +556,7 @@ fn pge2_near_cells(p: &Params, licensing: f32) -> f32 {
     let env = Env {
         o2: 40.0,
         tnf: 0.01,
+        ifng: IFNG,
         ros: 0.0,
     };
     let (mut st, mut ws) = cells(p, env, 100, [0.0, licensing, 0.0]);

@@ -165,14 +165,14 @@ impl Phase {
                 "msc_state",
                 Cadence::CellStep,
                 "mechanisms::msc_state",
-                "O₂, TNF-α, ROS; MSC anchorage, carrier, age",
+                "O₂, TNF-α, IFN-γ, ROS; MSC anchorage, carrier, age",
                 "MSC HIF-1α activity, licensing, stress",
             ),
             Phase::MscFate => (
                 "msc",
                 Cadence::CellStep,
                 "mechanisms::msc_fate",
-                "TNF-α, MSC stress, bins, free active MMP (carrier release)",
+                "TNF-α, IFN-γ, MSC stress, bins, free active MMP (carrier release)",
                 "MSCs, debris; efferocytosis events, applied to macrophage polarization",
             ),
             Phase::Neutrophils => (

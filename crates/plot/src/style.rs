@@ -229,6 +229,7 @@ pub(crate) fn field_display_name(field: &str) -> String {
         "tnf" => "TNF-α".to_string(),
         "tgfb" => "TGF-β".to_string(),
         "pge2" => "PGE₂".to_string(),
+        "ifng" => "IFN-γ".to_string(),
         "mmp" => "MMP-9".to_string(),
         "timp" => "TIMP-1".to_string(),
         "planktonic" => "Planktonic bacteria".to_string(),

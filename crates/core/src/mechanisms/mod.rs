@@ -38,6 +38,20 @@ pub fn sat(c: f32, k: f32) -> f32 {
     c / (c + k)
 }
 
+/// The IFN-γ co-signal (0–1) at field voxel `f`: `I/(I + K)` of the local
+/// IFN-γ, or 1 without an `ifng` field (the co-signal is then taken as
+/// present). MSC licensing and TNF-α-induced MSC death both need it
+/// (Ren 2008; Liu 2011).
+#[inline]
+pub fn ifng_cosignal(
+    fields: &crate::fields::Fields,
+    ifng: Option<usize>,
+    f: usize,
+    half_ng_per_ml: f32,
+) -> f32 {
+    ifng.map_or(1.0, |i| sat(fields.at(i, f), half_ng_per_ml))
+}
+
 pub use crate::scenario::rates::fg_per_day_to_rate;
 
 /// Unit vector of a blend of a preferred direction (weight `bias`) and a

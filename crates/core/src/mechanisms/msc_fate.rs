@@ -2,15 +2,17 @@
 //! (rare) division, efferocytosis of dead cells by macrophages and secondary
 //! necrosis of uncleared dead cells.
 //!
-//! Reads TNF-α, the cells' stress and the macrophage bins; writes MSCs, debris (secondary
+//! Reads TNF-α, IFN-γ, the cells' stress and the macrophage bins; writes MSCs, debris (secondary
 //! necrosis) and its counters. Its one effect on another kind, a macrophage
 //! eating a dead MSC, is not written here: it is an event in
 //! [`MscFate::efferocytosis`] (the eating macrophage's index, in MSC id
 //! order), applied by [`super::macrophages::efferocytose`].
 //!
 //! Death hazard (per day):
-//! `(base + tnf·T/(T+K) + (hypoxia + ros + anoikis·m_anoikis)·stress)
-//!  × m_product × [in carrier: protection]`, where `stress` (0–1) is the
+//! `(base + tnf·T/(T+K)·I/(I+K_I) + (hypoxia + ros + anoikis·m_anoikis)·stress)
+//!  × m_product × [in carrier: protection]`: TNF-α kills through the Fas
+//! that IFN-γ (`I`) activates (Liu 2011; [`super::ifng_cosignal`], 1
+//! without an `ifng` field); `stress` (0–1) is the
 //! cell's state (`super::msc_state`): it relaxes toward
 //! `(hypoxia·h(O₂)·(1 − p·HIF) + ros·R/(R+K_R) + anoikis·m_anoikis·[unanchored, no carrier])
 //! / (hypoxia + ros + anoikis·m_anoikis)`, so a settled cell dies at the
@@ -89,7 +91,7 @@ pub struct MscFate<'a> {
     pub seed: u64,
     /// Base step.
     pub step: u64,
-    /// Fields (read: O₂, TNF-α, ROS).
+    /// Fields (read: O₂, TNF-α, IFN-γ).
     pub fields: &'a Fields,
     /// The free active MMP per voxel (nM; the fields' shape, empty without
     /// an `mmp` field): it degrades carriers.
@@ -114,17 +116,18 @@ pub struct MscFate<'a> {
 }
 
 /// Death hazard (per minute) of a live MSC with stress `stress` (0–1) at
-/// TNF-α `tnf`.
+/// TNF-α `tnf` (ng/mL) and IFN-γ co-signal `ifng_co` (0–1).
 #[inline]
 pub fn death_hazard_from_stress(
     r: &MscFateRates,
     tnf: f32,
+    ifng_co: f32,
     stress: f32,
     in_carrier: bool,
     product_hazard: f32,
 ) -> f64 {
     let mut per_min = r.base_death_per_min
-        + r.tnf_death_per_min * sat(tnf, r.tnf_half_max_ng_per_ml) as f64
+        + r.tnf_death_per_min * (sat(tnf, r.tnf_half_max_ng_per_ml) * ifng_co) as f64
         + r.stress_death_per_min * stress as f64;
     per_min *= product_hazard as f64;
     if in_carrier {
@@ -136,13 +139,14 @@ pub fn death_hazard_from_stress(
 /// Death hazard (per minute) of a live MSC whose state has settled in a
 /// constant environment (its HIF-1α activity at `h(O₂)` and its stress at
 /// its insult): the hypoxia, ROS and anoikis terms directly, the hypoxic
-/// one less the HIF-1α protection.
+/// one less the HIF-1α protection. `ifng_co` is the IFN-γ co-signal (0–1).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn death_hazard_per_min(
     r: &MscFateRates,
     o2: f32,
     tnf: f32,
+    ifng_co: f32,
     ros: f32,
     unanchored: bool,
     in_carrier: bool,
@@ -151,7 +155,7 @@ pub fn death_hazard_per_min(
     let h = hif(o2, r.hypoxia.onset_mmhg, r.hypoxia.saturation_mmhg) as f64;
     let mut per_min = r.base_death_per_min
         + r.hypoxia_death_per_min * h * (1.0 - r.hif_survival_protection as f64 * h)
-        + r.tnf_death_per_min * sat(tnf, r.tnf_half_max_ng_per_ml) as f64
+        + r.tnf_death_per_min * (sat(tnf, r.tnf_half_max_ng_per_ml) * ifng_co) as f64
         + r.ros_death_per_min * sat(ros, r.ros_half_max_au) as f64;
     if unanchored && !in_carrier {
         per_min += r.anoikis_death_per_min;
@@ -285,7 +289,8 @@ pub fn update(v: MscFate<'_>) {
         }
         let (hazard_m, _, _) = r.product.mults(ms.age_min[i]);
         let tnf = fields.at(ids.tnf, f);
-        let h = death_hazard_from_stress(r, tnf, ms.stress[i], ms.in_carrier[i], hazard_m);
+        let ifng_co = super::ifng_cosignal(fields, ids.ifng, f, r.ifng_half_ng_per_ml);
+        let h = death_hazard_from_stress(r, tnf, ifng_co, ms.stress[i], ms.in_carrier[i], hazard_m);
         let n_cells = ms.cells[i];
         if n_cells > 1 {
             let o2 = fields.at(ids.oxygen, f);

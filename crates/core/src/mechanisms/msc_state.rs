@@ -16,8 +16,9 @@
 //!   Hypoxic and mimetic preconditioning set its initial value
 //!   (`Treatment::initial_msc_state`), which then wears off in a
 //!   well-oxygenated wound and is held by a hypoxic one.
-//! - **Licensing**: target `T/(T + K)` of the local TNF-α (an IFN-γ
-//!   co-signal is assumed present; Ren 2008); rises with
+//! - **Licensing**: target `T/(T + K)·I/(I + K_I)` of the local TNF-α and
+//!   IFN-γ (neither alone licenses, Ren 2008; without an `ifng` field the
+//!   IFN-γ term is 1, [`super::ifng_cosignal`]); rises with
 //!   `msc.licensing_rise_half_time_h`, decays with
 //!   `msc.licensing_decay_half_life_h`. IFN-γ priming starts it at 1.
 //!   Licensed cells secrete PGE2 (× licensing; `mechanisms::secretion`).
@@ -30,8 +31,8 @@
 //!   a cell whose stress has settled dies at the hazard the three terms
 //!   gave directly (less the HIF protection).
 //!
-//! Dead cells keep their last state. Reads O₂, TNF-α, ROS and the cells'
-//! anchorage, carrier and age; writes only the three state columns.
+//! Dead cells keep their last state. Reads O₂, TNF-α, IFN-γ, ROS and the
+//! cells' anchorage, carrier and age; writes only the three state columns.
 
 use super::{hif, sat};
 use crate::agents::{msc_state, Mscs};
@@ -49,7 +50,7 @@ pub struct MscStateStep<'a> {
     pub grid: &'a Grid,
     /// Field indices.
     pub ids: FieldIds,
-    /// Fields (read: O₂, TNF-α, ROS at each cell).
+    /// Fields (read: O₂, TNF-α, IFN-γ, ROS at each cell).
     pub fields: &'a Fields,
     /// The MSCs (read: position, state, carrier, anchorage, age; written:
     /// HIF-1α, licensing, stress).
@@ -58,36 +59,50 @@ pub struct MscStateStep<'a> {
 
 /// The targets (HIF-1α, licensing, stress) of a live cell with HIF-1α
 /// activity `hif_now` in its environment: local O₂ (mmHg), TNF-α
-/// (ng/mL), ROS (a.u.), whether it is unanchored outside a carrier, and
-/// whether a HIF mimetic still acts on it.
+/// (ng/mL), the IFN-γ co-signal (0–1, [`super::ifng_cosignal`]), ROS
+/// (a.u.), whether it is unanchored outside a carrier, and whether a HIF
+/// mimetic still acts on it.
+#[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn targets(
     r: &MscStateRates,
     hif_now: f32,
     o2: f32,
     tnf: f32,
+    ifng_co: f32,
     ros: f32,
     exposed_unanchored: bool,
     mimetic: bool,
 ) -> [f32; 3] {
     let h = hif(o2, r.hypoxia.onset_mmhg, r.hypoxia.saturation_mmhg);
-    targets_at_hypoxia(r, hif_now, h, tnf, ros, exposed_unanchored, mimetic)
+    targets_at_hypoxia(
+        r,
+        hif_now,
+        h,
+        tnf,
+        ifng_co,
+        ros,
+        exposed_unanchored,
+        mimetic,
+    )
 }
 
 /// [`targets`] with the hypoxia ramp `h` (0–1) given: for an aggregate,
 /// its volume-weighted core hypoxia ([`super::spheroid::mean_hypoxia`]).
+#[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn targets_at_hypoxia(
     r: &MscStateRates,
     hif_now: f32,
     h: f32,
     tnf: f32,
+    ifng_co: f32,
     ros: f32,
     exposed_unanchored: bool,
     mimetic: bool,
 ) -> [f32; 3] {
     let hif_target = if mimetic { 1.0 } else { h };
-    let lic_target = sat(tnf, r.licensing_tnf_half_ng_per_ml);
+    let lic_target = sat(tnf, r.licensing_tnf_half_ng_per_ml) * ifng_co;
     let mut stress = r.hypoxia_weight * h * (1.0 - r.hif_survival_protection * hif_now)
         + r.ros_weight * sat(ros, r.ros_half_max_au);
     if exposed_unanchored {
@@ -140,6 +155,7 @@ pub fn update(v: MscStateStep<'_>) {
             let (ix, iy) = g.voxel_of(x[i], y[i]);
             let f = g.idx3(ix, iy, g.layer_of(z[i]));
             let o2 = fields.at(ids.oxygen, f);
+            let ifng_co = super::ifng_cosignal(fields, ids.ifng, f, r.ifng_half_ng_per_ml);
             let [th, tl, ts] = if cells[i] > 1 {
                 // An aggregate: hypoxia of its core; its cells hold each
                 // other (no anoikis).
@@ -148,6 +164,7 @@ pub fn update(v: MscStateStep<'_>) {
                     *h,
                     super::spheroid::mean_hypoxia(&r.aggregate, o2, cells[i]),
                     fields.at(ids.tnf, f),
+                    ifng_co,
                     fields.at_opt(ids.ros, f),
                     false,
                     age_min[i] < r.mimetic_persist_min,
@@ -158,6 +175,7 @@ pub fn update(v: MscStateStep<'_>) {
                     *h,
                     o2,
                     fields.at(ids.tnf, f),
+                    ifng_co,
                     fields.at_opt(ids.ros, f),
                     unanchored_min[i] > 0.0 && !in_carrier[i],
                     age_min[i] < r.mimetic_persist_min,

@@ -60,6 +60,9 @@ pub struct FieldIds {
     pub ros: Option<usize>,
     /// Prostaglandin E2 of licensed MSCs (optional).
     pub pge2: Option<usize>,
+    /// Interferon-γ of the inflammatory infiltrate (optional; without it the
+    /// MSCs' IFN-γ co-signal is taken as present).
+    pub ifng: Option<usize>,
     /// Matrix metalloproteinases (optional; with `timp`, the protease balance).
     pub mmp: Option<usize>,
     /// Tissue inhibitors of metalloproteinases (optional).
@@ -527,6 +530,7 @@ impl Params {
             kgf: find("kgf"),
             ros: find("ros"),
             pge2: find("pge2"),
+            ifng: find("ifng"),
             mmp: find("mmp"),
             timp: find("timp"),
         };

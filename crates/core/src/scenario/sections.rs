@@ -153,7 +153,7 @@ section! {
 section! {
     /// One diffusing field. Concentrations are in the field's `unit`.
     pub struct FieldSpec {
-        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros, pge2, mmp, timp); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
+        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros, pge2, ifng, mmp, timp); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
         new: bool = false, unit "-", check any, source "user choice", serde(skip_serializing_if = "std::ops::Not::not");
         /// Include this field (false removes a default field).
         enabled: bool = true, unit "-", check any, source "user choice";
@@ -180,7 +180,7 @@ section! {
     }
 }
 
-/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF, ROS, PGE2, MMP and TIMP.
+/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF, ROS, PGE2, IFN-γ, MMP and TIMP.
 pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     let protein = |d: f64, half: f64| FieldSpec {
         diffusion_um2_per_min: d,
@@ -211,6 +211,7 @@ pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     m.insert("tgfb".into(), protein(3_000.0, 3.0));
     m.insert("kgf".into(), protein(3_500.0, 60.0));
     m.insert("pge2".into(), protein(12_000.0, 10.0));
+    m.insert("ifng".into(), protein(3_200.0, 30.0));
     // Proteases change over hours and are solved at the tissue step.
     let slow = |d: f64, half: f64| FieldSpec {
         step_min: 60.0,
@@ -239,6 +240,7 @@ pub fn default_field_sources(name: &str) -> &'static str {
         "kgf" => "keratinocyte growth factors (KGF/EGF/HGF lumped); assumption",
         "ros" => "reactive oxygen species in arbitrary units; assumption",
         "pge2" => "prostaglandin E2 of licensed MSCs (Németh 2009): D assumption, a 352 Da lipid diffuses about 4× faster than a 20 kDa protein (Stokes–Einstein, radius ∝ mass^1/3), / λ²; t½ 10 min assumption (prostaglandins are inactivated within minutes by 15-PGDH; ≈ 90 % in one passage through the lung, Ferreira & Vane 1967)",
+        "ifng" => "interferon-γ of the inflammatory infiltrate (M1 macrophages stand in for the IL-12/IL-18-driven NK and Th1 cells that are not modelled; macrophages make IFN-γ themselves under IL-12 + IL-18, Munder 1998): D assumption, Stokes–Einstein from TNF-α's for the 34 kDa dimer against TNF-α's 51 kDa trimer, × (51/34)^(1/3) ≈ 1.14; t½ 30 min: 25–35 min after IV injection in patients (Kurzrock 1985)",
         "mmp" => "matrix metalloproteinases (total of latent and active, lumped as MMP-9 equivalents, 92 kDa; Yager 1996) of neutrophils, M1 macrophages, fibroblasts and the keratinocyte front: D assumption, a 92 kDa protein diffuses about 0.75× as fast as VEGF (Stokes–Einstein, radius ∝ mass^1/3) and binds the matrix, taken as half of that; t½ 12 h assumption (wound-fluid MMP-9 falls over days as neutrophils leave: Muller 2008); solved every 60 min (step_min)",
         "timp" => "tissue inhibitors of metalloproteinases (lumped as TIMP-1, 28 kDa; Brew & Nagase 2010) of fibroblasts, M2 macrophages and MSCs: D assumption (Stokes–Einstein from VEGF, × 0.75 for matrix binding); t½ 12 h assumption, as mmp; solved every 60 min (step_min)",
         _ => "user-defined field",
@@ -341,8 +343,10 @@ section! {
         hif_decay_half_life_h: f64 = 24.0, unit "h", check positive, source "assumption: the HIF-1α protein itself is degraded within minutes on reoxygenation, so the lasting part is the programme it induced (target mRNAs, secretory and metabolic state), which reviews describe as reverting over hours to days without the stimulus";
         /// Share of the hypoxic stress a fully HIF-adapted cell is spared.
         hif_survival_protection: f64 = 0.3, unit "fraction", check fraction, source "direction: hypoxic and HIF-mimetic priming improve survival under ischaemic stress (Page 2014; biology.md §2); size assumption";
-        /// TNF-α at half-maximal licensing drive (an IFN-γ co-signal, needed with TNF-α or IL-1 for licensing, Ren 2008, is assumed present in an inflamed wound; IFN-γ is not a field).
+        /// TNF-α at half-maximal licensing drive (the drive is this TNF-α term × the IFN-γ co-signal, `msc.ifng_half_ng_per_ml`: licensing needs IFN-γ together with TNF-α or IL-1, Ren 2008).
         licensing_tnf_half_ng_per_ml: f64 = 0.2, unit "ng/mL", check positive, source "assumption: the TNF-α of an inflamed wound in this model (0.1–0.3 ng/mL mean)";
+        /// IFN-γ at half-maximal co-signal `I/(I + K)`, which multiplies both the licensing drive (Ren 2008: neither IFN-γ nor TNF-α alone licenses) and the TNF-α death hazard (Liu 2011: TNF-α turns IFN-γ-activated Fas into caspase-3/8 apoptosis). Without an `ifng` field the co-signal is taken as 1 (present everywhere).
+        ifng_half_ng_per_ml: f64 = 0.05, unit "ng/mL", check positive, source "assumption, chosen as licensing_tnf_half_ng_per_ml is: the IFN-γ of an inflamed wound in this model (mean 0.047 ng/mL over days 1–7 of the default 1 cm diabetic foot ulcer, 0.02–0.07 day by day); in vitro licensing uses 10–50 ng/mL (Ren 2008), far above wound levels";
         /// Half-time of licensing rising toward its drive.
         licensing_rise_half_time_h: f64 = 6.0, unit "h", check positive, source "assumption: COX-2, IDO and TSG-6 are induced over hours (Ren 2008; Németh 2009 direction)";
         /// Half-life of licensing after the inflammatory signal goes.
@@ -418,8 +422,8 @@ section! {
         /// Secretion of a fully M1 cell.
         m1_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("tnf".to_string(), 5.0), ("ros".to_string(), 5.0), ("vegf".to_string(), 5.0),
-            ("mmp".to_string(), 50.0),
-        ]), unit "fg/cell/day", check secretion, source "TNF assumption (level calibrated to 0.1–1 ng/mL); MMP: inflammatory cells are the wound's MMP-8/-9 source (Muller 2008; Krishnaswamy 2017), amount assumption; VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound of a nominal patient reaches 2.3× on day 21)";
+            ("mmp".to_string(), 50.0), ("ifng".to_string(), 1.0),
+        ]), unit "fg/cell/day", check secretion, source "TNF assumption (level calibrated to 0.1–1 ng/mL); IFN-γ: M1 macrophages stand for the infiltrate's IFN-γ (their own, Munder 1998, and that of the NK and Th1 cells their IL-12 drives), amount assumption; MMP: inflammatory cells are the wound's MMP-8/-9 source (Muller 2008; Krishnaswamy 2017), amount assumption; VEGF: inflammatory macrophages drive early wound angiogenesis (Willenborg 2012), amount calibrated toward an acute-wound capillary overshoot of ≥ 3× intact (DiPietro 2013; the 1 cm acute wound of a nominal patient reaches 2.3× on day 21)";
         /// Secretion of a fully M2 cell.
         m2_secretion_fg_per_cell_per_day: BTreeMap<String, f64> = BTreeMap::from([
             ("il10".to_string(), 1.0), ("vegf".to_string(), 5.0), ("tgfb".to_string(), 15.0),

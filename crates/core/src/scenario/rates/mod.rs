@@ -205,6 +205,9 @@ pub struct MscFateRates {
     pub hif_survival_protection: f32,
     /// TNF-α half-maximum of death and senescence (ng/mL).
     pub tnf_half_max_ng_per_ml: f32,
+    /// IFN-γ half-maximum of the co-signal the TNF-α death term needs
+    /// (ng/mL; Liu 2011).
+    pub ifng_half_ng_per_ml: f32,
     /// ROS half-maximum (a.u.).
     pub ros_half_max_au: f32,
     /// Hazard multiplier inside a carrier.
@@ -254,6 +257,7 @@ impl MscFateRates {
             stress_death_per_min: msc_state::stress_death_per_min(p),
             hif_survival_protection: m.hif_survival_protection as f32,
             tnf_half_max_ng_per_ml: m.tnf_half_max_ng_per_ml as f32,
+            ifng_half_ng_per_ml: m.ifng_half_ng_per_ml as f32,
             ros_half_max_au: m.ros_half_max_au as f32,
             carrier_protection: p.scenario.treatment.carrier_protection(),
             senescence_per_min: m.senescence_per_day / MIN_PER_DAY,

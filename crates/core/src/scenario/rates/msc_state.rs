@@ -63,6 +63,8 @@ pub struct MscStateRates {
     pub stress: Relaxation,
     /// TNF-α at half-maximal licensing drive (ng/mL).
     pub licensing_tnf_half_ng_per_ml: f32,
+    /// IFN-γ at half-maximal co-signal of the licensing drive (ng/mL).
+    pub ifng_half_ng_per_ml: f32,
     /// ROS at half-maximal stress (a.u.; the death hazard's half-maximum).
     pub ros_half_max_au: f32,
     /// Share of the stress insult from hypoxia (of the sum of the hypoxia,
@@ -111,6 +113,7 @@ impl MscStateRates {
                 m.stress_recovery_half_life_h,
             ),
             licensing_tnf_half_ng_per_ml: m.licensing_tnf_half_ng_per_ml as f32,
+            ifng_half_ng_per_ml: m.ifng_half_ng_per_ml as f32,
             ros_half_max_au: m.ros_half_max_au as f32,
             hypoxia_weight: share(m.hypoxia_death_per_day),
             ros_weight: share(m.ros_death_per_day),
