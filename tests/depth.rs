@@ -33,7 +33,7 @@ fn params(extra: &[&str]) -> Params {
     .map(|s| s.to_string())
     .collect();
     for f in [
-        "vegf", "il10", "tnf", "tgfb", "kgf", "ros", "pge2", "ifng", "mmp", "timp",
+        "vegf", "il10", "tnf", "tgfb", "kgf", "ros", "pge2", "ifng", "ev", "mmp", "timp",
     ] {
         for side in ["min", "max"] {
             sets.push(format!("fields.{f}.boundary_y_{side}=\"no_flux\""));

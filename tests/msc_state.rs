@@ -242,8 +242,9 @@ fn a_tnf_rich_wound_licenses_more_cells_which_secrete_more_pge2() {
     let pol = &woundsim::scenario::Rates::new(&p, &p.patient)
         .macrophages
         .polarization;
-    let rate =
-        |pge2: f32| macrophages::polarization_rate(pol, 1.0, 0.3, 0.0, 0.0, pge2, 0.2, 40.0, 0.0);
+    let rate = |pge2: f32| {
+        macrophages::polarization_rate(pol, 1.0, 0.3, 0.0, 0.0, pge2, 0.0, 0.2, 40.0, 0.0)
+    };
     assert!(rate(0.5) > rate(0.0));
 }
 
@@ -589,7 +590,7 @@ fn macrophages_near_licensed_cells_are_driven_toward_m2_faster_through_pge2() {
         let pol = woundsim::scenario::Rates::new(p, &p.patient)
             .macrophages
             .polarization;
-        macrophages::polarization_rate(&pol, 1.0, 0.3, 0.0, 0.0, pge2, 0.2, 40.0, 0.0)
+        macrophages::polarization_rate(&pol, 1.0, 0.3, 0.0, 0.0, pge2, 0.0, 0.2, 40.0, 0.0)
     };
     let p = params(&[]);
     let (licensed, plain) = (pge2_near_cells(&p, 1.0), pge2_near_cells(&p, 0.0));

@@ -193,7 +193,7 @@ impl Phase {
                 "angiogenesis",
                 Cadence::CellStep,
                 "mechanisms::angiogenesis",
-                "VEGF, vessels",
+                "VEGF, free vesicles, vessels",
                 "tip cells, vessel trails",
             ),
             Phase::Remodelling => (

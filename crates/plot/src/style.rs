@@ -230,6 +230,7 @@ pub(crate) fn field_display_name(field: &str) -> String {
         "tgfb" => "TGF-β".to_string(),
         "pge2" => "PGE₂".to_string(),
         "ifng" => "IFN-γ".to_string(),
+        "ev" => "Vesicles".to_string(),
         "mmp" => "MMP-9".to_string(),
         "timp" => "TIMP-1".to_string(),
         "planktonic" => "Planktonic bacteria".to_string(),

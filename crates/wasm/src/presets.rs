@@ -72,7 +72,7 @@ pub fn tour() -> Vec<Experiment> {
                 arm("plain MSCs", "default", &[]),
                 arm("hypoxia-preconditioned MSCs", "dfu-precondition-hypoxia", &[]),
             ],
-            look_for: "More primed cells stay alive, VEGF is higher for the first week or two, and vessels grow a little faster.",
+            look_for: "About as many primed cells stay alive as plain ones; VEGF is higher for the first days, and vessels grow a little faster.",
         },
         Experiment {
             title: "3. Cells or what they secrete?",

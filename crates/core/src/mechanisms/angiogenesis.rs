@@ -114,6 +114,9 @@ pub struct SproutStep<'a> {
     pub step: u64,
     /// VEGF in the bed layer (read).
     pub vegf: &'a [f32],
+    /// Free vesicles in the bed layer (cell-eq/µL; `None` without an `ev`
+    /// field): the endothelium's uptake raises sprouting.
+    pub vesicles: Option<&'a [f32]>,
     /// Tip bins of the tips at the start of the step (read: lateral inhibition).
     pub tip_bins: &'a Bins,
     /// Perfused voxels per tip bin (read).
@@ -274,6 +277,18 @@ pub fn capillary_cap(p: &Params, bins: &Bins) -> f32 {
     ((crate::scenario::rates::capillary_density(p) * voxels_per_bin) as f32).max(1.0)
 }
 
+/// The sprouting multiplier of a vessel voxel at free vesicles `ev`
+/// (cell-eq/µL): `1 + gain · U/(U + U½)`, with its uptake
+/// `U = clearance · ev` (cell-eq/min); 1 without uptake.
+#[inline]
+pub fn ev_sprout_factor(a: &AngiogenesisRates, ev: f32) -> f32 {
+    let u = a.ev_clearance_ul_per_min * ev.max(0.0);
+    if u <= 0.0 {
+        return 1.0;
+    }
+    1.0 + a.ev_sprout_gain * u / (u + a.ev_half_cell_eq_per_min)
+}
+
 /// New tip cells at eligible perfused vessel voxels.
 pub fn sprout(v: SproutStep<'_>) {
     let SproutStep {
@@ -284,6 +299,7 @@ pub fn sprout(v: SproutStep<'_>) {
         seed,
         step,
         vegf,
+        vesicles,
         tip_bins,
         vessel_bins,
         vessel_list: list,
@@ -300,7 +316,11 @@ pub fn sprout(v: SproutStep<'_>) {
         let v = v as usize;
         // Dense collagen (fibrosis) around the vessel holds sprouting back.
         let dense = a.dense_sprout_slowing * a.dense.share(collagen[v]);
-        let p = prob * (1.0 - dense).max(0.0) as f64;
+        let mut p = prob * (1.0 - dense).max(0.0) as f64;
+        // Vesicle cargo its endothelium takes up makes it sprout more.
+        if let Some(ev) = vesicles {
+            p *= ev_sprout_factor(a, ev[v]) as f64;
+        }
         // The draw first: most voxels miss it, before their neighbours are read.
         if vegf[v] < thr || !Stream::new(seed, v as u64, step, Purpose::Sprout).chance(p) {
             return None;

@@ -92,7 +92,9 @@ pub struct MacrophageStep<'a> {
     pub scratch: &'a mut Scratch,
 }
 
-/// Polarization rate dp/dt (per day) for local signals.
+/// Polarization rate dp/dt (per day) for local signals; `ev` is the free
+/// vesicles at the cell (cell-eq/µL), whose cargo acts through the cell's
+/// uptake ([`ev_uptake_per_min`]).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn polarization_rate(
@@ -102,6 +104,7 @@ pub fn polarization_rate(
     il10: f32,
     tgfb: f32,
     pge2: f32,
+    ev: f32,
     tnf: f32,
     o2: f32,
     damage: f32,
@@ -109,11 +112,19 @@ pub fn polarization_rate(
     let d2 = m.intrinsic_m2_drive
         + m.il10_m2_drive * sat(il10, m.il10_half_ng_per_ml)
         + m.tgfb_m2_drive * sat(tgfb, m.tgfb_half_ng_per_ml)
-        + m.pge2_m2_drive * sat(pge2, m.pge2_half_ng_per_ml);
+        + m.pge2_m2_drive * sat(pge2, m.pge2_half_ng_per_ml)
+        + m.ev_m2_drive * sat(ev_uptake_per_min(m, ev), m.ev_half_cell_eq_per_min);
     let d1 = m.tnf_m1_drive * sat(tnf, m.tnf_half_ng_per_ml)
         + m.hypoxia_m1_drive * hif(o2, m.hypoxia.onset_mmhg, m.hypoxia.saturation_mmhg)
         + m.damage_m1_drive * damage;
     (m.switch_per_day * switch_mult) as f32 * (d2 * (1.0 - pol) - d1 * pol)
+}
+
+/// A macrophage's uptake of free vesicles (cell-eq/min) at local `ev`
+/// (cell-eq/µL): its clearance volume rate × the concentration.
+#[inline]
+pub fn ev_uptake_per_min(m: &Polarization, ev: f32) -> f32 {
+    m.ev_clearance_ul_per_min * ev.max(0.0)
 }
 
 /// Efferocytosis: each macrophage that ate a dead MSC (`eaters`, macrophage
@@ -195,6 +206,7 @@ pub fn update(v: MacrophageStep<'_>) {
                 fields.at(ids.il10, f),
                 fields.at_opt(ids.tgfb, f),
                 fields.at_opt(ids.pge2, f),
+                fields.at_opt(ids.ev, f),
                 fields.at(ids.tnf, f),
                 fields.at(ids.oxygen, f),
                 damage,

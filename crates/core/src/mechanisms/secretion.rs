@@ -10,6 +10,15 @@
 //! licensed kind) is secreted × the cell's licensing (Németh 2009).
 //! Macrophages secrete their M1 set weighted by `1 − polarization` and their
 //! M2 set weighted by `polarization`. Deposits are summed in agent id order.
+//!
+//! The cell-free depot: conditioned medium releases the MSC factors ×
+//! its potency; a vesicle product releases free vesicles into the `ev`
+//! field instead (what the depot's decay removes each step), which
+//! macrophages and the endothelium of perfused vessels near the wound take
+//! up (first-order sinks, `macrophage.ev_clearance_nl_per_h` and
+//! `angiogenesis.ev_clearance_nl_per_h`); their uptake drives macrophages
+//! toward M2 (`super::macrophages`) and vessels to sprout
+//! (`super::angiogenesis`).
 
 use super::{hif, sat};
 use crate::agents::{msc_state, Macrophages, Mscs};
@@ -38,6 +47,9 @@ pub struct Secretion<'a> {
     pub macs: &'a Macrophages,
     /// The cell-free depot, when a cell-free dose was given (read).
     pub depot: Option<&'a Array2<f32>>,
+    /// Perfused vessel voxels near the wound (plane indices of the bed
+    /// layer; read: their endothelium takes up vesicles).
+    pub vessel_list: &'a [u32],
     /// Source buffers (written: deposits added).
     pub sources: &'a mut Sources,
 }
@@ -77,6 +89,7 @@ pub fn apply(v: Secretion<'_>) {
         mscs: ms,
         macs: mac,
         depot,
+        vessel_list,
         sources: src,
     } = v;
     let table = &r.table;
@@ -161,7 +174,17 @@ pub fn apply(v: Secretion<'_>) {
             bufs[k][v] += rate * pol;
         }
     }
+    if let (Some(depot), Some(rel), Some(ev)) = (depot, r.vesicles, ids.ev) {
+        // A vesicle depot sets free what its decay removes this step; the
+        // vesicles act only when macrophages or endothelium take them up.
+        vesicles(g, vertical.bed, rel, ev, depot, mac, vessel_list, r, src);
+        return;
+    }
     if let Some(depot) = depot {
+        if r.vesicles.is_some() {
+            // Vesicles without an `ev` field: nothing to release into.
+            return;
+        }
         let potency = r.cell_free_potency;
         // A cell-free product holds no cells to license: no PGE2.
         for &(f, rate, kind) in &table.msc {
@@ -177,6 +200,45 @@ pub fn apply(v: Secretion<'_>) {
             Zip::from(src.src_mut(f).slice_mut(s![rows, ..]))
                 .and(depot)
                 .par_for_each(|s, &d| *s += rate * m * d);
+        }
+    }
+}
+
+/// A vesicle depot's release into the `ev` field (the bed layer), and the
+/// uptake of free vesicles by macrophages and by the endothelium of
+/// perfused vessel voxels near the wound (first-order sinks at their
+/// voxels).
+#[allow(clippy::too_many_arguments)]
+fn vesicles(
+    g: &Grid,
+    bed: usize,
+    rel: crate::scenario::rates::VesicleRelease,
+    ev: usize,
+    depot: &Array2<f32>,
+    mac: &Macrophages,
+    vessel_list: &[u32],
+    r: &SecretionRates,
+    src: &mut Sources,
+) {
+    let k = rel.share_per_min * rel.per_voxel_to_per_ul;
+    let rows = bed * g.ny..(bed + 1) * g.ny;
+    Zip::from(src.src_mut(ev).slice_mut(s![rows, ..]))
+        .and(depot)
+        .par_for_each(|s, &d| *s += k * d);
+    let (mac_sink, vessel_sink) = (r.mac_ev_sink_per_min, r.vessel_ev_sink_per_min);
+    if (mac_sink > 0.0 && !mac.is_empty()) || (vessel_sink > 0.0 && !vessel_list.is_empty()) {
+        let up = src.uptake_mut(ev);
+        let up = up.as_slice_mut().expect("standard layout");
+        if mac_sink > 0.0 {
+            for i in 0..mac.len() {
+                up[g.index3_of(mac.x[i], mac.y[i], mac.z[i])] += mac_sink;
+            }
+        }
+        if vessel_sink > 0.0 {
+            let plane = g.layer_len();
+            for &v in vessel_list {
+                up[bed * plane + v as usize] += vessel_sink;
+            }
         }
     }
 }

@@ -175,6 +175,15 @@ pub fn secretion(v: &impl Numbers) -> Result<(), String> {
         "a secretion rate between 0 and 1e9 fg/cell/day",
     )
 }
+/// A volume of fluid a cell clears per hour, 0 to 1 nL/h (a 20 µm voxel
+/// holds 8 pL).
+pub fn clearance(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.0..=1.0).contains(&x),
+        "a clearance between 0 and 1 nL/h",
+    )
+}
 /// A tissue length scale, 0 to 1e5 µm (10 cm).
 pub fn length(v: &impl Numbers) -> Result<(), String> {
     all(

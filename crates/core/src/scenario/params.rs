@@ -63,6 +63,9 @@ pub struct FieldIds {
     /// Interferon-γ of the inflammatory infiltrate (optional; without it the
     /// MSCs' IFN-γ co-signal is taken as present).
     pub ifng: Option<usize>,
+    /// Free extracellular vesicles of a vesicle product (optional; without
+    /// it a vesicle product does nothing).
+    pub ev: Option<usize>,
     /// Matrix metalloproteinases (optional; with `timp`, the protease balance).
     pub mmp: Option<usize>,
     /// Tissue inhibitors of metalloproteinases (optional).
@@ -531,6 +534,7 @@ impl Params {
             ros: find("ros"),
             pge2: find("pge2"),
             ifng: find("ifng"),
+            ev: find("ev"),
             mmp: find("mmp"),
             timp: find("timp"),
         };

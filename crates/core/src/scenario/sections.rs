@@ -153,7 +153,7 @@ section! {
 section! {
     /// One diffusing field. Concentrations are in the field's `unit`.
     pub struct FieldSpec {
-        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros, pge2, ifng, mmp, timp); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
+        /// Declares a field that is not one of the built-in fields (oxygen, vegf, il10, tnf, tgfb, kgf, ros, pge2, ifng, ev, mmp, timp); a new field must also be secreted by something (a key in a secretion map). Without it, an unknown field name is an error that suggests the nearest built-in field, so a typo cannot create an inert field.
         new: bool = false, unit "-", check any, source "user choice", serde(skip_serializing_if = "std::ops::Not::not");
         /// Include this field (false removes a default field).
         enabled: bool = true, unit "-", check any, source "user choice";
@@ -180,7 +180,7 @@ section! {
     }
 }
 
-/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF, ROS, PGE2, IFN-γ, MMP and TIMP.
+/// The default field set: oxygen, VEGF, IL-10, TNF-α, TGF-β, KGF, ROS, PGE2, IFN-γ, extracellular vesicles, MMP and TIMP.
 pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     let protein = |d: f64, half: f64| FieldSpec {
         diffusion_um2_per_min: d,
@@ -212,6 +212,13 @@ pub fn default_fields() -> BTreeMap<String, FieldSpec> {
     m.insert("kgf".into(), protein(3_500.0, 60.0));
     m.insert("pge2".into(), protein(12_000.0, 10.0));
     m.insert("ifng".into(), protein(3_200.0, 30.0));
+    m.insert(
+        "ev".into(),
+        FieldSpec {
+            unit: "cell_eq/uL".into(),
+            ..protein(40.0, 720.0)
+        },
+    );
     // Proteases change over hours and are solved at the tissue step.
     let slow = |d: f64, half: f64| FieldSpec {
         step_min: 60.0,
@@ -241,6 +248,7 @@ pub fn default_field_sources(name: &str) -> &'static str {
         "ros" => "reactive oxygen species in arbitrary units; assumption",
         "pge2" => "prostaglandin E2 of licensed MSCs (Németh 2009): D assumption, a 352 Da lipid diffuses about 4× faster than a 20 kDa protein (Stokes–Einstein, radius ∝ mass^1/3), / λ²; t½ 10 min assumption (prostaglandins are inactivated within minutes by 15-PGDH; ≈ 90 % in one passage through the lung, Ferreira & Vane 1967)",
         "ifng" => "interferon-γ of the inflammatory infiltrate (M1 macrophages stand in for the IL-12/IL-18-driven NK and Th1 cells that are not modelled; macrophages make IFN-γ themselves under IL-12 + IL-18, Munder 1998): D assumption, Stokes–Einstein from TNF-α's for the 34 kDa dimer against TNF-α's 51 kDa trimer, × (51/34)^(1/3) ≈ 1.14; t½ 30 min: 25–35 min after IV injection in patients (Kurzrock 1985)",
+        "ev" => "free extracellular vesicles of a vesicle product, in cell equivalents per µL (the vesicles one cell of the dose stands for; released from the product's depot as it decays): D assumption, Stokes–Einstein for a 100 nm vesicle in water at 37 °C is about 400 µm²/min, taken as a tenth of that for hindrance by the matrix; t½ 12 h assumption (drainage and uptake by cells not modelled; macrophages and endothelium take them up on top of it)",
         "mmp" => "matrix metalloproteinases (total of latent and active, lumped as MMP-9 equivalents, 92 kDa; Yager 1996) of neutrophils, M1 macrophages, fibroblasts and the keratinocyte front: D assumption, a 92 kDa protein diffuses about 0.75× as fast as VEGF (Stokes–Einstein, radius ∝ mass^1/3) and binds the matrix, taken as half of that; t½ 12 h assumption (wound-fluid MMP-9 falls over days as neutrophils leave: Muller 2008); solved every 60 min (step_min)",
         "timp" => "tissue inhibitors of metalloproteinases (lumped as TIMP-1, 28 kDa; Brew & Nagase 2010) of fibroblasts, M2 macrophages and MSCs: D assumption (Stokes–Einstein from VEGF, × 0.75 for matrix binding); t½ 12 h assumption, as mmp; solved every 60 min (step_min)",
         _ => "user-defined field",
@@ -409,6 +417,12 @@ section! {
         pge2_m2_drive: f64 = 0.5, unit "-", check nonneg, source "direction: Németh 2009 (EP2/EP4 signalling raises macrophage IL-10); size assumption";
         /// PGE2 at half-maximal M2 drive.
         pge2_half_ng_per_ml: f64 = 0.35, unit "ng/mL", check positive, source "assumption: 1 nM (PGE2 352 g/mol), the order of EP2/EP4 receptor affinities";
+        /// Volume of tissue fluid one macrophage clears of extracellular vesicles per hour (its uptake of the `ev` field: a sink at its voxel; 0 switches the uptake, and so the vesicles' action on macrophages, off).
+        ev_clearance_nl_per_h: f64 = 0.001, unit "nL/h", check clearance, source "assumption: 1 pL/h, the order of a macrophage's own volume per hour (fluid-phase and receptor-mediated uptake); one cell clears a 20 µm voxel (8 pL) with a half-life of about 6 h";
+        /// Weight of the M2 drive of the vesicle cargo a macrophage takes up (miRNAs such as let-7b, miR-21 and miR-146a shift macrophages toward M2).
+        ev_m2_drive: f64 = 0.5, unit "-", check mult, source "direction: Ti 2015 (MSC exosomes shift macrophages toward M2 via let-7b, and heal diabetic rat wounds); review §2.4; size assumption, as pge2_m2_drive";
+        /// Vesicle uptake (cell equivalents per macrophage per hour) at half-maximal M2 drive.
+        ev_half_cell_eq_per_h: f64 = 0.005, unit "cell-eq/h", check positive, source "assumption: about the uptake at the wound's mean free vesicles a day after one topical dose of 1e6 cell equivalents on the 4 mm wound of `--preset small` (4 500 cell-eq/µL: 0.0045 cell-eq/h)";
         /// TNF-α weight in the M1 drive.
         tnf_m1_drive: f64 = 1.0, unit "-", check nonneg, source "TNF-α keeps M1 (Mirza 2013); weight assumption";
         /// TNF-α at half-maximal drive.
@@ -635,6 +649,12 @@ section! {
         abnormal_vegf_ng_per_ml: f64 = 8.0, unit "ng/mL", check positive, source "local VEGF sets abnormality, and VEGF over a range of levels makes normal capillaries before a threshold makes aberrant ones (Ozawa 2004); value assumption: above the half-maximal elongation dose (`tip_vegf_half_ng_per_ml`), so VEGF first speeds normal angiogenesis";
         /// O₂ exchange of an abnormal vessel relative to a normal one.
         abnormal_perfusion_mult: f64 = 0.25, unit "×", check mult, source "leaky vessels perfuse poorly (Ozawa 2004); size assumption";
+        /// Volume of tissue fluid one sprouting-eligible perfused vessel voxel (its endothelium) clears of extracellular vesicles per hour (a sink of the `ev` field; 0 switches the uptake, and so the vesicles' action on sprouting, off).
+        ev_clearance_nl_per_h: f64 = 0.001, unit "nL/h", check clearance, source "assumption, as macrophage.ev_clearance_nl_per_h";
+        /// Extra sprouting at saturating vesicle uptake by a vessel voxel: its sprouting probability is × (1 + gain · U/(U + U½)), U its uptake (pro-angiogenic cargo that raises VEGF signalling through PI3K–AKT in endothelium).
+        ev_sprout_gain: f64 = 1.0, unit "×", check mult, source "direction: review §2.4 (exosomal miRNAs are pro-angiogenic); size assumption";
+        /// Vesicle uptake of a vessel voxel (cell equivalents per hour) at half of that extra sprouting (U½).
+        ev_half_cell_eq_per_h: f64 = 0.005, unit "cell-eq/h", check positive, source "assumption, as macrophage.ev_half_cell_eq_per_h";
     }
 }
 

@@ -269,10 +269,9 @@ pub fn catalog() -> &'static [CatalogEntry] {
         "source = placenta", "hazard", 0.9, "assumption";
         "form = aggregates", "immunomod", 1.2, "material parameter: spheroid MSCs secrete more anti-inflammatory TSG-6 and PGE2 (Bartosh 2010, direction); size assumption (the survival, hypoxic-core VEGF and anoikis effects of aggregates come from the aggregate mechanism: msc.aggregate_*)";
         "form = aggregates", "motility", 0.5, "material parameter: a product of aggregates moves more slowly (assumption)";
-        "form = extracellular_vesicles", "depot_half_life_h", 24.0, "assumption: vesicles taken up and cleared within days";
+        "form = extracellular_vesicles", "depot_half_life_h", 24.0, "assumption: the dose is held by the bed's exudate and fibrin and set free as vesicles (the `ev` field) over about a day; they act only when macrophages or endothelium take them up (macrophage.ev_*, angiogenesis.ev_*)";
         "form = conditioned_medium", "depot_half_life_h", 24.0, "assumption, as vesicles: the medium's heparin-binding factors (VEGF-165, HGF, KGF, PDGF-BB, latent TGF-β) are held by the wound bed's heparan sulfate and fibrin and released over about a day (free factors then clear with their field half-lives)";
         "form = conditioned_medium", "potency", 2.1, "conditioned medium ≥ cells (Shrestha 2013); size assumption: a dose holds its cell equivalents' secretome of about 3 days of culture (2.1 × the 24 h depot's mean life of 35 h ≈ 73 h)";
-        "form = extracellular_vesicles", "potency", 1.2, "vesicles recapitulate cell therapy (review §2.4); size assumption";
         "route = topical", "dose", 0.5, "assumption: loss to exudate (delivery.topical_loss_fraction)";
         "route = perilesional", "hazard", 0.8, "margin tissue is better oxygenated (assumption)";
         "route = fibrin_spray", "hazard_in_carrier", 0.5, "fibrin spray improves ASC survival (Hopfner 2018); size assumption";
@@ -362,6 +361,12 @@ impl Treatment {
             && !self.dose.days.is_empty()
     }
 
+    /// True when the product is extracellular vesicles (its depot releases
+    /// vesicles into the `ev` field, not factors).
+    pub fn vesicles(&self) -> bool {
+        self.product.form == Form::ExtracellularVesicles
+    }
+
     /// True when the product is cell-free (vesicles or conditioned medium).
     pub fn cell_free(&self) -> bool {
         matches!(
@@ -442,7 +447,9 @@ impl Treatment {
         }
     }
 
-    /// Potency of a cell-free product per cell equivalent.
+    /// Potency of a cell-free product per cell equivalent (the factors a
+    /// conditioned-medium depot releases; 1 for vesicles, which release
+    /// vesicles instead).
     pub fn cell_free_potency(&self) -> f64 {
         lookup(form_key(self.product.form), "potency")
     }

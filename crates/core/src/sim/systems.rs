@@ -62,6 +62,7 @@ pub fn secretion(p: &Params, st: &SimState, ws: &mut Workspace) {
         mscs: &st.mscs,
         macs: &st.macs,
         depot: st.depot_active.then_some(&st.tissue.depot),
+        vessel_list: &ws.vessel_list,
         sources: &mut ws.sources,
     });
 }
@@ -325,6 +326,10 @@ pub fn angiogenesis(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         seed: st.seed,
         step: st.step,
         vegf: st.fields.layer(&p.grid, p.ids.vegf, ws.rates.vertical.bed),
+        vesicles: p
+            .ids
+            .ev
+            .map(|f| st.fields.layer(&p.grid, f, ws.rates.vertical.bed)),
         tip_bins: &ws.tip_bins,
         vessel_bins: &ws.vessel_bins,
         vessel_list: &ws.vessel_list,

@@ -299,6 +299,13 @@ pub struct Polarization {
     pub pge2_m2_drive: f32,
     /// PGE2 half-maximum (ng/mL).
     pub pge2_half_ng_per_ml: f32,
+    /// Vesicle-cargo M2 drive.
+    pub ev_m2_drive: f32,
+    /// Fluid one macrophage clears of vesicles (µL/min): its uptake is this
+    /// × the local `ev` (cell-eq/µL).
+    pub ev_clearance_ul_per_min: f32,
+    /// Uptake at half-maximal vesicle M2 drive (cell-eq/min).
+    pub ev_half_cell_eq_per_min: f32,
     /// TNF-α M1 drive.
     pub tnf_m1_drive: f32,
     /// TNF-α half-maximum (ng/mL).
@@ -370,6 +377,9 @@ impl MacrophageRates {
                 tgfb_half_ng_per_ml: m.tgfb_half_ng_per_ml as f32,
                 pge2_m2_drive: m.pge2_m2_drive as f32,
                 pge2_half_ng_per_ml: m.pge2_half_ng_per_ml as f32,
+                ev_m2_drive: m.ev_m2_drive as f32,
+                ev_clearance_ul_per_min: nl_per_h_to_ul_per_min(m.ev_clearance_nl_per_h),
+                ev_half_cell_eq_per_min: (m.ev_half_cell_eq_per_h / 60.0) as f32,
                 tnf_m1_drive: m.tnf_m1_drive as f32,
                 tnf_half_ng_per_ml: m.tnf_half_ng_per_ml as f32,
                 hypoxia_m1_drive: m.hypoxia_m1_drive as f32,
@@ -429,6 +439,17 @@ pub struct AngiogenesisRates {
     pub dense: DenseCollagen,
     /// Slowing of sprouting in fully dense collagen, 0–1.
     pub dense_sprout_slowing: f32,
+    /// Fluid one eligible vessel voxel clears of vesicles (µL/min).
+    pub ev_clearance_ul_per_min: f32,
+    /// Extra sprouting at saturating vesicle uptake.
+    pub ev_sprout_gain: f32,
+    /// Uptake at half of the extra sprouting (cell-eq/min).
+    pub ev_half_cell_eq_per_min: f32,
+}
+
+/// A clearance volume rate in nL/h as µL/min.
+pub fn nl_per_h_to_ul_per_min(nl_per_h: f64) -> f32 {
+    (nl_per_h * 1e-3 / 60.0) as f32
 }
 
 impl AngiogenesisRates {
@@ -464,6 +485,9 @@ impl AngiogenesisRates {
             maturation_days: a.maturation_days as f32,
             dense: DenseCollagen::new(p),
             dense_sprout_slowing: p.scenario.fibroblast.dense_sprout_slowing as f32,
+            ev_clearance_ul_per_min: nl_per_h_to_ul_per_min(a.ev_clearance_nl_per_h),
+            ev_sprout_gain: a.ev_sprout_gain as f32,
+            ev_half_cell_eq_per_min: (a.ev_half_cell_eq_per_h / 60.0) as f32,
         }
     }
 }

@@ -126,12 +126,31 @@ pub struct SecretionRates {
     pub vegf_mult: f32,
     /// The product's immunomodulation multiplier (depot).
     pub immunomod_mult: f32,
-    /// Potency of a cell-free depot per cell equivalent.
+    /// Potency of a cell-free depot per cell equivalent (conditioned
+    /// medium; a vesicle depot releases vesicles instead, [`Self::vesicles`]).
     pub cell_free_potency: f32,
+    /// A vesicle product: how its depot feeds the `ev` field.
+    pub vesicles: Option<VesicleRelease>,
+    /// The `ev` sink one macrophage adds at its voxel (1/min): its clearance
+    /// volume over the voxel's.
+    pub mac_ev_sink_per_min: f32,
+    /// The `ev` sink one eligible perfused vessel voxel adds (1/min).
+    pub vessel_ev_sink_per_min: f32,
     /// Product multipliers and their wearing off.
     pub product: ProductAging,
     /// O₂ uptake rate an aggregate adds to its voxel per cell (1/min).
     pub aggregate_o2_uptake_per_cell_per_min: f32,
+}
+
+/// How a vesicle depot releases free vesicles into the `ev` field.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct VesicleRelease {
+    /// Share of the depot released per minute over a field step (what the
+    /// depot's decay removes in the step, over the step's length).
+    pub share_per_min: f32,
+    /// Cell equivalents in a voxel as a concentration (cell-eq/µL per
+    /// cell-eq): one over the voxel volume in µL.
+    pub per_voxel_to_per_ul: f32,
 }
 
 impl SecretionRates {
@@ -144,9 +163,31 @@ impl SecretionRates {
             vegf_mult: p.product.vegf as f32,
             immunomod_mult: p.product.immunomod as f32,
             cell_free_potency: p.scenario.treatment.cell_free_potency() as f32,
+            vesicles: p.scenario.treatment.vesicles().then(|| {
+                let dt = p.steps.dt_min * p.steps.field_every as f64;
+                let keep = crate::math::exp(
+                    -(dt * std::f64::consts::LN_2
+                        / (p.scenario.treatment.depot_half_life_h() * 60.0)),
+                );
+                VesicleRelease {
+                    share_per_min: ((1.0 - keep) / dt) as f32,
+                    per_voxel_to_per_ul: (1.0 / (p.grid.voxel_volume_ml() * 1e3)) as f32,
+                }
+            }),
+            mac_ev_sink_per_min: ev_sink_per_min(p, p.scenario.macrophage.ev_clearance_nl_per_h),
+            vessel_ev_sink_per_min: ev_sink_per_min(
+                p,
+                p.scenario.angiogenesis.ev_clearance_nl_per_h,
+            ),
             product: ProductAging::new(p),
             aggregate_o2_uptake_per_cell_per_min: super::AggregateRates::new(p)
                 .o2_uptake_per_cell_per_min,
         }
     }
+}
+
+/// The first-order `ev` sink (1/min) at its voxel of a cell that clears
+/// `nl_per_h` of fluid of vesicles per hour.
+fn ev_sink_per_min(p: &Params, nl_per_h: f64) -> f32 {
+    (super::nl_per_h_to_ul_per_min(nl_per_h) as f64 / (p.grid.voxel_volume_ml() * 1e3)) as f32
 }
