@@ -1,8 +1,9 @@
 //! Extracellular vesicles as particles (issue #21, item 5): a vesicle
 //! product's depot sets free vesicles into the `ev` field as it decays;
 //! they diffuse slowly and are cleared, and they act only through their
-//! uptake, by macrophages (toward M2) and by the endothelium of perfused
-//! vessels (more sprouting). With the uptake switched off they change
+//! uptake, by macrophages (whose cargo drives them toward M2 and outlasts
+//! the free vesicles) and by the endothelium of perfused vessels (more
+//! sprouting). With the uptake switched off they change
 //! nothing but their own field.
 
 use woundsim::mechanisms::{angiogenesis, macrophages};
@@ -44,20 +45,43 @@ fn uptake_drives_macrophages_toward_m2_and_vessels_to_sprout() {
     let p = params(&[]);
     let r = Rates::new(&p, &p.patient);
     let pol = &r.macrophages.polarization;
-    let rate = |pol: &woundsim::scenario::rates::Polarization, ev: f32| {
-        macrophages::polarization_rate(pol, 1.0, 0.3, 0.0, 0.0, 0.0, ev, 0.2, 40.0, 0.0)
+    let rate = |cargo: f32| {
+        macrophages::polarization_rate(pol, 1.0, 0.3, 0.0, 0.0, 0.0, cargo, 0.2, 40.0, 0.0)
     };
-    assert!(rate(pol, 1e4) > rate(pol, 0.0));
+    assert!(rate(pol.ev_half_cell_eq) > rate(0.0));
+    // A macrophage takes cargo up only with its uptake on.
+    let ev = 4500.0;
+    assert!(macrophages::ev_cargo_step(pol, 0.0, ev) > 0.0);
     let mut off = *pol;
     off.ev_clearance_ul_per_min = 0.0;
-    assert_eq!(rate(&off, 1e4), rate(&off, 0.0), "no uptake, no effect");
+    assert_eq!(macrophages::ev_cargo_step(&off, 0.0, ev), 0.0);
+    // The cargo follows dQ/dt = U − kQ exactly: filling from 0 at a
+    // constant uptake, then emptying with its half-life once the free
+    // vesicles are gone.
+    let dt = p.steps.dt_min * p.steps.cell_every as f64;
+    let k = std::f64::consts::LN_2 / (p.scenario.macrophage.ev_cargo_half_life_h * 60.0);
+    let u = macrophages::ev_uptake_per_min(pol, ev) as f64;
+    let day = (1440.0 / dt) as usize;
+    let mut q = 0.0f32;
+    for _ in 0..day {
+        q = macrophages::ev_cargo_step(pol, q, ev);
+    }
+    let t = day as f64 * dt;
+    let want = u / k * (1.0 - (-k * t).exp());
+    assert!((q as f64 - want).abs() < 1e-3 * want, "{q} vs {want}");
+    let q0 = q as f64;
+    for _ in 0..day {
+        q = macrophages::ev_cargo_step(pol, q, 0.0);
+    }
+    let want = q0 * (-k * t).exp();
+    assert!((q as f64 - want).abs() < 1e-3 * want, "{q} vs {want}");
     let a = &r.angiogenesis;
     assert_eq!(angiogenesis::ev_sprout_factor(a, 0.0), 1.0);
-    let f = angiogenesis::ev_sprout_factor(a, 1e4);
+    let f = angiogenesis::ev_sprout_factor(a, ev);
     assert!(f > 1.0 && f <= 1.0 + a.ev_sprout_gain, "{f}");
     let mut a_off = a.clone();
     a_off.ev_clearance_ul_per_min = 0.0;
-    assert_eq!(angiogenesis::ev_sprout_factor(&a_off, 1e4), 1.0);
+    assert_eq!(angiogenesis::ev_sprout_factor(&a_off, ev), 1.0);
 }
 
 #[test]
@@ -140,4 +164,29 @@ fn released_vesicles_follow_the_two_compartment_solution() {
         "depot {} vs {depot_want}",
         depot(&st)
     );
+}
+
+#[test]
+fn a_run_with_vesicle_cargo_resumes_bit_identically_and_a_negative_cargo_is_refused() {
+    let p = params(&[VESICLES, "time.days=2"]);
+    let mut st = SimState::new(&p, 5, p.patient);
+    let mut ws = Workspace::new(&p, &st);
+    run_steps(&p, &mut st, &mut ws, 120);
+    assert!(
+        st.macs.ev_cargo.iter().any(|&q| q > 0.0),
+        "no cargo taken up"
+    );
+    let bytes = woundsim::run::checkpoint_bytes(&p, &st).unwrap();
+    let (p2, mut back) = woundsim::run::restore_bytes(&bytes, "memory").unwrap();
+    let mut ws2 = Workspace::new(&p2, &back);
+    run_steps(&p, &mut st, &mut ws, 60);
+    run_steps(&p2, &mut back, &mut ws2, 60);
+    assert_eq!(back.macs, st.macs);
+    assert_eq!(back.fields.data, st.fields.data);
+    st.macs.ev_cargo[0] = -1.0;
+    let bytes = woundsim::run::checkpoint_bytes(&p, &st).unwrap();
+    let err = woundsim::run::restore_bytes(&bytes, "memory")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("vesicle cargo"), "{err}");
 }

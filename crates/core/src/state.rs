@@ -338,6 +338,15 @@ impl SimState {
             ));
         }
         ids("macrophages", &self.macs)?;
+        if let Some(i) = (0..self.macs.len()).find(|&i| {
+            let c = self.macs.ev_cargo[i];
+            !(c.is_finite() && c >= 0.0)
+        }) {
+            return Err(format!(
+                "macrophage {}: vesicle cargo {} is not a finite number ≥ 0",
+                self.macs.id[i], self.macs.ev_cargo[i]
+            ));
+        }
         ids("neutrophils", &self.neutrophils)?;
         if let Some(s) = self
             .neutrophils

@@ -277,13 +277,16 @@ crate::agent_store! {
     pub struct Macrophages {
         /// Polarization in [0, 1]; ≥ 0.5 counts as M2.
         pol: f32,
+        /// Extracellular-vesicle cargo taken up and still acting (cell
+        /// equivalents, ≥ 0; `mechanisms::macrophages`).
+        ev_cargo: f32,
     }
 }
 
 impl Macrophages {
     /// Append a new cell.
     pub fn push(&mut self, id: u64, x: f32, y: f32, z: f32, pol: f32) {
-        self.push_row(id, x, y, z, pol);
+        self.push_row(id, x, y, z, pol, 0.0);
     }
 }
 

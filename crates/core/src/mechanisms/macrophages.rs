@@ -14,8 +14,10 @@
 //!
 //! Polarization `p` (0 = M1, 1 = M2) follows
 //! `dp/dt = k · (D₂ (1 − p) − D₁ p)` with
-//! `D₂ = intrinsic + w_IL10·IL10/(IL10+K) + w_TGFβ·TGFβ/(TGFβ+K) + w_PGE2·PGE2/(PGE2+K)`
-//! (PGE2 of licensed MSCs, Németh 2009) and
+//! `D₂ = intrinsic + w_IL10·IL10/(IL10+K) + w_TGFβ·TGFβ/(TGFβ+K) + w_PGE2·PGE2/(PGE2+K)
+//! + w_EV·Q/(Q+K)` (PGE2 of licensed MSCs, Németh 2009; `Q` the cell's
+//! extracellular-vesicle cargo, which follows `dQ/dt = U − Q·ln 2/t½` with
+//! its uptake `U` = clearance × the local `ev`, Ti 2015) and
 //! `D₁ = w_TNF·TNF/(TNF+K) + w_hyp·h(O₂) + w_dmg·(debris + bacteria)`
 //! (bacteria: the local planktonic + biofilm burden, `mechanisms::bacteria`);
 //! `k = switch_per_day × patient multiplier` (diabetic ×0.5). Efferocytosis
@@ -41,6 +43,7 @@ pub struct Outcome {
     y: f32,
     z: f32,
     pol: f32,
+    ev_cargo: f32,
     dies: bool,
 }
 
@@ -92,9 +95,8 @@ pub struct MacrophageStep<'a> {
     pub scratch: &'a mut Scratch,
 }
 
-/// Polarization rate dp/dt (per day) for local signals; `ev` is the free
-/// vesicles at the cell (cell-eq/µL), whose cargo acts through the cell's
-/// uptake ([`ev_uptake_per_min`]).
+/// Polarization rate dp/dt (per day) for local signals; `ev_cargo` is the
+/// vesicle cargo the cell holds (cell equivalents, [`ev_cargo_step`]).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn polarization_rate(
@@ -104,7 +106,7 @@ pub fn polarization_rate(
     il10: f32,
     tgfb: f32,
     pge2: f32,
-    ev: f32,
+    ev_cargo: f32,
     tnf: f32,
     o2: f32,
     damage: f32,
@@ -113,7 +115,7 @@ pub fn polarization_rate(
         + m.il10_m2_drive * sat(il10, m.il10_half_ng_per_ml)
         + m.tgfb_m2_drive * sat(tgfb, m.tgfb_half_ng_per_ml)
         + m.pge2_m2_drive * sat(pge2, m.pge2_half_ng_per_ml)
-        + m.ev_m2_drive * sat(ev_uptake_per_min(m, ev), m.ev_half_cell_eq_per_min);
+        + m.ev_m2_drive * sat(ev_cargo, m.ev_half_cell_eq);
     let d1 = m.tnf_m1_drive * sat(tnf, m.tnf_half_ng_per_ml)
         + m.hypoxia_m1_drive * hif(o2, m.hypoxia.onset_mmhg, m.hypoxia.saturation_mmhg)
         + m.damage_m1_drive * damage;
@@ -125,6 +127,14 @@ pub fn polarization_rate(
 #[inline]
 pub fn ev_uptake_per_min(m: &Polarization, ev: f32) -> f32 {
     m.ev_clearance_ul_per_min * ev.max(0.0)
+}
+
+/// A macrophage's vesicle cargo after one cell step at local free vesicles
+/// `ev` (cell-eq/µL), from `cargo`: the exact solution of
+/// `dQ/dt = U − kQ` for the step's uptake U ([`ev_uptake_per_min`]).
+#[inline]
+pub fn ev_cargo_step(m: &Polarization, cargo: f32, ev: f32) -> f32 {
+    cargo * m.ev_cargo_keep + ev_uptake_per_min(m, ev) * m.ev_cargo_gain_min
 }
 
 /// Efferocytosis: each macrophage that ate a dead MSC (`eaters`, macrophage
@@ -194,6 +204,7 @@ pub fn update(v: MacrophageStep<'_>) {
                     y,
                     z,
                     pol: mac.pol[i],
+                    ev_cargo: mac.ev_cargo[i],
                     dies: true,
                 };
             }
@@ -206,7 +217,7 @@ pub fn update(v: MacrophageStep<'_>) {
                 fields.at(ids.il10, f),
                 fields.at_opt(ids.tgfb, f),
                 fields.at_opt(ids.pge2, f),
-                fields.at_opt(ids.ev, f),
+                mac.ev_cargo[i],
                 fields.at(ids.tnf, f),
                 fields.at(ids.oxygen, f),
                 damage,
@@ -214,6 +225,11 @@ pub fn update(v: MacrophageStep<'_>) {
             // The polarization ODE is integrated per day: its rate is a
             // product of local signals, so it is converted at this one step.
             let pol = (mac.pol[i] + rate * dt / MIN_PER_DAY as f32).clamp(0.0, 1.0);
+            // The cargo drives this step's polarization, then takes up more.
+            let ev_cargo = match ids.ev {
+                Some(e) => ev_cargo_step(&r.polarization, mac.ev_cargo[i], fields.at(e, f)),
+                None => 0.0,
+            };
             let mut mv = Stream::new(seed, id, step, Purpose::MacMove);
             let (gx, gy) = fields.gradient(&g, ids.tnf, ix, iy, iz);
             let (dx, dy) = blend_direction(gx, gy, r.chemotaxis_bias, mv.direction());
@@ -228,6 +244,7 @@ pub fn update(v: MacrophageStep<'_>) {
                 y: ny,
                 z: nz,
                 pol,
+                ev_cargo,
                 dies: false,
             }
         });
@@ -244,6 +261,7 @@ pub fn update(v: MacrophageStep<'_>) {
             macs.y[i] = o.y;
             macs.z[i] = o.z;
             macs.pol[i] = o.pol;
+            macs.ev_cargo[i] = o.ev_cargo;
             let v = g.index_of(o.x, o.y);
             debris[v] -= debris[v] * clear;
             Fate::Stays

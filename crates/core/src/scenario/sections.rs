@@ -421,8 +421,10 @@ section! {
         ev_clearance_nl_per_h: f64 = 0.001, unit "nL/h", check clearance, source "assumption: 1 pL/h, the order of a macrophage's own volume per hour (fluid-phase and receptor-mediated uptake); one cell clears a 20 µm voxel (8 pL) with a half-life of about 6 h";
         /// Weight of the M2 drive of the vesicle cargo a macrophage takes up (miRNAs such as let-7b, miR-21 and miR-146a shift macrophages toward M2).
         ev_m2_drive: f64 = 0.5, unit "-", check mult, source "direction: Ti 2015 (MSC exosomes shift macrophages toward M2 via let-7b, and heal diabetic rat wounds); review §2.4; size assumption, as pge2_m2_drive";
-        /// Vesicle uptake (cell equivalents per macrophage per hour) at half-maximal M2 drive.
-        ev_half_cell_eq_per_h: f64 = 0.005, unit "cell-eq/h", check positive, source "assumption: about the uptake at the wound's mean free vesicles a day after one topical dose of 1e6 cell equivalents on the 4 mm wound of `--preset small` (4 500 cell-eq/µL: 0.0045 cell-eq/h)";
+        /// Half-life of the vesicle cargo a macrophage has taken up (it keeps acting after the free vesicles are gone): the cargo Q follows dQ/dt = U − Q·ln 2/t½ with the uptake U.
+        ev_cargo_half_life_h: f64 = 24.0, unit "h", check positive, source "assumption: delivered miRNAs act in the cell for about a day (no measured half-life of exosomal-miRNA activity in wound macrophages was found)";
+        /// Vesicle cargo held (cell equivalents per macrophage) at half-maximal M2 drive.
+        ev_half_cell_eq: f64 = 0.08, unit "cell-eq", check positive, source "assumption: about the cargo a macrophage holds after a day at the wound's mean free vesicles on day 1 after one topical dose of 1e6 cell equivalents on the 4 mm wound of `--preset small` (4 500 cell-eq/µL, an uptake of 0.0045 cell-eq/h: 0.0045 × 24 h × (1 − 2^−1)/ln 2 ≈ 0.078 cell-eq)";
         /// TNF-α weight in the M1 drive.
         tnf_m1_drive: f64 = 1.0, unit "-", check nonneg, source "TNF-α keeps M1 (Mirza 2013); weight assumption";
         /// TNF-α at half-maximal drive.
@@ -654,7 +656,7 @@ section! {
         /// Extra sprouting at saturating vesicle uptake by a vessel voxel: its sprouting probability is × (1 + gain · U/(U + U½)), U its uptake (pro-angiogenic cargo that raises VEGF signalling through PI3K–AKT in endothelium).
         ev_sprout_gain: f64 = 1.0, unit "×", check mult, source "direction: review §2.4 (exosomal miRNAs are pro-angiogenic); size assumption";
         /// Vesicle uptake of a vessel voxel (cell equivalents per hour) at half of that extra sprouting (U½).
-        ev_half_cell_eq_per_h: f64 = 0.005, unit "cell-eq/h", check positive, source "assumption, as macrophage.ev_half_cell_eq_per_h";
+        ev_half_cell_eq_per_h: f64 = 0.005, unit "cell-eq/h", check positive, source "assumption: about the uptake at the wound's mean free vesicles a day after one topical dose of 1e6 cell equivalents on the 4 mm wound of `--preset small` (4 500 cell-eq/µL: 0.0045 cell-eq/h)";
     }
 }
 

@@ -69,7 +69,7 @@ pub fn restore_bytes(bytes: &[u8], origin: &str) -> Result<(Params, SimState)> {
 pub(super) const CHECKPOINT_MAGIC: [u8; 8] = *b"WSIMCKPT";
 /// Version of the checkpoint container and payload layout; raised whenever
 /// either changes, so an old file is refused instead of misread.
-pub(super) const CHECKPOINT_FORMAT: u32 = 10;
+pub(super) const CHECKPOINT_FORMAT: u32 = 11;
 /// Header: magic (8 bytes), format (u32 LE), payload length (u64 LE),
 /// CRC-32 of the payload (u32 LE).
 pub(super) const CHECKPOINT_HEADER: usize = 8 + 4 + 8 + 4;

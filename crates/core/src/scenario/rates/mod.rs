@@ -304,8 +304,14 @@ pub struct Polarization {
     /// Fluid one macrophage clears of vesicles (µL/min): its uptake is this
     /// × the local `ev` (cell-eq/µL).
     pub ev_clearance_ul_per_min: f32,
-    /// Uptake at half-maximal vesicle M2 drive (cell-eq/min).
-    pub ev_half_cell_eq_per_min: f32,
+    /// Cargo held at half-maximal vesicle M2 drive (cell-eq).
+    pub ev_half_cell_eq: f32,
+    /// Share of a macrophage's vesicle cargo kept over one cell step.
+    pub ev_cargo_keep: f32,
+    /// Cargo gained over one cell step per unit of constant uptake
+    /// (cell-eq per cell-eq/min): `(1 − keep)/k`, the exact solution of
+    /// `dQ/dt = U − kQ` over the step.
+    pub ev_cargo_gain_min: f32,
     /// TNF-α M1 drive.
     pub tnf_m1_drive: f32,
     /// TNF-α half-maximum (ng/mL).
@@ -379,7 +385,13 @@ impl MacrophageRates {
                 pge2_half_ng_per_ml: m.pge2_half_ng_per_ml as f32,
                 ev_m2_drive: m.ev_m2_drive as f32,
                 ev_clearance_ul_per_min: nl_per_h_to_ul_per_min(m.ev_clearance_nl_per_h),
-                ev_half_cell_eq_per_min: (m.ev_half_cell_eq_per_h / 60.0) as f32,
+                ev_half_cell_eq: m.ev_half_cell_eq as f32,
+                ev_cargo_keep: msc_state::keep_per_step(dt as f64, m.ev_cargo_half_life_h * 60.0),
+                ev_cargo_gain_min: {
+                    let k = std::f64::consts::LN_2 / (m.ev_cargo_half_life_h * 60.0);
+                    let keep = crate::math::exp(-k * dt as f64);
+                    ((1.0 - keep) / k) as f32
+                },
                 tnf_m1_drive: m.tnf_m1_drive as f32,
                 tnf_half_ng_per_ml: m.tnf_half_ng_per_ml as f32,
                 hypoxia_m1_drive: m.hypoxia_m1_drive as f32,
