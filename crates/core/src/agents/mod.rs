@@ -186,7 +186,8 @@ crate::agent_store! {
         /// HIF-1α activity, 0–1 (local hypoxia, hypoxia mimetics;
         /// `mechanisms::msc_state`).
         hif: f32,
-        /// Inflammatory licensing, 0–1 (local TNF-α; IFN-γ priming).
+        /// Inflammatory licensing, 0–1 (local TNF-α × the IFN-γ co-signal;
+        /// IFN-γ priming).
         licensing: f32,
         /// Stress, 0–1 (hypoxia, ROS, anoikis; raises the death hazard).
         stress: f32,

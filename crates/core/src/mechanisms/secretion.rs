@@ -174,10 +174,16 @@ pub fn apply(v: Secretion<'_>) {
             bufs[k][v] += rate * pol;
         }
     }
+    // Free vesicles, from a vesicle depot or from cells whose secretion map
+    // names `ev`, are taken up by macrophages and endothelium.
+    if let Some(ev) = ids.ev {
+        if (depot.is_some() && r.vesicles.is_some()) || r.ev_secreted_by_cells {
+            ev_uptake(g, vertical.bed, ev, mac, vessel_list, r, src);
+        }
+    }
     if let (Some(depot), Some(rel), Some(ev)) = (depot, r.vesicles, ids.ev) {
-        // A vesicle depot sets free what its decay removes this step; the
-        // vesicles act only when macrophages or endothelium take them up.
-        vesicles(g, vertical.bed, rel, ev, depot, mac, vessel_list, r, src);
+        // A vesicle depot sets free what its decay removes this step.
+        release_vesicles(g, vertical.bed, rel, ev, depot, src);
         return;
     }
     if let Some(depot) = depot {
@@ -204,20 +210,13 @@ pub fn apply(v: Secretion<'_>) {
     }
 }
 
-/// A vesicle depot's release into the `ev` field (the bed layer), and the
-/// uptake of free vesicles by macrophages and by the endothelium of
-/// perfused vessel voxels near the wound (first-order sinks at their
-/// voxels).
-#[allow(clippy::too_many_arguments)]
-fn vesicles(
+/// A vesicle depot's release into the `ev` field (the bed layer).
+fn release_vesicles(
     g: &Grid,
     bed: usize,
     rel: crate::scenario::rates::VesicleRelease,
     ev: usize,
     depot: &Array2<f32>,
-    mac: &Macrophages,
-    vessel_list: &[u32],
-    r: &SecretionRates,
     src: &mut Sources,
 ) {
     let k = rel.share_per_min * rel.per_voxel_to_per_ul;
@@ -225,6 +224,20 @@ fn vesicles(
     Zip::from(src.src_mut(ev).slice_mut(s![rows, ..]))
         .and(depot)
         .par_for_each(|s, &d| *s += k * d);
+}
+
+/// The uptake of free vesicles by macrophages and by the endothelium of
+/// perfused vessel voxels near the wound (first-order sinks at their
+/// voxels; the vessels' in the bed layer).
+fn ev_uptake(
+    g: &Grid,
+    bed: usize,
+    ev: usize,
+    mac: &Macrophages,
+    vessel_list: &[u32],
+    r: &SecretionRates,
+    src: &mut Sources,
+) {
     let (mac_sink, vessel_sink) = (r.mac_ev_sink_per_min, r.vessel_ev_sink_per_min);
     if (mac_sink > 0.0 && !mac.is_empty()) || (vessel_sink > 0.0 && !vessel_list.is_empty()) {
         let up = src.uptake_mut(ev);

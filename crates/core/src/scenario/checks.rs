@@ -175,13 +175,15 @@ pub fn secretion(v: &impl Numbers) -> Result<(), String> {
         "a secretion rate between 0 and 1e9 fg/cell/day",
     )
 }
-/// A volume of fluid a cell clears per hour, 0 to 1 nL/h (a 20 µm voxel
-/// holds 8 pL).
+/// A volume of fluid a cell clears per hour, 0 to 0.01 nL/h (a 20 µm
+/// voxel holds 8 pL; far faster, a cell would empty its voxel within a
+/// step, and the uptake counted at the step's start would exceed what the
+/// implicit field step removes).
 pub fn clearance(v: &impl Numbers) -> Result<(), String> {
     all(
         v,
-        |x| (0.0..=1.0).contains(&x),
-        "a clearance between 0 and 1 nL/h",
+        |x| (0.0..=0.01).contains(&x),
+        "a clearance between 0 and 0.01 nL/h",
     )
 }
 /// A tissue length scale, 0 to 1e5 µm (10 cm).
@@ -208,6 +210,24 @@ pub fn doubling(v: &impl Numbers) -> Result<(), String> {
         v,
         |x| (0.1..=1e5).contains(&x),
         "a doubling time between 0.1 and 1e5 h",
+    )
+}
+
+/// A half-life of 0.01 h to 1e5 h.
+pub fn half_life_h(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (0.01..=1e5).contains(&x),
+        "a half-life between 0.01 and 1e5 h",
+    )
+}
+/// A half-maximal value, 1e-9 to 1e9 (in the key's unit; kept well inside
+/// f32, so a saturating response never divides zero by zero).
+pub fn half_max(v: &impl Numbers) -> Result<(), String> {
+    all(
+        v,
+        |x| (1e-9..=1e9).contains(&x),
+        "a half-maximum between 1e-9 and 1e9",
     )
 }
 

@@ -354,7 +354,7 @@ section! {
         /// TNF-α at half-maximal licensing drive (the drive is this TNF-α term × the IFN-γ co-signal, `msc.ifng_half_ng_per_ml`: licensing needs IFN-γ together with TNF-α or IL-1, Ren 2008).
         licensing_tnf_half_ng_per_ml: f64 = 0.2, unit "ng/mL", check positive, source "assumption: the TNF-α of an inflamed wound in this model (0.1–0.3 ng/mL mean)";
         /// IFN-γ at half-maximal co-signal `I/(I + K)`, which multiplies both the licensing drive (Ren 2008: neither IFN-γ nor TNF-α alone licenses) and the TNF-α death hazard (Liu 2011: TNF-α turns IFN-γ-activated Fas into caspase-3/8 apoptosis). Without an `ifng` field the co-signal is taken as 1 (present everywhere).
-        ifng_half_ng_per_ml: f64 = 0.05, unit "ng/mL", check positive, source "assumption, chosen as licensing_tnf_half_ng_per_ml is: the IFN-γ of an inflamed wound in this model (mean 0.047 ng/mL over days 1–7 of the default 1 cm diabetic foot ulcer, 0.02–0.07 day by day); in vitro licensing uses 10–50 ng/mL (Ren 2008), far above wound levels";
+        ifng_half_ng_per_ml: f64 = 0.05, unit "ng/mL", check half_max, source "assumption, chosen as licensing_tnf_half_ng_per_ml is: the IFN-γ of an inflamed wound in this model (mean 0.047 ng/mL over days 1–7 of the default 1 cm diabetic foot ulcer, 0.02–0.07 day by day); in vitro licensing uses 10–50 ng/mL (Ren 2008), far above wound levels";
         /// Half-time of licensing rising toward its drive.
         licensing_rise_half_time_h: f64 = 6.0, unit "h", check positive, source "assumption: COX-2, IDO and TSG-6 are induced over hours (Ren 2008; Németh 2009 direction)";
         /// Half-life of licensing after the inflammatory signal goes.
@@ -422,9 +422,9 @@ section! {
         /// Weight of the M2 drive of the vesicle cargo a macrophage takes up (miRNAs such as let-7b, miR-21 and miR-146a shift macrophages toward M2).
         ev_m2_drive: f64 = 0.5, unit "-", check mult, source "direction: Ti 2015 (MSC exosomes shift macrophages toward M2 via let-7b, and heal diabetic rat wounds); review §2.4; size assumption, as pge2_m2_drive";
         /// Half-life of the vesicle cargo a macrophage has taken up (it keeps acting after the free vesicles are gone): the cargo Q follows dQ/dt = U − Q·ln 2/t½ with the uptake U.
-        ev_cargo_half_life_h: f64 = 24.0, unit "h", check positive, source "assumption: delivered miRNAs act in the cell for about a day (no measured half-life of exosomal-miRNA activity in wound macrophages was found)";
+        ev_cargo_half_life_h: f64 = 24.0, unit "h", check half_life_h, source "assumption: delivered miRNAs act in the cell for about a day (no measured half-life of exosomal-miRNA activity in wound macrophages was found)";
         /// Vesicle cargo held (cell equivalents per macrophage) at half-maximal M2 drive.
-        ev_half_cell_eq: f64 = 0.08, unit "cell-eq", check positive, source "assumption: about the cargo a macrophage holds after a day at the wound's mean free vesicles on day 1 after one topical dose of 1e6 cell equivalents on the 4 mm wound of `--preset small` (4 500 cell-eq/µL, an uptake of 0.0045 cell-eq/h: 0.0045 × 24 h × (1 − 2^−1)/ln 2 ≈ 0.078 cell-eq)";
+        ev_half_cell_eq: f64 = 0.08, unit "cell-eq", check half_max, source "assumption: about the cargo a macrophage holds after a day at the wound's mean free vesicles on day 1 after one topical dose of 1e6 cell equivalents on the 4 mm wound of `--preset small` (4 500 cell-eq/µL, an uptake of 0.0045 cell-eq/h: 0.0045 × 24 h × (1 − 2^−1)/ln 2 ≈ 0.078 cell-eq)";
         /// TNF-α weight in the M1 drive.
         tnf_m1_drive: f64 = 1.0, unit "-", check nonneg, source "TNF-α keeps M1 (Mirza 2013); weight assumption";
         /// TNF-α at half-maximal drive.
@@ -656,7 +656,7 @@ section! {
         /// Extra sprouting at saturating vesicle uptake by a vessel voxel: its sprouting probability is × (1 + gain · U/(U + U½)), U its uptake (pro-angiogenic cargo that raises VEGF signalling through PI3K–AKT in endothelium).
         ev_sprout_gain: f64 = 1.0, unit "×", check mult, source "direction: review §2.4 (exosomal miRNAs are pro-angiogenic); size assumption";
         /// Vesicle uptake of a vessel voxel (cell equivalents per hour) at half of that extra sprouting (U½).
-        ev_half_cell_eq_per_h: f64 = 0.005, unit "cell-eq/h", check positive, source "assumption: about the uptake at the wound's mean free vesicles a day after one topical dose of 1e6 cell equivalents on the 4 mm wound of `--preset small` (4 500 cell-eq/µL: 0.0045 cell-eq/h)";
+        ev_half_cell_eq_per_h: f64 = 0.005, unit "cell-eq/h", check half_max, source "assumption: about the uptake at the wound's mean free vesicles a day after one topical dose of 1e6 cell equivalents on the 4 mm wound of `--preset small` (4 500 cell-eq/µL: 0.0045 cell-eq/h)";
     }
 }
 

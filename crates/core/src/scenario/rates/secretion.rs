@@ -136,6 +136,9 @@ pub struct SecretionRates {
     pub mac_ev_sink_per_min: f32,
     /// The `ev` sink one eligible perfused vessel voxel adds (1/min).
     pub vessel_ev_sink_per_min: f32,
+    /// Whether a cell secretion map (MSC, M1 or M2) names the `ev` field:
+    /// then free vesicles may be present without a vesicle dose.
+    pub ev_secreted_by_cells: bool,
     /// Product multipliers and their wearing off.
     pub product: ProductAging,
     /// O₂ uptake rate an aggregate adds to its voxel per cell (1/min).
@@ -165,12 +168,14 @@ impl SecretionRates {
             cell_free_potency: p.scenario.treatment.cell_free_potency() as f32,
             vesicles: p.scenario.treatment.vesicles().then(|| {
                 let dt = p.steps.dt_min * p.steps.field_every as f64;
+                // The depot's own decay factor (`DosingRates`, in f32), so
+                // what is released equals what the decay removes.
                 let keep = crate::math::exp(
                     -(dt * std::f64::consts::LN_2
                         / (p.scenario.treatment.depot_half_life_h() * 60.0)),
-                );
+                ) as f32;
                 VesicleRelease {
-                    share_per_min: ((1.0 - keep) / dt) as f32,
+                    share_per_min: ((1.0 - keep as f64) / dt) as f32,
                     per_voxel_to_per_ul: (1.0 / (p.grid.voxel_volume_ml() * 1e3)) as f32,
                 }
             }),
@@ -179,6 +184,11 @@ impl SecretionRates {
                 p,
                 p.scenario.angiogenesis.ev_clearance_nl_per_h,
             ),
+            ev_secreted_by_cells: p.ids.ev.is_some_and(|e| {
+                let t = SecretionTable::new(p, 1.0, 1.0);
+                t.msc.iter().any(|&(f, _, _)| f == e)
+                    || t.m1.iter().chain(&t.m2).any(|&(f, _)| f == e)
+            }),
             product: ProductAging::new(p),
             aggregate_o2_uptake_per_cell_per_min: super::AggregateRates::new(p)
                 .o2_uptake_per_cell_per_min,
