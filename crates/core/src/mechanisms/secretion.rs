@@ -181,16 +181,14 @@ pub fn apply(v: Secretion<'_>) {
             ev_uptake(g, vertical.bed, ev, mac, vessel_list, r, src);
         }
     }
-    if let (Some(depot), Some(rel), Some(ev)) = (depot, r.vesicles, ids.ev) {
-        // A vesicle depot sets free what its decay removes this step.
-        release_vesicles(g, vertical.bed, rel, ev, depot, src);
-        return;
-    }
-    if let Some(depot) = depot {
-        if r.vesicles.is_some() {
-            // Vesicles without an `ev` field: nothing to release into.
-            return;
+    let Some(depot) = depot else { return };
+    if let Some(rel) = r.vesicles {
+        // A vesicle depot sets free what its decay removes this step (into
+        // nothing without an `ev` field).
+        if let Some(ev) = ids.ev {
+            release_vesicles(g, vertical.bed, rel, ev, depot, src);
         }
+    } else {
         let potency = r.cell_free_potency;
         // A cell-free product holds no cells to license: no PGE2.
         for &(f, rate, kind) in &table.msc {

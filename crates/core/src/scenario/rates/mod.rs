@@ -369,6 +369,10 @@ impl MacrophageRates {
     fn new(p: &Params, patient: &PatientValues) -> Self {
         let m = &p.scenario.macrophage;
         let dt = cell_dt_min(p);
+        // The vesicle cargo over one cell step: dQ/dt = U − kQ, exactly.
+        let k = std::f64::consts::LN_2 / (m.ev_cargo_half_life_h * 60.0);
+        let keep = crate::math::exp(-k * dt as f64);
+        let (ev_cargo_keep, ev_cargo_gain_min) = (keep as f32, ((1.0 - keep) / k) as f32);
         MacrophageRates {
             dt_min: dt,
             death_prob: hazard_prob(1.0 / (m.lifespan_days * 1440.0), dt as f64),
@@ -386,12 +390,8 @@ impl MacrophageRates {
                 ev_m2_drive: m.ev_m2_drive as f32,
                 ev_clearance_ul_per_min: nl_per_h_to_ul_per_min(m.ev_clearance_nl_per_h),
                 ev_half_cell_eq: m.ev_half_cell_eq as f32,
-                ev_cargo_keep: msc_state::keep_per_step(dt as f64, m.ev_cargo_half_life_h * 60.0),
-                ev_cargo_gain_min: {
-                    let k = std::f64::consts::LN_2 / (m.ev_cargo_half_life_h * 60.0);
-                    let keep = crate::math::exp(-k * dt as f64);
-                    ((1.0 - keep) / k) as f32
-                },
+                ev_cargo_keep,
+                ev_cargo_gain_min,
                 tnf_m1_drive: m.tnf_m1_drive as f32,
                 tnf_half_ng_per_ml: m.tnf_half_ng_per_ml as f32,
                 hypoxia_m1_drive: m.hypoxia_m1_drive as f32,

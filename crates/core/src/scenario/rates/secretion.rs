@@ -158,8 +158,13 @@ pub struct VesicleRelease {
 
 impl SecretionRates {
     pub(super) fn new(p: &Params, patient: &PatientValues) -> Self {
+        let table = SecretionTable::new(p, patient.tnf_secretion_mult, patient.timp_secretion_mult);
+        let ev_secreted_by_cells = p.ids.ev.is_some_and(|e| {
+            table.msc.iter().any(|&(f, _, _)| f == e)
+                || table.m1.iter().chain(&table.m2).any(|&(f, _)| f == e)
+        });
         SecretionRates {
-            table: SecretionTable::new(p, patient.tnf_secretion_mult, patient.timp_secretion_mult),
+            table,
             vegf_environment: VegfEnvironment::new(p),
             senescent_secretion_mult: p.scenario.msc.senescent_secretion_mult as f32,
             kgf_mult: p.product.kgf as f32,
@@ -168,12 +173,7 @@ impl SecretionRates {
             cell_free_potency: p.scenario.treatment.cell_free_potency() as f32,
             vesicles: p.scenario.treatment.vesicles().then(|| {
                 let dt = p.steps.dt_min * p.steps.field_every as f64;
-                // The depot's own decay factor (`DosingRates`, in f32), so
-                // what is released equals what the decay removes.
-                let keep = crate::math::exp(
-                    -(dt * std::f64::consts::LN_2
-                        / (p.scenario.treatment.depot_half_life_h() * 60.0)),
-                ) as f32;
+                let keep = super::tissue::depot_keep_per_field_step(p);
                 VesicleRelease {
                     share_per_min: ((1.0 - keep as f64) / dt) as f32,
                     per_voxel_to_per_ul: (1.0 / (p.grid.voxel_volume_ml() * 1e3)) as f32,
@@ -184,11 +184,7 @@ impl SecretionRates {
                 p,
                 p.scenario.angiogenesis.ev_clearance_nl_per_h,
             ),
-            ev_secreted_by_cells: p.ids.ev.is_some_and(|e| {
-                let t = SecretionTable::new(p, 1.0, 1.0);
-                t.msc.iter().any(|&(f, _, _)| f == e)
-                    || t.m1.iter().chain(&t.m2).any(|&(f, _)| f == e)
-            }),
+            ev_secreted_by_cells,
             product: ProductAging::new(p),
             aggregate_o2_uptake_per_cell_per_min: super::AggregateRates::new(p)
                 .o2_uptake_per_cell_per_min,

@@ -140,12 +140,20 @@ pub struct Placement {
     pub dz_um: f32,
 }
 
+/// Share of the cell-free depot kept over one field step (its decay): also
+/// what a vesicle depot releases from, so release equals removal.
+pub(super) fn depot_keep_per_field_step(p: &Params) -> f32 {
+    let dt = p.steps.dt_min * p.steps.field_every as f64;
+    crate::math::exp(
+        -(dt * std::f64::consts::LN_2 / (p.scenario.treatment.depot_half_life_h() * 60.0)),
+    ) as f32
+}
+
 impl DosingRates {
     pub(super) fn new(p: &Params) -> Self {
         let s = &p.scenario;
         let tr = &s.treatment;
         let g = p.grid;
-        let dt = p.steps.dt_min * p.steps.field_every as f64;
         DosingRates {
             agents_per_dose: agents_per_dose(p) / cells_per_agent(p) as f64,
             cells_per_agent: cells_per_agent(p),
@@ -164,9 +172,7 @@ impl DosingRates {
             },
             carrier: tr.has_carrier(),
             cell_free: tr.cell_free(),
-            depot_decay_per_field_step: crate::math::exp(
-                -(dt * std::f64::consts::LN_2 / (tr.depot_half_life_h() * 60.0)),
-            ) as f32,
+            depot_decay_per_field_step: depot_keep_per_field_step(p),
             placement: Placement {
                 three_d: p.depth.is_3d(),
                 bed_z_um: g.z_center(p.depth.bed) as f32,
