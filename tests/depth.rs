@@ -356,39 +356,30 @@ fn a_strip_holds_the_perilesional_rings_share_of_the_dose() {
 }
 
 #[test]
-fn intravenous_cells_arrive_only_at_perfused_vessels_of_the_open_wound() {
+fn intravenous_cells_adhere_in_the_bed_at_inflamed_perfused_vessels() {
     let p = params(&[
         "treatment.delivery.route=\"intravenous\"",
         "treatment.delivery.homing_fraction=0.05",
         "tissue.wound_residual_vessel_frac=0.5",
     ]);
-    let mut st = SimState::new(&p, 1, p.patient);
-    let ws = Workspace::new(&p, &st);
-    sim::systems::dose(&p, &mut st, &ws, 0);
+    let dose = |tnf: f32| {
+        let mut st = SimState::new(&p, 1, p.patient);
+        st.fields.data[p.ids.tnf].fill(tnf);
+        let ws = Workspace::new(&p, &st);
+        sim::systems::dose(&p, &mut st, &ws, 0);
+        (st, ws.vessel_list.clone())
+    };
+    // An endothelium TNF-α has not activated holds none.
+    assert!(dose(0.0).0.mscs.is_empty());
+    let (st, list) = dose(1.0);
     let m = &st.mscs;
-    assert!(!m.is_empty(), "some cells home to the wound's vessels");
-    let ves = st.tissue.vessel.as_slice().unwrap();
-    let open = st.tissue.open.as_slice().unwrap();
+    assert!(!m.is_empty(), "some cells adhere to the inflamed vessels");
     let bed_z = p.grid.z_center(p.depth.bed) as f32;
     for i in 0..m.len() {
-        let v = p.grid.index_of(m.x[i], m.y[i]);
-        assert!(woundsim::tissue::vessel::perfused(ves[v]) && open[v] == 1);
+        let v = p.grid.index_of(m.x[i], m.y[i]) as u32;
+        assert!(list.contains(&v), "a cell off the perfused vessels");
         assert_eq!(m.z[i], bed_z);
     }
-    // Without vessels in the wound, none arrive.
-    let bare = params(&[
-        "treatment.delivery.route=\"intravenous\"",
-        "treatment.delivery.homing_fraction=0.05",
-        "tissue.wound_residual_vessel_frac=0",
-    ]);
-    let mut st = SimState::new(&bare, 1, bare.patient);
-    let ws = Workspace::new(&bare, &st);
-    sim::systems::dose(&bare, &mut st, &ws, 0);
-    assert!(
-        st.mscs.is_empty(),
-        "{} cells without vessels",
-        st.mscs.len()
-    );
 }
 
 #[test]

@@ -144,7 +144,7 @@ impl Phase {
                 "dosing",
                 Cadence::DoseDays,
                 "mechanisms::dosing",
-                "route, open wound",
+                "route, open wound, perfused vessels, TNF-α (intravenous)",
                 "MSCs / cell-free depot",
             ),
             Phase::Sources => (
@@ -186,7 +186,7 @@ impl Phase {
                 "macrophages",
                 Cadence::CellStep,
                 "mechanisms::macrophages",
-                "fields, debris, bacterial burden, vessels",
+                "fields, debris, bacterial burden, vessels, lung-trapped MSCs (systemic term)",
                 "macrophages, debris",
             ),
             Phase::Angiogenesis => (

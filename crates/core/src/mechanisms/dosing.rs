@@ -9,8 +9,8 @@
 //! `injection_sites` points in the wound), perilesional (a ring in the
 //! margin), fibrin spray / hydrogel / scaffold (over the wound, held in a
 //! protective carrier that releases cells with `release_half_life_h`),
-//! intravenous (`homing_fraction` of the dose reaches the wound alive,
-//! ≈ 0: Eggenhofer 2012). A dose in aggregate form places agents of
+//! intravenous (`homing_fraction` of the dose passes the lungs and reaches
+//! the vessels near the wound, ≈ 0: Eggenhofer 2012; see below). A dose in aggregate form places agents of
 //! `msc.aggregate_cells` cells each (`mechanisms::spheroid`), so the same
 //! cells are fewer agents.
 //!
@@ -18,11 +18,21 @@
 //! surface (in the bed layer), carrier routes spread them through the
 //! carrier layer on the bed, intralesional clusters sit
 //! `injection_depth_um` below the bed surface, perilesional injections as
-//! deep below the skin surface in the intact dermis around the margin, and
-//! intravenous cells arrive only at perfused vessel voxels of the open
-//! wound's bed (a cell that finds none in 64 tries is not placed). In 2D
-//! every cell sits at the slice centre.
+//! deep below the skin surface in the intact dermis around the margin. In
+//! 2D every cell sits at the slice centre.
+//!
+//! Intravenous cells arrive from the blood, in 2D and 3D alike: each cell
+//! of the homing fraction passes one perfused vessel voxel near the wound
+//! (drawn uniformly from the vessel list, the same sites macrophages leave
+//! the blood by) and adheres there with probability
+//! `perfusion · T/(T + homing_tnf_half_ng_per_ml)`, T the TNF-α in the
+//! bed layer at that voxel: MSCs roll on and adhere to endothelium through
+//! P-selectin and VCAM-1, more when TNF-α has activated it (Rüster 2006).
+//! A cell that does not adhere passes on and is lost; without perfused
+//! vessels or inflammation none arrives. Adherent cells sit in the bed
+//! layer at their vessel voxel.
 
+use super::sat;
 use crate::agents::Mscs;
 use crate::engine::Births;
 use crate::grid::Grid;
@@ -33,7 +43,7 @@ use crate::scenario::depth::{
 };
 use crate::scenario::rates::{DosingRates, Placement};
 use crate::scenario::treatment::Route;
-use crate::tissue::{in_wound, vessel, Tissue};
+use crate::tissue::{in_wound, Tissue};
 
 /// What a dose reads and writes.
 pub struct Dose<'a> {
@@ -49,6 +59,12 @@ pub struct Dose<'a> {
     pub dose: usize,
     /// Tissue (read: the open wound; written: the cell-free depot).
     pub tissue: &'a mut Tissue,
+    /// Perfused vessel voxels near the wound (read: where intravenous
+    /// cells arrive).
+    pub vessel_list: &'a [u32],
+    /// TNF-α in the bed layer, one value per tissue voxel (read: the
+    /// endothelial activation intravenous cells adhere to).
+    pub tnf_bed: &'a [f32],
     /// MSCs (written: a cell dose).
     pub mscs: &'a mut Mscs,
     /// New ids and the agent cap.
@@ -68,6 +84,8 @@ pub fn apply(v: Dose<'_>) {
         step,
         dose: k,
         tissue,
+        vessel_list,
+        tnf_bed,
         mscs,
         mut births,
         depot_active,
@@ -88,7 +106,6 @@ pub fn apply(v: Dose<'_>) {
     let (ww, wh) = r.wound_extent_um;
     let (cx, cy) = r.wound_center_um;
     let open = tissue.open.as_slice().expect("standard layout");
-    let ves = tissue.vessel.as_slice().expect("standard layout");
     let pl = r.placement;
     // A 3D strip cuts the wound with its y faces (symmetry planes): doses
     // land in the part of the wound inside the domain, and a cluster
@@ -129,20 +146,9 @@ pub fn apply(v: Dose<'_>) {
     let cell_free = r.cell_free;
     let mut placed = Vec::with_capacity(count);
     for _ in 0..count {
-        if pl.three_d && r.route == Route::Intravenous {
-            // Only through perfused vessels of the open wound.
-            let hit = (0..64).find_map(|_| {
-                let (x, y) = (
-                    cx + (rng.uniform() - 0.5) * ww,
-                    cy + (rng.uniform() - 0.5) * wh,
-                );
-                let v = g.index_of(x as f32, y as f32);
-                (in_wound(&r.wound, &g, x, y) && open[v] == 1 && vessel::perfused(ves[v]))
-                    .then_some((x, y))
-            });
-            if let Some((x, y)) = hit {
-                let (x, y) = g.clamp(x as f32, y as f32);
-                placed.push((x, y, pl.bed_z_um));
+        if r.route == Route::Intravenous {
+            if let Some(at) = arrival(r, &g, vessel_list, tnf_bed, &mut rng) {
+                placed.push(at);
             }
             continue;
         }
@@ -222,6 +228,34 @@ pub fn apply(v: Dose<'_>) {
         }
     }
     *doses_given += 1;
+}
+
+/// Where one intravenous cell of the homing fraction adheres, if it does:
+/// a vessel voxel drawn uniformly from `vessel_list`, kept with
+/// probability `perfusion · T/(T + K)` at its bed-layer TNF-α T.
+fn arrival(
+    r: &DosingRates,
+    g: &Grid,
+    vessel_list: &[u32],
+    tnf_bed: &[f32],
+    rng: &mut Stream,
+) -> Option<(f32, f32, f32)> {
+    if vessel_list.is_empty() {
+        return None;
+    }
+    let pick = (rng.uniform() * vessel_list.len() as f64) as usize;
+    let v = vessel_list[pick.min(vessel_list.len() - 1)] as usize;
+    let adhere = r.homing_perfusion * sat(tnf_bed[v], r.homing_tnf_half_ng_per_ml);
+    if !rng.chance(adhere as f64) {
+        return None;
+    }
+    // Anywhere inside the voxel (0.9 of its width, so that f32 rounding
+    // never puts the cell on a neighbour's face).
+    let (cx, cy) = g.center(v % g.nx, v / g.nx);
+    let jx = (rng.uniform() - 0.5) * 0.9 * g.dx_um;
+    let jy = (rng.uniform() - 0.5) * 0.9 * g.dx_um;
+    let (x, y) = g.clamp((cx + jx) as f32, (cy + jy) as f32);
+    Some((x, y, r.placement.bed_z_um))
 }
 
 /// The height (µm) at which a 3D dose by `route` places one cell.

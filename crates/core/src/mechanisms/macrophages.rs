@@ -179,6 +179,12 @@ pub fn update(v: MacrophageStep<'_>) {
     let death_p = r.death_prob;
     let speed = r.speed_um_per_min;
     let switch_mult = r.switch_mult;
+    // The optional systemic term of an intravenous dose adds to every
+    // cell's intrinsic M2 drive this step.
+    let polarization = Polarization {
+        intrinsic_m2_drive: r.polarization.intrinsic_m2_drive + r.systemic.m2_drive_at(step),
+        ..r.polarization
+    };
     {
         let mac = &*macs;
         let debris = tissue.debris.as_slice().expect("standard layout");
@@ -211,7 +217,7 @@ pub fn update(v: MacrophageStep<'_>) {
             // Debris and the local bacterial burden (PAMPs push toward M1).
             let damage = (debris[v] + plank[v] + film[v]).min(1.5);
             let rate = polarization_rate(
-                &r.polarization,
+                &polarization,
                 switch_mult,
                 mac.pol[i],
                 fields.at(ids.il10, f),

@@ -136,8 +136,16 @@ section! {
         release_half_life_h: Option<f64> = None, unit "h", check positive, source "route default: fibrin 72 h, hydrogel 168 h, scaffold 336 h (assumption; Fan 2024 direction)";
         /// Death-hazard multiplier while inside a carrier; unset = route default.
         carrier_protection: Option<f64> = None, unit "×", check mult, source "route default 0.3 (assumption; hydrogels retain and protect: Huang 2022)";
-        /// Fraction of intravenously delivered cells that reach the wound alive.
-        homing_fraction: f64 = 0.0, unit "fraction", check fraction, source "≈ 0: viable MSCs only in the lungs (Eggenhofer 2012)";
+        /// Fraction of an intravenous dose that passes the lungs alive and reaches the vessels near the wound; each such cell adheres at a perfused vessel voxel with probability perfusion × T/(T + `homing_tnf_half_ng_per_ml`), the others pass on.
+        homing_fraction: f64 = 0.0, unit "fraction", check fraction, source "≈ 0: viable MSCs only in the lungs (Eggenhofer 2012); fewer than 1 000 of 2e6 infused cells in six other tissues (Lee 2009, Cell Stem Cell)";
+        /// TNF-α at a vessel voxel at which half of the intravenous cells passing it adhere (endothelial activation).
+        homing_tnf_half_ng_per_ml: f64 = 0.2, unit "ng/mL", check half_max, source "direction: Rüster 2006, Blood 108:3938 (MSCs roll and adhere on endothelium through P-selectin and VCAM-1, more when it is activated by TNF-α); size assumption, chosen as msc.licensing_tnf_half_ng_per_ml is: the TNF-α of an inflamed wound in this model";
+        /// Half-life of the intravenous cells trapped in the lungs.
+        lung_half_life_h: f64 = 24.0, unit "h", check half_life_h, source "Lee 2009, Cell Stem Cell: hMSCs trapped in the mouse lung disappear with a half-life of about 24 h";
+        /// Optional systemic (endocrine) term: M2 drive added to every macrophage at saturating lung-trapped cells (0 = off).
+        systemic_m2_drive: f64 = 0.0, unit "-", check mult, source "off by default; direction: Lee 2009 (lung-trapped MSCs secrete TSG-6, whose systemic effect reduced inflammation in myocardial infarction); size assumption, as macrophage.pge2_m2_drive";
+        /// Lung-trapped cells (whole body) at which the systemic term is half its maximum.
+        systemic_half_lung_cells: f64 = 1.0e6, unit "cells", check half_max, source "assumption: a typical intravenous dose";
         /// Number of injection sites for intralesional injection.
         injection_sites: u64 = 8, unit "sites", check positive, source "assumption";
         /// Fraction of a topical dose lost to exudate and dressing.

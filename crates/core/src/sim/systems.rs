@@ -25,6 +25,8 @@ pub fn dose(p: &Params, st: &mut SimState, ws: &Workspace, k: usize) {
         step: st.step,
         dose: k,
         tissue: &mut st.tissue,
+        vessel_list: &ws.vessel_list,
+        tnf_bed: st.fields.layer(&p.grid, p.ids.tnf, p.depth.bed),
         mscs: &mut st.mscs,
         births: births_from(
             &mut st.next_id,

@@ -92,7 +92,7 @@ impl Rates {
             closure: ClosureRates::new(p, patient),
             care: CareRates::new(p, patient),
             bacteria: BacteriaRates::new(p, patient),
-            dosing: DosingRates::new(p),
+            dosing: DosingRates::new(p, patient),
             secretion: SecretionRates::new(p, patient),
             tissue_sources: TissueSourceRates::new(p, patient),
             vertical: Vertical::new(p),
@@ -363,6 +363,72 @@ pub struct MacrophageRates {
     pub base_site_density: f64,
     /// Polarization of a recruited cell.
     pub initial_polarization: f32,
+    /// The optional systemic term of an intravenous dose.
+    pub systemic: SystemicDrive,
+}
+
+/// The optional systemic (endocrine) term of an intravenous cell dose: the
+/// cells trapped in the lungs, `L(t) = Σ_doses N·(1 − homing)·2^(−(t − t_d)/t½)`
+/// (whole body), add `w · L/(L + K)` to every macrophage's M2 drive, for a
+/// mediator such as TSG-6 that they secrete into the blood (Lee 2009).
+/// Off (`w` = 0) by default, and without an intravenous cell dose.
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemicDrive {
+    /// Base steps of the doses that trap cells in the lungs (empty when the
+    /// term is off).
+    pub dose_steps: Vec<u64>,
+    /// Cells trapped in the lungs by one dose (whole body).
+    pub lung_cells_per_dose: f64,
+    /// Clearance of the lung-trapped cells (per base step): ln 2 / t½.
+    pub lung_clearance_per_step: f64,
+    /// M2 drive at saturating lung-trapped cells (`w`).
+    pub m2_drive: f32,
+    /// Lung-trapped cells at half the drive (`K`).
+    pub half_lung_cells: f64,
+}
+
+impl SystemicDrive {
+    fn new(p: &Params) -> Self {
+        let tr = &p.scenario.treatment;
+        let d = &tr.delivery;
+        let on = d.route == crate::scenario::treatment::Route::Intravenous
+            && !tr.cell_free()
+            && d.systemic_m2_drive > 0.0;
+        SystemicDrive {
+            dose_steps: if on {
+                p.steps.doses.clone()
+            } else {
+                Vec::new()
+            },
+            lung_cells_per_dose: tissue::whole_dose_cells(p) * (1.0 - d.homing_fraction),
+            lung_clearance_per_step: std::f64::consts::LN_2 * p.steps.dt_min
+                / (d.lung_half_life_h * 60.0),
+            m2_drive: d.systemic_m2_drive as f32,
+            half_lung_cells: d.systemic_half_lung_cells,
+        }
+    }
+
+    /// Cells trapped in the lungs at base step `step` (whole body), after
+    /// the doses given up to and including it.
+    pub fn lung_cells(&self, step: u64) -> f64 {
+        self.dose_steps
+            .iter()
+            .filter(|&&d| d <= step)
+            .map(|&d| {
+                self.lung_cells_per_dose
+                    * crate::math::exp(-self.lung_clearance_per_step * (step - d) as f64)
+            })
+            .sum()
+    }
+
+    /// The M2 drive the term adds at base step `step`.
+    pub fn m2_drive_at(&self, step: u64) -> f32 {
+        if self.dose_steps.is_empty() {
+            return 0.0;
+        }
+        let l = self.lung_cells(step);
+        self.m2_drive * (l / (l + self.half_lung_cells)) as f32
+    }
 }
 
 impl MacrophageRates {
@@ -413,6 +479,7 @@ impl MacrophageRates {
             vessel_density_mult: patient.vessel_density_mult,
             base_site_density: base_site_density(p, patient),
             initial_polarization: m.initial_polarization as f32,
+            systemic: SystemicDrive::new(p),
         }
     }
 }

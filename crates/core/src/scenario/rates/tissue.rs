@@ -118,6 +118,12 @@ pub struct DosingRates {
     pub depot_decay_per_field_step: f32,
     /// Where a dose lands in depth.
     pub placement: Placement,
+    /// Intravenous: TNF-α at which half the cells passing a vessel voxel
+    /// adhere (ng/mL).
+    pub homing_tnf_half_ng_per_ml: f32,
+    /// Intravenous: the patient's perfusion (at most 1), the share of the
+    /// circulating cells that passes the wound's vessels.
+    pub homing_perfusion: f32,
 }
 
 /// Where a dose lands in depth (heights above the bottom face, µm).
@@ -150,7 +156,7 @@ pub(super) fn depot_keep_per_field_step(p: &Params) -> f32 {
 }
 
 impl DosingRates {
-    pub(super) fn new(p: &Params) -> Self {
+    pub(super) fn new(p: &Params, patient: &PatientValues) -> Self {
         let s = &p.scenario;
         let tr = &s.treatment;
         let g = p.grid;
@@ -185,6 +191,8 @@ impl DosingRates {
                 injection_depth_um: tr.delivery.injection_depth_um as f32,
                 dz_um: g.dz_um as f32,
             },
+            homing_tnf_half_ng_per_ml: tr.delivery.homing_tnf_half_ng_per_ml as f32,
+            homing_perfusion: patient.perfusion.clamp(0.0, 1.0) as f32,
         }
     }
 }
@@ -270,13 +278,22 @@ pub fn cells_per_agent(p: &Params) -> u32 {
     }
 }
 
+/// Cells (or cell equivalents) of one whole dose: `dose_cells`, times the
+/// wound's area in cm² when the dose is given per cm².
+pub(super) fn whole_dose_cells(p: &Params) -> f64 {
+    let s = &p.scenario;
+    let cells = s.treatment.dose.dose_cells;
+    if s.treatment.dose.per_cm2 {
+        cells * s.wound.area_mm2.max(0.0).max(open_area_mm2(p)) / 100.0
+    } else {
+        cells
+    }
+}
+
 fn agents_per_dose(p: &Params) -> f64 {
     let s = &p.scenario;
     let tr = &s.treatment;
-    let mut cells = tr.dose.dose_cells;
-    if tr.dose.per_cm2 {
-        cells *= s.wound.area_mm2.max(0.0).max(open_area_mm2(p)) / 100.0;
-    }
+    let cells = whole_dose_cells(p);
     let route = match tr.delivery.route {
         Route::Topical => 1.0 - tr.delivery.topical_loss_fraction,
         Route::Intravenous => tr.delivery.homing_fraction,
