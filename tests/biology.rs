@@ -334,6 +334,7 @@ fn macrophage_recruitment_stops_when_the_wound_has_closed() {
         st.fields.data[p.ids.tnf].fill(1.0);
         if closed {
             st.tissue.open.fill(0);
+            ws.refresh_open_shares(&st.tissue);
         }
         for _ in 0..16 {
             systems::macrophages(&p, &mut st, &mut ws);

@@ -6,7 +6,8 @@
 use crate::agents::Bins;
 use crate::fields::solver::{FieldLayers, Solver};
 use crate::fields::Sources;
-use crate::mechanisms::{self, sites::Sites, tissue_sources::o2_bound_mmhg};
+use crate::mechanisms::sites::{OpenShare, Sites};
+use crate::mechanisms::{self, tissue_sources::o2_bound_mmhg};
 use crate::scenario::{Params, Rates};
 use crate::state::SimState;
 use crate::tissue::{vessel, Tissue};
@@ -69,6 +70,11 @@ pub struct Workspace {
     /// Where neutrophils and macrophages arrive from the tissue under the
     /// bed (the footprint, per bin).
     pub base_sites: Sites,
+    /// The open share of each bin of `fib_sites` (derived from the open
+    /// wound: [`Workspace::refresh_open_shares`]).
+    pub fib_open: OpenShare,
+    /// The open share of each bin of `base_sites` (derived likewise).
+    pub base_open: OpenShare,
     /// The fibroblasts' scratch memory.
     pub fib_scratch: mechanisms::fibroblasts::Scratch,
     /// The bacteria's scratch memory (cell counts per bin, the spreading
@@ -168,6 +174,8 @@ impl Workspace {
                 mechanisms::fibroblasts::RING_UM,
             ),
             base_sites: Sites::new(&g, &p.scenario.wound, BIN_UM.max(g.dx_um), 0.0),
+            fib_open: OpenShare::default(),
+            base_open: OpenShare::default(),
             fib_scratch: Default::default(),
             bac_scratch: mechanisms::bacteria::Scratch::new(&g),
             tip_scratch: Default::default(),
@@ -177,7 +185,17 @@ impl Workspace {
             list_scratch: Vec::new(),
         };
         ws.refresh_vessel_list(&st.tissue);
+        ws.refresh_open_shares(&st.tissue);
         ws
+    }
+
+    /// Measure the open share of each recruitment bin again from the open
+    /// wound. Only closure changes the open wound, so the step calls this
+    /// after each closure step; a caller that edits `tissue.open` by hand
+    /// calls it too.
+    pub fn refresh_open_shares(&mut self, t: &Tissue) {
+        self.fib_open.measure(&self.fib_sites, t);
+        self.base_open.measure(&self.base_sites, t);
     }
 
     /// The tip bin of flat voxel index `i` (the bin of its centre).

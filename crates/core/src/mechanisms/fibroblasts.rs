@@ -90,8 +90,6 @@ pub struct Scratch {
     pub fib: Vec<u32>,
     /// Myofibroblast agents per bin (before this step's changes).
     pub myo: Vec<u32>,
-    /// The open share of each bin.
-    pub open: OpenShare,
     /// Apoptosis probability per tissue step in each bin.
     pub apoptosis: Vec<f64>,
 }
@@ -119,6 +117,9 @@ pub struct FibroblastStep<'a> {
     pub tissue: &'a mut Tissue,
     /// Recruitment sites and the bins.
     pub sites: &'a Sites,
+    /// The open share of each bin of `sites` (read; brought up to date by
+    /// the workspace after every closure step).
+    pub open: &'a OpenShare,
     /// The fibroblasts (written).
     pub fibroblasts: &'a mut Fibroblasts,
     /// New ids and the agent cap (division, recruitment).
@@ -141,6 +142,7 @@ pub fn update(v: FibroblastStep<'_>) {
         fields,
         tissue,
         sites,
+        open,
         fibroblasts,
         mut births,
         scratch,
@@ -151,7 +153,6 @@ pub fn update(v: FibroblastStep<'_>) {
         births: born,
         fib,
         myo,
-        open,
         apoptosis,
     } = scratch;
     let nb = sites.bins();
@@ -170,8 +171,6 @@ pub fn update(v: FibroblastStep<'_>) {
     // The open share of each bin's footprint (the whole wound's where a bin
     // holds no footprint): granulation resolves where the epithelium has
     // closed over it, and keeps being recruited where the bed is still open.
-    open.measure(sites, tissue);
-    let open = &*open;
     let open_share = open.whole();
     apoptosis.clear();
     apoptosis.extend((0..nb).map(|b| r.apoptosis_prob(1.0 - open.of(b))));

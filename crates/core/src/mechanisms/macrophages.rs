@@ -54,8 +54,6 @@ pub struct Scratch {
     pub out: Vec<Outcome>,
     /// Positions of recruited cells.
     pub births: Vec<(f32, f32)>,
-    /// The open share of each bin of the bed's recruitment sites.
-    pub open: OpenShare,
 }
 
 /// What the macrophages read and write in one cell step.
@@ -87,6 +85,9 @@ pub struct MacrophageStep<'a> {
     pub vessel_list: &'a [u32],
     /// Recruitment sites in the tissue under the bed (read).
     pub base_sites: &'a Sites,
+    /// The open share of each bin of `base_sites` (read; brought up to
+    /// date by the workspace after every closure step).
+    pub base_open: &'a OpenShare,
     /// The macrophages (written).
     pub macs: &'a mut Macrophages,
     /// New ids and the agent cap (recruitment).
@@ -170,6 +171,7 @@ pub fn update(v: MacrophageStep<'_>) {
         region_len,
         vessel_list,
         base_sites,
+        base_open,
         macs,
         births,
         scratch,
@@ -286,6 +288,7 @@ pub fn update(v: MacrophageStep<'_>) {
         region_len,
         vessel_list,
         base_sites,
+        base_open,
         macs,
         births,
         scratch,
@@ -306,6 +309,7 @@ struct Recruit<'a, 'b> {
     region_len: usize,
     vessel_list: &'a [u32],
     base_sites: &'a Sites,
+    base_open: &'a OpenShare,
     macs: &'a mut Macrophages,
     births: Births<'b>,
     scratch: &'a mut Scratch,
@@ -334,6 +338,7 @@ fn recruit(v: Recruit<'_, '_>) {
         region_len,
         vessel_list: list,
         base_sites,
+        base_open,
         macs,
         mut births,
         scratch,
@@ -341,8 +346,7 @@ fn recruit(v: Recruit<'_, '_>) {
     let g = *grid;
     let dt = m.dt_min;
     let perf = m.perfusion;
-    scratch.open.measure(base_sites, tissue);
-    let open = &scratch.open;
+    let open = base_open;
     let open_share = open.whole();
     scratch.births.clear();
     if open_share <= 0.0 {

@@ -75,8 +75,6 @@ pub struct Scratch {
     pub out: Vec<Outcome>,
     /// Positions of recruited cells.
     pub births: Vec<(f32, f32)>,
-    /// The open share of each bin of the bed's recruitment sites.
-    pub open: OpenShare,
 }
 
 /// What the neutrophils read and write in one cell step.
@@ -111,6 +109,9 @@ pub struct NeutrophilStep<'a> {
     pub vessel_list: &'a [u32],
     /// Recruitment sites in the tissue under the bed (read).
     pub base_sites: &'a Sites,
+    /// The open share of each bin of `base_sites` (read; brought up to
+    /// date by the workspace after every closure step).
+    pub base_open: &'a OpenShare,
     /// The neutrophils (written).
     pub neutrophils: &'a mut Neutrophils,
     /// New ids and the agent cap (recruitment).
@@ -142,6 +143,7 @@ pub fn update(v: NeutrophilStep<'_>) {
         region_len,
         vessel_list,
         base_sites,
+        base_open,
         neutrophils,
         births,
         efferocytosed,
@@ -234,6 +236,7 @@ pub fn update(v: NeutrophilStep<'_>) {
         region_len,
         vessel_list,
         base_sites,
+        base_open,
         neutrophils,
         births,
         scratch,
@@ -255,6 +258,7 @@ struct Recruit<'a, 'b> {
     region_len: usize,
     vessel_list: &'a [u32],
     base_sites: &'a Sites,
+    base_open: &'a OpenShare,
     neutrophils: &'a mut Neutrophils,
     births: Births<'b>,
     scratch: &'a mut Scratch,
@@ -281,6 +285,7 @@ fn recruit(v: Recruit<'_, '_>) {
         region_len,
         vessel_list: list,
         base_sites,
+        base_open,
         neutrophils,
         mut births,
         scratch,
@@ -288,8 +293,7 @@ fn recruit(v: Recruit<'_, '_>) {
     let g = *grid;
     let (bed_offset, bed_z) = (vertical.bed_offset, vertical.bed_z_um);
     let dt = r.dt_min as f64;
-    scratch.open.measure(base_sites, tissue);
-    let open = &scratch.open;
+    let open = base_open;
     let open_share = open.whole();
     scratch.births.clear();
     if open_share <= 0.0 {

@@ -239,6 +239,7 @@ pub fn neutrophils(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         region_len: ws.region.len(),
         vessel_list: &ws.vessel_list,
         base_sites: &ws.base_sites,
+        base_open: &ws.base_open,
         neutrophils: &mut st.neutrophils,
         births: births_from(
             &mut st.next_id,
@@ -284,6 +285,7 @@ pub fn macrophages(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         region_len: ws.region.len(),
         vessel_list: &ws.vessel_list,
         base_sites: &ws.base_sites,
+        base_open: &ws.base_open,
         macs: &mut st.macs,
         births: births_from(
             &mut st.next_id,
@@ -379,6 +381,7 @@ pub fn fibroblasts(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         fields: &st.fields,
         tissue: &mut st.tissue,
         sites: &ws.fib_sites,
+        open: &ws.fib_open,
         fibroblasts: &mut st.fibroblasts,
         births: births_from(
             &mut st.next_id,
@@ -405,6 +408,7 @@ pub fn closure(p: &Params, st: &mut SimState, ws: &mut Workspace) {
         open_next: &mut ws.open_next,
     });
     std::mem::swap(&mut st.tissue.open, &mut ws.open_next);
+    ws.refresh_open_shares(&st.tissue);
 }
 
 /// One tissue step of standard care and damage.
