@@ -20,7 +20,8 @@ impl Shipped {
 
     /// The scenario's `description` line (empty if it has none).
     pub fn description(&self) -> String {
-        crate::scenario::parse_toml(self.toml, &self.label())
+        self.toml
+            .parse::<toml::Table>()
             .ok()
             .and_then(|t| {
                 t.get("description")

@@ -293,7 +293,8 @@ pub(super) fn check_strip(
                 "a Dirichlet y side, but the {wound_h_um:.0} µm wound is cut by the {height_um} µm high 3D strip, whose y faces are symmetry planes"
             ),
         )
-        .allowed("\"no_flux\" on both y sides of every field (or a domain taller than the wound)")),
+        .allowed("\"no_flux\" on both y sides of every field (or a domain taller than the wound)")
+        .hint("domain.y_faces = \"symmetry\" sets every field's y sides to no-flux")),
     }
 }
 

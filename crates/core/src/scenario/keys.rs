@@ -74,6 +74,14 @@ pub fn param_table() -> Vec<ParamInfo> {
         ),
         ParamInfo::new(
             "",
+            "base",
+            "-",
+            &["A shipped scenario this file starts from (e.g. \"dfu-3d\"): the file and `--set` change only the keys they name; \"\" = the built-in defaults."],
+            "user choice",
+            &"",
+        ),
+        ParamInfo::new(
+            "",
             "seed",
             "-",
             &["Master random seed."],

@@ -5,10 +5,13 @@
 //! Loading is a small pipeline:
 //! 1. read the file (UTF-8, non-empty) and parse TOML;
 //! 2. apply `--set key.path=value` overrides;
-//! 3. deep-merge over the default scenario, so any key may be omitted;
-//! 4. deserialize (errors name the dotted key and suggest the nearest key);
-//! 5. fill patient keys from the wound type's documented defaults;
-//! 6. validate ranges and cross-key consistency into [`Params`].
+//! 3. with a top-level `base = "<shipped scenario>"`, merge over that
+//!    scenario (whose own `base` is resolved first);
+//! 4. deep-merge over the default scenario, so any key may be omitted;
+//! 5. deserialize (errors name the dotted key and suggest the nearest key);
+//! 6. with `domain.y_faces = "symmetry"`, make every field's y sides no-flux;
+//! 7. fill patient keys from the wound type's documented defaults;
+//! 8. validate ranges and cross-key consistency into [`Params`].
 
 pub mod checks;
 pub mod depth;
@@ -51,6 +54,9 @@ pub struct Scenario {
     pub name: String,
     /// Free text shown by `scenario show`.
     pub description: String,
+    /// The shipped scenario this one starts from ("" = none); kept in the
+    /// resolved scenario as its provenance.
+    pub base: String,
     /// Master seed of the run.
     pub seed: u64,
     /// Domain geometry.
@@ -96,6 +102,7 @@ impl Default for Scenario {
         Scenario {
             name: "scenario".into(),
             description: String::new(),
+            base: String::new(),
             seed: 1,
             domain: Domain::default(),
             wound: Wound::default(),
@@ -157,6 +164,8 @@ impl Scenario {
             let (k, v) = parse_override(o)?;
             set_path(&mut table, &k, v, SET_LABEL)?;
         }
+        let table = resolve_base(table, label, 0)?;
+        let explicit_dirichlet_y = explicit_dirichlet_y(&table);
         let mut merged = toml::Table::try_from(Scenario::default())
             .map_err(|e| InputError::new(label, None, format!("internal: {e}")))?;
         deep_merge(&mut merged, table);
@@ -168,6 +177,21 @@ impl Scenario {
                 e
             })
             .map_err(|e| blame_overrides_except(e, overrides, file.as_ref()))?;
+        if s.domain.y_faces == YFaces::Symmetry {
+            if let Some(key) = explicit_dirichlet_y {
+                let e = InputError::new(
+                    label,
+                    Some(&key),
+                    "\"dirichlet\", but domain.y_faces = \"symmetry\" makes every y side no-flux",
+                )
+                .allowed("\"no_flux\" or no y boundary key (or domain.y_faces = \"fields\")");
+                return Err(blame_overrides_except(e, overrides, file.as_ref()));
+            }
+            for f in s.fields.values_mut() {
+                f.boundary_y_min = Boundary::NoFlux;
+                f.boundary_y_max = Boundary::NoFlux;
+            }
+        }
         s.patient = patient::resolve(&s.patient);
         Ok(s)
     }
@@ -191,6 +215,80 @@ impl Scenario {
             .collect();
         format!("{:016x}", crate::rng::hash_words(&words))
     }
+}
+
+/// Deepest chain of `base` scenarios (a shipped scenario naming another).
+const MAX_BASE_DEPTH: usize = 8;
+
+/// Resolve a top-level `base = "<shipped scenario>"`: the shipped
+/// scenario's table (its own `base` resolved first) with `table` merged
+/// over it, so the file (and its `--set` overrides) change only what they
+/// name. Without `base` (or with `base = ""`) the table is returned as it
+/// is. A resolved scenario keeps its `base`: reading it again merges the
+/// complete table over the base, which changes nothing.
+fn resolve_base(table: toml::Table, label: &str, depth: usize) -> Result<toml::Table, InputError> {
+    let Some(value) = table.get("base") else {
+        return Ok(table);
+    };
+    let allowed = || {
+        format!(
+            "\"\" or the name of a shipped scenario: {}",
+            crate::shipped::names().join(", ")
+        )
+    };
+    let Some(name) = value.as_str() else {
+        return Err(InputError::new(
+            label,
+            Some("base"),
+            format!("{value} is not a scenario name"),
+        )
+        .allowed(allowed()));
+    };
+    if name.is_empty() {
+        return Ok(table);
+    }
+    let Some(shipped) = crate::shipped::find(name) else {
+        let mut e = InputError::new(
+            label,
+            Some("base"),
+            format!("\"{name}\" is not a shipped scenario"),
+        )
+        .allowed(allowed());
+        if let Some(near) = nearest(name, crate::shipped::names()) {
+            e = e.hint(format!("did you mean \"{near}\"?"));
+        }
+        return Err(e);
+    };
+    if depth >= MAX_BASE_DEPTH {
+        return Err(InputError::new(
+            label,
+            Some("base"),
+            format!("\"{name}\" is more than {MAX_BASE_DEPTH} bases deep (a cycle?)"),
+        )
+        .allowed(format!(
+            "a chain of at most {MAX_BASE_DEPTH} base scenarios"
+        )));
+    }
+    let mut merged = resolve_base(
+        parse_table(shipped.toml, &shipped.label())?,
+        &shipped.label(),
+        depth + 1,
+    )?;
+    deep_merge(&mut merged, table);
+    Ok(merged)
+}
+
+/// The first `fields.<name>.boundary_y_min`/`_max` that `table` sets to
+/// "dirichlet", as a dotted key.
+fn explicit_dirichlet_y(table: &toml::Table) -> Option<String> {
+    let fields = table.get("fields")?.as_table()?;
+    fields.iter().find_map(|(name, f)| {
+        ["boundary_y_min", "boundary_y_max"]
+            .iter()
+            .find_map(|side| {
+                (f.get(*side)?.as_str()? == "dirichlet").then(|| format!("fields.{name}.{side}"))
+            })
+    })
 }
 
 #[cfg(test)]
@@ -299,5 +397,85 @@ mod tests {
         assert!(s.to_toml().contains("[domain]"));
         let again = Scenario::from_toml_str(&s.to_toml(), "round-trip", &[]).unwrap();
         assert_eq!(s, again);
+    }
+
+    #[test]
+    fn base_scenario_is_inherited_and_the_file_wins() {
+        let text =
+            "base = \"dfu-3d\"\nname = \"mine\"\n[treatment.delivery]\nroute = \"hydrogel\"\n";
+        let s = Scenario::from_toml_str(text, "t.toml", &["time.days=3".into()]).unwrap();
+        let base = Scenario::from_toml_str(crate::shipped::find("dfu-3d").unwrap().toml, "b", &[])
+            .unwrap();
+        assert_eq!(s.name, "mine");
+        assert_eq!(s.domain, base.domain);
+        assert_eq!(s.domain.layers, 31);
+        assert_eq!(
+            s.treatment.delivery.route,
+            crate::scenario::treatment::Route::Hydrogel
+        );
+        assert_ne!(base.treatment.delivery.route, s.treatment.delivery.route);
+        assert_eq!(s.time.days, 3.0);
+        // `--set base=...` works like the key in the file.
+        let set =
+            Scenario::from_toml_str("name = \"mine\"", "t.toml", &["base=dfu-3d".into()]).unwrap();
+        assert_eq!(set.domain, base.domain);
+        // The resolved scenario names its base and reads back the same.
+        assert_eq!(s.base, "dfu-3d");
+        assert!(s.to_toml().contains("base = \"dfu-3d\""));
+        assert_eq!(
+            Scenario::from_toml_str(&s.to_toml(), "again", &[]).unwrap(),
+            s
+        );
+    }
+
+    #[test]
+    fn bad_base_is_named_with_the_shipped_names() {
+        let e = Scenario::from_toml_str("base = \"dfu-3e\"", "t.toml", &[]).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("base"));
+        assert!(e.message.contains("dfu-3e"), "{e}");
+        assert!(
+            e.allowed.as_deref().unwrap().contains("dfu-standard-care"),
+            "{e}"
+        );
+        assert!(e.hint.as_deref().unwrap().contains("dfu-3d"), "{e}");
+        let e = Scenario::from_toml_str("base = 3", "t.toml", &[]).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("base"));
+        assert!(e.message.contains("not a scenario name"), "{e}");
+    }
+
+    #[test]
+    fn symmetric_y_faces_make_every_field_no_flux() {
+        let s =
+            Scenario::from_toml_str("[domain]\ny_faces = \"symmetry\"\n", "t.toml", &[]).unwrap();
+        assert!(s.fields.len() > 5);
+        for f in s.fields.values() {
+            assert_eq!(
+                (f.boundary_y_min, f.boundary_y_max),
+                (Boundary::NoFlux, Boundary::NoFlux)
+            );
+        }
+        let fields = Scenario::builtin(&[]).unwrap();
+        assert!(fields
+            .fields
+            .values()
+            .any(|f| f.boundary_y_min == Boundary::Dirichlet));
+        // An explicit Dirichlet y side contradicts the symmetry planes.
+        let text =
+            "[domain]\ny_faces = \"symmetry\"\n[fields.vegf]\nboundary_y_max = \"dirichlet\"\n";
+        let e = Scenario::from_toml_str(text, "t.toml", &[]).unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.key.as_deref()),
+            ("t.toml", Some("fields.vegf.boundary_y_max"))
+        );
+        let e = Scenario::from_toml_str(
+            "[domain]\ny_faces = \"symmetry\"\n",
+            "t.toml",
+            &["fields.tnf.boundary_y_min=dirichlet".into()],
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.key.as_deref()),
+            (SET_LABEL, Some("fields.tnf.boundary_y_min"))
+        );
     }
 }

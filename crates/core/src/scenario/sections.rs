@@ -19,6 +19,17 @@ pub enum WoundShape {
     Square,
 }
 
+/// What the domain's two y faces are, for every field at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YFaces {
+    /// Each field keeps its own `boundary_y_min` / `boundary_y_max`.
+    Fields,
+    /// Symmetry planes: every field has no-flux y sides (a 3D strip cut
+    /// through the wound centre).
+    Symmetry,
+}
+
 /// The kind of wound; selects documented defaults for the patient section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -58,6 +69,8 @@ section! {
         layers: u64 = 1, unit "layers", check positive, source "assumption: 2D unless a scenario asks for depth";
         /// Thickness of one layer along z (3D); 0 = `voxel_um`.
         dz_um: f64 = 0.0, unit "µm", check nonneg, source "assumption";
+        /// The y faces: "fields" (each field's own `boundary_y_min`/`boundary_y_max`) or "symmetry" (no-flux y sides for every field, as a 3D strip through the wound centre needs; a Dirichlet y side set in the file is then an error).
+        y_faces: YFaces = YFaces::Fields, unit "-", check any, source "assumption: symmetry planes of a strip cut through a round wound";
     }
 }
 
