@@ -281,7 +281,6 @@ pub fn catalog() -> &'static [CatalogEntry] {
         "form = conditioned_medium", "depot_half_life_h", 24.0, "assumption, as vesicles: the medium's heparin-binding factors (VEGF-165, HGF, KGF, PDGF-BB, latent TGF-β) are held by the wound bed's heparan sulfate and fibrin and released over about a day (free factors then clear with their field half-lives)";
         "form = conditioned_medium", "potency", 2.1, "conditioned medium ≥ cells (Shrestha 2013); size assumption: a dose holds its cell equivalents' secretome of about 3 days of culture (2.1 × the 24 h depot's mean life of 35 h ≈ 73 h)";
         "route = topical", "dose", 0.5, "assumption: loss to exudate (delivery.topical_loss_fraction)";
-        "route = perilesional", "hazard", 0.8, "margin tissue is better oxygenated (assumption)";
         "route = fibrin_spray", "hazard_in_carrier", 0.5, "fibrin spray improves ASC survival (Hopfner 2018); size assumption";
         "route = fibrin_spray", "release_half_life_h", 72.0, "assumption: fibrin degrades in days";
         "route = hydrogel", "hazard_in_carrier", 0.3, "hydrogels retain and protect (Huang 2022; Sivaraj 2021); size assumption";
