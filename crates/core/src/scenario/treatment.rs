@@ -269,7 +269,7 @@ macro_rules! entries {
 pub fn catalog() -> &'static [CatalogEntry] {
     entries! {
         "source = bone_marrow", "all", 1.0, "reference source";
-        "source = adipose", "vegf", 1.2, "adipose MSCs are strongly angiogenic (review §3.1.2, direction); size assumption. Head-to-head studies disagree on the direction: a more pro-angiogenic adipose secretome (Amable 2014) against fewer angiogenic proteins than bone marrow or Wharton's jelly (Kehl 2019); no per-factor numbers were at hand";
+        "source = adipose", "vegf", 1.2, "adipose MSCs are strongly angiogenic (review §3.1.2, direction); size assumption. Head-to-head studies disagree on the direction: a more pro-angiogenic adipose secretome (Amable 2014) against fewer angiogenic proteins than bone marrow or Wharton's jelly (Kehl 2019) and conditioned medium that, unlike bone marrow's and placenta's, did not raise endothelial proliferation or tube formation (Du 2016, doi:10.1186/s13287-016-0418-9); no per-factor numbers were at hand (the ELISAs are in figures only)";
         "source = adipose", "hazard", 0.9, "assumption: robust expansion (review §3.1.2)";
         "source = umbilical_cord", "immunomod", 1.3, "very favourable immunomodulation (review §3.1.2); size assumption. Contrary measurement, not applied: in PHA-stimulated blood mononuclear cells, umbilical-cord-matrix MSCs removed 0.16 of the T-cell activation, bone-marrow MSCs 0.45 and adipose MSCs 0.66 (Ribeiro 2013, doi:10.1186/scrt336; a T-cell assay, not macrophages)";
         "source = umbilical_cord", "hazard", 0.8, "low immunogenicity (review §3.1.2); size assumption";
