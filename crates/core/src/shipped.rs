@@ -112,38 +112,6 @@ mod tests {
         }
     }
 
-    /// A shipped scenario with a `base` is that scenario but for what its
-    /// file names: for the 3D route scenarios, the name, the description
-    /// and the strip's domain.
-    #[test]
-    fn shipped_bases_change_only_what_the_file_names() {
-        use crate::scenario::{Scenario, YFaces};
-        let mut n = 0;
-        for s in SHIPPED {
-            let mut child = Scenario::from_toml_str(s.toml, &s.label(), &[]).unwrap();
-            if child.base.is_empty() {
-                continue;
-            }
-            let b = find(&child.base).unwrap_or_else(|| panic!("{}: base {}", s.name, child.base));
-            let base = Scenario::from_toml_str(b.toml, &b.label(), &[]).unwrap();
-            assert_ne!(child.name, base.name, "{}", s.name);
-            if s.name.starts_with("dfu-3d-") {
-                assert_eq!(child.domain.layers, 31, "{}", s.name);
-                assert_eq!(child.domain.y_faces, YFaces::Symmetry, "{}", s.name);
-                assert_eq!(base.domain.layers, 1, "{}", s.name);
-                (child.domain, child.fields) = (base.domain.clone(), base.fields.clone());
-            }
-            (child.name, child.description, child.base) = (
-                base.name.clone(),
-                base.description.clone(),
-                base.base.clone(),
-            );
-            assert_eq!(child, base, "{}", s.name);
-            n += 1;
-        }
-        assert!(n >= 8, "{n} shipped scenarios with a base");
-    }
-
     #[test]
     fn find_takes_a_name_with_or_without_toml() {
         assert_eq!(find("acute").map(|s| s.name), Some("acute"));

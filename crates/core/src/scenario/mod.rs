@@ -428,6 +428,38 @@ mod tests {
         );
     }
 
+    /// A shipped scenario with a `base` is that scenario but for what its
+    /// file names: for the 3D route scenarios, the name, the description
+    /// and the strip's domain.
+    #[test]
+    fn shipped_bases_change_only_what_the_file_names() {
+        let mut n = 0;
+        for s in crate::shipped::SHIPPED {
+            let mut child = Scenario::from_toml_str(s.toml, &s.label(), &[]).unwrap();
+            if child.base.is_empty() {
+                continue;
+            }
+            let b = crate::shipped::find(&child.base)
+                .unwrap_or_else(|| panic!("{}: base {}", s.name, child.base));
+            let base = Scenario::from_toml_str(b.toml, &b.label(), &[]).unwrap();
+            assert_ne!(child.name, base.name, "{}", s.name);
+            if s.name.starts_with("dfu-3d-") {
+                assert_eq!(child.domain.layers, 31, "{}", s.name);
+                assert_eq!(child.domain.y_faces, YFaces::Symmetry, "{}", s.name);
+                assert_eq!(base.domain.layers, 1, "{}", s.name);
+                (child.domain, child.fields) = (base.domain.clone(), base.fields.clone());
+            }
+            (child.name, child.description, child.base) = (
+                base.name.clone(),
+                base.description.clone(),
+                base.base.clone(),
+            );
+            assert_eq!(child, base, "{}", s.name);
+            n += 1;
+        }
+        assert!(n >= 8, "{n} shipped scenarios with a base");
+    }
+
     #[test]
     fn bad_base_is_named_with_the_shipped_names() {
         let e = Scenario::from_toml_str("base = \"dfu-3e\"", "t.toml", &[]).unwrap_err();
